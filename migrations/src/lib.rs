@@ -1,0 +1,21 @@
+//! The database schema, as a sequence of sea-orm migrations.
+//!
+//! A migration that has landed on main is never edited: a change to the schema
+//! is a new file here, listed at the end of [`Migrator::migrations`].
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261127_000001_create_directory;
+mod m20261127_000002_create_auth;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261127_000001_create_directory::Migration),
+            Box::new(m20261127_000002_create_auth::Migration),
+        ]
+    }
+}

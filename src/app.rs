@@ -1,0 +1,108 @@
+//! Building the application from configuration, and serving it.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use sea_orm::DatabaseConnection;
+use tokio::net::TcpListener;
+
+use crate::auth::AuthService;
+use crate::auth::jwt::{self, JwtKeys};
+use crate::auth::password::PasswordHasher;
+use crate::config::Config;
+use crate::graphql::{self, AppSchema};
+use crate::{db, http};
+
+/// Shared by every request.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub config: Arc<Config>,
+    pub auth: Arc<AuthService>,
+}
+
+/// A ready-to-serve synaps.
+#[derive(Clone)]
+pub struct App {
+    pub state: AppState,
+    pub schema: AppSchema,
+}
+
+impl App {
+    /// Connects to the database, migrates it unless `migrate` is false, and
+    /// prepares keys and the schema.
+    pub async fn build(config: Config, migrate: bool) -> anyhow::Result<App> {
+        config.validate()?;
+        let db = db::connect(&config.database_url(), config.db_pool_size).await?;
+        if migrate {
+            db::migrate(&db).await?;
+        }
+        App::with_database(config, db)
+    }
+
+    /// Like [`App::build`], on a connection the caller already made.
+    pub fn with_database(config: Config, db: DatabaseConnection) -> anyhow::Result<App> {
+        let secret = jwt::resolve_secret(&config)?;
+        let auth = AuthService {
+            keys: JwtKeys::from_config(&config, &secret)?,
+            hasher: PasswordHasher::new(&config.passwords)?,
+            refresh_ttl_secs: config.jwt.refresh_ttl_secs,
+            throttle: config.login_throttle.clone(),
+        };
+        let state = AppState {
+            db,
+            config: Arc::new(config),
+            auth: Arc::new(auth),
+        };
+        let schema = graphql::build_schema(state.clone());
+        Ok(App { state, schema })
+    }
+
+    /// Serves on `listener` until `shutdown` completes, then drains open
+    /// requests.
+    pub async fn serve(
+        self,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let router = http::router(self);
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await
+        .context("the server stopped with an error")
+    }
+}
+
+/// Completes on ctrl-c or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(err) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %err, "cannot listen for ctrl-c");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(err) => {
+                tracing::error!(error = %err, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing open requests");
+}

@@ -1,0 +1,42 @@
+//! The roles table (DESIGN.md, "Roles and what they may do") as one `match`.
+//! Everything not listed is denied. Checks that depend on the thing acted on
+//! (own profile, membership) live beside the rule in `domain/`.
+
+use crate::domain::types::Role;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Read departments and people.
+    ReadDirectory,
+    /// Edit one's own profile and password, sign out.
+    ManageOwnAccount,
+    /// Create, edit, deactivate people and change their roles.
+    ManageUsers,
+    /// Create and edit departments and their membership.
+    ManageDepartments,
+}
+
+/// Whether a signed-in person with `role` may perform `action`.
+pub fn allows(role: Role, action: Action) -> bool {
+    use Action::*;
+    use Role::*;
+    match action {
+        ReadDirectory | ManageOwnAccount => matches!(role, Staff | Manager | Comms | Admin),
+        ManageUsers | ManageDepartments => role == Admin,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_admins_manage_people_and_departments() {
+        for role in Role::ALL {
+            assert!(allows(role, Action::ReadDirectory));
+            assert!(allows(role, Action::ManageOwnAccount));
+            assert_eq!(allows(role, Action::ManageUsers), role == Role::Admin);
+            assert_eq!(allows(role, Action::ManageDepartments), role == Role::Admin);
+        }
+    }
+}

@@ -1,0 +1,241 @@
+//! Sessions and refresh tokens.
+//!
+//! A login starts a session: the family of every refresh token rotated from
+//! it. Refresh tokens are opaque 256-bit random strings, stored only as their
+//! SHA-256, valid once: each use returns a new one. Presenting a spent token
+//! again means it leaked, so the whole session is revoked. Access tokens name
+//! their session, so revoking it cuts them too.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, QueryFilter, Set,
+};
+use sha2::{Digest, Sha256};
+use tracing::instrument;
+use uuid::Uuid;
+
+use super::jwt::JwtKeys;
+use super::{Actor, Viewer};
+use crate::db;
+use crate::domain::types::Role;
+use crate::entities::{refresh_tokens, sessions, users};
+use crate::error::{Error, Result};
+
+/// What a successful login or refresh hands the client.
+pub struct Tokens {
+    pub access_token: String,
+    pub refresh_token: String,
+    pub expires_at: DateTime<Utc>,
+    pub user: users::Model,
+}
+
+const INVALID_TOKEN: &str =
+    "The access token is invalid or expired. Sign in again, or refresh the session.";
+const INVALID_REFRESH: &str = "The refresh token is invalid or expired. Sign in again.";
+
+/// Starts a new session for `user` inside the caller's transaction.
+pub async fn start(
+    conn: &impl ConnectionTrait,
+    keys: &JwtKeys,
+    refresh_ttl_secs: u64,
+    user: users::Model,
+) -> Result<Tokens> {
+    let now = Utc::now();
+    let session = sessions::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        user_id: Set(user.id),
+        created_at: Set(now),
+        revoked_at: Set(None),
+    }
+    .insert(conn)
+    .await?;
+    issue(conn, keys, refresh_ttl_secs, session.id, user).await
+}
+
+/// Rotates a refresh token. A spent token revokes its session.
+#[instrument(skip_all)]
+pub async fn refresh(
+    db: &DatabaseConnection,
+    keys: &JwtKeys,
+    refresh_ttl_secs: u64,
+    raw_token: &str,
+) -> Result<Tokens> {
+    let txn = db::begin_write(db).await?;
+    let outcome = rotate(&txn, keys, refresh_ttl_secs, &hash_token(raw_token)).await?;
+    // Commit in every case: a reuse must leave its session revoked.
+    txn.commit().await?;
+    match outcome {
+        Outcome::Rotated(tokens) => Ok(*tokens),
+        Outcome::Reused(session_id) => {
+            tracing::warn!(session.id = %session_id, "refresh token reused: session revoked");
+            Err(Error::Unauthenticated(
+                "This refresh token was already used, so the session has been revoked. Sign in again.",
+            ))
+        }
+        Outcome::Invalid => Err(Error::Unauthenticated(INVALID_REFRESH)),
+    }
+}
+
+enum Outcome {
+    Rotated(Box<Tokens>),
+    Reused(Uuid),
+    Invalid,
+}
+
+async fn rotate(
+    txn: &DatabaseTransaction,
+    keys: &JwtKeys,
+    refresh_ttl_secs: u64,
+    hash: &str,
+) -> Result<Outcome> {
+    let Some(token) = refresh_tokens::Entity::find()
+        .filter(refresh_tokens::Column::TokenHash.eq(hash))
+        .one(txn)
+        .await?
+    else {
+        return Ok(Outcome::Invalid);
+    };
+    let now = Utc::now();
+    // Mark it spent only if nobody else has: of two concurrent uses, exactly
+    // one rotates and the other counts as reuse.
+    let claimed = refresh_tokens::Entity::update_many()
+        .col_expr(refresh_tokens::Column::UsedAt, Expr::value(now))
+        .filter(refresh_tokens::Column::Id.eq(token.id))
+        .filter(refresh_tokens::Column::UsedAt.is_null())
+        .exec(txn)
+        .await?
+        .rows_affected
+        == 1;
+    if !claimed {
+        revoke_session(txn, token.session_id).await?;
+        return Ok(Outcome::Reused(token.session_id));
+    }
+    if token.expires_at <= now {
+        return Ok(Outcome::Invalid);
+    }
+    let Some((session, Some(user))) = sessions::Entity::find_by_id(token.session_id)
+        .find_also_related(users::Entity)
+        .one(txn)
+        .await?
+    else {
+        return Ok(Outcome::Invalid);
+    };
+    if session.revoked_at.is_some() || user.deactivated_at.is_some() {
+        return Ok(Outcome::Invalid);
+    }
+    let tokens = issue(txn, keys, refresh_ttl_secs, session.id, user).await?;
+    Ok(Outcome::Rotated(Box::new(tokens)))
+}
+
+/// Revokes one session: its refresh tokens and access tokens stop working.
+pub async fn revoke_session(conn: &impl ConnectionTrait, session_id: Uuid) -> Result<()> {
+    sessions::Entity::update_many()
+        .col_expr(sessions::Column::RevokedAt, Expr::value(Utc::now()))
+        .filter(sessions::Column::Id.eq(session_id))
+        .filter(sessions::Column::RevokedAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// Revokes every session of a user (password change, deactivation).
+pub async fn revoke_all(conn: &impl ConnectionTrait, user_id: Uuid) -> Result<()> {
+    sessions::Entity::update_many()
+        .col_expr(sessions::Column::RevokedAt, Expr::value(Utc::now()))
+        .filter(sessions::Column::UserId.eq(user_id))
+        .filter(sessions::Column::RevokedAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// Turns an `Authorization` header value into a viewer. No header is an
+/// anonymous viewer; a header that does not check out is an error, never a
+/// silent downgrade to anonymous.
+pub async fn authenticate(
+    db: &DatabaseConnection,
+    keys: &JwtKeys,
+    authorization: Option<&str>,
+) -> Result<Viewer> {
+    let Some(header) = authorization else {
+        return Ok(Viewer::Anonymous);
+    };
+    let token = header
+        .strip_prefix("Bearer ")
+        .or_else(|| header.strip_prefix("bearer "))
+        .ok_or(Error::Unauthenticated(
+            "The Authorization header must be `Bearer <access token>`.",
+        ))?;
+    let claims = keys
+        .verify(token.trim())
+        .ok_or(Error::Unauthenticated(INVALID_TOKEN))?;
+    let user_id: Uuid = claims
+        .sub
+        .parse()
+        .map_err(|_| Error::Unauthenticated(INVALID_TOKEN))?;
+    let Some((session, Some(user))) = sessions::Entity::find_by_id(claims.sid)
+        .find_also_related(users::Entity)
+        .one(db)
+        .await?
+    else {
+        return Err(Error::Unauthenticated(INVALID_TOKEN));
+    };
+    let current = session.user_id == user_id
+        && session.revoked_at.is_none()
+        && user.deactivated_at.is_none()
+        && user.token_version == claims.ver;
+    if !current {
+        return Err(Error::Unauthenticated(INVALID_TOKEN));
+    }
+    Ok(Viewer::User(Actor {
+        user_id,
+        role: Role::from_db(&user.role),
+        session_id: session.id,
+    }))
+}
+
+async fn issue(
+    conn: &impl ConnectionTrait,
+    keys: &JwtKeys,
+    refresh_ttl_secs: u64,
+    session_id: Uuid,
+    user: users::Model,
+) -> Result<Tokens> {
+    let now = Utc::now();
+    let refresh_token = new_refresh_token();
+    refresh_tokens::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        session_id: Set(session_id),
+        token_hash: Set(hash_token(&refresh_token)),
+        expires_at: Set(now
+            + chrono::Duration::seconds(i64::try_from(refresh_ttl_secs).unwrap_or(i64::MAX / 2))),
+        used_at: Set(None),
+        created_at: Set(now),
+    }
+    .insert(conn)
+    .await?;
+    let (access_token, expires_at) = keys.mint(user.id, session_id, user.token_version)?;
+    Ok(Tokens {
+        access_token,
+        refresh_token,
+        expires_at,
+        user,
+    })
+}
+
+fn new_refresh_token() -> String {
+    use base64::Engine;
+    use rand::RngCore;
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+fn hash_token(token: &str) -> String {
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}

@@ -1,0 +1,241 @@
+//! The command line: `synaps --help` lists every command.
+
+use std::io::Read;
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand, ValueEnum};
+use migrations::{Migrator, MigratorTrait};
+
+use crate::app::{App, shutdown_signal};
+use crate::config::Config;
+use crate::domain::people::{self, NewPerson};
+use crate::domain::types::Role;
+use crate::{db, graphql, seed, telemetry};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "synaps",
+    version,
+    about = "synaps: the internal communications hub.",
+    long_about = "synaps: the internal communications hub. Departments, people and the \
+                  synapses between them, over GraphQL.\n\n\
+                  Quick start: `synaps serve --demo`, then open the address it prints.\n\
+                  Configuration comes from environment variables (SYNAPS_*, DATABASE_URL) \
+                  and an optional TOML file; see the README for the full table."
+)]
+pub struct Cli {
+    /// A TOML configuration file; environment variables override it.
+    #[arg(long, global = true, env = "SYNAPS_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Migrate the database, then serve the API on SYNAPS_BIND (default 127.0.0.1:8080).
+    Serve {
+        /// Seed the demo company first if the database is empty (refused in production).
+        #[arg(long)]
+        demo: bool,
+        /// Do not migrate on start (when a separate job runs `synaps migrate`).
+        #[arg(long)]
+        no_migrate: bool,
+    },
+    /// Apply, roll back or list database migrations.
+    Migrate {
+        #[arg(value_enum, default_value_t = MigrateAction::Up)]
+        action: MigrateAction,
+        /// With `down`: how many migrations to roll back.
+        #[arg(long, default_value_t = 1)]
+        steps: u32,
+    },
+    /// Fill the database with data to explore.
+    Seed {
+        /// The demo company: five departments and twenty people in every role.
+        #[arg(long, required = true)]
+        demo: bool,
+    },
+    /// Write the GraphQL schema (SDL) to a file or stdout.
+    ExportSchema {
+        /// Where to write it; stdout when omitted.
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Manage people from the command line (for the first admin of an install).
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum MigrateAction {
+    /// Apply every pending migration.
+    Up,
+    /// Roll back the last `--steps` migrations.
+    Down,
+    /// List migrations and whether each is applied.
+    Status,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Create a person. The password is read from standard input, e.g.
+    /// `printf '%s' "$PASSWORD" | synaps user create --email … --password-stdin`.
+    Create {
+        #[arg(long)]
+        email: String,
+        /// Display name.
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        /// Department slug; repeat for several.
+        #[arg(long = "department", value_name = "SLUG")]
+        departments: Vec<String>,
+        /// Read the password (at least 12 characters) from standard input.
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum RoleArg {
+    Staff,
+    Manager,
+    Comms,
+    Admin,
+}
+
+impl From<RoleArg> for Role {
+    fn from(role: RoleArg) -> Role {
+        match role {
+            RoleArg::Staff => Role::Staff,
+            RoleArg::Manager => Role::Manager,
+            RoleArg::Comms => Role::Comms,
+            RoleArg::Admin => Role::Admin,
+        }
+    }
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let config = Config::load(cli.config.as_deref())?;
+    telemetry::init(config.log_format);
+    match cli.command {
+        Command::Serve { demo, no_migrate } => serve(config, demo, !no_migrate).await,
+        Command::Migrate { action, steps } => migrate(&config, action, steps).await,
+        Command::Seed { demo: _ } => {
+            let app = App::build(config, true).await?;
+            seed::demo(&app.state).await?;
+            println!(
+                "Seeded the demo company. Everyone's password: {}",
+                seed::DEMO_PASSWORD
+            );
+            Ok(())
+        }
+        Command::ExportSchema { output } => {
+            let sdl = graphql::sdl();
+            match output {
+                Some(path) => std::fs::write(&path, sdl)
+                    .with_context(|| format!("cannot write {}", path.display())),
+                None => {
+                    print!("{sdl}");
+                    Ok(())
+                }
+            }
+        }
+        Command::User(UserCommand::Create {
+            email,
+            name,
+            role,
+            departments,
+            password_stdin: _,
+        }) => {
+            let mut password = String::new();
+            std::io::stdin()
+                .read_to_string(&mut password)
+                .context("cannot read the password from standard input")?;
+            let password = password.trim_end_matches(['\r', '\n']).to_owned();
+            let app = App::build(config, true).await?;
+            let new = NewPerson {
+                email,
+                display_name: name,
+                handle: None,
+                title: None,
+                role: role.into(),
+                departments,
+                password,
+            };
+            let person = people::create_unchecked(&app.state.db, &app.state.auth, new)
+                .await
+                .map_err(|e| anyhow::anyhow!(async_graphql::Error::from(e).message))?;
+            println!(
+                "Created {} <{}> (@{}) as {}.",
+                person.display_name, person.email, person.handle, person.role
+            );
+            Ok(())
+        }
+    }
+}
+
+async fn serve(config: Config, demo: bool, migrate: bool) -> anyhow::Result<()> {
+    if demo && config.is_production() {
+        bail!(
+            "--demo is refused with SYNAPS_ENV=production: demo accounts share a published password"
+        );
+    }
+    let bind = config.bind;
+    let app = App::build(config, migrate).await?;
+    if demo && seed::is_empty(&app.state.db).await? {
+        seed::demo(&app.state).await?;
+        tracing::info!("seeded the demo company");
+    }
+    let listener = tokio::net::TcpListener::bind(bind)
+        .await
+        .with_context(|| format!("cannot listen on {bind}; set SYNAPS_BIND to another address"))?;
+    let address = listener.local_addr()?;
+    let production = app.state.config.is_production();
+    println!("synaps is listening on http://{address}");
+    println!(
+        "  GraphQL:   http://{address}/graphql{}",
+        if production {
+            ""
+        } else {
+            "  (GraphiQL in a browser)"
+        }
+    );
+    println!("  Health:    http://{address}/healthz, http://{address}/readyz");
+    if demo {
+        println!("  Demo:      sign in as anna@example.com (staff), sofia@example.com (manager),");
+        println!("             clara@example.com (comms) or ingrid@example.com (admin),");
+        println!("             password {}", seed::DEMO_PASSWORD);
+    }
+    app.serve(listener, shutdown_signal()).await
+}
+
+async fn migrate(config: &Config, action: MigrateAction, steps: u32) -> anyhow::Result<()> {
+    let conn = db::connect(&config.database_url(), 2).await?;
+    match action {
+        MigrateAction::Up => {
+            db::migrate(&conn).await?;
+            println!("Database is up to date.");
+        }
+        MigrateAction::Down => {
+            Migrator::down(&conn, Some(steps))
+                .await
+                .context("rollback failed")?;
+            println!("Rolled back {steps} migration(s).");
+        }
+        MigrateAction::Status => {
+            for migration in Migrator::get_migration_with_status(&conn).await? {
+                println!(
+                    "{:<10} {}",
+                    format!("{:?}", migration.status()).to_lowercase(),
+                    migration.name()
+                );
+            }
+        }
+    }
+    Ok(())
+}

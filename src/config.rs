@@ -1,0 +1,327 @@
+//! Configuration: built-in defaults, then an optional TOML file, then
+//! environment variables (`SYNAPS_…`, `DATABASE_URL`), each overriding the last.
+//! The README has the table of every setting.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use serde::Deserialize;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Environment {
+    Development,
+    Production,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+/// The JWT signing algorithm. Fixed here, never read from a token.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+pub enum JwtAlgorithm {
+    HS256,
+    EdDSA,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub env: Environment,
+    pub bind: SocketAddr,
+    /// `sqlite://…` or `postgres://…`; empty means a SQLite file in `data_dir`.
+    pub database_url: String,
+    pub data_dir: PathBuf,
+    pub db_pool_size: u32,
+    pub log_format: LogFormat,
+    pub jwt: JwtConfig,
+    pub limits: Limits,
+    pub passwords: PasswordConfig,
+    pub login_throttle: ThrottleConfig,
+}
+
+#[derive(Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct JwtConfig {
+    pub algorithm: JwtAlgorithm,
+    /// HS256 secret, at least 32 bytes. Empty in development means "generate
+    /// one and keep it in the data dir".
+    pub secret: String,
+    /// EdDSA keys (PEM files), when `algorithm = "EdDSA"`.
+    pub private_key_file: Option<PathBuf>,
+    pub public_key_file: Option<PathBuf>,
+    pub issuer: String,
+    pub audience: String,
+    pub access_ttl_secs: u64,
+    pub refresh_ttl_secs: u64,
+}
+
+impl std::fmt::Debug for JwtConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JwtConfig")
+            .field("algorithm", &self.algorithm)
+            .field("secret", &"<redacted>")
+            .field("issuer", &self.issuer)
+            .field("audience", &self.audience)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Request limits (HARDENING.md, "Defaults").
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Limits {
+    pub body_bytes: usize,
+    pub query_bytes: usize,
+    pub depth: usize,
+    pub complexity: usize,
+    pub directives_per_field: usize,
+    pub aliases: usize,
+    pub root_fields: usize,
+    pub page_size_default: usize,
+    pub page_size_max: usize,
+    pub request_timeout_secs: u64,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PasswordConfig {
+    /// argon2id memory cost in KiB.
+    pub memory_kib: u32,
+    pub iterations: u32,
+    pub parallelism: u32,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ThrottleConfig {
+    pub account_failures: u32,
+    pub account_window_secs: u64,
+    pub address_attempts: u32,
+    pub address_window_secs: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            env: Environment::Development,
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            database_url: String::new(),
+            data_dir: PathBuf::from("."),
+            db_pool_size: 16,
+            log_format: LogFormat::Pretty,
+            jwt: JwtConfig::default(),
+            limits: Limits::default(),
+            passwords: PasswordConfig::default(),
+            login_throttle: ThrottleConfig::default(),
+        }
+    }
+}
+
+impl Default for JwtConfig {
+    fn default() -> Self {
+        JwtConfig {
+            algorithm: JwtAlgorithm::HS256,
+            secret: String::new(),
+            private_key_file: None,
+            public_key_file: None,
+            issuer: "synaps".to_owned(),
+            audience: "synaps".to_owned(),
+            access_ttl_secs: 15 * 60,
+            refresh_ttl_secs: 30 * 24 * 3600,
+        }
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            body_bytes: 1024 * 1024,
+            query_bytes: 32 * 1024,
+            depth: 12,
+            complexity: 1000,
+            directives_per_field: 5,
+            aliases: 30,
+            root_fields: 20,
+            page_size_default: 20,
+            page_size_max: 100,
+            request_timeout_secs: 10,
+        }
+    }
+}
+
+impl Default for PasswordConfig {
+    fn default() -> Self {
+        // OWASP's argon2id recommendation: m=19 MiB, t=2, p=1.
+        PasswordConfig {
+            memory_kib: 19 * 1024,
+            iterations: 2,
+            parallelism: 1,
+        }
+    }
+}
+
+impl Default for ThrottleConfig {
+    fn default() -> Self {
+        ThrottleConfig {
+            account_failures: 10,
+            account_window_secs: 15 * 60,
+            address_attempts: 100,
+            address_window_secs: 3600,
+        }
+    }
+}
+
+impl Config {
+    /// Loads defaults, then `file` (if given), then the environment.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Config> {
+        let mut config = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("cannot read config file {}", path.display()))?;
+                toml::from_str(&text)
+                    .with_context(|| format!("invalid config file {}", path.display()))?
+            }
+            None => Config::default(),
+        };
+        config.apply_env(|name| std::env::var(name).ok())?;
+        Ok(config)
+    }
+
+    /// Applies the environment variables listed in the README.
+    pub fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> anyhow::Result<()> {
+        fn parse<T: std::str::FromStr>(name: &str, value: &str) -> anyhow::Result<T>
+        where
+            T::Err: std::fmt::Display,
+        {
+            value
+                .trim()
+                .parse()
+                .map_err(|e| anyhow::anyhow!("{name}={value:?} is not valid: {e}"))
+        }
+        macro_rules! env {
+            ($name:literal => $field:expr) => {
+                if let Some(value) = var($name) {
+                    $field = parse($name, &value)?;
+                }
+            };
+        }
+        if let Some(value) = var("SYNAPS_ENV") {
+            self.env = match value.trim() {
+                "development" | "dev" => Environment::Development,
+                "production" | "prod" => Environment::Production,
+                other => bail!("SYNAPS_ENV={other:?}: use development or production"),
+            };
+        }
+        if let Some(value) = var("SYNAPS_LOG_FORMAT") {
+            self.log_format = match value.trim() {
+                "pretty" => LogFormat::Pretty,
+                "json" => LogFormat::Json,
+                other => bail!("SYNAPS_LOG_FORMAT={other:?}: use pretty or json"),
+            };
+        }
+        if let Some(value) = var("SYNAPS_JWT_ALGORITHM") {
+            self.jwt.algorithm = match value.trim() {
+                "HS256" => JwtAlgorithm::HS256,
+                "EdDSA" => JwtAlgorithm::EdDSA,
+                other => bail!("SYNAPS_JWT_ALGORITHM={other:?}: use HS256 or EdDSA"),
+            };
+        }
+        env!("SYNAPS_BIND" => self.bind);
+        env!("DATABASE_URL" => self.database_url);
+        env!("SYNAPS_DATA_DIR" => self.data_dir);
+        env!("SYNAPS_DB_POOL_SIZE" => self.db_pool_size);
+        env!("SYNAPS_JWT_SECRET" => self.jwt.secret);
+        if let Some(path) = var("SYNAPS_JWT_PRIVATE_KEY_FILE") {
+            self.jwt.private_key_file = Some(PathBuf::from(path));
+        }
+        if let Some(path) = var("SYNAPS_JWT_PUBLIC_KEY_FILE") {
+            self.jwt.public_key_file = Some(PathBuf::from(path));
+        }
+        env!("SYNAPS_JWT_ISSUER" => self.jwt.issuer);
+        env!("SYNAPS_JWT_AUDIENCE" => self.jwt.audience);
+        env!("SYNAPS_ACCESS_TOKEN_TTL_SECS" => self.jwt.access_ttl_secs);
+        env!("SYNAPS_REFRESH_TOKEN_TTL_SECS" => self.jwt.refresh_ttl_secs);
+        env!("SYNAPS_BODY_LIMIT_BYTES" => self.limits.body_bytes);
+        env!("SYNAPS_QUERY_LIMIT_BYTES" => self.limits.query_bytes);
+        env!("SYNAPS_QUERY_DEPTH_LIMIT" => self.limits.depth);
+        env!("SYNAPS_QUERY_COMPLEXITY_LIMIT" => self.limits.complexity);
+        env!("SYNAPS_ALIAS_LIMIT" => self.limits.aliases);
+        env!("SYNAPS_ROOT_FIELD_LIMIT" => self.limits.root_fields);
+        env!("SYNAPS_PAGE_SIZE_MAX" => self.limits.page_size_max);
+        env!("SYNAPS_REQUEST_TIMEOUT_SECS" => self.limits.request_timeout_secs);
+        Ok(())
+    }
+
+    pub fn is_production(&self) -> bool {
+        self.env == Environment::Production
+    }
+
+    /// The database to use: `DATABASE_URL`, or a SQLite file in the data dir.
+    pub fn database_url(&self) -> String {
+        if self.database_url.is_empty() {
+            format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("synaps.db").display()
+            )
+        } else {
+            self.database_url.clone()
+        }
+    }
+
+    /// Checks what must hold before serving; returns warnings worth printing.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        let l = &self.limits;
+        if l.page_size_max == 0 || l.page_size_default == 0 || l.page_size_default > l.page_size_max
+        {
+            bail!("page sizes must satisfy 0 < page_size_default <= page_size_max");
+        }
+        if self.jwt.access_ttl_secs == 0 || self.jwt.refresh_ttl_secs == 0 {
+            bail!("token lifetimes must be positive");
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn environment_overrides_defaults() {
+        let mut config = Config::default();
+        config
+            .apply_env(|name| match name {
+                "SYNAPS_BIND" => Some("0.0.0.0:9000".into()),
+                "SYNAPS_ENV" => Some("production".into()),
+                "SYNAPS_QUERY_DEPTH_LIMIT" => Some("8".into()),
+                _ => None,
+            })
+            .ok();
+        assert_eq!(config.bind.port(), 9000);
+        assert!(config.is_production());
+        assert_eq!(config.limits.depth, 8);
+    }
+
+    #[test]
+    fn a_bad_value_names_the_variable() {
+        let mut config = Config::default();
+        let err = config
+            .apply_env(|name| (name == "SYNAPS_DB_POOL_SIZE").then(|| "many".into()))
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(err.contains("SYNAPS_DB_POOL_SIZE"), "{err}");
+    }
+
+    #[test]
+    fn toml_file_fields_are_checked() {
+        assert!(toml::from_str::<Config>("bind = \"127.0.0.1:1\"\n[limits]\ndepth = 5").is_ok());
+        assert!(toml::from_str::<Config>("bnd = \"127.0.0.1:1\"").is_err());
+    }
+}

@@ -1,0 +1,94 @@
+//! Connecting to the database, migrating it, and starting write transactions.
+//!
+//! SQLite gets WAL, a 5 s busy timeout, `synchronous = NORMAL` and foreign
+//! keys; its write transactions begin `IMMEDIATE` so that a read-then-write
+//! never fails with "database is locked" (HARDENING.md). PostgreSQL gets a
+//! statement timeout and an idle-in-transaction timeout. Both pools have a
+//! short acquire timeout: a request should fail fast rather than queue for 30 s.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use migrations::{Migrator, MigratorTrait};
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{
+    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
+
+use crate::error::Result;
+
+/// Opens a pool on `url` with synaps' settings.
+pub async fn connect(url: &str, pool_size: u32) -> anyhow::Result<DatabaseConnection> {
+    let mut options = ConnectOptions::new(url.to_owned());
+    options
+        .max_connections(pool_size.max(1))
+        .min_connections(1)
+        .acquire_timeout(Duration::from_secs(3))
+        .connect_timeout(Duration::from_secs(5))
+        // sea-orm logs every statement at INFO by default; keep them at debug.
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(|opts| {
+            opts.journal_mode(SqliteJournalMode::Wal)
+                .busy_timeout(Duration::from_secs(5))
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+        })
+        .map_sqlx_postgres_opts(|opts| {
+            opts.options([
+                ("statement_timeout", "5s"),
+                ("idle_in_transaction_session_timeout", "10s"),
+            ])
+        });
+    Database::connect(options)
+        .await
+        .with_context(|| format!("cannot connect to the database at {}", redact(url)))
+}
+
+/// Applies every pending migration.
+pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
+    Migrator::up(db, None)
+        .await
+        .context("database migration failed")
+}
+
+/// Whether every migration this binary knows has been applied.
+pub async fn migrations_applied(db: &DatabaseConnection) -> Result<bool> {
+    Ok(Migrator::get_pending_migrations(db).await?.is_empty())
+}
+
+/// Begins a transaction that will write: `IMMEDIATE` on SQLite.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction> {
+    let options = TransactionOptions {
+        sqlite_transaction_mode: (db.get_database_backend() == DbBackend::Sqlite)
+            .then_some(SqliteTransactionMode::Immediate),
+        ..Default::default()
+    };
+    Ok(db.begin_with_options(options).await?)
+}
+
+/// The URL without its password, for messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let credentials = &url[scheme_end + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn passwords_are_redacted_from_urls() {
+        assert_eq!(
+            super::redact("postgres://synaps:hunter2@db:5432/synaps"),
+            "postgres://synaps:***@db:5432/synaps"
+        );
+        assert_eq!(super::redact("sqlite://synaps.db"), "sqlite://synaps.db");
+    }
+}

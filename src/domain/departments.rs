@@ -1,0 +1,400 @@
+//! Departments and their membership.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, Query, WindowStatement};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    FromQueryResult, IntoActiveModel, JoinType, Order, QueryFilter, QueryOrder, QuerySelect,
+    RelationTrait, Set,
+};
+use tracing::instrument;
+use uuid::Uuid;
+
+use super::pagination::{Cursor, Page, PageArgs};
+use super::people::Person;
+use super::types::{Slug, bounded_text, display_name};
+use crate::auth::{Action, Viewer};
+use crate::db;
+use crate::entities::{department_members, departments, users};
+use crate::error::{Error, Result, is_unique_violation};
+
+#[derive(Clone, Debug)]
+pub struct Department {
+    pub id: Uuid,
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<departments::Model> for Department {
+    fn from(m: departments::Model) -> Self {
+        Department {
+            id: m.id,
+            slug: m.slug,
+            name: m.name,
+            description: m.description,
+            created_at: m.created_at,
+        }
+    }
+}
+
+impl Department {
+    pub fn cursor(&self) -> Cursor {
+        Cursor::new(self.name.clone(), self.id)
+    }
+}
+
+/// Departments ordered by name.
+pub async fn list(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    page: &PageArgs,
+) -> Result<Page<Department>> {
+    viewer.require(Action::ReadDirectory)?;
+    let rows = page
+        .apply(
+            departments::Entity::find(),
+            departments::Column::Name,
+            departments::Column::Id,
+        )
+        .all(db)
+        .await?;
+    Ok(page
+        .finish(rows, |d| Cursor::new(d.name.clone(), d.id))
+        .map(Department::from))
+}
+
+pub async fn count(db: &DatabaseConnection, viewer: &Viewer) -> Result<u64> {
+    viewer.require(Action::ReadDirectory)?;
+    use sea_orm::PaginatorTrait;
+    Ok(departments::Entity::find().count(db).await?)
+}
+
+pub async fn by_slug(db: &DatabaseConnection, viewer: &Viewer, slug: &str) -> Result<Department> {
+    viewer.require(Action::ReadDirectory)?;
+    departments::Entity::find()
+        .filter(departments::Column::Slug.eq(slug.trim()))
+        .one(db)
+        .await?
+        .map(Department::from)
+        .ok_or(Error::NotFound("Department"))
+}
+
+pub async fn by_id(db: &DatabaseConnection, viewer: &Viewer, id: Uuid) -> Result<Department> {
+    viewer.require(Action::ReadDirectory)?;
+    departments::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .map(Department::from)
+        .ok_or(Error::NotFound("Department"))
+}
+
+pub struct NewDepartment {
+    pub slug: String,
+    pub name: String,
+    pub description: Option<String>,
+}
+
+#[instrument(skip(db, viewer, input), fields(department.slug = %input.slug))]
+pub async fn create(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    input: NewDepartment,
+) -> Result<Department> {
+    viewer.require(Action::ManageDepartments)?;
+    let slug = Slug::parse("slug", &input.slug)?;
+    let name = display_name("name", &input.name)?;
+    let description = bounded_text(
+        "description",
+        input.description.as_deref().unwrap_or(""),
+        0,
+        2000,
+    )?;
+    let now = Utc::now();
+    let txn = db::begin_write(db).await?;
+    let created = departments::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        slug: Set(slug.as_str().to_owned()),
+        name: Set(name),
+        description: Set(description),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await
+    .map_err(|e| slug_clash(e, &slug))?;
+    txn.commit().await?;
+    tracing::info!(department.id = %created.id, "department created");
+    Ok(created.into())
+}
+
+pub struct DepartmentChanges {
+    pub id: Uuid,
+    pub slug: Option<String>,
+    pub name: Option<String>,
+    pub description: Option<String>,
+}
+
+#[instrument(skip(db, viewer, input), fields(department.id = %input.id))]
+pub async fn update(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    input: DepartmentChanges,
+) -> Result<Department> {
+    viewer.require(Action::ManageDepartments)?;
+    let slug = input
+        .slug
+        .as_deref()
+        .map(|s| Slug::parse("slug", s))
+        .transpose()?;
+    let name = input
+        .name
+        .as_deref()
+        .map(|n| display_name("name", n))
+        .transpose()?;
+    let description = input
+        .description
+        .as_deref()
+        .map(|d| bounded_text("description", d, 0, 2000))
+        .transpose()?;
+    let txn = db::begin_write(db).await?;
+    let existing = departments::Entity::find_by_id(input.id)
+        .one(&txn)
+        .await?
+        .ok_or(Error::NotFound("Department"))?;
+    let mut active = existing.into_active_model();
+    if let Some(slug) = &slug {
+        active.slug = Set(slug.as_str().to_owned());
+    }
+    if let Some(name) = name {
+        active.name = Set(name);
+    }
+    if let Some(description) = description {
+        active.description = Set(description);
+    }
+    active.updated_at = Set(Utc::now());
+    let updated = active.update(&txn).await.map_err(|e| match &slug {
+        Some(slug) => slug_clash(e, slug),
+        None => e.into(),
+    })?;
+    txn.commit().await?;
+    Ok(updated.into())
+}
+
+fn slug_clash(err: sea_orm::DbErr, slug: &Slug) -> Error {
+    if is_unique_violation(&err) {
+        Error::conflict(
+            "slug",
+            format!("A department with slug '{}' already exists.", slug.as_str()),
+        )
+    } else {
+        err.into()
+    }
+}
+
+/// Adds a person to a department; adding an existing member is a no-op.
+#[instrument(skip(db, viewer))]
+pub async fn add_member(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    department_id: Uuid,
+    user_id: Uuid,
+) -> Result<()> {
+    viewer.require(Action::ManageDepartments)?;
+    let txn = db::begin_write(db).await?;
+    ensure_exists(&txn, department_id, user_id).await?;
+    let existing = department_members::Entity::find_by_id((department_id, user_id))
+        .one(&txn)
+        .await?;
+    if existing.is_none() {
+        department_members::ActiveModel {
+            department_id: Set(department_id),
+            user_id: Set(user_id),
+            joined_at: Set(Utc::now()),
+        }
+        .insert(&txn)
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Removes a person from a department; removing a non-member is a no-op.
+#[instrument(skip(db, viewer))]
+pub async fn remove_member(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    department_id: Uuid,
+    user_id: Uuid,
+) -> Result<()> {
+    viewer.require(Action::ManageDepartments)?;
+    let txn = db::begin_write(db).await?;
+    ensure_exists(&txn, department_id, user_id).await?;
+    department_members::Entity::delete_by_id((department_id, user_id))
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+async fn ensure_exists(
+    conn: &impl ConnectionTrait,
+    department_id: Uuid,
+    user_id: Uuid,
+) -> Result<()> {
+    if departments::Entity::find_by_id(department_id)
+        .one(conn)
+        .await?
+        .is_none()
+    {
+        return Err(Error::NotFound("Department"));
+    }
+    if users::Entity::find_by_id(user_id)
+        .one(conn)
+        .await?
+        .is_none()
+    {
+        return Err(Error::NotFound("User"));
+    }
+    Ok(())
+}
+
+/// The departments of each of `user_ids`, by name: one query for any number
+/// of people (behind `User.departments`).
+pub async fn of_users(
+    db: &DatabaseConnection,
+    user_ids: &[Uuid],
+) -> Result<HashMap<Uuid, Vec<Department>>> {
+    #[derive(FromQueryResult)]
+    struct Row {
+        user_id: Uuid,
+        id: Uuid,
+        slug: String,
+        name: String,
+        description: String,
+        created_at: DateTime<Utc>,
+    }
+    let rows = departments::Entity::find()
+        .select_only()
+        .column(department_members::Column::UserId)
+        .columns([
+            departments::Column::Id,
+            departments::Column::Slug,
+            departments::Column::Name,
+            departments::Column::Description,
+            departments::Column::CreatedAt,
+        ])
+        .join(JoinType::InnerJoin, departments::Relation::Members.def())
+        .filter(department_members::Column::UserId.is_in(user_ids.iter().copied()))
+        .order_by_asc(departments::Column::Name)
+        .into_model::<Row>()
+        .all(db)
+        .await?;
+    let mut by_user: HashMap<Uuid, Vec<Department>> = HashMap::new();
+    for row in rows {
+        by_user.entry(row.user_id).or_default().push(Department {
+            id: row.id,
+            slug: row.slug,
+            name: row.name,
+            description: row.description,
+            created_at: row.created_at,
+        });
+    }
+    Ok(by_user)
+}
+
+/// How many members each of `department_ids` has: one GROUP BY.
+pub async fn member_counts(
+    db: &DatabaseConnection,
+    department_ids: &[Uuid],
+) -> Result<HashMap<Uuid, u64>> {
+    #[derive(FromQueryResult)]
+    struct Row {
+        department_id: Uuid,
+        members: i64,
+    }
+    let rows = department_members::Entity::find()
+        .select_only()
+        .column(department_members::Column::DepartmentId)
+        .column_as(department_members::Column::UserId.count(), "members")
+        .filter(department_members::Column::DepartmentId.is_in(department_ids.iter().copied()))
+        .group_by(department_members::Column::DepartmentId)
+        .into_model::<Row>()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.department_id, u64::try_from(r.members).unwrap_or(0)))
+        .collect())
+}
+
+/// One page of members for each of `department_ids`, all with the same
+/// `page` arguments, in one query (a window function numbers each
+/// department's members), so listing departments with their members is not
+/// one query per department.
+pub async fn members_of(
+    db: &DatabaseConnection,
+    department_ids: &[Uuid],
+    page: &PageArgs,
+) -> Result<HashMap<Uuid, Page<Person>>> {
+    let dm = |c: department_members::Column| Expr::col((department_members::Entity, c));
+    let u = |c: users::Column| Expr::col((users::Entity, c));
+    let order = page.order();
+    let ranked = Query::select()
+        .column((users::Entity, Asterisk))
+        .expr_as(
+            dm(department_members::Column::DepartmentId),
+            Alias::new("member_of"),
+        )
+        .expr_window_as(
+            Expr::cust("ROW_NUMBER()"),
+            WindowStatement::partition_by((
+                department_members::Entity,
+                department_members::Column::DepartmentId,
+            ))
+            .order_by((users::Entity, users::Column::DisplayName), order.clone())
+            .order_by((users::Entity, users::Column::Id), order)
+            .to_owned(),
+            Alias::new("member_rank"),
+        )
+        .from(department_members::Entity)
+        .inner_join(
+            users::Entity,
+            u(users::Column::Id).equals((
+                department_members::Entity,
+                department_members::Column::UserId,
+            )),
+        )
+        .and_where(
+            dm(department_members::Column::DepartmentId).is_in(department_ids.iter().copied()),
+        )
+        .cond_where(page.keyset_condition(u(users::Column::DisplayName), u(users::Column::Id)))
+        .to_owned();
+    let query = Query::select()
+        .column(Asterisk)
+        .from_subquery(ranked, Alias::new("ranked"))
+        .and_where(Expr::col(Alias::new("member_rank")).lte(page.limit as i64 + 1))
+        .order_by(Alias::new("member_of"), Order::Asc)
+        .order_by(Alias::new("member_rank"), Order::Asc)
+        .to_owned();
+    let rows = db.query_all(&query).await?;
+    let mut grouped: HashMap<Uuid, Vec<Person>> = HashMap::new();
+    for row in rows {
+        let department_id: Uuid = row.try_get("", "member_of")?;
+        let user = users::Model::from_query_result(&row, "")?;
+        grouped
+            .entry(department_id)
+            .or_default()
+            .push(Person::from(user));
+    }
+    Ok(department_ids
+        .iter()
+        .map(|id| {
+            let members = grouped.remove(id).unwrap_or_default();
+            (*id, page.finish(members, Person::cursor))
+        })
+        .collect())
+}

@@ -1,0 +1,8 @@
+//! The rules of synaps, in plain Rust: no GraphQL here. Every entry point
+//! takes the [`Viewer`](crate::auth::Viewer), checks the policy, parses its
+//! input into [`types`], and writes in one transaction.
+
+pub mod departments;
+pub mod pagination;
+pub mod people;
+pub mod types;

@@ -1,0 +1,147 @@
+//! The error contract between synaps and its clients.
+//!
+//! Every failure a client can see is one [`Error`] variant, and each variant
+//! maps to exactly one `extensions.code` (DESIGN.md) in [`Error::code`]. The
+//! domain layer returns these; GraphQL resolvers pass them through with `?`.
+//!
+//! Policy:
+//! - Database errors are never shown to clients. Call sites that expect a
+//!   unique violation turn it into [`Error::Conflict`] naming the field
+//!   ([`is_unique_violation`]); everything else becomes [`Error::Internal`].
+//! - [`Error::Internal`] keeps its cause for the log line (which carries the
+//!   request id through the request's tracing span) and sends only a generic
+//!   message.
+//! - `Error` deliberately does not implement `Display`: async-graphql converts
+//!   any `Display` type into an error *without* a code, so the only way into a
+//!   GraphQL response is the `From` impl below, which sets the code.
+
+use std::fmt;
+
+use async_graphql::ErrorExtensions;
+use sea_orm::{DbErr, RuntimeErr, SqlErr};
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+pub enum Error {
+    /// No valid credentials were presented.
+    Unauthenticated(&'static str),
+    /// The viewer is known but may not do this.
+    Forbidden,
+    /// The thing does not exist, or the viewer may not know that it exists.
+    NotFound(&'static str),
+    /// The input is malformed; `field` names the input field at fault.
+    BadUserInput { field: String, message: String },
+    /// The input clashes with the current state (duplicate, stale version, …).
+    Conflict {
+        field: Option<String>,
+        message: String,
+    },
+    /// Too many attempts; try again after `retry_after_secs`.
+    RateLimited { retry_after_secs: u64 },
+    /// Anything else. The cause is logged, never sent.
+    Internal(Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl Error {
+    pub fn bad_input(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::BadUserInput {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    pub fn conflict(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Conflict {
+            field: Some(field.into()),
+            message: message.into(),
+        }
+    }
+
+    pub fn internal(cause: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Self::Internal(cause.into())
+    }
+
+    /// The stable `extensions.code` for this error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Unauthenticated(_) => "UNAUTHENTICATED",
+            Self::Forbidden => "FORBIDDEN",
+            Self::NotFound(_) => "NOT_FOUND",
+            Self::BadUserInput { .. } => "BAD_USER_INPUT",
+            Self::Conflict { .. } => "CONFLICT",
+            Self::RateLimited { .. } => "RATE_LIMITED",
+            Self::Internal(_) => "INTERNAL",
+        }
+    }
+
+    /// The message a client sees.
+    pub fn message(&self) -> String {
+        match self {
+            Self::Unauthenticated(why) => (*why).to_owned(),
+            Self::Forbidden => "You do not have permission to do this.".to_owned(),
+            Self::NotFound(what) => format!("{what} not found."),
+            Self::BadUserInput { field, message } => format!("{field}: {message}"),
+            Self::Conflict { message, .. } => message.clone(),
+            Self::RateLimited { retry_after_secs } => {
+                format!("Too many attempts. Try again in {retry_after_secs} seconds.")
+            }
+            Self::Internal(_) => {
+                "Something went wrong on our side. It has been logged; please try again.".to_owned()
+            }
+        }
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Internal(cause) => write!(f, "INTERNAL: {cause}"),
+            other => write!(f, "{}: {}", other.code(), other.message()),
+        }
+    }
+}
+
+impl From<DbErr> for Error {
+    fn from(err: DbErr) -> Self {
+        Self::Internal(Box::new(err))
+    }
+}
+
+impl From<Error> for async_graphql::Error {
+    fn from(err: Error) -> Self {
+        if let Error::Internal(cause) = &err {
+            // The request id is on the enclosing span (see `http::request_span`).
+            tracing::error!(error = %cause, "internal error");
+        }
+        let message = err.message();
+        async_graphql::Error::new(message).extend_with(|_, ext| {
+            ext.set("code", err.code());
+            match &err {
+                Error::BadUserInput { field, .. } => ext.set("field", field.as_str()),
+                Error::Conflict {
+                    field: Some(field), ..
+                } => ext.set("field", field.as_str()),
+                Error::RateLimited { retry_after_secs } => {
+                    ext.set("retryAfterSeconds", *retry_after_secs)
+                }
+                _ => {}
+            }
+        })
+    }
+}
+
+/// Whether a database error is a unique-constraint violation, so that the
+/// call site can name the field that clashed.
+pub fn is_unique_violation(err: &DbErr) -> bool {
+    if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) {
+        return true;
+    }
+    // Some paths (e.g. `exec` inside a transaction) wrap the driver error
+    // differently; fall back to the driver's own classification.
+    match err {
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => e
+            .as_database_error()
+            .is_some_and(|d| d.is_unique_violation()),
+        _ => false,
+    }
+}

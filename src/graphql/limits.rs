@@ -1,0 +1,220 @@
+//! Document checks that async-graphql does not make, run on the parsed
+//! document before anything executes (HARDENING.md): aliases per document,
+//! root fields per operation, and the fields that may appear at most once per
+//! document (`login`, `refreshSession`, `changePassword`, whose cost is a
+//! password hash or a token rotation each).
+
+use std::collections::HashSet;
+
+use async_graphql::parser::types::{
+    DocumentOperations, ExecutableDocument, OperationDefinition, OperationType, Selection,
+    SelectionSet,
+};
+
+use crate::config::Limits;
+
+/// Fields allowed at most once per document.
+pub const ONCE_PER_DOCUMENT: [&str; 3] = ["login", "refreshSession", "changePassword"];
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Violation {
+    TooManyAliases { limit: usize },
+    TooManyRootFields { limit: usize },
+    Repeated { field: &'static str },
+}
+
+impl Violation {
+    pub fn message(&self) -> String {
+        match self {
+            Violation::TooManyAliases { limit } => {
+                format!("The document uses more than {limit} aliases.")
+            }
+            Violation::TooManyRootFields { limit } => {
+                format!("The operation selects more than {limit} root fields.")
+            }
+            Violation::Repeated { field } => {
+                format!("`{field}` may appear at most once per request.")
+            }
+        }
+    }
+}
+
+/// The type of the operation that will run, if the document names one
+/// unambiguously (otherwise async-graphql reports the error).
+pub fn operation_type(doc: &ExecutableDocument, name: Option<&str>) -> Option<OperationType> {
+    operation(doc, name).map(|op| op.ty)
+}
+
+fn operation<'d>(
+    doc: &'d ExecutableDocument,
+    name: Option<&str>,
+) -> Option<&'d OperationDefinition> {
+    match (&doc.operations, name) {
+        (DocumentOperations::Single(op), _) => Some(&op.node),
+        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name).map(|op| &op.node),
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => {
+            ops.values().next().map(|op| &op.node)
+        }
+        _ => None,
+    }
+}
+
+/// Checks the document against the limits.
+pub fn check(
+    doc: &ExecutableDocument,
+    name: Option<&str>,
+    limits: &Limits,
+) -> Result<(), Violation> {
+    // Every selection set in the document, operations and fragments alike.
+    let mut sets: Vec<&SelectionSet> = doc
+        .operations
+        .iter()
+        .map(|(_, op)| &op.node.selection_set.node)
+        .chain(doc.fragments.values().map(|f| &f.node.selection_set.node))
+        .collect();
+    let mut aliases = 0usize;
+    let mut once_seen: HashSet<&str> = HashSet::new();
+    while let Some(set) = sets.pop() {
+        for item in &set.items {
+            match &item.node {
+                Selection::Field(field) => {
+                    if field.node.alias.is_some() {
+                        aliases += 1;
+                        if aliases > limits.aliases {
+                            return Err(Violation::TooManyAliases {
+                                limit: limits.aliases,
+                            });
+                        }
+                    }
+                    let field_name = field.node.name.node.as_str();
+                    if let Some(once) = ONCE_PER_DOCUMENT.iter().find(|f| **f == field_name)
+                        && !once_seen.insert(once)
+                    {
+                        return Err(Violation::Repeated { field: once });
+                    }
+                    sets.push(&field.node.selection_set.node);
+                }
+                Selection::InlineFragment(fragment) => sets.push(&fragment.node.selection_set.node),
+                Selection::FragmentSpread(_) => {}
+            }
+        }
+    }
+    if let Some(op) = operation(doc, name)
+        && root_fields(doc, &op.selection_set.node, &mut HashSet::new()) > limits.root_fields
+    {
+        return Err(Violation::TooManyRootFields {
+            limit: limits.root_fields,
+        });
+    }
+    // A fragment holding `login` spread twice runs it twice.
+    if let Some(op) = operation(doc, name) {
+        let mut counts = std::collections::HashMap::new();
+        count_spread_fields(doc, &op.selection_set.node, &mut counts, &mut Vec::new());
+        if let Some(field) = ONCE_PER_DOCUMENT
+            .iter()
+            .find(|f| counts.get(**f).copied().unwrap_or(0) > 1)
+        {
+            return Err(Violation::Repeated { field });
+        }
+    }
+    Ok(())
+}
+
+/// Root fields of an operation, with fragments at the root expanded.
+fn root_fields<'d>(
+    doc: &'d ExecutableDocument,
+    set: &'d SelectionSet,
+    seen: &mut HashSet<&'d str>,
+) -> usize {
+    set.items
+        .iter()
+        .map(|item| match &item.node {
+            Selection::Field(_) => 1,
+            Selection::InlineFragment(f) => root_fields(doc, &f.node.selection_set.node, seen),
+            Selection::FragmentSpread(spread) => {
+                let name = spread.node.fragment_name.node.as_str();
+                match doc.fragments.get(name) {
+                    Some(fragment) if seen.insert(name) => {
+                        root_fields(doc, &fragment.node.selection_set.node, seen)
+                    }
+                    _ => 0,
+                }
+            }
+        })
+        .sum()
+}
+
+/// Counts once-per-document fields at the root, following fragment spreads
+/// (each spread counts; `path` stops fragment cycles).
+fn count_spread_fields<'d>(
+    doc: &'d ExecutableDocument,
+    set: &'d SelectionSet,
+    counts: &mut std::collections::HashMap<&'d str, usize>,
+    path: &mut Vec<&'d str>,
+) {
+    for item in &set.items {
+        match &item.node {
+            Selection::Field(field) => {
+                *counts.entry(field.node.name.node.as_str()).or_default() += 1;
+            }
+            Selection::InlineFragment(f) => {
+                count_spread_fields(doc, &f.node.selection_set.node, counts, path)
+            }
+            Selection::FragmentSpread(spread) => {
+                let name = spread.node.fragment_name.node.as_str();
+                if path.contains(&name) || path.len() > 8 {
+                    continue;
+                }
+                if let Some(fragment) = doc.fragments.get(name) {
+                    path.push(name);
+                    count_spread_fields(doc, &fragment.node.selection_set.node, counts, path);
+                    path.pop();
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use async_graphql::parser::parse_query;
+
+    fn check_str(query: &str) -> Result<(), Violation> {
+        let doc = parse_query(query).map_err(|_| Violation::TooManyAliases { limit: 0 })?;
+        check(&doc, None, &Limits::default())
+    }
+
+    #[test]
+    fn aliases_are_counted_across_the_document() {
+        let many: String = (0..31).map(|i| format!("a{i}: me {{ id }} ")).collect();
+        assert_eq!(
+            check_str(&format!("{{ {many} }}")),
+            Err(Violation::TooManyAliases { limit: 30 })
+        );
+        assert!(check_str("{ a: me { id } b: me { id } }").is_ok());
+    }
+
+    #[test]
+    fn login_may_appear_once() {
+        let twice = "mutation { a: login(input: {email: \"x\", password: \"y\"}) { accessToken } b: login(input: {email: \"x\", password: \"y\"}) { accessToken } }";
+        assert_eq!(
+            check_str(twice),
+            Err(Violation::Repeated { field: "login" })
+        );
+        let spread = "mutation { ...L ...L } fragment L on Mutation { login(input: {email: \"x\", password: \"y\"}) { accessToken } }";
+        assert_eq!(
+            check_str(spread),
+            Err(Violation::Repeated { field: "login" })
+        );
+    }
+
+    #[test]
+    fn root_fields_are_capped() {
+        let fields: String = (0..21).map(|_| "me { id } ").collect();
+        assert_eq!(
+            check_str(&format!("{{ {fields} }}")),
+            Err(Violation::TooManyRootFields { limit: 20 })
+        );
+    }
+}

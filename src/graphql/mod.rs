@@ -1,0 +1,52 @@
+//! The GraphQL API: the schema, its limits, and one file per area. Types
+//! here are thin: they wire arguments to `domain/` and wrap what comes back.
+
+pub mod context;
+pub mod departments;
+pub mod limits;
+pub mod loaders;
+pub mod node;
+pub mod pagination;
+pub mod people;
+
+use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
+
+use crate::app::AppState;
+use crate::config::Config;
+
+#[derive(MergedObject, Default)]
+pub struct Query(
+    node::NodeQuery,
+    people::PeopleQuery,
+    departments::DepartmentQuery,
+);
+
+#[derive(MergedObject, Default)]
+pub struct Mutation(people::PeopleMutation, departments::DepartmentMutation);
+
+pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
+
+/// The schema with every limit from configuration (HARDENING.md).
+fn builder(config: &Config) -> SchemaBuilder<Query, Mutation, EmptySubscription> {
+    let limits = &config.limits;
+    let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        .limit_depth(limits.depth)
+        .limit_complexity(limits.complexity)
+        .limit_directives(limits.directives_per_field)
+        .limit_recursive_depth(32);
+    if config.is_production() {
+        builder = builder.disable_introspection().disable_suggestions();
+    }
+    builder
+}
+
+/// The schema as served, with the application state.
+pub fn build_schema(state: AppState) -> AppSchema {
+    let config = state.config.clone();
+    builder(&config).data(state).finish()
+}
+
+/// The SDL, as `synaps export-schema` writes it and `schema.graphql` holds.
+pub fn sdl() -> String {
+    builder(&Config::default()).finish().sdl()
+}
