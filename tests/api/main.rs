@@ -1,1 +1,15 @@
+//! The one integration-test binary: every test talks HTTP to a real synaps,
+//! once on SQLite and once on PostgreSQL (see `helpers`).
 
+// A test that cannot arrange its world should stop loudly.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod helpers;
+
+mod auth;
+mod bad_input;
+mod directory;
+mod permissions;
+mod schema;
+mod tokens;
+mod transport;

@@ -1,0 +1,357 @@
+//! The integration-test harness: a real synaps on an ephemeral port, on a
+//! fresh SQLite file or a fresh PostgreSQL database, with one signed-in actor
+//! per role.
+//!
+//! Write a test as `async fn name(app: TestApp)` and register it with
+//! `db_test!(name);` — that makes `name::sqlite` and `name::postgres`. The
+//! PostgreSQL case needs `SYNAPS_TEST_POSTGRES_URL`; without it, it says
+//! loudly that it was skipped.
+
+mod database;
+mod gql;
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+
+use futures_util::FutureExt;
+use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+use serde_json::{Value, json};
+use synaps::app::App;
+use synaps::config::{Config, PasswordConfig};
+use synaps::domain::people::{self, NewPerson};
+use synaps::domain::types::Role;
+use tokio::sync::oneshot;
+
+pub use database::Backend;
+pub use gql::GqlResponse;
+
+/// Registers `async fn $name(app: TestApp)` as a test on both backends;
+/// `db_test!(name, with = configure)` first applies
+/// `fn configure(&mut Config)` to the server's configuration.
+#[macro_export]
+macro_rules! db_test {
+    ($name:ident, with = $configure:path) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                $crate::helpers::run_with(
+                    $crate::helpers::Backend::Sqlite,
+                    super::$configure,
+                    super::$name,
+                )
+                .await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                $crate::helpers::run_with(
+                    $crate::helpers::Backend::Postgres,
+                    super::$configure,
+                    super::$name,
+                )
+                .await;
+            }
+        }
+    };
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                $crate::helpers::run($crate::helpers::Backend::Sqlite, super::$name).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                $crate::helpers::run($crate::helpers::Backend::Postgres, super::$name).await;
+            }
+        }
+    };
+}
+
+/// The password every actor has.
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// A signed-in person.
+#[derive(Clone, Debug)]
+pub struct Actor {
+    pub role: Role,
+    /// Global id, as the API hands it out.
+    pub id: String,
+    pub email: String,
+    pub handle: String,
+    pub token: String,
+    pub refresh_token: String,
+}
+
+/// A running synaps and a way to talk to it.
+#[derive(Clone)]
+pub struct TestApp {
+    pub address: String,
+    pub backend: Backend,
+    pub client: reqwest::Client,
+    /// A connection of the test's own, for arranging and asserting.
+    pub db: DatabaseConnection,
+    pub config: Config,
+    staff: Actor,
+    manager: Actor,
+    comms: Actor,
+    admin: Actor,
+}
+
+/// Runs `test` against a fresh app on `backend`, and cleans up afterwards
+/// even when the test panics.
+pub async fn run<F, Fut>(backend: Backend, test: F)
+where
+    F: FnOnce(TestApp) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    run_with(backend, |_| {}, test).await;
+}
+
+/// Like [`run`], with the configuration adjusted first (limits, lifetimes).
+pub async fn run_with<F, Fut>(backend: Backend, configure: impl FnOnce(&mut Config), test: F)
+where
+    F: FnOnce(TestApp) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let Some(database) = database::TestDatabase::create(backend).await else {
+        return;
+    };
+    let (app, stop) = TestApp::start(backend, &database, configure).await;
+    let outcome = AssertUnwindSafe(test(app.clone())).catch_unwind().await;
+    let _ = stop.send(());
+    app.db.clone().close().await.ok();
+    database.drop().await;
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
+}
+
+/// The configuration tests run with: cheap password hashing (the production
+/// cost is a property of the config, tested in unit tests), a fixed secret.
+pub fn test_config(database_url: &str, data_dir: &std::path::Path) -> Config {
+    let mut config = Config::default();
+    config.database_url = database_url.to_owned();
+    config.data_dir = data_dir.to_owned();
+    config.db_pool_size = 5;
+    config.jwt.secret = TEST_SECRET.to_owned();
+    config.passwords = PasswordConfig {
+        memory_kib: 64,
+        iterations: 1,
+        parallelism: 1,
+    };
+    config
+}
+
+pub const TEST_SECRET: &str = "test-secret-that-is-long-enough-for-hs256!";
+
+impl TestApp {
+    async fn start(
+        backend: Backend,
+        database: &database::TestDatabase,
+        configure: impl FnOnce(&mut Config),
+    ) -> (TestApp, oneshot::Sender<()>) {
+        let mut config = test_config(&database.url, database.dir.path());
+        configure(&mut config);
+        let app = App::build(config.clone(), true).await.expect("app builds");
+        synaps::seed::seed_departments(&app.state.db)
+            .await
+            .expect("departments seed");
+
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let address = format!("http://{}", listener.local_addr().expect("address"));
+        let (stop, stopped) = oneshot::channel::<()>();
+        let state = app.state.clone();
+        tokio::spawn(app.serve(listener, async {
+            let _ = stopped.await;
+        }));
+
+        let db = synaps::db::connect(&database.url, 3)
+            .await
+            .expect("test connection");
+        let client = reqwest::Client::new();
+        let mut actors = Vec::new();
+        for (role, handle, department) in [
+            (Role::Staff, "stella", "customer-service"),
+            (Role::Manager, "magnus", "sales"),
+            (Role::Comms, "corinna", "communications"),
+            (Role::Admin, "adam", "hr"),
+        ] {
+            let email = format!("{handle}@example.com");
+            people::create_unchecked(
+                &state.db,
+                &state.auth,
+                NewPerson {
+                    email: email.clone(),
+                    display_name: format!("{} Tester", capitalize(handle)),
+                    handle: Some(handle.to_owned()),
+                    title: None,
+                    role,
+                    departments: vec![department.to_owned()],
+                    password: PASSWORD.to_owned(),
+                },
+            )
+            .await
+            .expect("actor created");
+            let session = login_with(&client, &address, &email, PASSWORD).await;
+            actors.push(Actor {
+                role,
+                id: session["user"]["id"].as_str().expect("id").to_owned(),
+                email,
+                handle: handle.to_owned(),
+                token: session["accessToken"].as_str().expect("token").to_owned(),
+                refresh_token: session["refreshToken"]
+                    .as_str()
+                    .expect("refresh")
+                    .to_owned(),
+            });
+        }
+        let [staff, manager, comms, admin] = <[Actor; 4]>::try_from(actors).expect("four actors");
+        let app = TestApp {
+            address,
+            backend,
+            client,
+            db,
+            config,
+            staff,
+            manager,
+            comms,
+            admin,
+        };
+        (app, stop)
+    }
+
+    pub fn staff(&self) -> &Actor {
+        &self.staff
+    }
+    pub fn manager(&self) -> &Actor {
+        &self.manager
+    }
+    pub fn comms(&self) -> &Actor {
+        &self.comms
+    }
+    pub fn admin(&self) -> &Actor {
+        &self.admin
+    }
+
+    /// The actor with `role`, or `None` for an anonymous caller.
+    pub fn actor(&self, role: Option<Role>) -> Option<&Actor> {
+        match role? {
+            Role::Staff => Some(&self.staff),
+            Role::Manager => Some(&self.manager),
+            Role::Comms => Some(&self.comms),
+            Role::Admin => Some(&self.admin),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    /// Runs a GraphQL operation as `actor` (anonymous when `None`).
+    pub async fn gql(&self, actor: Option<&Actor>, query: &str, variables: Value) -> GqlResponse {
+        self.gql_with_token(actor.map(|a| a.token.as_str()), query, variables)
+            .await
+    }
+
+    /// Runs a GraphQL operation with a raw bearer token.
+    pub async fn gql_with_token(
+        &self,
+        token: Option<&str>,
+        query: &str,
+        variables: Value,
+    ) -> GqlResponse {
+        let mut request = self
+            .client
+            .post(self.url("/graphql"))
+            .header("accept", "application/graphql-response+json")
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        GqlResponse::from(request.send().await.expect("request sent")).await
+    }
+
+    /// Signs in through the API; returns the `login` payload.
+    pub async fn login(&self, email: &str, password: &str) -> GqlResponse {
+        self.gql(
+            None,
+            "mutation($input: LoginInput!) { login(input: $input) { accessToken refreshToken expiresAt user { id handle } } }",
+            json!({ "input": { "email": email, "password": password } }),
+        )
+        .await
+    }
+
+    /// Row counts of every table synaps owns, to assert "nothing changed".
+    pub async fn table_counts(&self) -> BTreeMap<String, i64> {
+        let mut counts = BTreeMap::new();
+        for table in [
+            "departments",
+            "users",
+            "department_members",
+            "sessions",
+            "refresh_tokens",
+        ] {
+            let row = self
+                .db
+                .query_one_raw(Statement::from_string(
+                    self.db.get_database_backend(),
+                    format!("SELECT COUNT(*) AS n FROM {table}"),
+                ))
+                .await
+                .expect("count query")
+                .expect("a row");
+            counts.insert(table.to_owned(), row.try_get::<i64>("", "n").expect("n"));
+        }
+        counts
+    }
+
+    /// A fingerprint of every user and department row (and the row counts),
+    /// to assert that a refused mutation changed nothing at all.
+    pub async fn snapshot(&self) -> String {
+        use sea_orm::{EntityTrait, QueryOrder};
+        use synaps::entities::{departments, users};
+        let users = users::Entity::find()
+            .order_by_asc(users::Column::Email)
+            .all(&self.db)
+            .await
+            .expect("users");
+        let departments = departments::Entity::find()
+            .order_by_asc(departments::Column::Slug)
+            .all(&self.db)
+            .await
+            .expect("departments");
+        format!(
+            "{users:?}\n{departments:?}\n{:?}",
+            self.table_counts().await
+        )
+    }
+}
+
+async fn login_with(client: &reqwest::Client, address: &str, email: &str, password: &str) -> Value {
+    let body: Value = client
+        .post(format!("{address}/graphql"))
+        .json(&json!({
+            "query": "mutation($input: LoginInput!) { login(input: $input) { accessToken refreshToken user { id } } }",
+            "variables": { "input": { "email": email, "password": password } }
+        }))
+        .send()
+        .await
+        .expect("login sent")
+        .json()
+        .await
+        .expect("login json");
+    assert!(body["errors"].is_null(), "login failed: {body}");
+    body["data"]["login"].clone()
+}
+
+fn capitalize(s: &str) -> String {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().collect::<String>() + chars.as_str())
+        .unwrap_or_default()
+}
