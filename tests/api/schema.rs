@@ -1,1 +1,66 @@
-//! (to be written)
+//! The committed schema and the command line.
+
+use std::process::Command;
+
+/// `schema.graphql` is what the server serves; regenerate it with
+/// `cargo run -- export-schema --output schema.graphql`.
+#[test]
+fn committed_schema_matches_the_code() {
+    let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/schema.graphql"))
+        .expect("schema.graphql at the repository root");
+    let served = synaps::graphql::sdl();
+    assert!(
+        committed == served,
+        "schema.graphql is stale: run `cargo run -- export-schema --output schema.graphql` and commit it"
+    );
+}
+
+#[test]
+fn export_schema_prints_the_sdl() {
+    let output = Command::new(env!("CARGO_BIN_EXE_synaps"))
+        .arg("export-schema")
+        .output()
+        .expect("synaps runs");
+    assert!(output.status.success());
+    assert_eq!(String::from_utf8_lossy(&output.stdout), synaps::graphql::sdl());
+}
+
+#[test]
+fn help_lists_every_command() {
+    let output = Command::new(env!("CARGO_BIN_EXE_synaps"))
+        .arg("--help")
+        .output()
+        .expect("synaps runs");
+    let help = String::from_utf8_lossy(&output.stdout);
+    for command in ["serve", "migrate", "seed", "export-schema", "user"] {
+        assert!(help.contains(command), "--help does not mention {command}:\n{help}");
+    }
+}
+
+#[test]
+fn production_refuses_a_missing_secret_and_the_demo() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let run = |args: &[&str], secret: Option<&str>| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_synaps"));
+        command
+            .args(args)
+            .env("SYNAPS_ENV", "production")
+            .env("SYNAPS_DATA_DIR", dir.path())
+            .env("SYNAPS_BIND", "127.0.0.1:0")
+            .env_remove("SYNAPS_JWT_SECRET")
+            .env_remove("DATABASE_URL");
+        if let Some(secret) = secret {
+            command.env("SYNAPS_JWT_SECRET", secret);
+        }
+        command.output().expect("synaps runs")
+    };
+    let missing = run(&["serve"], None);
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("SYNAPS_JWT_SECRET"));
+    let short = run(&["serve"], Some("too-short"));
+    assert!(!short.status.success());
+    assert!(String::from_utf8_lossy(&short.stderr).contains("at least 32"));
+    let demo = run(&["serve", "--demo"], Some("a-production-secret-that-is-long-enough"));
+    assert!(!demo.status.success());
+    assert!(String::from_utf8_lossy(&demo.stderr).contains("--demo"));
+}
