@@ -21,6 +21,17 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        // `departments` lists by name.
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_departments_name_id")
+                    .table(Departments::Table)
+                    .col(Departments::Name)
+                    .col(Departments::Id)
+                    .to_owned(),
+            )
+            .await?;
 
         manager
             .create_table(

@@ -75,8 +75,9 @@ pub async fn count(db: &DatabaseConnection, viewer: &Viewer) -> Result<u64> {
 
 pub async fn by_slug(db: &DatabaseConnection, viewer: &Viewer, slug: &str) -> Result<Department> {
     viewer.require(Action::ReadDirectory)?;
+    let slug = Slug::parse("slug", slug)?;
     departments::Entity::find()
-        .filter(departments::Column::Slug.eq(slug.trim()))
+        .filter(departments::Column::Slug.eq(slug.as_str()))
         .one(db)
         .await?
         .map(Department::from)

@@ -6,7 +6,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use sea_orm::sea_query::{Condition, Expr, ExprTrait, IntoColumnRef};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait};
 use sea_orm::{EntityTrait, Order, QueryOrder, QuerySelect, Select};
 use uuid::Uuid;
 
@@ -37,6 +37,10 @@ impl Cursor {
         let bytes = URL_SAFE_NO_PAD.decode(value).map_err(|_| invalid())?;
         let text = String::from_utf8(bytes).map_err(|_| invalid())?;
         let (id, key) = text.split_once('|').ok_or_else(invalid)?;
+        // No sort key holds a NUL, and PostgreSQL cannot compare text that does.
+        if key.contains('\0') {
+            return Err(invalid());
+        }
         Ok(Cursor {
             key: key.to_owned(),
             id: id.parse().map_err(|_| invalid())?,
@@ -128,17 +132,21 @@ impl PageArgs {
     }
 
     /// Applies the cursors, order and limit (+1, to learn whether more exist)
-    /// to a select on one entity ordered by (`key`, `id`).
+    /// to a select on entity `E` ordered by (`key`, `id`). The columns are
+    /// qualified with `E`'s table, so the select may join tables that have
+    /// columns of the same name (every table has an `id`).
     pub fn apply<E: EntityTrait>(
         &self,
         select: Select<E>,
-        key: impl IntoColumnRef + Clone,
-        id: impl IntoColumnRef + Clone,
+        key: E::Column,
+        id: E::Column,
     ) -> Select<E> {
+        let key = || Expr::col((E::default(), key));
+        let id = || Expr::col((E::default(), id));
         select
-            .filter(self.keyset_condition(Expr::col(key.clone()), Expr::col(id.clone())))
-            .order_by(Expr::col(key), self.order())
-            .order_by(Expr::col(id), self.order())
+            .filter(self.keyset_condition(key(), id()))
+            .order_by(key(), self.order())
+            .order_by(id(), self.order())
             .limit(self.limit as u64 + 1)
     }
 

@@ -10,7 +10,7 @@ use tracing::instrument;
 use uuid::Uuid;
 
 use super::pagination::{Cursor, Page, PageArgs};
-use super::types::{Email, Handle, NewPassword, Role, bounded_text, display_name};
+use super::types::{Email, Handle, NewPassword, Role, Slug, bounded_text, display_name};
 use crate::auth::sessions::{self, Tokens};
 use crate::auth::throttle::{self, LoginKeys};
 use crate::auth::{Action, AuthService, Viewer};
@@ -67,7 +67,9 @@ pub async fn login(
     password: &str,
     address: &str,
 ) -> Result<Tokens> {
-    if email.len() > 254 || password.len() > 1024 {
+    // No account has such an email; and PostgreSQL cannot even compare
+    // text holding a NUL character, so it must not reach the database.
+    if email.len() > 254 || email.contains('\0') || password.len() > 1024 {
         return Err(Error::Unauthenticated(BAD_CREDENTIALS));
     }
     let keys = LoginKeys::new(email, address);
@@ -108,9 +110,9 @@ pub async fn by_id(db: &DatabaseConnection, viewer: &Viewer, id: Uuid) -> Result
 
 pub async fn by_handle(db: &DatabaseConnection, viewer: &Viewer, handle: &str) -> Result<Person> {
     viewer.require(Action::ReadDirectory)?;
-    let handle = handle.trim().trim_start_matches('@').to_lowercase();
+    let handle = Handle::parse("handle", handle)?;
     users::Entity::find()
-        .filter(users::Column::Handle.eq(handle))
+        .filter(users::Column::Handle.eq(handle.as_str()))
         .one(db)
         .await?
         .map(Person::from)
@@ -191,6 +193,7 @@ fn filtered(filter: &PeopleFilter) -> Result<sea_orm::Select<users::Entity>> {
         }
     }
     if let Some(slug) = &filter.department {
+        let slug = Slug::parse("department", slug)?;
         select = select
             .join(
                 sea_orm::JoinType::InnerJoin,
@@ -200,7 +203,7 @@ fn filtered(filter: &PeopleFilter) -> Result<sea_orm::Select<users::Entity>> {
                 sea_orm::JoinType::InnerJoin,
                 department_members::Relation::Department.def(),
             )
-            .filter(departments::Column::Slug.eq(slug.trim()));
+            .filter(departments::Column::Slug.eq(slug.as_str()));
     }
     Ok(select)
 }
@@ -248,6 +251,11 @@ pub async fn create_unchecked(
     if input.departments.len() > 20 {
         return Err(Error::bad_input("departments", "at most 20 departments"));
     }
+    let slugs = input
+        .departments
+        .iter()
+        .map(|slug| Slug::parse("departments", slug))
+        .collect::<Result<Vec<_>>>()?;
     let hash = auth.hasher.hash(password.expose()).await?;
 
     let txn = db::begin_write(db).await?;
@@ -260,15 +268,21 @@ pub async fn create_unchecked(
         return Err(email_taken(&email));
     }
     let mut department_ids = Vec::new();
-    for slug in &input.departments {
+    for slug in &slugs {
         let department = departments::Entity::find()
-            .filter(departments::Column::Slug.eq(slug.trim()))
+            .filter(departments::Column::Slug.eq(slug.as_str()))
             .one(&txn)
             .await?
             .ok_or_else(|| {
-                Error::bad_input("departments", format!("no department with slug '{slug}'"))
+                Error::bad_input(
+                    "departments",
+                    format!("no department with slug '{}'", slug.as_str()),
+                )
             })?;
-        department_ids.push(department.id);
+        // A slug listed twice must not make two memberships.
+        if !department_ids.contains(&department.id) {
+            department_ids.push(department.id);
+        }
     }
     let handle = match handle {
         Some(handle) => {
@@ -306,7 +320,6 @@ pub async fn create_unchecked(
             e.into()
         }
     })?;
-    department_ids.dedup();
     for department_id in department_ids {
         department_members::ActiveModel {
             department_id: Set(department_id),

@@ -49,7 +49,7 @@ impl Department {
             .unwrap_or(0))
     }
     /// The department's people, by name.
-    #[graphql(complexity = "first.or(last).unwrap_or(20).max(1) as usize * child_complexity")]
+    #[graphql(complexity = "super::pagination::connection_cost(first, last, child_complexity)")]
     async fn members(
         &self,
         ctx: &Context<'_>,
@@ -150,7 +150,7 @@ pub struct DepartmentQuery;
 #[Object]
 impl DepartmentQuery {
     /// Every department, by name.
-    #[graphql(complexity = "first.or(last).unwrap_or(20).max(1) as usize * child_complexity")]
+    #[graphql(complexity = "super::pagination::connection_cost(first, last, child_complexity)")]
     async fn departments(
         &self,
         ctx: &Context<'_>,

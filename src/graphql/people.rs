@@ -136,7 +136,7 @@ impl PeopleQuery {
 
     /// The directory: active people by name, optionally matching `search`
     /// (name, handle or email) and in the department with slug `department`.
-    #[graphql(complexity = "first.or(last).unwrap_or(20).max(1) as usize * child_complexity")]
+    #[graphql(complexity = "super::pagination::connection_cost(first, last, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn users(
         &self,

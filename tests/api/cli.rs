@@ -1,4 +1,4 @@
-//! The committed schema and the command line.
+//! The command line and the committed schema.
 
 use std::process::Command;
 
@@ -22,7 +22,10 @@ fn export_schema_prints_the_sdl() {
         .output()
         .expect("synaps runs");
     assert!(output.status.success());
-    assert_eq!(String::from_utf8_lossy(&output.stdout), synaps::graphql::sdl());
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        synaps::graphql::sdl()
+    );
 }
 
 #[test]
@@ -33,7 +36,10 @@ fn help_lists_every_command() {
         .expect("synaps runs");
     let help = String::from_utf8_lossy(&output.stdout);
     for command in ["serve", "migrate", "seed", "export-schema", "user"] {
-        assert!(help.contains(command), "--help does not mention {command}:\n{help}");
+        assert!(
+            help.contains(command),
+            "--help does not mention {command}:\n{help}"
+        );
     }
 }
 
@@ -60,7 +66,60 @@ fn production_refuses_a_missing_secret_and_the_demo() {
     let short = run(&["serve"], Some("too-short"));
     assert!(!short.status.success());
     assert!(String::from_utf8_lossy(&short.stderr).contains("at least 32"));
-    let demo = run(&["serve", "--demo"], Some("a-production-secret-that-is-long-enough"));
+    let demo = run(
+        &["serve", "--demo"],
+        Some("a-production-secret-that-is-long-enough"),
+    );
     assert!(!demo.status.success());
     assert!(String::from_utf8_lossy(&demo.stderr).contains("--demo"));
+}
+
+#[test]
+fn serve_prints_where_it_listens_and_stops_cleanly_on_sigterm() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_synaps"))
+        .args(["serve", "--demo"])
+        .env("SYNAPS_DATA_DIR", dir.path())
+        .env("SYNAPS_BIND", "127.0.0.1:0")
+        .env_remove("DATABASE_URL")
+        .env_remove("SYNAPS_ENV")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("synaps starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let first = BufReader::new(stdout)
+        .lines()
+        .next()
+        .and_then(Result::ok)
+        .unwrap_or_default();
+    assert!(
+        first.starts_with("synaps is listening on http://127.0.0.1:"),
+        "{first}"
+    );
+    let address = first
+        .trim_start_matches("synaps is listening on ")
+        .to_owned();
+
+    let health = std::net::TcpStream::connect(address.trim_start_matches("http://")).is_ok();
+    assert!(health, "nothing listens on {address}");
+
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "synaps did not stop within 10 s of SIGTERM"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert!(status.success(), "synaps exited with {status}");
 }

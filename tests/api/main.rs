@@ -8,8 +8,9 @@ mod helpers;
 
 mod auth;
 mod bad_input;
+mod cli;
 mod directory;
+mod errors;
 mod permissions;
-mod schema;
 mod tokens;
 mod transport;

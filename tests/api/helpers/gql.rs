@@ -68,4 +68,16 @@ impl GqlResponse {
             self.body
         );
     }
+
+    /// Asserts a `CONFLICT` naming `field`.
+    #[track_caller]
+    pub fn expect_conflict(&self, field: &str) {
+        let error = self.expect_error("CONFLICT");
+        assert_eq!(
+            error["extensions"]["field"].as_str(),
+            Some(field),
+            "{}",
+            self.body
+        );
+    }
 }

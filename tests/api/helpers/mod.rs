@@ -8,6 +8,7 @@
 //! loudly that it was skipped.
 
 mod database;
+mod directory;
 mod gql;
 
 use std::collections::BTreeMap;
@@ -24,6 +25,7 @@ use synaps::domain::types::Role;
 use tokio::sync::oneshot;
 
 pub use database::Backend;
+pub use directory::{missing_department_id, missing_user_id, role_value};
 pub use gql::GqlResponse;
 
 /// Registers `async fn $name(app: TestApp)` as a test on both backends;
@@ -31,7 +33,7 @@ pub use gql::GqlResponse;
 /// `fn configure(&mut Config)` to the server's configuration.
 #[macro_export]
 macro_rules! db_test {
-    ($name:ident, with = $configure:path) => {
+    ($name:ident, with = $configure:ident) => {
         mod $name {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
@@ -88,6 +90,8 @@ pub struct Actor {
 #[derive(Clone)]
 pub struct TestApp {
     pub address: String,
+    /// Which database this run is on, for the rare expectation that differs.
+    #[allow(dead_code)]
     pub backend: Backend,
     pub client: reqwest::Client,
     /// A connection of the test's own, for arranging and asserting.
@@ -131,16 +135,18 @@ where
 /// The configuration tests run with: cheap password hashing (the production
 /// cost is a property of the config, tested in unit tests), a fixed secret.
 pub fn test_config(database_url: &str, data_dir: &std::path::Path) -> Config {
-    let mut config = Config::default();
-    config.database_url = database_url.to_owned();
-    config.data_dir = data_dir.to_owned();
-    config.db_pool_size = 5;
-    config.jwt.secret = TEST_SECRET.to_owned();
-    config.passwords = PasswordConfig {
-        memory_kib: 64,
-        iterations: 1,
-        parallelism: 1,
+    let mut config = Config {
+        database_url: database_url.to_owned(),
+        data_dir: data_dir.to_owned(),
+        db_pool_size: 5,
+        passwords: PasswordConfig {
+            memory_kib: 64,
+            iterations: 1,
+            parallelism: 1,
+        },
+        ..Config::default()
     };
+    config.jwt.secret = TEST_SECRET.to_owned();
     config
 }
 
@@ -285,6 +291,30 @@ impl TestApp {
         .await
     }
 
+    /// Exchanges a refresh token through the API; returns the response.
+    pub async fn refresh_session(&self, refresh_token: &str) -> GqlResponse {
+        self.gql(
+            None,
+            "mutation($input: RefreshSessionInput!) { refreshSession(input: $input) { accessToken refreshToken expiresAt user { id handle } } }",
+            json!({ "input": { "refreshToken": refresh_token } }),
+        )
+        .await
+    }
+
+    /// How many rows `table` holds (a table name from the test, never input).
+    pub async fn count_rows(&self, table: &str) -> i64 {
+        let row = self
+            .db
+            .query_one_raw(Statement::from_string(
+                self.db.get_database_backend(),
+                format!("SELECT COUNT(*) AS n FROM {table}"),
+            ))
+            .await
+            .expect("count query")
+            .expect("a row");
+        row.try_get::<i64>("", "n").expect("n")
+    }
+
     /// Row counts of every table synaps owns, to assert "nothing changed".
     pub async fn table_counts(&self) -> BTreeMap<String, i64> {
         let mut counts = BTreeMap::new();
@@ -295,16 +325,7 @@ impl TestApp {
             "sessions",
             "refresh_tokens",
         ] {
-            let row = self
-                .db
-                .query_one_raw(Statement::from_string(
-                    self.db.get_database_backend(),
-                    format!("SELECT COUNT(*) AS n FROM {table}"),
-                ))
-                .await
-                .expect("count query")
-                .expect("a row");
-            counts.insert(table.to_owned(), row.try_get::<i64>("", "n").expect("n"));
+            counts.insert(table.to_owned(), self.count_rows(table).await);
         }
         counts
     }
