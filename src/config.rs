@@ -39,6 +39,9 @@ pub struct Config {
     pub data_dir: PathBuf,
     pub db_pool_size: u32,
     pub log_format: LogFormat,
+    /// How many reverse proxies in front of synaps append to
+    /// `X-Forwarded-For`. 0 trusts no header and uses the TCP peer.
+    pub trusted_proxy_hops: usize,
     pub jwt: JwtConfig,
     pub limits: Limits,
     pub passwords: PasswordConfig,
@@ -115,6 +118,7 @@ impl Default for Config {
             data_dir: PathBuf::from("."),
             db_pool_size: 16,
             log_format: LogFormat::Pretty,
+            trusted_proxy_hops: 0,
             jwt: JwtConfig::default(),
             limits: Limits::default(),
             passwords: PasswordConfig::default(),
@@ -236,6 +240,7 @@ impl Config {
         env!("DATABASE_URL" => self.database_url);
         env!("SYNAPS_DATA_DIR" => self.data_dir);
         env!("SYNAPS_DB_POOL_SIZE" => self.db_pool_size);
+        env!("SYNAPS_TRUSTED_PROXY_HOPS" => self.trusted_proxy_hops);
         env!("SYNAPS_JWT_SECRET" => self.jwt.secret);
         if let Some(path) = var("SYNAPS_JWT_PRIVATE_KEY_FILE") {
             self.jwt.private_key_file = Some(PathBuf::from(path));

@@ -307,7 +307,7 @@ pub async fn of_users(
     Ok(by_user)
 }
 
-/// How many members each of `department_ids` has: one GROUP BY.
+/// How many active members each of `department_ids` has: one GROUP BY.
 pub async fn member_counts(
     db: &DatabaseConnection,
     department_ids: &[Uuid],
@@ -321,7 +321,13 @@ pub async fn member_counts(
         .select_only()
         .column(department_members::Column::DepartmentId)
         .column_as(department_members::Column::UserId.count(), "members")
+        .join(
+            JoinType::InnerJoin,
+            department_members::Relation::User.def(),
+        )
         .filter(department_members::Column::DepartmentId.is_in(department_ids.iter().copied()))
+        // Deactivated people leave the directory, and so their departments.
+        .filter(users::Column::DeactivatedAt.is_null())
         .group_by(department_members::Column::DepartmentId)
         .into_model::<Row>()
         .all(db)
@@ -369,6 +375,7 @@ pub async fn members_of(
                 department_members::Column::UserId,
             )),
         )
+        .and_where(u(users::Column::DeactivatedAt).is_null())
         .and_where(
             dm(department_members::Column::DepartmentId).is_in(department_ids.iter().copied()),
         )

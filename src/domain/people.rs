@@ -498,6 +498,7 @@ pub async fn change_password(
     viewer: &Viewer,
     current: &str,
     new: &str,
+    address: &str,
 ) -> Result<Tokens> {
     let actor = viewer.require(Action::ManageOwnAccount)?;
     let new = NewPassword::parse("newPassword", new)?;
@@ -505,12 +506,17 @@ pub async fn change_password(
         .one(db)
         .await?
         .ok_or(Error::NotFound("User"))?;
+    // Guessing the current password through a stolen session counts against
+    // the same throttle as guessing it at login.
+    let keys = LoginKeys::new(&user.email, address);
+    throttle::check(db, &keys).await?;
     if current.len() > 1024
         || !auth
             .hasher
             .verify(current, Some(&user.password_hash))
             .await?
     {
+        throttle::record_failure(db, &auth.throttle, &keys).await?;
         return Err(Error::bad_input(
             "currentPassword",
             "is not your current password",

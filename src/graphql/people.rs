@@ -295,15 +295,12 @@ impl PeopleMutation {
     /// Signs in. At most once per request document.
     async fn login(&self, ctx: &Context<'_>, input: LoginInput) -> Result<LoginPayload> {
         let state = ctx.state();
-        let address = ctx
-            .request_meta()
-            .map_or("unknown", |m| m.client_address.as_str());
         let tokens = people::login(
             &state.db,
             &state.auth,
             &input.email,
             &input.password,
-            address,
+            client_address(ctx),
         )
         .await?;
         Ok(LoginPayload(tokens))
@@ -346,6 +343,7 @@ impl PeopleMutation {
             ctx.viewer(),
             &input.current_password,
             &input.new_password,
+            client_address(ctx),
         )
         .await?;
         Ok(ChangePasswordPayload(tokens))
@@ -429,4 +427,10 @@ impl PeopleMutation {
         let person = people::deactivate(ctx.db(), ctx.viewer(), id).await?;
         Ok(DeactivateUserPayload { user: User(person) })
     }
+}
+
+/// The caller's address, as the login throttle keys it.
+fn client_address<'c>(ctx: &'c Context<'_>) -> &'c str {
+    ctx.request_meta()
+        .map_or("unknown", |m| m.client_address.as_str())
 }

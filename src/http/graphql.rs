@@ -15,7 +15,7 @@
 //! request that fails validation gets 400; with plain JSON, 200 as the spec's
 //! legacy rules say.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::OperationType;
@@ -198,6 +198,29 @@ pub async fn get_graphql(
     execute(app, peer, &headers, request, media, true).await
 }
 
+/// The client's address: the TCP peer, or, behind `hops` trusted proxies,
+/// the `X-Forwarded-For` entry the outermost of them appended. Entries left
+/// of it are the client's own claims and are ignored.
+fn client_address(peer: SocketAddr, headers: &HeaderMap, hops: usize) -> String {
+    if hops == 0 {
+        return peer.ip().to_string();
+    }
+    let forwarded: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .filter(|entry| !entry.is_empty())
+        .collect();
+    forwarded
+        .len()
+        .checked_sub(hops)
+        .and_then(|i| forwarded.get(i))
+        .and_then(|entry| entry.parse::<IpAddr>().ok())
+        .map_or_else(|| peer.ip().to_string(), |ip| ip.to_string())
+}
+
 async fn execute(
     app: App,
     peer: SocketAddr,
@@ -279,7 +302,7 @@ async fn execute(
     let request = request
         .data(viewer)
         .data(RequestMeta {
-            client_address: peer.ip().to_string(),
+            client_address: client_address(peer, headers, app.state.config.trusted_proxy_hops),
         })
         .data(Loaders::new(&app.state.db));
     let mut response = app.schema.execute(request).await;
@@ -326,5 +349,26 @@ async fn execute(
                 "Something went wrong on our side.",
             )
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_client_address_comes_from_the_trusted_proxy_only() {
+        let peer: SocketAddr = "10.0.0.2:5000".parse().expect("addr");
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "x-forwarded-for",
+            HeaderValue::from_static("1.1.1.1, 203.0.113.7"),
+        );
+        assert_eq!(client_address(peer, &headers, 0), "10.0.0.2");
+        assert_eq!(client_address(peer, &headers, 1), "203.0.113.7");
+        assert_eq!(client_address(peer, &headers, 2), "1.1.1.1");
+        assert_eq!(client_address(peer, &headers, 3), "10.0.0.2");
+        headers.insert("x-forwarded-for", HeaderValue::from_static("not-an-ip"));
+        assert_eq!(client_address(peer, &headers, 1), "10.0.0.2");
     }
 }

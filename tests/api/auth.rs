@@ -363,3 +363,86 @@ async fn a_lock_recorded_by_another_replica_is_honoured(app: TestApp) {
     assert_eq!(locked.body["data"], Value::Null);
 }
 db_test!(a_lock_recorded_by_another_replica_is_honoured);
+
+fn behind_one_proxy_with_three_attempts_per_address(config: &mut Config) {
+    config.trusted_proxy_hops = 1;
+    config.login_throttle.address_attempts = 3;
+}
+
+async fn behind_a_proxy_the_address_throttle_keys_on_the_forwarded_address(app: TestApp) {
+    let login = |forwarded_for: &'static str, email: &'static str, password: &'static str| {
+        let app = app.clone();
+        async move {
+            let response = app
+                .client
+                .post(app.url("/graphql"))
+                .header("x-forwarded-for", forwarded_for)
+                .json(&json!({
+                    "query": "mutation($input: LoginInput!) { login(input: $input) { accessToken } }",
+                    "variables": { "input": { "email": email, "password": password } }
+                }))
+                .send()
+                .await
+                .expect("login sent");
+            GqlResponse::from(response).await
+        }
+    };
+    // Arrange: lock one forwarded address. The spoofed left-hand entry is
+    // the client's own claim and must not matter.
+    for spoofed in [
+        "1.1.1.1, 203.0.113.7",
+        "2.2.2.2, 203.0.113.7",
+        "203.0.113.7",
+    ] {
+        login(spoofed, "stella@example.com", "not the password")
+            .await
+            .expect_error("UNAUTHENTICATED");
+    }
+    login("9.9.9.9, 203.0.113.7", "adam@example.com", PASSWORD)
+        .await
+        .expect_error("RATE_LIMITED");
+
+    // Act: another client behind the same proxy.
+    let other = login("198.51.100.20", "adam@example.com", PASSWORD).await;
+
+    // Assert
+    other.data();
+    assert!(throttle_row(&app, "address:203.0.113.7").await.is_some());
+    assert!(throttle_row(&app, "address:127.0.0.1").await.is_none());
+}
+db_test!(
+    behind_a_proxy_the_address_throttle_keys_on_the_forwarded_address,
+    with = behind_one_proxy_with_three_attempts_per_address
+);
+
+async fn guessing_the_current_password_counts_against_the_login_throttle(app: TestApp) {
+    // Arrange: three wrong guesses through a live session.
+    let change = |current: &'static str| {
+        let app = app.clone();
+        async move {
+            app.gql(
+                Some(app.staff()),
+                "mutation($input: ChangePasswordInput!) { changePassword(input: $input) { accessToken } }",
+                json!({ "input": { "currentPassword": current, "newPassword": "a brand new passphrase" } }),
+            )
+            .await
+        }
+    };
+    for _ in 0..3 {
+        change("wrong guess")
+            .await
+            .expect_bad_input("currentPassword");
+    }
+
+    // Act
+    let with_the_right_password = change(PASSWORD).await;
+    let login = app.login("stella@example.com", PASSWORD).await;
+
+    // Assert
+    with_the_right_password.expect_error("RATE_LIMITED");
+    login.expect_error("RATE_LIMITED");
+}
+db_test!(
+    guessing_the_current_password_counts_against_the_login_throttle,
+    with = three_failures_per_account
+);

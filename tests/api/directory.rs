@@ -290,6 +290,15 @@ async fn a_deactivated_user_is_signed_out_and_cannot_sign_in_again(app: TestApp)
         .gql(Some(app.staff()), USER, json!({ "handle": "dora" }))
         .await;
     assert!(found.data()["user"]["deactivatedAt"].is_string());
+
+    // And gone from their department's members, consistently with the count.
+    let hr = app
+        .gql(Some(app.staff()), DEPARTMENT, json!({ "slug": "hr" }))
+        .await;
+    let hr = &hr.data()["department"];
+    assert!(!handles(&hr["members"]["nodes"]).contains(&"dora".to_owned()));
+    assert_eq!(hr["memberCount"], hr["members"]["totalCount"]);
+    assert_eq!(hr["memberCount"], 1, "only the admin actor is left in hr");
 }
 db_test!(a_deactivated_user_is_signed_out_and_cannot_sign_in_again);
 
