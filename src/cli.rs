@@ -191,6 +191,7 @@ async fn serve(config: Config, demo: bool, migrate: bool) -> anyhow::Result<()> 
         seed::demo(&app.state).await?;
         tracing::info!("seeded the demo company");
     }
+    let shutdown = shutdown_signal();
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .with_context(|| format!("cannot listen on {bind}; set SYNAPS_BIND to another address"))?;
@@ -211,7 +212,7 @@ async fn serve(config: Config, demo: bool, migrate: bool) -> anyhow::Result<()> 
         println!("             clara@example.com (comms) or ingrid@example.com (admin),");
         println!("             password {}", seed::DEMO_PASSWORD);
     }
-    app.serve(listener, shutdown_signal()).await
+    app.serve(listener, shutdown).await
 }
 
 async fn migrate(config: &Config, action: MigrateAction, steps: u32) -> anyhow::Result<()> {

@@ -198,3 +198,62 @@ fn write_private_file(path: &Path, contents: &str) -> anyhow::Result<()> {
     file.write_all(contents.as_bytes())?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    // A throwaway Ed25519 key pair, for these tests only.
+    const ED_PRIVATE: &str = "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIIWHKZIK6HCTRHKzwLKKcs1FXSA/U19wHoVFbjZolab5\n-----END PRIVATE KEY-----\n";
+    const ED_PUBLIC: &str = "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEAFuC/9p63PHlhT5eb9yUkhyoxALYixJ/xABj5n6aggFI=\n-----END PUBLIC KEY-----\n";
+    const SECRET: &[u8] = b"a-test-secret-that-is-at-least-32-bytes";
+
+    fn eddsa_keys() -> JwtKeys {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let private = dir.path().join("private.pem");
+        let public = dir.path().join("public.pem");
+        std::fs::write(&private, ED_PRIVATE).expect("write key");
+        std::fs::write(&public, ED_PUBLIC).expect("write key");
+        let mut config = Config::default();
+        config.jwt.algorithm = JwtAlgorithm::EdDSA;
+        config.jwt.private_key_file = Some(private);
+        config.jwt.public_key_file = Some(public);
+        JwtKeys::from_config(&config, &[]).expect("EdDSA keys load")
+    }
+
+    fn hs256_keys() -> JwtKeys {
+        JwtKeys::from_config(&Config::default(), SECRET).expect("HS256 keys")
+    }
+
+    #[test]
+    fn eddsa_tokens_verify_and_carry_their_claims() {
+        let keys = eddsa_keys();
+        let (user, session) = (Uuid::now_v7(), Uuid::now_v7());
+        let (token, _) = keys.mint(user, session, 3).expect("mint");
+        let claims = keys.verify(&token).expect("verifies");
+        assert_eq!(claims.sub, user.to_string());
+        assert_eq!((claims.sid, claims.ver), (session, 3));
+    }
+
+    #[test]
+    fn the_configured_algorithm_is_the_only_one_accepted() {
+        let (hs, ed) = (hs256_keys(), eddsa_keys());
+        let (hs_token, _) = hs.mint(Uuid::now_v7(), Uuid::now_v7(), 0).expect("mint");
+        let (ed_token, _) = ed.mint(Uuid::now_v7(), Uuid::now_v7(), 0).expect("mint");
+        assert!(ed.verify(&hs_token).is_none());
+        assert!(hs.verify(&ed_token).is_none());
+    }
+
+    #[test]
+    fn short_secrets_are_refused() {
+        assert!(JwtKeys::from_config(&Config::default(), b"short").is_err());
+        let mut production = Config {
+            env: crate::config::Environment::Production,
+            ..Config::default()
+        };
+        assert!(resolve_secret(&production).is_err());
+        production.jwt.secret = "too-short".to_owned();
+        assert!(resolve_secret(&production).is_err());
+    }
+}

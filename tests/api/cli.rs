@@ -123,3 +123,109 @@ fn serve_prints_where_it_listens_and_stops_cleanly_on_sigterm() {
     };
     assert!(status.success(), "synaps exited with {status}");
 }
+
+/// Runs `synaps ARGS` on a SQLite database in `dir`, with `stdin`.
+fn synaps_in(dir: &std::path::Path, args: &[&str], stdin: &str) -> std::process::Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_synaps"))
+        .args(args)
+        .env("SYNAPS_DATA_DIR", dir)
+        .env_remove("DATABASE_URL")
+        .env_remove("SYNAPS_ENV")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("synaps runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("write stdin");
+    child.wait_with_output().expect("synaps finishes")
+}
+
+#[test]
+fn an_operator_creates_the_first_admin_from_the_command_line() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    synaps_in(dir.path(), &["migrate"], "");
+    // The five departments exist once the demo is seeded; a fresh install
+    // creates its admin without a department.
+    let args = [
+        "user",
+        "create",
+        "--email",
+        "Root@Example.com",
+        "--name",
+        "Root Admin",
+        "--role",
+        "admin",
+        "--password-stdin",
+    ];
+
+    let created = synaps_in(dir.path(), &args, "a long enough password\n");
+    let again = synaps_in(dir.path(), &args, "a long enough password\n");
+    let weak = synaps_in(
+        dir.path(),
+        &[
+            "user",
+            "create",
+            "--email",
+            "x@example.com",
+            "--name",
+            "X",
+            "--role",
+            "staff",
+            "--password-stdin",
+        ],
+        "short\n",
+    );
+
+    let out = String::from_utf8_lossy(&created.stdout);
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    assert!(
+        out.contains("root@example.com") && out.contains("admin"),
+        "{out}"
+    );
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already uses"));
+    assert!(!weak.status.success());
+    assert!(String::from_utf8_lossy(&weak.stderr).contains("at least 12"));
+}
+
+#[test]
+fn migrate_lists_rolls_back_and_reapplies() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let status = |dir: &std::path::Path| {
+        String::from_utf8_lossy(&synaps_in(dir, &["migrate", "status"], "").stdout).into_owned()
+    };
+    assert!(
+        synaps_in(dir.path(), &["migrate", "up"], "")
+            .status
+            .success()
+    );
+    let applied = status(dir.path());
+    assert!(
+        !applied.is_empty() && !applied.contains("pending"),
+        "{applied}"
+    );
+
+    assert!(
+        synaps_in(dir.path(), &["migrate", "down"], "")
+            .status
+            .success()
+    );
+    assert!(status(dir.path()).contains("pending"));
+
+    assert!(
+        synaps_in(dir.path(), &["migrate", "up"], "")
+            .status
+            .success()
+    );
+    assert_eq!(status(dir.path()), applied);
+}
