@@ -67,14 +67,23 @@ impl App {
         listener: TcpListener,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
+        let (stop_scheduler, scheduler_stopped) = tokio::sync::watch::channel(false);
+        let scheduler = tokio::spawn(crate::scheduler::run(
+            self.state.db.clone(),
+            std::time::Duration::from_millis(self.state.config.scheduler_interval_ms),
+            scheduler_stopped,
+        ));
         let router = http::router(self);
-        axum::serve(
+        let served = axum::serve(
             listener,
             router.into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(shutdown)
         .await
-        .context("the server stopped with an error")
+        .context("the server stopped with an error");
+        let _ = stop_scheduler.send(true);
+        let _ = scheduler.await;
+        served
     }
 }
 

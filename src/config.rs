@@ -42,6 +42,8 @@ pub struct Config {
     /// How many reverse proxies in front of synaps append to
     /// `X-Forwarded-For`. 0 trusts no header and uses the TCP peer.
     pub trusted_proxy_hops: usize,
+    /// How often each replica looks for scheduled posts that are due.
+    pub scheduler_interval_ms: u64,
     pub jwt: JwtConfig,
     pub limits: Limits,
     pub passwords: PasswordConfig,
@@ -119,6 +121,7 @@ impl Default for Config {
             db_pool_size: 16,
             log_format: LogFormat::Pretty,
             trusted_proxy_hops: 0,
+            scheduler_interval_ms: 5000,
             jwt: JwtConfig::default(),
             limits: Limits::default(),
             passwords: PasswordConfig::default(),
@@ -241,6 +244,7 @@ impl Config {
         env!("SYNAPS_DATA_DIR" => self.data_dir);
         env!("SYNAPS_DB_POOL_SIZE" => self.db_pool_size);
         env!("SYNAPS_TRUSTED_PROXY_HOPS" => self.trusted_proxy_hops);
+        env!("SYNAPS_SCHEDULER_INTERVAL_MS" => self.scheduler_interval_ms);
         env!("SYNAPS_JWT_SECRET" => self.jwt.secret);
         if let Some(path) = var("SYNAPS_JWT_PRIVATE_KEY_FILE") {
             self.jwt.private_key_file = Some(PathBuf::from(path));
@@ -285,6 +289,9 @@ impl Config {
         if l.page_size_max == 0 || l.page_size_default == 0 || l.page_size_default > l.page_size_max
         {
             bail!("page sizes must satisfy 0 < page_size_default <= page_size_max");
+        }
+        if self.scheduler_interval_ms == 0 {
+            bail!("scheduler_interval_ms must be positive");
         }
         if self.jwt.access_ttl_secs == 0 || self.jwt.refresh_ttl_secs == 0 {
             bail!("token lifetimes must be positive");

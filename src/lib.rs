@@ -14,5 +14,6 @@ pub mod entities;
 pub mod error;
 pub mod graphql;
 pub mod http;
+pub mod scheduler;
 pub mod seed;
 pub mod telemetry;

@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261127_000001_create_directory;
 mod m20261127_000002_create_auth;
+mod m20261127_000003_create_guest_posts;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261127_000001_create_directory::Migration),
             Box::new(m20261127_000002_create_auth::Migration),
+            Box::new(m20261127_000003_create_guest_posts::Migration),
         ]
     }
 }

@@ -14,6 +14,11 @@ pub enum Action {
     ManageUsers,
     /// Create and edit departments and their membership.
     ManageDepartments,
+    /// Draft, edit and submit one's own guest posts.
+    WritePosts,
+    /// Review, approve, reject, schedule, publish and unpublish guest posts
+    /// (never one's own: see `domain::posts::workflow`).
+    ReviewPosts,
 }
 
 /// Whether a signed-in person with `role` may perform `action`.
@@ -21,7 +26,10 @@ pub fn allows(role: Role, action: Action) -> bool {
     use Action::*;
     use Role::*;
     match action {
-        ReadDirectory | ManageOwnAccount => matches!(role, Staff | Manager | Comms | Admin),
+        ReadDirectory | ManageOwnAccount | WritePosts => {
+            matches!(role, Staff | Manager | Comms | Admin)
+        }
+        ReviewPosts => matches!(role, Comms | Admin),
         ManageUsers | ManageDepartments => role == Admin,
     }
 }
@@ -37,6 +45,17 @@ mod tests {
             assert!(allows(role, Action::ManageOwnAccount));
             assert_eq!(allows(role, Action::ManageUsers), role == Role::Admin);
             assert_eq!(allows(role, Action::ManageDepartments), role == Role::Admin);
+        }
+    }
+
+    #[test]
+    fn everyone_writes_posts_and_comms_and_admins_review_them() {
+        for role in Role::ALL {
+            assert!(allows(role, Action::WritePosts));
+            assert_eq!(
+                allows(role, Action::ReviewPosts),
+                matches!(role, Role::Comms | Role::Admin)
+            );
         }
     }
 }

@@ -93,6 +93,17 @@ pub async fn by_id(db: &DatabaseConnection, viewer: &Viewer, id: Uuid) -> Result
         .ok_or(Error::NotFound("Department"))
 }
 
+/// Many departments by id, for loaders.
+pub async fn by_ids(db: &DatabaseConnection, ids: &[Uuid]) -> Result<Vec<Department>> {
+    Ok(departments::Entity::find()
+        .filter(departments::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(Department::from)
+        .collect())
+}
+
 pub struct NewDepartment {
     pub slug: String,
     pub name: String,

@@ -3,6 +3,8 @@
 //! input into [`types`], and writes in one transaction.
 
 pub mod departments;
+pub mod notifications;
 pub mod pagination;
 pub mod people;
+pub mod posts;
 pub mod types;

@@ -6,6 +6,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Condition, Expr, ExprTrait};
 use sea_orm::{EntityTrait, Order, QueryOrder, QuerySelect, Select};
 use uuid::Uuid;
@@ -21,6 +22,12 @@ pub struct Cursor {
 }
 
 impl Cursor {
+    /// The cursor of a row in a list ordered by time (see
+    /// [`PageArgs::apply_by_time`]).
+    pub fn at_time(at: DateTime<Utc>, id: Uuid) -> Cursor {
+        Cursor::new(at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true), id)
+    }
+
     pub fn new(key: impl Into<String>, id: Uuid) -> Cursor {
         Cursor {
             key: key.into(),
@@ -114,10 +121,11 @@ impl PageArgs {
     pub fn keyset_condition(&self, key: Expr, id: Expr) -> Condition {
         let mut condition = Condition::all();
         if let Some(after) = &self.after {
-            condition = condition.add(beyond(key.clone(), id.clone(), after, true));
+            let beyond_after = beyond(key.clone(), id.clone(), after.key.clone(), after.id, true);
+            condition = condition.add(beyond_after);
         }
         if let Some(before) = &self.before {
-            condition = condition.add(beyond(key, id, before, false));
+            condition = condition.add(beyond(key, id, before.key.clone(), before.id, false));
         }
         condition
     }
@@ -150,6 +158,44 @@ impl PageArgs {
             .limit(self.limit as u64 + 1)
     }
 
+    /// Like [`PageArgs::apply`], for a list ordered by a timestamp (then id),
+    /// newest or oldest first. The cursor's key is the RFC 3339 timestamp.
+    pub fn apply_by_time<E: EntityTrait>(
+        &self,
+        select: Select<E>,
+        key: E::Column,
+        id: E::Column,
+        newest_first: bool,
+    ) -> Result<Select<E>> {
+        let key = || Expr::col((E::default(), key));
+        let id = || Expr::col((E::default(), id));
+        let time = |field: &str, cursor: &Cursor| {
+            DateTime::parse_from_rfc3339(&cursor.key)
+                .map(|t| t.with_timezone(&Utc))
+                .map_err(|_| Error::bad_input(field, "is not a cursor from this list"))
+        };
+        let mut condition = Condition::all();
+        // Newest first, "after" a cursor means older than it.
+        if let Some(after) = &self.after {
+            let at = time("after", after)?;
+            condition = condition.add(beyond(key(), id(), at, after.id, !newest_first));
+        }
+        if let Some(before) = &self.before {
+            let at = time("before", before)?;
+            condition = condition.add(beyond(key(), id(), at, before.id, newest_first));
+        }
+        let order = if self.backward == newest_first {
+            Order::Asc
+        } else {
+            Order::Desc
+        };
+        Ok(select
+            .filter(condition)
+            .order_by(key(), order.clone())
+            .order_by(id(), order)
+            .limit(self.limit as u64 + 1))
+    }
+
     /// Turns the rows fetched by [`PageArgs::apply`] into a page.
     pub fn finish<T>(&self, mut rows: Vec<T>, cursor: impl Fn(&T) -> Cursor) -> Page<T> {
         let has_more = rows.len() > self.limit;
@@ -176,22 +222,25 @@ impl PageArgs {
 
 use sea_orm::QueryFilter as _;
 
-/// `(key, id) > cursor` when `after`, `(key, id) < cursor` otherwise.
-fn beyond(key: Expr, id: Expr, cursor: &Cursor, after: bool) -> Condition {
-    let (key_beyond, id_beyond) = if after {
+/// `(key, id) > (value, cursor_id)` when `greater`, `<` otherwise.
+fn beyond<V>(key: Expr, id: Expr, value: V, cursor_id: Uuid, greater: bool) -> Condition
+where
+    V: Into<sea_orm::Value> + Clone,
+{
+    let (key_beyond, id_beyond) = if greater {
         (
-            Expr::expr(key.clone()).gt(cursor.key.clone()),
-            Expr::expr(id).gt(cursor.id),
+            Expr::expr(key.clone()).gt(value.clone()),
+            Expr::expr(id).gt(cursor_id),
         )
     } else {
         (
-            Expr::expr(key.clone()).lt(cursor.key.clone()),
-            Expr::expr(id).lt(cursor.id),
+            Expr::expr(key.clone()).lt(value.clone()),
+            Expr::expr(id).lt(cursor_id),
         )
     };
     Condition::any().add(key_beyond).add(
         Condition::all()
-            .add(Expr::expr(key).eq(cursor.key.clone()))
+            .add(Expr::expr(key).eq(value))
             .add(id_beyond),
     )
 }

@@ -3,7 +3,11 @@
 
 pub mod department_members;
 pub mod departments;
+pub mod guest_posts;
 pub mod login_throttle;
+pub mod notifications;
+pub mod post_revisions;
 pub mod refresh_tokens;
+pub mod review_events;
 pub mod sessions;
 pub mod users;

@@ -16,6 +16,7 @@ pub struct Loaders {
     pub member_count: DataLoader<MemberCount>,
     pub members: DataLoader<Members>,
     pub person: DataLoader<PersonById>,
+    pub department: DataLoader<DepartmentById>,
 }
 
 impl Loaders {
@@ -25,6 +26,7 @@ impl Loaders {
             member_count: DataLoader::new(MemberCount(db.clone()), tokio::spawn),
             members: DataLoader::new(Members(db.clone()), tokio::spawn),
             person: DataLoader::new(PersonById(db.clone()), tokio::spawn),
+            department: DataLoader::new(DepartmentById(db.clone()), tokio::spawn),
         }
     }
 }
@@ -105,6 +107,22 @@ impl Loader<Uuid> for PersonById {
             .await?
             .into_iter()
             .map(|p| (p.id, p))
+            .collect())
+    }
+}
+
+/// Departments by id (a post's department).
+pub struct DepartmentById(DatabaseConnection);
+
+impl Loader<Uuid> for DepartmentById {
+    type Value = Department;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[Uuid]) -> LoadResult<Uuid, Self::Value> {
+        Ok(departments::by_ids(&self.0, keys)
+            .await?
+            .into_iter()
+            .map(|d| (d.id, d))
             .collect())
     }
 }

@@ -6,8 +6,10 @@ pub mod departments;
 pub mod limits;
 pub mod loaders;
 pub mod node;
+pub mod notifications;
 pub mod pagination;
 pub mod people;
+pub mod posts;
 
 use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
 
@@ -19,10 +21,17 @@ pub struct Query(
     node::NodeQuery,
     people::PeopleQuery,
     departments::DepartmentQuery,
+    posts::PostQuery,
+    notifications::NotificationQuery,
 );
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(people::PeopleMutation, departments::DepartmentMutation);
+pub struct Mutation(
+    people::PeopleMutation,
+    departments::DepartmentMutation,
+    posts::PostMutation,
+    notifications::NotificationMutation,
+);
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 

@@ -9,8 +9,10 @@ use uuid::Uuid;
 
 use super::context::ContextExt;
 use super::departments::Department;
+use super::notifications::Notification;
 use super::people::User;
-use crate::domain::{departments, people};
+use super::posts::GuestPost;
+use crate::domain::{departments, notifications, people, posts};
 use crate::error::{Error, Result};
 
 /// The kinds of thing a global id can name.
@@ -18,6 +20,8 @@ use crate::error::{Error, Result};
 pub enum Kind {
     User,
     Department,
+    GuestPost,
+    Notification,
 }
 
 impl Kind {
@@ -25,13 +29,20 @@ impl Kind {
         match self {
             Kind::User => "User",
             Kind::Department => "Department",
+            Kind::GuestPost => "GuestPost",
+            Kind::Notification => "Notification",
         }
     }
 
     fn parse(name: &str) -> Option<Kind> {
-        [Kind::User, Kind::Department]
-            .into_iter()
-            .find(|k| k.name() == name)
+        [
+            Kind::User,
+            Kind::Department,
+            Kind::GuestPost,
+            Kind::Notification,
+        ]
+        .into_iter()
+        .find(|k| k.name() == name)
     }
 }
 
@@ -67,6 +78,8 @@ pub fn decode_as(field: &str, kind: Kind, id: &ID) -> Result<Uuid> {
 pub enum Node {
     User(User),
     Department(Department),
+    GuestPost(GuestPost),
+    Notification(Notification),
 }
 
 #[derive(Default)]
@@ -81,6 +94,12 @@ impl NodeQuery {
             Kind::User => Node::User(User(people::by_id(ctx.db(), ctx.viewer(), uuid).await?)),
             Kind::Department => Node::Department(Department(
                 departments::by_id(ctx.db(), ctx.viewer(), uuid).await?,
+            )),
+            Kind::GuestPost => {
+                Node::GuestPost(GuestPost(posts::by_id(ctx.db(), ctx.viewer(), uuid).await?))
+            }
+            Kind::Notification => Node::Notification(Notification(
+                notifications::by_id(ctx.db(), ctx.viewer(), uuid).await?,
             )),
         };
         Ok(node)

@@ -12,5 +12,6 @@ mod cli;
 mod directory;
 mod errors;
 mod permissions;
+mod posts;
 mod tokens;
 mod transport;

@@ -10,6 +10,7 @@
 mod database;
 mod directory;
 mod gql;
+pub mod posts;
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -139,6 +140,8 @@ pub fn test_config(database_url: &str, data_dir: &std::path::Path) -> Config {
         database_url: database_url.to_owned(),
         data_dir: data_dir.to_owned(),
         db_pool_size: 5,
+        // Scheduled posts publish within a fraction of a second in tests.
+        scheduler_interval_ms: 100,
         passwords: PasswordConfig {
             memory_kib: 64,
             iterations: 1,

@@ -1,0 +1,148 @@
+//! The viewer's notifications.
+
+use async_graphql::connection::{Connection, DefaultConnectionName, DefaultEdgeName, EmptyFields};
+use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
+use chrono::{DateTime, Utc};
+
+use super::context::ContextExt;
+use super::loaders::Loaders;
+use super::node::{Kind, decode_as, global_id};
+use super::pagination::connection;
+use super::people::User;
+use super::posts::GuestPost;
+use crate::domain::notifications::{self as domain, Kind as DomainKind};
+use crate::domain::pagination::Cursor;
+use crate::domain::posts;
+
+/// Something that happened that you should know about.
+pub struct Notification(pub domain::Notification);
+
+#[Object]
+impl Notification {
+    pub async fn id(&self) -> ID {
+        global_id(Kind::Notification, self.0.id)
+    }
+    async fn kind(&self) -> NotificationKind {
+        match self.0.kind {
+            DomainKind::ReviewRequest => NotificationKind::ReviewRequest,
+            DomainKind::ReviewDecision => NotificationKind::ReviewDecision,
+        }
+    }
+    /// A sentence describing what happened.
+    async fn message(&self) -> &str {
+        &self.0.message
+    }
+    /// Who did it; null for the system (e.g. the scheduler).
+    async fn actor(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        let Some(actor) = self.0.actor_id else {
+            return Ok(None);
+        };
+        Ok(ctx
+            .data_unchecked::<Loaders>()
+            .person
+            .load_one(actor)
+            .await?
+            .map(User))
+    }
+    /// The guest post it is about, if it is about one you may still see.
+    async fn post(&self, ctx: &Context<'_>) -> Result<Option<GuestPost>> {
+        if self.0.subject_kind != "guest_post" {
+            return Ok(None);
+        }
+        Ok(posts::by_id(ctx.db(), ctx.viewer(), self.0.subject_id)
+            .await
+            .ok()
+            .map(GuestPost))
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn read_at(&self) -> Option<DateTime<Utc>> {
+        self.0.read_at
+    }
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum NotificationKind {
+    /// A post awaits your review.
+    ReviewRequest,
+    /// A reviewer decided on your post.
+    ReviewDecision,
+}
+
+pub type NotificationConnection = Connection<
+    Cursor,
+    Notification,
+    EmptyFields,
+    EmptyFields,
+    DefaultConnectionName,
+    DefaultEdgeName,
+>;
+
+#[derive(Default)]
+pub struct NotificationQuery;
+
+#[Object]
+impl NotificationQuery {
+    /// Your notifications, newest first.
+    #[graphql(complexity = "super::pagination::connection_cost(first, last, child_complexity)")]
+    async fn notifications(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default)] unread_only: bool,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<NotificationConnection> {
+        let page = ctx.page_args(first, after, last, before)?;
+        let found = domain::list(ctx.db(), ctx.viewer(), unread_only, &page).await?;
+        Ok(connection(found, Notification, EmptyFields))
+    }
+
+    /// How many of your notifications are unread.
+    async fn unread_notification_count(&self, ctx: &Context<'_>) -> Result<u64> {
+        Ok(domain::unread_count(ctx.db(), ctx.viewer()).await?)
+    }
+}
+
+#[derive(InputObject)]
+pub struct MarkNotificationsReadInput {
+    /// The notifications to mark read; all of yours when omitted.
+    pub ids: Option<Vec<ID>>,
+}
+
+#[derive(SimpleObject)]
+pub struct MarkNotificationsReadPayload {
+    /// How many were unread and are now read.
+    pub marked: u64,
+    pub unread_count: u64,
+}
+
+#[derive(Default)]
+pub struct NotificationMutation;
+
+#[Object]
+impl NotificationMutation {
+    /// Marks your notifications read.
+    async fn mark_notifications_read(
+        &self,
+        ctx: &Context<'_>,
+        input: MarkNotificationsReadInput,
+    ) -> Result<MarkNotificationsReadPayload> {
+        let ids = input
+            .ids
+            .map(|ids| {
+                ids.iter()
+                    .map(|id| decode_as("ids", Kind::Notification, id))
+                    .collect::<crate::error::Result<Vec<_>>>()
+            })
+            .transpose()?;
+        let marked = domain::mark_read(ctx.db(), ctx.viewer(), ids).await?;
+        let unread_count = domain::unread_count(ctx.db(), ctx.viewer()).await?;
+        Ok(MarkNotificationsReadPayload {
+            marked,
+            unread_count,
+        })
+    }
+}

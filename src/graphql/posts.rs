@@ -1,0 +1,573 @@
+//! Guest posts: the `GuestPost` type, the author's and reviewers' queries and
+//! every workflow mutation, and the public blog's `publicPosts`/`publicPost`.
+
+use async_graphql::connection::{Connection, DefaultConnectionName, DefaultEdgeName, EmptyFields};
+use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::context::ContextExt;
+use super::departments::Department;
+use super::loaders::Loaders;
+use super::node::{Kind, decode_as, global_id};
+use super::pagination::connection;
+use super::people::User;
+use crate::domain::pagination::Cursor;
+use crate::domain::posts::edit::{self, DraftChanges, NewDraft};
+use crate::domain::posts::review::{self, TransitionInput};
+use crate::domain::posts::{self, PostFilter, Status, Transition, render};
+
+/// A staff member's post about their work, on its way to the public blog.
+pub struct GuestPost(pub posts::Post);
+
+#[Object]
+impl GuestPost {
+    pub async fn id(&self) -> ID {
+        global_id(Kind::GuestPost, self.0.id)
+    }
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+    /// The URL slug on the blog: `/blog/{slug}`. Stable once published.
+    async fn slug(&self) -> &str {
+        &self.0.slug
+    }
+    /// The body as markdown.
+    async fn body(&self) -> &str {
+        &self.0.body
+    }
+    /// The body rendered to sanitized HTML, as the blog shows it.
+    async fn body_html(&self) -> String {
+        render::markdown_to_safe_html(&self.0.body)
+    }
+    async fn excerpt(&self) -> &str {
+        &self.0.excerpt
+    }
+    async fn status(&self) -> PostStatus {
+        self.0.status.into()
+    }
+    /// Increases with every change; pass it back as `expectedVersion`.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+    /// The editorial calendar's intent (not a commitment).
+    async fn planned_for(&self) -> Option<NaiveDate> {
+        self.0.planned_for
+    }
+    /// When a SCHEDULED post publishes itself.
+    async fn publish_at(&self) -> Option<DateTime<Utc>> {
+        self.0.publish_at
+    }
+    async fn published_at(&self) -> Option<DateTime<Utc>> {
+        self.0.published_at
+    }
+    /// When it was last submitted for review.
+    async fn submitted_at(&self) -> Option<DateTime<Utc>> {
+        self.0.submitted_at
+    }
+    /// Seconds it has been waiting for review, while IN_REVIEW.
+    async fn waiting_seconds(&self) -> Option<i64> {
+        (self.0.status == Status::InReview)
+            .then_some(self.0.submitted_at)
+            .flatten()
+            .map(|at| (Utc::now() - at).num_seconds().max(0))
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+    async fn author(&self, ctx: &Context<'_>) -> Result<User> {
+        let person = ctx
+            .data_unchecked::<Loaders>()
+            .person
+            .load_one(self.0.author_id)
+            .await?;
+        Ok(User(person.ok_or(crate::error::Error::NotFound("User"))?))
+    }
+    async fn department(&self, ctx: &Context<'_>) -> Result<Department> {
+        let department = ctx
+            .data_unchecked::<Loaders>()
+            .department
+            .load_one(self.0.department_id)
+            .await?;
+        Ok(Department(
+            department.ok_or(crate::error::Error::NotFound("Department"))?,
+        ))
+    }
+    /// Every submitted version, oldest first, each with a diff against the
+    /// one before (author and reviewers).
+    async fn revisions(&self, ctx: &Context<'_>) -> Result<Vec<PostRevision>> {
+        let revisions = posts::revisions(ctx.db(), ctx.viewer(), &self.0).await?;
+        Ok(revisions.into_iter().map(PostRevision).collect())
+    }
+    /// The audit trail: every transition with who, when and why (author and
+    /// reviewers).
+    async fn review_events(&self, ctx: &Context<'_>) -> Result<Vec<ReviewEvent>> {
+        let events = posts::review_events(ctx.db(), ctx.viewer(), &self.0).await?;
+        Ok(events.into_iter().map(ReviewEvent).collect())
+    }
+}
+
+/// Where a post is in the workflow (see DESIGN.md).
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum PostStatus {
+    Draft,
+    InReview,
+    ChangesRequested,
+    Approved,
+    Scheduled,
+    Published,
+    Rejected,
+}
+
+impl From<Status> for PostStatus {
+    fn from(status: Status) -> Self {
+        match status {
+            Status::Draft => PostStatus::Draft,
+            Status::InReview => PostStatus::InReview,
+            Status::ChangesRequested => PostStatus::ChangesRequested,
+            Status::Approved => PostStatus::Approved,
+            Status::Scheduled => PostStatus::Scheduled,
+            Status::Published => PostStatus::Published,
+            Status::Rejected => PostStatus::Rejected,
+        }
+    }
+}
+
+impl From<PostStatus> for Status {
+    fn from(status: PostStatus) -> Self {
+        match status {
+            PostStatus::Draft => Status::Draft,
+            PostStatus::InReview => Status::InReview,
+            PostStatus::ChangesRequested => Status::ChangesRequested,
+            PostStatus::Approved => Status::Approved,
+            PostStatus::Scheduled => Status::Scheduled,
+            PostStatus::Published => Status::Published,
+            PostStatus::Rejected => Status::Rejected,
+        }
+    }
+}
+
+/// A post as it was submitted.
+pub struct PostRevision(posts::Revision);
+
+#[Object]
+impl PostRevision {
+    /// 1 for the first submit, then 2, 3, ….
+    async fn number(&self) -> i32 {
+        self.0.number
+    }
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+    async fn excerpt(&self) -> &str {
+        &self.0.excerpt
+    }
+    async fn body(&self) -> &str {
+        &self.0.body
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// A unified diff against the previous revision; empty for the first.
+    async fn diff(&self) -> &str {
+        &self.0.diff
+    }
+}
+
+/// One step of a post's audit trail.
+pub struct ReviewEvent(posts::ReviewEvent);
+
+#[Object]
+impl ReviewEvent {
+    /// Who acted; null when the scheduler published the post.
+    async fn actor(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        let Some(actor) = self.0.actor_id else {
+            return Ok(None);
+        };
+        Ok(ctx
+            .data_unchecked::<Loaders>()
+            .person
+            .load_one(actor)
+            .await?
+            .map(User))
+    }
+    async fn from(&self) -> PostStatus {
+        self.0.from.into()
+    }
+    async fn to(&self) -> PostStatus {
+        self.0.to.into()
+    }
+    async fn comment(&self) -> Option<&str> {
+        self.0.comment.as_deref()
+    }
+    async fn at(&self) -> DateTime<Utc> {
+        self.0.at
+    }
+}
+
+pub type GuestPostConnection =
+    Connection<Cursor, GuestPost, EmptyFields, EmptyFields, DefaultConnectionName, DefaultEdgeName>;
+
+/// A published post as the public sees it: no email, no review trail.
+pub struct PublicPost(posts::Post);
+
+#[Object]
+impl PublicPost {
+    async fn slug(&self) -> &str {
+        &self.0.slug
+    }
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+    async fn excerpt(&self) -> &str {
+        &self.0.excerpt
+    }
+    /// The body rendered to sanitized HTML.
+    async fn body_html(&self) -> String {
+        render::markdown_to_safe_html(&self.0.body)
+    }
+    async fn published_at(&self) -> Option<DateTime<Utc>> {
+        self.0.published_at
+    }
+    async fn author(&self, ctx: &Context<'_>) -> Result<PublicAuthor> {
+        let person = ctx
+            .data_unchecked::<Loaders>()
+            .person
+            .load_one(self.0.author_id)
+            .await?;
+        let person = person.ok_or(crate::error::Error::NotFound("User"))?;
+        Ok(PublicAuthor {
+            display_name: person.display_name,
+            title: person.title,
+        })
+    }
+    async fn department(&self, ctx: &Context<'_>) -> Result<PublicDepartment> {
+        let department = ctx
+            .data_unchecked::<Loaders>()
+            .department
+            .load_one(self.0.department_id)
+            .await?
+            .ok_or(crate::error::Error::NotFound("Department"))?;
+        Ok(PublicDepartment {
+            slug: department.slug,
+            name: department.name,
+        })
+    }
+}
+
+/// A post's author, as the public sees them.
+#[derive(SimpleObject)]
+pub struct PublicAuthor {
+    pub display_name: String,
+    /// Job title.
+    pub title: String,
+}
+
+/// A department, as the public sees it.
+#[derive(SimpleObject)]
+pub struct PublicDepartment {
+    pub slug: String,
+    pub name: String,
+}
+
+pub type PublicPostConnection = Connection<
+    Cursor,
+    PublicPost,
+    EmptyFields,
+    EmptyFields,
+    DefaultConnectionName,
+    DefaultEdgeName,
+>;
+
+#[derive(Default)]
+pub struct PostQuery;
+
+#[Object]
+impl PostQuery {
+    /// Your own posts, newest first.
+    #[graphql(complexity = "super::pagination::connection_cost(first, last, child_complexity)")]
+    async fn my_posts(
+        &self,
+        ctx: &Context<'_>,
+        status: Option<PostStatus>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<GuestPostConnection> {
+        let page = ctx.page_args(first, after, last, before)?;
+        let found = posts::mine(ctx.db(), ctx.viewer(), status.map(Status::from), &page).await?;
+        Ok(connection(found, GuestPost, EmptyFields))
+    }
+
+    /// Posts waiting for review, the longest-waiting first (comms, admins).
+    #[graphql(complexity = "super::pagination::connection_cost(first, last, child_complexity)")]
+    async fn review_queue(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<GuestPostConnection> {
+        let page = ctx.page_args(first, after, last, before)?;
+        let found = posts::review_queue(ctx.db(), ctx.viewer(), &page).await?;
+        Ok(connection(found, GuestPost, EmptyFields))
+    }
+
+    /// Every submitted post, newest first, by status, department slug or
+    /// author handle (comms, admins).
+    #[graphql(complexity = "super::pagination::connection_cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn posts(
+        &self,
+        ctx: &Context<'_>,
+        status: Option<PostStatus>,
+        department: Option<String>,
+        author: Option<String>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<GuestPostConnection> {
+        let page = ctx.page_args(first, after, last, before)?;
+        let filter = PostFilter {
+            status: status.map(Status::from),
+            department,
+            author,
+        };
+        let found = posts::list(ctx.db(), ctx.viewer(), &filter, &page).await?;
+        Ok(connection(found, GuestPost, EmptyFields))
+    }
+
+    /// A post you may see: your own, any submitted one (reviewers), or a
+    /// published one.
+    async fn post(&self, ctx: &Context<'_>, id: ID) -> Result<GuestPost> {
+        let id = decode_as("id", Kind::GuestPost, &id)?;
+        Ok(GuestPost(posts::by_id(ctx.db(), ctx.viewer(), id).await?))
+    }
+
+    /// The public blog: published posts, newest first. No sign-in needed.
+    #[graphql(complexity = "super::pagination::connection_cost(first, last, child_complexity)")]
+    async fn public_posts(
+        &self,
+        ctx: &Context<'_>,
+        department: Option<String>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<PublicPostConnection> {
+        let page = ctx.page_args(first, after, last, before)?;
+        let found = posts::published(ctx.db(), department.as_deref(), &page).await?;
+        Ok(connection(found, PublicPost, EmptyFields))
+    }
+
+    /// A published post by slug. No sign-in needed.
+    async fn public_post(&self, ctx: &Context<'_>, slug: String) -> Result<PublicPost> {
+        Ok(PublicPost(posts::published_by_slug(ctx.db(), &slug).await?))
+    }
+}
+
+#[derive(InputObject)]
+pub struct CreatePostDraftInput {
+    /// At most 200 characters.
+    pub title: String,
+    /// Markdown, at most 256 KiB.
+    pub body: String,
+    /// At most 500 characters; shown on the blog index and in link previews.
+    pub excerpt: Option<String>,
+    /// A department you belong to.
+    pub department_id: ID,
+    pub planned_for: Option<NaiveDate>,
+    /// Derived from the title when omitted.
+    pub slug: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct UpdatePostDraftInput {
+    pub id: ID,
+    /// The `version` you last saw; a stale one is a CONFLICT.
+    pub expected_version: i32,
+    pub title: Option<String>,
+    pub body: Option<String>,
+    pub excerpt: Option<String>,
+    pub department_id: Option<ID>,
+    pub planned_for: Option<NaiveDate>,
+    pub slug: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct PostIdInput {
+    pub id: ID,
+}
+
+#[derive(InputObject)]
+pub struct PostCommentInput {
+    pub id: ID,
+    /// Required when requesting changes; optional when approving.
+    pub comment: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct RejectPostInput {
+    pub id: ID,
+    /// Why: required, and shown to the author.
+    pub reason: String,
+}
+
+#[derive(InputObject)]
+pub struct SchedulePostInput {
+    pub id: ID,
+    /// When to publish; must be in the future.
+    pub publish_at: DateTime<Utc>,
+}
+
+/// The post after the mutation.
+#[derive(SimpleObject)]
+pub struct PostPayload {
+    pub post: GuestPost,
+}
+
+#[derive(Default)]
+pub struct PostMutation;
+
+#[Object]
+impl PostMutation {
+    /// Starts a guest post about your work.
+    async fn create_post_draft(
+        &self,
+        ctx: &Context<'_>,
+        input: CreatePostDraftInput,
+    ) -> Result<PostPayload> {
+        let draft = NewDraft {
+            title: input.title,
+            body: input.body,
+            excerpt: input.excerpt,
+            department_id: decode_as("departmentId", Kind::Department, &input.department_id)?,
+            planned_for: input.planned_for,
+            slug: input.slug,
+        };
+        let post = edit::create_draft(ctx.db(), ctx.viewer(), draft).await?;
+        Ok(PostPayload {
+            post: GuestPost(post),
+        })
+    }
+
+    /// Edits your draft (DRAFT or CHANGES_REQUESTED) from the version you saw.
+    async fn update_post_draft(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdatePostDraftInput,
+    ) -> Result<PostPayload> {
+        let changes = DraftChanges {
+            id: decode_as("id", Kind::GuestPost, &input.id)?,
+            expected_version: input.expected_version,
+            title: input.title,
+            body: input.body,
+            excerpt: input.excerpt,
+            department_id: input
+                .department_id
+                .map(|id| decode_as("departmentId", Kind::Department, &id))
+                .transpose()?,
+            planned_for: input.planned_for,
+            slug: input.slug,
+        };
+        let post = edit::update_draft(ctx.db(), ctx.viewer(), changes).await?;
+        Ok(PostPayload {
+            post: GuestPost(post),
+        })
+    }
+
+    /// Sends your post to the communications team for review.
+    async fn submit_post(&self, ctx: &Context<'_>, input: PostIdInput) -> Result<PostPayload> {
+        transition(ctx, &input.id, Transition::Submit, None, None).await
+    }
+
+    /// Takes your post back out of review, to DRAFT.
+    async fn withdraw_post(&self, ctx: &Context<'_>, input: PostIdInput) -> Result<PostPayload> {
+        transition(ctx, &input.id, Transition::Withdraw, None, None).await
+    }
+
+    /// Asks the author for changes, saying which (reviewers).
+    async fn request_post_changes(
+        &self,
+        ctx: &Context<'_>,
+        input: PostCommentInput,
+    ) -> Result<PostPayload> {
+        transition(
+            ctx,
+            &input.id,
+            Transition::RequestChanges,
+            input.comment,
+            None,
+        )
+        .await
+    }
+
+    /// Approves a post in review (reviewers; never your own).
+    async fn approve_post(
+        &self,
+        ctx: &Context<'_>,
+        input: PostCommentInput,
+    ) -> Result<PostPayload> {
+        transition(ctx, &input.id, Transition::Approve, input.comment, None).await
+    }
+
+    /// Rejects a post in review, with a reason (reviewers). Final.
+    async fn reject_post(&self, ctx: &Context<'_>, input: RejectPostInput) -> Result<PostPayload> {
+        transition(ctx, &input.id, Transition::Reject, Some(input.reason), None).await
+    }
+
+    /// Schedules an approved post to publish itself at `publishAt` (reviewers).
+    async fn schedule_post(
+        &self,
+        ctx: &Context<'_>,
+        input: SchedulePostInput,
+    ) -> Result<PostPayload> {
+        transition(
+            ctx,
+            &input.id,
+            Transition::Schedule,
+            None,
+            Some(input.publish_at),
+        )
+        .await
+    }
+
+    /// Takes a scheduled post back to APPROVED (reviewers).
+    async fn unschedule_post(&self, ctx: &Context<'_>, input: PostIdInput) -> Result<PostPayload> {
+        transition(ctx, &input.id, Transition::Unschedule, None, None).await
+    }
+
+    /// Publishes an approved post now (reviewers; never your own).
+    async fn publish_post(&self, ctx: &Context<'_>, input: PostIdInput) -> Result<PostPayload> {
+        transition(ctx, &input.id, Transition::Publish, None, None).await
+    }
+
+    /// Takes a post off the blog, back to APPROVED (reviewers).
+    async fn unpublish_post(&self, ctx: &Context<'_>, input: PostIdInput) -> Result<PostPayload> {
+        transition(ctx, &input.id, Transition::Unpublish, None, None).await
+    }
+}
+
+async fn transition(
+    ctx: &Context<'_>,
+    id: &ID,
+    transition: Transition,
+    comment: Option<String>,
+    publish_at: Option<DateTime<Utc>>,
+) -> Result<PostPayload> {
+    let input = TransitionInput {
+        post_id: decode_as("id", Kind::GuestPost, id)?,
+        transition,
+        comment,
+        publish_at,
+    };
+    let post = review::apply(ctx.db(), ctx.viewer(), input).await?;
+    Ok(PostPayload {
+        post: GuestPost(post),
+    })
+}

@@ -1,0 +1,30 @@
+//! The publishing scheduler: every few seconds, each replica publishes the
+//! SCHEDULED posts whose time has come. The claim is a conditional update in
+//! the database (`domain::posts::review::publish_due`), not a timer per
+//! process, so a post publishes exactly once however many replicas run, and
+//! a post whose time passed while every replica was down publishes on the
+//! next start.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use sea_orm::DatabaseConnection;
+use tokio::sync::watch;
+
+use crate::domain::posts::review;
+
+/// Runs until `stop` changes.
+pub async fn run(db: DatabaseConnection, interval: Duration, mut stop: watch::Receiver<bool>) {
+    let mut ticker = tokio::time::interval(interval);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = ticker.tick() => {
+                if let Err(err) = review::publish_due(&db, Utc::now()).await {
+                    tracing::error!(error = ?err, "scheduled publishing failed; retrying on the next tick");
+                }
+            }
+            _ = stop.changed() => return,
+        }
+    }
+}
