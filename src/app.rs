@@ -7,13 +7,14 @@ use std::sync::Arc;
 use anyhow::Context;
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
+use tokio::sync::watch;
 
 use crate::auth::AuthService;
 use crate::auth::jwt::{self, JwtKeys};
 use crate::auth::password::PasswordHasher;
 use crate::config::Config;
 use crate::graphql::{self, AppSchema};
-use crate::{db, http};
+use crate::{db, events, http};
 
 /// Shared by every request.
 #[derive(Clone)]
@@ -21,6 +22,12 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub config: Arc<Config>,
     pub auth: Arc<AuthService>,
+    /// Events for subscriptions, fed by the relay (`events::run`).
+    pub events: events::Hub,
+    /// Set to `true` when the server shuts down: open WebSockets close with
+    /// 1001 (axum's graceful shutdown does not wait for upgraded sockets).
+    /// Each socket holds a receiver, so its count is the open sockets.
+    pub sockets: Arc<watch::Sender<bool>>,
 }
 
 /// A ready-to-serve synaps.
@@ -55,34 +62,60 @@ impl App {
             db,
             config: Arc::new(config),
             auth: Arc::new(auth),
+            events: events::Hub::default(),
+            sockets: Arc::new(watch::channel(false).0),
         };
         let schema = graphql::build_schema(state.clone());
         Ok(App { state, schema })
     }
 
-    /// Serves on `listener` until `shutdown` completes, then drains open
-    /// requests.
+    /// Serves on `listener` until `shutdown` completes, then closes open
+    /// WebSockets (1001) and drains open requests.
     pub async fn serve(
         self,
         listener: TcpListener,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
+        // Before the first connection is accepted: a subscription then gets
+        // every event committed after it started.
+        let last_event = events::latest_id(&self.state.db)
+            .await
+            .map_err(|err| anyhow::anyhow!("cannot read the events table: {err:?}"))?;
         let (stop_scheduler, scheduler_stopped) = tokio::sync::watch::channel(false);
         let scheduler = tokio::spawn(crate::scheduler::run(
             self.state.db.clone(),
             std::time::Duration::from_millis(self.state.config.scheduler_interval_ms),
             scheduler_stopped,
         ));
+        let (stop_events, events_stopped) = watch::channel(false);
+        let relay = tokio::spawn(events::run(
+            self.state.db.clone(),
+            self.state.events.clone(),
+            last_event,
+            events_stopped,
+        ));
+        let sockets = self.state.sockets.clone();
         let router = http::router(self);
         let served = axum::serve(
             listener,
             router.into_make_service_with_connect_info::<SocketAddr>(),
         )
-        .with_graceful_shutdown(shutdown)
+        .with_graceful_shutdown({
+            let sockets = sockets.clone();
+            async move {
+                shutdown.await;
+                sockets.send_replace(true);
+            }
+        })
         .await
         .context("the server stopped with an error");
+        // Give open sockets a moment to send their close frames.
+        sockets.send_replace(true);
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(5), sockets.closed()).await;
         let _ = stop_scheduler.send(true);
+        let _ = stop_events.send(true);
         let _ = scheduler.await;
+        let _ = relay.await;
         served
     }
 }

@@ -34,6 +34,10 @@ pub enum JwtAlgorithm {
 pub struct Config {
     pub env: Environment,
     pub bind: SocketAddr,
+    /// Where the public reaches this server (`https://synaps.example.com`),
+    /// for absolute links on the blog and in its feed; empty means
+    /// `http://{bind}`.
+    pub public_url: String,
     /// `sqlite://…` or `postgres://…`; empty means a SQLite file in `data_dir`.
     pub database_url: String,
     pub data_dir: PathBuf,
@@ -116,6 +120,7 @@ impl Default for Config {
         Config {
             env: Environment::Development,
             bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            public_url: String::new(),
             database_url: String::new(),
             data_dir: PathBuf::from("."),
             db_pool_size: 16,
@@ -240,6 +245,7 @@ impl Config {
             };
         }
         env!("SYNAPS_BIND" => self.bind);
+        env!("SYNAPS_PUBLIC_URL" => self.public_url);
         env!("DATABASE_URL" => self.database_url);
         env!("SYNAPS_DATA_DIR" => self.data_dir);
         env!("SYNAPS_DB_POOL_SIZE" => self.db_pool_size);
@@ -283,8 +289,24 @@ impl Config {
         }
     }
 
+    /// The public base URL without a trailing slash: `public_url`, or
+    /// `http://{bind}`.
+    pub fn public_url(&self) -> String {
+        let url = self.public_url.trim().trim_end_matches('/');
+        if url.is_empty() {
+            format!("http://{}", self.bind)
+        } else {
+            url.to_owned()
+        }
+    }
+
     /// Checks what must hold before serving; returns warnings worth printing.
     pub fn validate(&self) -> anyhow::Result<()> {
+        let public_url = self.public_url.trim();
+        let is_http = public_url.starts_with("https://") || public_url.starts_with("http://");
+        if !public_url.is_empty() && !is_http {
+            bail!("public_url must start with https:// or http:// (got {public_url:?})");
+        }
         let l = &self.limits;
         if l.page_size_max == 0 || l.page_size_default == 0 || l.page_size_default > l.page_size_max
         {
@@ -329,6 +351,21 @@ mod tests {
             .map(|e| e.to_string())
             .unwrap_or_default();
         assert!(err.contains("SYNAPS_DB_POOL_SIZE"), "{err}");
+    }
+
+    #[test]
+    fn the_public_url_defaults_to_the_bind_address() {
+        let mut config = Config::default();
+        assert_eq!(config.public_url(), "http://127.0.0.1:8080");
+        config
+            .apply_env(|name| {
+                (name == "SYNAPS_PUBLIC_URL").then(|| "https://news.example.com/".into())
+            })
+            .ok();
+        assert_eq!(config.public_url(), "https://news.example.com");
+        assert!(config.validate().is_ok());
+        config.public_url = "javascript:alert(1)".into();
+        assert!(config.validate().is_err());
     }
 
     #[test]

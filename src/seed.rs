@@ -1,4 +1,7 @@
-//! Data to explore: `seed --demo` makes a small, believable company.
+//! Data to explore: `seed --demo` makes a small, believable company, with
+//! guest posts in every state of the workflow (`posts`).
+
+mod posts;
 
 use anyhow::Context;
 use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
@@ -186,7 +189,7 @@ pub async fn is_empty(db: &DatabaseConnection) -> anyhow::Result<bool> {
         && users::Entity::find().count(db).await? == 0)
 }
 
-/// Seeds the five departments and twenty people.
+/// Seeds the five departments, twenty people and their guest posts.
 pub async fn demo(state: &AppState) -> anyhow::Result<()> {
     let db = &state.db;
     seed_departments(db).await?;
@@ -205,6 +208,7 @@ pub async fn demo(state: &AppState) -> anyhow::Result<()> {
             .map_err(|e| anyhow::anyhow!("{e:?}"))
             .with_context(|| format!("cannot seed {name}"))?;
     }
+    posts::seed(db).await?;
     Ok(())
 }
 

@@ -8,6 +8,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261127_000001_create_directory;
 mod m20261127_000002_create_auth;
 mod m20261127_000003_create_guest_posts;
+mod m20261127_000004_create_events;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000001_create_directory::Migration),
             Box::new(m20261127_000002_create_auth::Migration),
             Box::new(m20261127_000003_create_guest_posts::Migration),
+            Box::new(m20261127_000004_create_events::Migration),
         ]
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod department_members;
 pub mod departments;
+pub mod events;
 pub mod guest_posts;
 pub mod login_throttle;
 pub mod notifications;

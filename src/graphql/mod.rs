@@ -10,11 +10,13 @@ pub mod notifications;
 pub mod pagination;
 pub mod people;
 pub mod posts;
+pub mod subscription;
 
-use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
+use async_graphql::{MergedObject, Schema, SchemaBuilder};
 
 use crate::app::AppState;
 use crate::config::Config;
+pub use subscription::Subscription;
 
 #[derive(MergedObject, Default)]
 pub struct Query(
@@ -33,12 +35,12 @@ pub struct Mutation(
     notifications::NotificationMutation,
 );
 
-pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
+pub type AppSchema = Schema<Query, Mutation, Subscription>;
 
 /// The schema with every limit from configuration (HARDENING.md).
-fn builder(config: &Config) -> SchemaBuilder<Query, Mutation, EmptySubscription> {
+fn builder(config: &Config) -> SchemaBuilder<Query, Mutation, Subscription> {
     let limits = &config.limits;
-    let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+    let mut builder = Schema::build(Query::default(), Mutation::default(), Subscription)
         .limit_depth(limits.depth)
         .limit_complexity(limits.complexity)
         .limit_directives(limits.directives_per_field)

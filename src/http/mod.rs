@@ -1,8 +1,10 @@
 //! The HTTP surface: the router and the layers every request passes through
 //! (request id, tracing, timeout, panic catcher, body limit on `/graphql`).
 
+pub mod blog;
 pub mod graphql;
 pub mod health;
+pub mod ws;
 
 use std::time::Duration;
 
@@ -50,6 +52,10 @@ pub fn router(app: App) -> Router {
         .layer(RequestBodyLimitLayer::new(limits.body_bytes));
     Router::new()
         .merge(graphql_routes)
+        .merge(blog::routes())
+        // Subscriptions (graphql-transport-ws); outside the body limit, which
+        // a WebSocket's messages do not pass through (see `ws`).
+        .route("/graphql/ws", get(ws::graphql_ws))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .with_state(app)

@@ -8,10 +8,13 @@ mod helpers;
 
 mod auth;
 mod bad_input;
+mod blog;
 mod cli;
 mod directory;
 mod errors;
+mod notifications;
 mod permissions;
 mod posts;
+mod subscriptions;
 mod tokens;
 mod transport;

@@ -10,12 +10,13 @@ use sea_orm::{
 use tracing::instrument;
 use uuid::Uuid;
 
-use super::{BODY_MAX_BYTES, EXCERPT_MAX, Post, Status, TITLE_MAX};
+use super::{BODY_MAX_BYTES, EXCERPT_MAX, Post, Status, TITLE_MAX, live};
 use crate::auth::{Action, Actor, Viewer};
 use crate::db;
 use crate::domain::types::{Slug, bounded_text};
 use crate::entities::{department_members, departments, guest_posts, review_events};
 use crate::error::{Error, Result, is_unique_violation};
+use crate::events;
 
 pub struct NewDraft {
     pub title: String,
@@ -209,7 +210,11 @@ pub async fn update_draft(
         .one(&txn)
         .await?
         .ok_or(Error::NotFound("Post"))?;
-    txn.commit().await?;
+    if status == Status::ChangesRequested {
+        let event = live::status_changed(post.id, post.author_id, status, Status::Draft);
+        events::record(&txn, event).await?;
+    }
+    events::commit(txn).await?;
     Ok(updated.into())
 }
 

@@ -4,6 +4,8 @@
 //! claim); this file holds the post itself, who may see it, and the lists.
 
 pub mod edit;
+pub mod live;
+pub mod public;
 pub mod render;
 pub mod review;
 pub mod workflow;

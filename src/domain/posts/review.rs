@@ -16,6 +16,7 @@ use sea_orm::{
 use tracing::instrument;
 use uuid::Uuid;
 
+use super::live;
 use super::workflow::Taker;
 use super::{COMMENT_MAX, Post, Status, Transition, can_see};
 use crate::auth::{Action, Viewer};
@@ -24,6 +25,7 @@ use crate::domain::notifications::{self, Kind, Subject};
 use crate::domain::types::{Role, bounded_text};
 use crate::entities::{guest_posts, post_revisions, review_events, users};
 use crate::error::{Error, Result};
+use crate::events;
 
 pub struct TransitionInput {
     pub post_id: Uuid,
@@ -79,15 +81,8 @@ pub async fn apply(
     let is_author = post.author_id == actor.user_id;
     match transition.taker() {
         Taker::Author if !is_author => return Err(Error::Forbidden),
-        Taker::Reviewer if is_author => {
-            return Err(Error::Conflict {
-                field: None,
-                message: format!(
-                    "Nobody may {} their own post; ask another reviewer.",
-                    transition.verb()
-                ),
-            });
-        }
+        // Separation of duties: a permission, whatever the role.
+        Taker::Reviewer if is_author => return Err(Error::Forbidden),
         _ => {}
     }
     let from = Status::from_db(&post.status);
@@ -158,7 +153,13 @@ pub async fn apply(
         .one(&txn)
         .await?
         .ok_or(Error::NotFound("Post"))?;
-    txn.commit().await?;
+    // Last, so the events order lock is held only until the commit.
+    events::record(
+        &txn,
+        live::status_changed(post.id, post.author_id, from, to),
+    )
+    .await?;
+    events::commit(txn).await?;
     tracing::info!(post.id = %post.id, from = %from, to = %to, "post moved");
     Ok(updated.into())
 }
@@ -226,7 +227,14 @@ pub async fn publish_due(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<
             &message,
         )
         .await?;
-        txn.commit().await?;
+        let event = live::status_changed(
+            post.id,
+            post.author_id,
+            Status::Scheduled,
+            Status::Published,
+        );
+        events::record(&txn, event).await?;
+        events::commit(txn).await?;
         tracing::info!(post.id = %post.id, "scheduled post published");
         published.push(post.id);
     }

@@ -102,6 +102,14 @@ pub struct TestApp {
     manager: Actor,
     comms: Actor,
     admin: Actor,
+    server: Server,
+}
+
+/// The running server task and the switch that stops it.
+#[derive(Clone)]
+struct Server {
+    stop: std::sync::Arc<std::sync::Mutex<Option<oneshot::Sender<()>>>>,
+    task: std::sync::Arc<tokio::sync::Mutex<Option<tokio::task::JoinHandle<anyhow::Result<()>>>>>,
 }
 
 /// Runs `test` against a fresh app on `backend`, and cleans up afterwards
@@ -123,9 +131,9 @@ where
     let Some(database) = database::TestDatabase::create(backend).await else {
         return;
     };
-    let (app, stop) = TestApp::start(backend, &database, configure).await;
+    let app = TestApp::start(backend, &database, configure).await;
     let outcome = AssertUnwindSafe(test(app.clone())).catch_unwind().await;
-    let _ = stop.send(());
+    app.stop_server().await;
     app.db.clone().close().await.ok();
     database.drop().await;
     if let Err(panic) = outcome {
@@ -160,7 +168,7 @@ impl TestApp {
         backend: Backend,
         database: &database::TestDatabase,
         configure: impl FnOnce(&mut Config),
-    ) -> (TestApp, oneshot::Sender<()>) {
+    ) -> TestApp {
         let mut config = test_config(&database.url, database.dir.path());
         configure(&mut config);
         let app = App::build(config.clone(), true).await.expect("app builds");
@@ -174,7 +182,7 @@ impl TestApp {
         let address = format!("http://{}", listener.local_addr().expect("address"));
         let (stop, stopped) = oneshot::channel::<()>();
         let state = app.state.clone();
-        tokio::spawn(app.serve(listener, async {
+        let task = tokio::spawn(app.serve(listener, async {
             let _ = stopped.await;
         }));
 
@@ -219,7 +227,7 @@ impl TestApp {
             });
         }
         let [staff, manager, comms, admin] = <[Actor; 4]>::try_from(actors).expect("four actors");
-        let app = TestApp {
+        TestApp {
             address,
             backend,
             client,
@@ -229,8 +237,11 @@ impl TestApp {
             manager,
             comms,
             admin,
-        };
-        (app, stop)
+            server: Server {
+                stop: std::sync::Arc::new(std::sync::Mutex::new(Some(stop))),
+                task: std::sync::Arc::new(tokio::sync::Mutex::new(Some(task))),
+            },
+        }
     }
 
     pub fn staff(&self) -> &Actor {
@@ -253,6 +264,25 @@ impl TestApp {
             Role::Manager => Some(&self.manager),
             Role::Comms => Some(&self.comms),
             Role::Admin => Some(&self.admin),
+        }
+    }
+
+    /// The database this app runs on, for a second server process.
+    pub fn database_url(&self) -> &str {
+        &self.config.database_url
+    }
+
+    /// Shuts the server down as SIGTERM would, and waits until it has
+    /// stopped (at most 10 s). Later calls do nothing.
+    pub async fn stop_server(&self) {
+        if let Some(stop) = self.server.stop.lock().expect("stop switch").take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.server.task.lock().await.take() {
+            let stopped = tokio::time::timeout(std::time::Duration::from_secs(10), task).await;
+            if stopped.is_err() {
+                eprintln!("warning: the server did not stop within 10 s");
+            }
         }
     }
 
@@ -327,17 +357,24 @@ impl TestApp {
             "department_members",
             "sessions",
             "refresh_tokens",
+            "guest_posts",
+            "post_revisions",
+            "review_events",
+            "notifications",
         ] {
             counts.insert(table.to_owned(), self.count_rows(table).await);
         }
         counts
     }
 
-    /// A fingerprint of every user and department row (and the row counts),
-    /// to assert that a refused mutation changed nothing at all.
+    /// A fingerprint of every user, department, guest post, revision, review
+    /// event and notification row (and the row counts), to assert that a
+    /// refused mutation changed nothing at all.
     pub async fn snapshot(&self) -> String {
         use sea_orm::{EntityTrait, QueryOrder};
-        use synaps::entities::{departments, users};
+        use synaps::entities::{
+            departments, guest_posts, notifications, post_revisions, review_events, users,
+        };
         let users = users::Entity::find()
             .order_by_asc(users::Column::Email)
             .all(&self.db)
@@ -348,8 +385,28 @@ impl TestApp {
             .all(&self.db)
             .await
             .expect("departments");
+        let posts = guest_posts::Entity::find()
+            .order_by_asc(guest_posts::Column::Id)
+            .all(&self.db)
+            .await
+            .expect("guest posts");
+        let revisions = post_revisions::Entity::find()
+            .order_by_asc(post_revisions::Column::Id)
+            .all(&self.db)
+            .await
+            .expect("post revisions");
+        let events = review_events::Entity::find()
+            .order_by_asc(review_events::Column::Id)
+            .all(&self.db)
+            .await
+            .expect("review events");
+        let notifications = notifications::Entity::find()
+            .order_by_asc(notifications::Column::Id)
+            .all(&self.db)
+            .await
+            .expect("notifications");
         format!(
-            "{users:?}\n{departments:?}\n{:?}",
+            "{users:?}\n{departments:?}\n{posts:?}\n{revisions:?}\n{events:?}\n{notifications:?}\n{:?}",
             self.table_counts().await
         )
     }

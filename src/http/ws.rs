@@ -1,0 +1,566 @@
+//! `GET /graphql/ws`: subscriptions over the `graphql-transport-ws` protocol,
+//! and only that protocol.
+//!
+//! We speak the protocol ourselves over axum's WebSocket, running each
+//! `subscribe` through `Schema::execute_stream`, because async-graphql's
+//! own server lacks what HARDENING.md asks for. Here:
+//! - the `Sec-WebSocket-Protocol` must offer `graphql-transport-ws` (400
+//!   otherwise);
+//! - `connection_init` must come within 3 s (close 4408), once (4429); its
+//!   payload `{"authorization": "Bearer …"}` is checked like the HTTP header
+//!   (a bad token closes 4403; no token is an anonymous viewer, whom every
+//!   subscription field refuses with UNAUTHENTICATED);
+//! - `subscribe` before `connection_ack` closes 4401; a subscription id
+//!   already active closes 4409; past 20 active subscriptions the new one
+//!   gets an `error` message; a malformed message closes 4400;
+//! - a subscribe payload passes the same checks as a request over HTTP (query
+//!   length, parsing, `graphql::limits`, then the schema's depth and
+//!   complexity limits) and must be a `subscription`: queries and mutations
+//!   get an `error` message (they belong on `POST /graphql`);
+//! - the server pings every 30 s; the socket closes 4403 when the access
+//!   token expires, and 1001 when the server shuts down;
+//! - what the server sends waits in a bounded per-socket queue (messages and
+//!   bytes); a client that does not keep up is closed with 1013 rather than
+//!   buffered for without bound.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use async_graphql::parser::types::OperationType;
+use async_graphql::{ErrorExtensionValues, Response as GqlResponse, ServerError, Value};
+use axum::extract::State;
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use futures_util::stream::{AbortHandle, Abortable, BoxStream, SelectAll, SplitSink};
+use futures_util::{SinkExt, StreamExt};
+use serde::Deserialize;
+use serde_json::json;
+use tokio::sync::{mpsc, oneshot, watch};
+use tokio::time::Instant;
+
+use crate::app::App;
+use crate::auth::{Viewer, sessions};
+use crate::error::Error;
+use crate::graphql::limits;
+use crate::graphql::loaders::Loaders;
+
+/// The only subprotocol served.
+pub const PROTOCOL: &str = "graphql-transport-ws";
+/// HARDENING.md: `connection_init` within 3 s.
+const INIT_TIMEOUT: Duration = Duration::from_secs(3);
+/// HARDENING.md: a keep-alive ping every 30 s.
+const KEEP_ALIVE: Duration = Duration::from_secs(30);
+/// HARDENING.md: at most 20 subscriptions per socket.
+pub const MAX_SUBSCRIPTIONS: usize = 20;
+/// Messages waiting to be written to one socket. A healthy client drains
+/// them as fast as they come; the kernel's socket buffer absorbs bursts.
+const QUEUE_MESSAGES: usize = 256;
+/// Bytes waiting to be written to one socket (a post body alone may be
+/// 256 KiB).
+const QUEUE_BYTES: usize = 4 * 1024 * 1024;
+/// How long a close frame may take to go out before the socket is dropped.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// Close codes of the protocol (and RFC 6455's 1001 and 1013).
+mod close {
+    pub const GOING_AWAY: u16 = 1001;
+    pub const TRY_AGAIN_LATER: u16 = 1013;
+    pub const BAD_REQUEST: u16 = 4400;
+    pub const UNAUTHORIZED: u16 = 4401;
+    pub const FORBIDDEN: u16 = 4403;
+    pub const INIT_TIMEOUT: u16 = 4408;
+    pub const DUPLICATE_ID: u16 = 4409;
+    pub const TOO_MANY_INITS: u16 = 4429;
+    pub const INTERNAL: u16 = 4500;
+}
+
+/// Why the server closes a socket.
+type Close = (u16, String);
+
+pub async fn graphql_ws(
+    State(app): State<App>,
+    headers: HeaderMap,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> Response {
+    let upgrade = match upgrade {
+        Ok(upgrade) => upgrade,
+        Err(rejection) => return rejection.into_response(),
+    };
+    let offered = headers
+        .get_all(header::SEC_WEBSOCKET_PROTOCOL)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|p| p.trim() == PROTOCOL);
+    if !offered {
+        return (
+            StatusCode::BAD_REQUEST,
+            format!("Only the {PROTOCOL} subprotocol is served here (Sec-WebSocket-Protocol)."),
+        )
+            .into_response();
+    }
+    let max = app.state.config.limits.body_bytes;
+    upgrade
+        .protocols([PROTOCOL])
+        .max_message_size(max)
+        .max_frame_size(max)
+        .on_upgrade(move |socket| serve(app, socket))
+}
+
+/// What the client sends.
+#[derive(Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum ClientMessage {
+    ConnectionInit {
+        #[serde(default)]
+        payload: Option<serde_json::Value>,
+    },
+    Ping {
+        #[serde(default)]
+        payload: Option<serde_json::Value>,
+    },
+    Pong {
+        #[allow(dead_code)]
+        #[serde(default)]
+        payload: Option<serde_json::Value>,
+    },
+    Subscribe {
+        id: String,
+        payload: Box<async_graphql::Request>,
+    },
+    Complete {
+        id: String,
+    },
+}
+
+/// What waits in a socket's outgoing queue.
+enum Outgoing {
+    Text(String),
+    Close(Close),
+}
+
+/// The queue's sending side, bounded in messages and in bytes.
+struct Queue {
+    sender: mpsc::Sender<Outgoing>,
+    bytes: Arc<AtomicUsize>,
+}
+
+enum SendError {
+    /// The client does not keep up.
+    Full,
+    /// The connection is gone.
+    Gone,
+}
+
+impl Queue {
+    fn send(&self, message: serde_json::Value) -> Result<(), SendError> {
+        let text = message.to_string();
+        let len = text.len();
+        if self.bytes.fetch_add(len, Ordering::AcqRel) + len > QUEUE_BYTES {
+            self.bytes.fetch_sub(len, Ordering::AcqRel);
+            return Err(SendError::Full);
+        }
+        self.sender
+            .try_send(Outgoing::Text(text))
+            .map_err(|err| match err {
+                mpsc::error::TrySendError::Full(_) => SendError::Full,
+                mpsc::error::TrySendError::Closed(_) => SendError::Gone,
+            })
+    }
+}
+
+/// Writes the queue to the socket; `abort` jumps the queue with a close.
+async fn write(
+    mut sink: SplitSink<WebSocket, Message>,
+    mut queue: mpsc::Receiver<Outgoing>,
+    mut abort: oneshot::Receiver<Close>,
+    bytes: Arc<AtomicUsize>,
+) {
+    loop {
+        let next = tokio::select! {
+            biased;
+            Ok(close) = &mut abort => return send_close(&mut sink, close).await,
+            next = queue.recv() => next,
+        };
+        match next {
+            None => return,
+            Some(Outgoing::Close(close)) => return send_close(&mut sink, close).await,
+            Some(Outgoing::Text(text)) => {
+                let len = text.len();
+                let sent = tokio::select! {
+                    biased;
+                    Ok(close) = &mut abort => return send_close(&mut sink, close).await,
+                    sent = sink.send(Message::Text(text.into())) => sent,
+                };
+                bytes.fetch_sub(len, Ordering::AcqRel);
+                if sent.is_err() {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+async fn send_close(sink: &mut SplitSink<WebSocket, Message>, (code, reason): Close) {
+    let frame = CloseFrame {
+        code,
+        reason: reason.into(),
+    };
+    let _ = tokio::time::timeout(CLOSE_TIMEOUT, sink.send(Message::Close(Some(frame)))).await;
+}
+
+/// One subscription's responses, tagged with its id and generation; `None`
+/// marks its end.
+type Tagged = (String, u64, Option<GqlResponse>);
+
+struct Active {
+    generation: u64,
+    abort: AbortHandle,
+    /// Whether anything was sent for it yet (an error before that is an
+    /// `error` message, after it a `next` with errors).
+    delivered: bool,
+}
+
+/// One socket's protocol state.
+struct Connection {
+    app: App,
+    queue: Queue,
+    /// Set once `connection_init` has been accepted (and acknowledged).
+    viewer: Option<Viewer>,
+    init_seen: bool,
+    /// When the access token expires.
+    expires: Option<Instant>,
+    active: HashMap<String, Active>,
+    generation: u64,
+    streams: SelectAll<BoxStream<'static, Tagged>>,
+}
+
+enum Step {
+    Continue,
+    Close(Close),
+    /// The connection is gone; nothing more to send.
+    Gone,
+}
+
+impl From<SendError> for Step {
+    fn from(err: SendError) -> Self {
+        match err {
+            SendError::Full => Step::Close((
+                close::TRY_AGAIN_LATER,
+                "The client is not reading fast enough.".to_owned(),
+            )),
+            SendError::Gone => Step::Gone,
+        }
+    }
+}
+
+fn sent(result: Result<(), SendError>) -> Step {
+    match result {
+        Ok(()) => Step::Continue,
+        Err(err) => err.into(),
+    }
+}
+
+async fn serve(app: App, socket: WebSocket) {
+    let mut shutdown = app.state.sockets.subscribe();
+    let (sink, mut incoming) = socket.split();
+    let (sender, receiver) = mpsc::channel(QUEUE_MESSAGES);
+    let (abort, aborted) = oneshot::channel();
+    let bytes = Arc::new(AtomicUsize::new(0));
+    let writer = tokio::spawn(write(sink, receiver, aborted, bytes.clone()));
+    let mut connection = Connection {
+        app,
+        queue: Queue { sender, bytes },
+        viewer: None,
+        init_seen: false,
+        expires: None,
+        active: HashMap::new(),
+        generation: 0,
+        streams: SelectAll::new(),
+    };
+    let init_deadline = Instant::now() + INIT_TIMEOUT;
+    let mut keep_alive = tokio::time::interval_at(Instant::now() + KEEP_ALIVE, KEEP_ALIVE);
+
+    let end = loop {
+        let step = tokio::select! {
+            biased;
+            () = stopping(&mut shutdown) => {
+                Step::Close((close::GOING_AWAY, "The server is shutting down.".to_owned()))
+            }
+            _ = sleep_until(connection.expires) => {
+                Step::Close((close::FORBIDDEN, "The access token expired.".to_owned()))
+            }
+            _ = sleep_until(Some(init_deadline)), if !connection.init_seen => {
+                Step::Close((close::INIT_TIMEOUT, "Connection initialisation timeout".to_owned()))
+            }
+            // Subscriptions before incoming messages: a subscription is
+            // registered with the event hub before a later `ping` is answered.
+            Some(tagged) = connection.streams.next(), if !connection.streams.is_empty() => {
+                connection.deliver(tagged)
+            }
+            message = incoming.next() => match message {
+                Some(Ok(Message::Text(text))) => connection.handle(text.as_str()).await,
+                Some(Ok(Message::Binary(_))) => Step::Close((
+                    close::BAD_REQUEST,
+                    "Messages must be text.".to_owned(),
+                )),
+                Some(Ok(Message::Ping(_) | Message::Pong(_))) => Step::Continue,
+                Some(Ok(Message::Close(_)) | Err(_)) | None => Step::Gone,
+            },
+            _ = keep_alive.tick() => sent(connection.queue.send(json!({ "type": "ping" }))),
+        };
+        match step {
+            Step::Continue => {}
+            Step::Close(close) => break Some(close),
+            Step::Gone => break None,
+        }
+    };
+
+    for (_, active) in connection.active.drain() {
+        active.abort.abort();
+    }
+    if let Some(close) = end {
+        // Through the queue, after what is already there; if it is full,
+        // jump it.
+        if let Err(mpsc::error::TrySendError::Full(Outgoing::Close(close))) =
+            connection.queue.sender.try_send(Outgoing::Close(close))
+        {
+            let _ = abort.send(close);
+        }
+    }
+    drop(connection);
+    let writer_abort = writer.abort_handle();
+    if tokio::time::timeout(CLOSE_TIMEOUT * 2, writer)
+        .await
+        .is_err()
+    {
+        writer_abort.abort();
+    }
+}
+
+/// Completes when the server starts shutting down.
+async fn stopping(shutdown: &mut watch::Receiver<bool>) {
+    if shutdown.wait_for(|stopping| *stopping).await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}
+
+async fn sleep_until(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+impl Connection {
+    async fn handle(&mut self, text: &str) -> Step {
+        let message = match serde_json::from_str::<ClientMessage>(text) {
+            Ok(message) => message,
+            Err(_) => {
+                return Step::Close((close::BAD_REQUEST, "Invalid message received".to_owned()));
+            }
+        };
+        match message {
+            ClientMessage::ConnectionInit { payload } => self.init(payload).await,
+            ClientMessage::Ping { payload } => {
+                let mut pong = json!({ "type": "pong" });
+                if let Some(payload) = payload {
+                    pong["payload"] = payload;
+                }
+                sent(self.queue.send(pong))
+            }
+            ClientMessage::Pong { .. } => Step::Continue,
+            ClientMessage::Subscribe { id, payload } => self.subscribe(id, *payload),
+            ClientMessage::Complete { id } => {
+                if let Some(active) = self.active.remove(&id) {
+                    active.abort.abort();
+                }
+                Step::Continue
+            }
+        }
+    }
+
+    async fn init(&mut self, payload: Option<serde_json::Value>) -> Step {
+        if self.init_seen {
+            return Step::Close((
+                close::TOO_MANY_INITS,
+                "Too many initialisation requests".to_owned(),
+            ));
+        }
+        self.init_seen = true;
+        let authorization = match payload.as_ref().and_then(|p| p.get("authorization")) {
+            None | Some(serde_json::Value::Null) => None,
+            Some(serde_json::Value::String(value)) => Some(value.as_str()),
+            Some(_) => return Step::Close((close::FORBIDDEN, "Forbidden".to_owned())),
+        };
+        let state = &self.app.state;
+        let viewer = match sessions::authenticate(&state.db, &state.auth.keys, authorization).await
+        {
+            Ok(viewer) => viewer,
+            Err(Error::Internal(cause)) => {
+                tracing::error!(error = %cause, "cannot authenticate a WebSocket");
+                return Step::Close((close::INTERNAL, "Internal server error".to_owned()));
+            }
+            Err(_) => return Step::Close((close::FORBIDDEN, "Forbidden".to_owned())),
+        };
+        // The socket lives only as long as the token it was opened with.
+        if let Some(token) = authorization.and_then(bearer) {
+            let Some(claims) = state.auth.keys.verify(token) else {
+                return Step::Close((close::FORBIDDEN, "Forbidden".to_owned()));
+            };
+            let left = claims.exp.saturating_sub(chrono::Utc::now().timestamp());
+            let left = Duration::from_secs(u64::try_from(left).unwrap_or(0));
+            self.expires = Some(Instant::now() + left);
+        }
+        self.viewer = Some(viewer);
+        sent(self.queue.send(json!({ "type": "connection_ack" })))
+    }
+
+    fn subscribe(&mut self, id: String, mut request: async_graphql::Request) -> Step {
+        let Some(viewer) = self.viewer.clone() else {
+            return Step::Close((close::UNAUTHORIZED, "Unauthorized".to_owned()));
+        };
+        if self.active.contains_key(&id) {
+            return Step::Close((
+                close::DUPLICATE_ID,
+                format!("Subscriber for {id} already exists"),
+            ));
+        }
+        if self.active.len() >= MAX_SUBSCRIPTIONS {
+            return self.refuse(
+                &id,
+                "BAD_REQUEST",
+                format!(
+                    "At most {MAX_SUBSCRIPTIONS} subscriptions may be active on one connection."
+                ),
+            );
+        }
+        let limits = &self.app.state.config.limits;
+        if request.query.len() > limits.query_bytes {
+            return self.refuse(
+                &id,
+                "BAD_REQUEST",
+                format!("The query is longer than {} bytes.", limits.query_bytes),
+            );
+        }
+        let operation_name = request.operation_name.clone();
+        let doc = match request.parsed_query() {
+            Ok(doc) => doc,
+            Err(err) => return self.refuse(&id, "GRAPHQL_PARSE_FAILED", err.message),
+        };
+        match limits::operation_type(doc, operation_name.as_deref()) {
+            Some(OperationType::Subscription) | None => {}
+            Some(_) => {
+                return self.refuse(
+                    &id,
+                    "BAD_REQUEST",
+                    "Only subscriptions are served over the WebSocket; send queries and mutations to POST /graphql."
+                        .to_owned(),
+                );
+            }
+        }
+        if let Err(violation) = limits::check(doc, operation_name.as_deref(), limits) {
+            return self.refuse(&id, "GRAPHQL_VALIDATION_FAILED", violation.message());
+        }
+
+        let request = request.data(viewer).data(Loaders::new(&self.app.state.db));
+        let (abort, registration) = AbortHandle::new_pair();
+        self.generation += 1;
+        let generation = self.generation;
+        let tag = id.clone();
+        let stream = Abortable::new(self.app.schema.execute_stream(request), registration)
+            .map(move |response| (tag.clone(), generation, Some(response)))
+            .chain(futures_util::stream::once({
+                let id = id.clone();
+                async move { (id, generation, None) }
+            }))
+            .boxed();
+        self.streams.push(stream);
+        self.active.insert(
+            id,
+            Active {
+                generation,
+                abort,
+                delivered: false,
+            },
+        );
+        Step::Continue
+    }
+
+    /// Refuses a subscription with an `error` message.
+    fn refuse(&self, id: &str, code: &str, message: String) -> Step {
+        sent(self.queue.send(json!({
+            "id": id,
+            "type": "error",
+            "payload": [{ "message": message, "extensions": { "code": code } }],
+        })))
+    }
+
+    fn deliver(&mut self, (id, generation, response): Tagged) -> Step {
+        let Some(active) = self
+            .active
+            .get_mut(&id)
+            .filter(|a| a.generation == generation)
+        else {
+            // Completed by the client already (or an earlier subscription
+            // under a reused id).
+            return Step::Continue;
+        };
+        let Some(mut response) = response else {
+            self.active.remove(&id);
+            return sent(self.queue.send(json!({ "id": id, "type": "complete" })));
+        };
+        with_codes(&mut response.errors);
+        if !active.delivered && response.data == Value::Null && !response.errors.is_empty() {
+            // The operation failed before producing anything: `error`, and
+            // it is over (no `complete` follows an `error`).
+            if let Some(active) = self.active.remove(&id) {
+                active.abort.abort();
+            }
+            return sent(self.queue.send(json!({
+                "id": id,
+                "type": "error",
+                "payload": response.errors,
+            })));
+        }
+        active.delivered = true;
+        sent(
+            self.queue
+                .send(json!({ "id": id, "type": "next", "payload": response })),
+        )
+    }
+}
+
+/// The token of a `Bearer …` value.
+fn bearer(value: &str) -> Option<&str> {
+    value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))
+        .map(str::trim)
+}
+
+/// Errors raised by async-graphql itself carry no code; give them one, as
+/// over HTTP.
+fn with_codes(errors: &mut [ServerError]) {
+    for error in errors {
+        let has_code = error
+            .extensions
+            .as_ref()
+            .is_some_and(|e| e.get("code").is_some());
+        if !has_code {
+            let code = if error.path.is_empty() {
+                "GRAPHQL_VALIDATION_FAILED"
+            } else {
+                "BAD_USER_INPUT"
+            };
+            error
+                .extensions
+                .get_or_insert_with(ErrorExtensionValues::default)
+                .set("code", code);
+        }
+    }
+}

@@ -1,0 +1,557 @@
+//! Subscriptions over `GET /graphql/ws` (graphql-transport-ws): live post
+//! events, who may follow what, every close code and limit, shutdown, and
+//! delivery across two server processes on one PostgreSQL.
+
+use std::time::{Duration, Instant};
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::{self, Message};
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+use crate::db_test;
+use crate::helpers::{Backend, TEST_SECRET, TestApp};
+
+const STATUS_CHANGED: &str =
+    "subscription { postStatusChanged { id status title author { handle } } }";
+const REVIEW_QUEUE: &str = "subscription { reviewQueueChanged { id status title } }";
+/// How long a test waits for something that should not come.
+const QUIET: Duration = Duration::from_millis(300);
+
+/// A client socket speaking graphql-transport-ws.
+struct Ws {
+    socket: WebSocketStream<MaybeTlsStream<TcpStream>>,
+}
+
+fn ws_url(address: &str) -> String {
+    format!("{}/graphql/ws", address.replacen("http://", "ws://", 1))
+}
+
+/// Opens a socket offering `protocol`; returns it with the protocol the
+/// server selected.
+async fn connect_with_protocol(
+    address: &str,
+    protocol: &str,
+) -> Result<(WebSocketStream<MaybeTlsStream<TcpStream>>, Option<String>), tungstenite::Error> {
+    let mut request = ws_url(address).into_client_request().expect("request");
+    request.headers_mut().insert(
+        "sec-websocket-protocol",
+        HeaderValue::from_str(protocol).expect("header"),
+    );
+    tokio_tungstenite::connect_async(request)
+        .await
+        .map(|(socket, response)| {
+            let selected = response
+                .headers()
+                .get("sec-websocket-protocol")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
+            (socket, selected)
+        })
+}
+
+impl Ws {
+    async fn connect(address: &str) -> Ws {
+        Ws {
+            socket: connect_with_protocol(address, "graphql-transport-ws")
+                .await
+                .expect("socket opens")
+                .0,
+        }
+    }
+
+    /// Connects and initialises with `token` (anonymous when `None`).
+    async fn open(address: &str, token: Option<&str>) -> Ws {
+        let mut ws = Ws::connect(address).await;
+        ws.init(token).await;
+        let ack = ws.next(Duration::from_secs(5)).await;
+        assert_eq!(ack["type"], "connection_ack", "{ack}");
+        ws
+    }
+
+    async fn send(&mut self, message: Value) {
+        self.socket
+            .send(Message::Text(message.to_string().into()))
+            .await
+            .expect("message sent");
+    }
+
+    async fn init(&mut self, token: Option<&str>) {
+        let payload = match token {
+            Some(token) => json!({ "authorization": format!("Bearer {token}") }),
+            None => json!({}),
+        };
+        self.send(json!({ "type": "connection_init", "payload": payload }))
+            .await;
+    }
+
+    async fn subscribe(&mut self, id: &str, query: &str) {
+        self.send(json!({ "id": id, "type": "subscribe", "payload": { "query": query } }))
+            .await;
+    }
+
+    /// Waits until the server has handled everything sent before (a ping
+    /// answered after the subscriptions before it are registered).
+    async fn sync(&mut self) {
+        self.send(json!({ "type": "ping", "payload": { "sync": true } }))
+            .await;
+        let pong = self.next(Duration::from_secs(5)).await;
+        assert_eq!(pong["type"], "pong", "{pong}");
+    }
+
+    /// The next protocol message within `within` (server pings answered and
+    /// skipped); panics on a close or a timeout.
+    async fn next(&mut self, within: Duration) -> Value {
+        match self.try_next(within).await {
+            Some(Ok(message)) => message,
+            Some(Err(code)) => panic!("the socket closed with {code}"),
+            None => panic!("nothing arrived within {within:?}"),
+        }
+    }
+
+    /// `Some(Ok(message))`, `Some(Err(close code))`, or `None` on timeout.
+    async fn try_next(&mut self, within: Duration) -> Option<Result<Value, u16>> {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            let frame = tokio::time::timeout_at(deadline, self.socket.next())
+                .await
+                .ok()?;
+            match frame {
+                Some(Ok(Message::Text(text))) => {
+                    let message: Value = serde_json::from_str(&text).expect("JSON message");
+                    if message["type"] == "ping" {
+                        self.send(json!({ "type": "pong" })).await;
+                        continue;
+                    }
+                    return Some(Ok(message));
+                }
+                Some(Ok(Message::Close(frame))) => {
+                    return Some(Err(frame.map_or(1005, |f| u16::from(f.code))));
+                }
+                Some(Ok(_)) => continue,
+                Some(Err(_)) | None => return Some(Err(1006)),
+            }
+        }
+    }
+
+    /// Asserts that the server closes the socket with `code` within `within`.
+    async fn expect_close(&mut self, code: u16, within: Duration) {
+        loop {
+            match self.try_next(within).await {
+                Some(Err(got)) => {
+                    assert_eq!(got, code, "closed with {got}, expected {code}");
+                    return;
+                }
+                Some(Ok(message)) if message["type"] == "connection_ack" => continue,
+                Some(Ok(message)) => panic!("expected close {code}, got {message}"),
+                None => panic!("the socket was not closed within {within:?}"),
+            }
+        }
+    }
+
+    /// Asserts that nothing but pings arrives for a moment.
+    async fn expect_quiet(&mut self) {
+        if let Some(got) = self.try_next(QUIET).await {
+            panic!("expected nothing, got {got:?}");
+        }
+    }
+}
+
+/// A post by the staff actor, submitted for review; returns its id.
+async fn submitted_post(app: &TestApp, title: &str) -> String {
+    let post = app.draft_post(app.staff(), title, "A body.").await;
+    let id = post["id"].as_str().expect("post id").to_owned();
+    app.post_step_ok(app.staff(), "submitPost", &id, json!({}))
+        .await;
+    id
+}
+
+async fn an_author_sees_their_post_approved_live(app: TestApp) {
+    let mut author = Ws::open(&app.address, Some(&app.staff().token)).await;
+    author.subscribe("mine", STATUS_CHANGED).await;
+    author.sync().await;
+    // Someone else's subscription to their own posts sees nothing of it.
+    let mut other = Ws::open(&app.address, Some(&app.manager().token)).await;
+    other.subscribe("theirs", STATUS_CHANGED).await;
+    other.sync().await;
+    let id = submitted_post(&app, "Live from support").await;
+    let submitted = author.next(Duration::from_secs(1)).await;
+    assert_eq!(
+        submitted["payload"]["data"]["postStatusChanged"]["status"], "IN_REVIEW",
+        "{submitted}"
+    );
+
+    let started = Instant::now();
+    app.post_step_ok(app.comms(), "approvePost", &id, json!({}))
+        .await;
+    let next = author.next(Duration::from_secs(1)).await;
+    let latency = started.elapsed();
+
+    assert_eq!(next["type"], "next", "{next}");
+    assert_eq!(next["id"], "mine");
+    let post = &next["payload"]["data"]["postStatusChanged"];
+    assert_eq!(post["id"], id.as_str());
+    assert_eq!(post["status"], "APPROVED");
+    assert_eq!(post["author"]["handle"], "stella");
+    assert!(latency < Duration::from_secs(1), "took {latency:?}");
+    eprintln!("postStatusChanged delivered {latency:?} after the approve was sent");
+    other.expect_quiet().await;
+}
+db_test!(an_author_sees_their_post_approved_live);
+
+async fn comms_sees_a_submitted_post_enter_the_review_queue(app: TestApp) {
+    let mut comms = Ws::open(&app.address, Some(&app.comms().token)).await;
+    comms.subscribe("queue", REVIEW_QUEUE).await;
+    comms.sync().await;
+
+    // A draft is not in the queue, and comms may not see it.
+    let post = app.draft_post(app.staff(), "Queue me", "A body.").await;
+    let id = post["id"].as_str().expect("post id").to_owned();
+    comms.expect_quiet().await;
+    let started = Instant::now();
+    app.post_step_ok(app.staff(), "submitPost", &id, json!({}))
+        .await;
+    let entered = comms.next(Duration::from_secs(1)).await;
+    assert!(started.elapsed() < Duration::from_secs(1));
+    app.post_step_ok(app.comms(), "approvePost", &id, json!({}))
+        .await;
+    let left = comms.next(Duration::from_secs(1)).await;
+
+    assert_eq!(entered["type"], "next", "{entered}");
+    let post = &entered["payload"]["data"]["reviewQueueChanged"];
+    assert_eq!(post["id"], id.as_str());
+    assert_eq!(post["status"], "IN_REVIEW");
+    assert_eq!(
+        left["payload"]["data"]["reviewQueueChanged"]["status"], "APPROVED",
+        "{left}"
+    );
+}
+db_test!(comms_sees_a_submitted_post_enter_the_review_queue);
+
+async fn staff_may_not_follow_the_review_queue_nor_anyone_anonymously(app: TestApp) {
+    let mut staff = Ws::open(&app.address, Some(&app.staff().token)).await;
+    staff.subscribe("queue", REVIEW_QUEUE).await;
+    let refused = staff.next(Duration::from_secs(2)).await;
+    let mut anonymous = Ws::open(&app.address, None).await;
+    anonymous.subscribe("mine", STATUS_CHANGED).await;
+    let unauthenticated = anonymous.next(Duration::from_secs(2)).await;
+
+    assert_eq!(refused["type"], "error", "{refused}");
+    assert_eq!(refused["id"], "queue");
+    assert_eq!(refused["payload"][0]["extensions"]["code"], "FORBIDDEN");
+    assert_eq!(unauthenticated["type"], "error", "{unauthenticated}");
+    assert_eq!(
+        unauthenticated["payload"][0]["extensions"]["code"],
+        "UNAUTHENTICATED"
+    );
+    // The refusal ends that subscription only: the socket stays usable.
+    staff.subscribe("mine", STATUS_CHANGED).await;
+    staff.sync().await;
+    staff.expect_quiet().await;
+}
+db_test!(staff_may_not_follow_the_review_queue_nor_anyone_anonymously);
+
+async fn a_bad_token_closes_the_socket_with_4403(app: TestApp) {
+    let mut forged = Ws::connect(&app.address).await;
+    forged.init(Some("not.a.token")).await;
+    let mut not_bearer = Ws::connect(&app.address).await;
+    not_bearer
+        .send(
+            json!({ "type": "connection_init", "payload": { "authorization": app.staff().token } }),
+        )
+        .await;
+
+    forged.expect_close(4403, Duration::from_secs(2)).await;
+    not_bearer.expect_close(4403, Duration::from_secs(2)).await;
+}
+db_test!(a_bad_token_closes_the_socket_with_4403);
+
+async fn a_socket_without_init_closes_with_4408_after_3_seconds(app: TestApp) {
+    let mut ws = Ws::connect(&app.address).await;
+    let started = Instant::now();
+
+    ws.expect_close(4408, Duration::from_secs(5)).await;
+
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_millis(2500) && waited < Duration::from_secs(4),
+        "closed after {waited:?}"
+    );
+}
+db_test!(a_socket_without_init_closes_with_4408_after_3_seconds);
+
+async fn subscribing_before_the_ack_closes_with_4401(app: TestApp) {
+    let mut ws = Ws::connect(&app.address).await;
+
+    ws.subscribe("early", STATUS_CHANGED).await;
+
+    ws.expect_close(4401, Duration::from_secs(2)).await;
+}
+db_test!(subscribing_before_the_ack_closes_with_4401);
+
+async fn a_duplicate_subscription_id_closes_with_4409(app: TestApp) {
+    let mut ws = Ws::open(&app.address, Some(&app.staff().token)).await;
+    ws.subscribe("same", STATUS_CHANGED).await;
+    ws.sync().await;
+
+    ws.subscribe("same", STATUS_CHANGED).await;
+
+    ws.expect_close(4409, Duration::from_secs(2)).await;
+}
+db_test!(a_duplicate_subscription_id_closes_with_4409);
+
+async fn a_second_init_closes_with_4429(app: TestApp) {
+    let mut ws = Ws::open(&app.address, Some(&app.staff().token)).await;
+
+    ws.init(Some(&app.staff().token)).await;
+
+    ws.expect_close(4429, Duration::from_secs(2)).await;
+}
+db_test!(a_second_init_closes_with_4429);
+
+async fn a_socket_holds_at_most_20_subscriptions(app: TestApp) {
+    let mut ws = Ws::open(&app.address, Some(&app.staff().token)).await;
+    for n in 0..20 {
+        ws.subscribe(&format!("s{n}"), STATUS_CHANGED).await;
+    }
+    ws.sync().await;
+
+    ws.subscribe("s20", STATUS_CHANGED).await;
+    let refused = ws.next(Duration::from_secs(2)).await;
+    // Completing one makes room again; a completed id may be reused.
+    ws.send(json!({ "id": "s0", "type": "complete" })).await;
+    ws.subscribe("s0", STATUS_CHANGED).await;
+    ws.subscribe("s21", STATUS_CHANGED).await;
+    let refused_again = ws.next(Duration::from_secs(2)).await;
+
+    assert_eq!(refused["type"], "error", "{refused}");
+    assert_eq!(refused["id"], "s20");
+    assert!(
+        refused["payload"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("20")),
+        "{refused}"
+    );
+    assert_eq!(refused_again["id"], "s21", "{refused_again}");
+    // All 20 still deliver.
+    let id = submitted_post(&app, "Twenty listeners").await;
+    let _ = id;
+    let mut ids = std::collections::BTreeSet::new();
+    for _ in 0..20 {
+        let next = ws.next(Duration::from_secs(2)).await;
+        assert_eq!(next["type"], "next", "{next}");
+        ids.insert(next["id"].as_str().expect("id").to_owned());
+    }
+    assert_eq!(ids.len(), 20);
+    assert!(!ids.contains("s20") && !ids.contains("s21"));
+}
+db_test!(a_socket_holds_at_most_20_subscriptions);
+
+async fn completing_a_subscription_stops_it(app: TestApp) {
+    let mut ws = Ws::open(&app.address, Some(&app.staff().token)).await;
+    ws.subscribe("mine", STATUS_CHANGED).await;
+    ws.sync().await;
+
+    ws.send(json!({ "id": "mine", "type": "complete" })).await;
+    ws.sync().await;
+    submitted_post(&app, "Nobody listens").await;
+
+    ws.expect_quiet().await;
+}
+db_test!(completing_a_subscription_stops_it);
+
+async fn only_subscriptions_within_the_limits_run_over_the_socket(app: TestApp) {
+    let mut ws = Ws::open(&app.address, Some(&app.staff().token)).await;
+    let aliases: String = (0..31)
+        .map(|i| format!("a{i}: postStatusChanged {{ id }} "))
+        .collect();
+
+    ws.subscribe("query", "{ me { id } }").await;
+    let query = ws.next(Duration::from_secs(2)).await;
+    ws.subscribe("mutation", "mutation { logout(input: {}) { ok } }")
+        .await;
+    let mutation = ws.next(Duration::from_secs(2)).await;
+    ws.subscribe("aliases", &format!("subscription {{ {aliases} }}"))
+        .await;
+    let aliased = ws.next(Duration::from_secs(2)).await;
+    ws.subscribe("broken", "subscription {").await;
+    let broken = ws.next(Duration::from_secs(2)).await;
+    ws.subscribe("unknown", "subscription { nothingHere }")
+        .await;
+    let unknown = ws.next(Duration::from_secs(2)).await;
+
+    for (message, id, code) in [
+        (&query, "query", "BAD_REQUEST"),
+        (&mutation, "mutation", "BAD_REQUEST"),
+        (&aliased, "aliases", "GRAPHQL_VALIDATION_FAILED"),
+        (&broken, "broken", "GRAPHQL_PARSE_FAILED"),
+        (&unknown, "unknown", "GRAPHQL_VALIDATION_FAILED"),
+    ] {
+        assert_eq!(message["type"], "error", "{message}");
+        assert_eq!(message["id"], id, "{message}");
+        assert_eq!(
+            message["payload"][0]["extensions"]["code"], code,
+            "{message}"
+        );
+    }
+}
+db_test!(only_subscriptions_within_the_limits_run_over_the_socket);
+
+async fn a_malformed_message_closes_with_4400(app: TestApp) {
+    let mut ws = Ws::open(&app.address, Some(&app.staff().token)).await;
+
+    ws.send(json!({ "type": "subscribe", "payload": "no id" }))
+        .await;
+
+    ws.expect_close(4400, Duration::from_secs(2)).await;
+}
+db_test!(a_malformed_message_closes_with_4400);
+
+async fn only_the_graphql_transport_ws_subprotocol_is_served(app: TestApp) {
+    let legacy = connect_with_protocol(&app.address, "graphql-ws").await;
+    let accepted = connect_with_protocol(&app.address, "graphql-ws, graphql-transport-ws").await;
+
+    match legacy {
+        Err(tungstenite::Error::Http(response)) => assert_eq!(response.status(), 400),
+        Err(other) => panic!("expected an HTTP refusal, got {other}"),
+        Ok(_) => panic!("the legacy subprotocol was accepted"),
+    }
+    let (_, selected) = accepted.expect("graphql-transport-ws is served");
+    assert_eq!(selected.as_deref(), Some("graphql-transport-ws"));
+}
+db_test!(only_the_graphql_transport_ws_subprotocol_is_served);
+
+fn short_lived_tokens(config: &mut synaps::config::Config) {
+    config.jwt.access_ttl_secs = 3;
+}
+
+async fn a_socket_closes_with_4403_when_its_token_expires(app: TestApp) {
+    // Fresh tokens live 3 s (still accepted over HTTP within the leeway).
+    let login = app
+        .login(&app.staff().email, crate::helpers::PASSWORD)
+        .await;
+    let token = login.data()["login"]["accessToken"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    let mut ws = Ws::open(&app.address, Some(&token)).await;
+    ws.subscribe("mine", STATUS_CHANGED).await;
+    let started = Instant::now();
+
+    ws.expect_close(4403, Duration::from_secs(5)).await;
+
+    assert!(started.elapsed() < Duration::from_secs(4));
+}
+db_test!(
+    a_socket_closes_with_4403_when_its_token_expires,
+    with = short_lived_tokens
+);
+
+async fn shutdown_closes_open_sockets_with_1001(app: TestApp) {
+    let mut ws = Ws::open(&app.address, Some(&app.staff().token)).await;
+    ws.subscribe("mine", STATUS_CHANGED).await;
+    ws.sync().await;
+
+    app.stop_server().await;
+
+    ws.expect_close(1001, Duration::from_secs(2)).await;
+}
+db_test!(shutdown_closes_open_sockets_with_1001);
+
+/// A `synaps serve` process on the test's database, killed when dropped.
+struct Replica {
+    child: std::process::Child,
+    address: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Replica {
+    async fn start(database_url: &str) -> Replica {
+        use std::io::{BufRead, BufReader};
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_synaps"))
+            .arg("serve")
+            .env("DATABASE_URL", database_url)
+            .env("SYNAPS_BIND", "127.0.0.1:0")
+            .env("SYNAPS_JWT_SECRET", TEST_SECRET)
+            .env("SYNAPS_DATA_DIR", dir.path())
+            .env("SYNAPS_DB_POOL_SIZE", "4")
+            .env_remove("SYNAPS_ENV")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("synaps starts");
+        let stdout = child.stdout.take().expect("stdout");
+        let (first_tx, first_rx) = tokio::sync::oneshot::channel();
+        // Keep reading: a closed pipe would make its next println! fail.
+        std::thread::spawn(move || {
+            let mut lines = BufReader::new(stdout).lines();
+            let _ = first_tx.send(lines.next().and_then(Result::ok).unwrap_or_default());
+            for _ in lines {}
+        });
+        let first = tokio::time::timeout(Duration::from_secs(30), first_rx)
+            .await
+            .expect("synaps announces its address")
+            .expect("reader");
+        let address = first
+            .strip_prefix("synaps is listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line: {first}"))
+            .trim()
+            .to_owned();
+        Replica {
+            child,
+            address,
+            _dir: dir,
+        }
+    }
+}
+
+impl Drop for Replica {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn an_event_crosses_from_one_replica_to_another(app: TestApp) {
+    let a = Replica::start(app.database_url()).await;
+    let b = Replica::start(app.database_url()).await;
+    let mut author = Ws::open(&a.address, Some(&app.staff().token)).await;
+    author.subscribe("mine", STATUS_CHANGED).await;
+    author.sync().await;
+    let mut on_b = app.clone();
+    on_b.address = b.address.clone();
+    // Submitted through the test's own server: a third replica.
+    let id = submitted_post(&app, "Across replicas").await;
+    let submitted = author.next(Duration::from_secs(1)).await;
+    assert_eq!(
+        submitted["payload"]["data"]["postStatusChanged"]["status"], "IN_REVIEW",
+        "{submitted}"
+    );
+
+    let started = Instant::now();
+    on_b.post_step_ok(on_b.comms(), "approvePost", &id, json!({}))
+        .await;
+    let next = author.next(Duration::from_secs(1)).await;
+    let latency = started.elapsed();
+
+    assert_eq!(next["type"], "next", "{next}");
+    assert_eq!(
+        next["payload"]["data"]["postStatusChanged"]["status"],
+        "APPROVED"
+    );
+    assert!(latency < Duration::from_secs(1), "took {latency:?}");
+    eprintln!("delivered across replicas {latency:?} after the approve was sent");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_crosses_from_one_replica_to_another_on_postgres() {
+    crate::helpers::run(
+        Backend::Postgres,
+        an_event_crosses_from_one_replica_to_another,
+    )
+    .await;
+}
