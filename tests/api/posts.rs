@@ -524,7 +524,10 @@ async fn every_workflow_step_is_allowed_or_refused_for_every_role_in_every_state
             }
         }
     }
-    assert!(fresh >= 18, "the matrix allowed only {fresh} steps");
+    // Allowed cells: the author submitting the two kinds of DRAFT (never
+    // submitted, withdrawn) and withdrawing (3), and the seven reviewer
+    // steps, each by comms and by admin (14).
+    assert!(fresh >= 17, "the matrix allowed only {fresh} steps");
     assert!(
         failures.is_empty(),
         "{} cells of the workflow matrix failed:\n{}",

@@ -121,10 +121,16 @@ pub async fn apply(
                 );
         }
         Transition::Unpublish => {
-            update = update.col_expr(
-                guest_posts::Column::PublishedAt,
-                Expr::value(None::<DateTime<Utc>>),
-            );
+            // Off the blog and off the schedule: APPROVED again, as if new.
+            update = update
+                .col_expr(
+                    guest_posts::Column::PublishedAt,
+                    Expr::value(None::<DateTime<Utc>>),
+                )
+                .col_expr(
+                    guest_posts::Column::PublishAt,
+                    Expr::value(None::<DateTime<Utc>>),
+                );
         }
         _ => {}
     }

@@ -4,7 +4,7 @@
 //! ```text
 //! DRAFT --submit--> IN_REVIEW --approve--> APPROVED --schedule--> SCHEDULED --(its time)--> PUBLISHED
 //! IN_REVIEW --withdraw--> DRAFT          APPROVED --publish now--> PUBLISHED
-//! IN_REVIEW --request changes--> CHANGES_REQUESTED --(author edits)--> DRAFT; it may also be resubmitted as is
+//! IN_REVIEW --request changes--> CHANGES_REQUESTED --(author edits)--> DRAFT (then submit again)
 //! IN_REVIEW --reject--> REJECTED (final)  SCHEDULED --unschedule--> APPROVED   PUBLISHED --unpublish--> APPROVED
 //! ```
 
@@ -110,7 +110,7 @@ impl Transition {
         use Status::*;
         use Transition::*;
         match (self, from) {
-            (Submit, Draft | ChangesRequested) => Some(InReview),
+            (Submit, Draft) => Some(InReview),
             (Withdraw, InReview) => Some(Draft),
             (RequestChanges, InReview) => Some(ChangesRequested),
             (Approve, InReview) => Some(Approved),
@@ -171,7 +171,6 @@ mod tests {
             allowed,
             vec![
                 (Submit, Draft, InReview),
-                (Submit, ChangesRequested, InReview),
                 (Withdraw, InReview, Draft),
                 (RequestChanges, InReview, ChangesRequested),
                 (Approve, InReview, Approved),

@@ -30,7 +30,8 @@ pub fn is_author_step(mutation: &str) -> bool {
 /// allows it there (written out from the design, not from the code).
 pub fn design_transition(mutation: &str, status: &str) -> Option<&'static str> {
     match (mutation, status) {
-        ("submitPost", "DRAFT" | "CHANGES_REQUESTED") => Some("IN_REVIEW"),
+        // CHANGES_REQUESTED goes back to DRAFT through an edit, then is submitted.
+        ("submitPost", "DRAFT") => Some("IN_REVIEW"),
         ("withdrawPost", "IN_REVIEW") => Some("DRAFT"),
         ("requestPostChanges", "IN_REVIEW") => Some("CHANGES_REQUESTED"),
         ("approvePost", "IN_REVIEW") => Some("APPROVED"),
