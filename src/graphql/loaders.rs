@@ -33,6 +33,30 @@ impl Loaders {
 
 type LoadResult<K, V> = Result<HashMap<K, V>, async_graphql::Error>;
 
+impl Loaders {
+    /// The person with `id`, batched with every other lookup in the request.
+    pub async fn person(
+        ctx: &async_graphql::Context<'_>,
+        id: Uuid,
+    ) -> async_graphql::Result<Person> {
+        let found = ctx.data_unchecked::<Loaders>().person.load_one(id).await?;
+        Ok(found.ok_or(crate::error::Error::NotFound("User"))?)
+    }
+
+    /// The department with `id`, batched likewise.
+    pub async fn department(
+        ctx: &async_graphql::Context<'_>,
+        id: Uuid,
+    ) -> async_graphql::Result<Department> {
+        let found = ctx
+            .data_unchecked::<Loaders>()
+            .department
+            .load_one(id)
+            .await?;
+        Ok(found.ok_or(crate::error::Error::NotFound("Department"))?)
+    }
+}
+
 /// `User.departments`.
 pub struct DepartmentsOfUser(DatabaseConnection);
 

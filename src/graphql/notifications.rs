@@ -34,15 +34,10 @@ impl Notification {
     }
     /// Who did it; null for the system (e.g. the scheduler).
     async fn actor(&self, ctx: &Context<'_>) -> Result<Option<User>> {
-        let Some(actor) = self.0.actor_id else {
-            return Ok(None);
-        };
-        Ok(ctx
-            .data_unchecked::<Loaders>()
-            .person
-            .load_one(actor)
-            .await?
-            .map(User))
+        match self.0.actor_id {
+            Some(actor) => Ok(Some(User(Loaders::person(ctx, actor).await?))),
+            None => Ok(None),
+        }
     }
     /// The guest post it is about, if it is about one you may still see.
     async fn post(&self, ctx: &Context<'_>) -> Result<Option<GuestPost>> {

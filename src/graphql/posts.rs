@@ -78,21 +78,11 @@ impl GuestPost {
         self.0.updated_at
     }
     async fn author(&self, ctx: &Context<'_>) -> Result<User> {
-        let person = ctx
-            .data_unchecked::<Loaders>()
-            .person
-            .load_one(self.0.author_id)
-            .await?;
-        Ok(User(person.ok_or(crate::error::Error::NotFound("User"))?))
+        Ok(User(Loaders::person(ctx, self.0.author_id).await?))
     }
     async fn department(&self, ctx: &Context<'_>) -> Result<Department> {
-        let department = ctx
-            .data_unchecked::<Loaders>()
-            .department
-            .load_one(self.0.department_id)
-            .await?;
         Ok(Department(
-            department.ok_or(crate::error::Error::NotFound("Department"))?,
+            Loaders::department(ctx, self.0.department_id).await?,
         ))
     }
     /// Every submitted version, oldest first, each with a diff against the
@@ -183,15 +173,10 @@ pub struct ReviewEvent(posts::ReviewEvent);
 impl ReviewEvent {
     /// Who acted; null when the scheduler published the post.
     async fn actor(&self, ctx: &Context<'_>) -> Result<Option<User>> {
-        let Some(actor) = self.0.actor_id else {
-            return Ok(None);
-        };
-        Ok(ctx
-            .data_unchecked::<Loaders>()
-            .person
-            .load_one(actor)
-            .await?
-            .map(User))
+        match self.0.actor_id {
+            Some(actor) => Ok(Some(User(Loaders::person(ctx, actor).await?))),
+            None => Ok(None),
+        }
     }
     async fn from(&self) -> PostStatus {
         self.0.from.into()
@@ -232,24 +217,14 @@ impl PublicPost {
         self.0.published_at
     }
     async fn author(&self, ctx: &Context<'_>) -> Result<PublicAuthor> {
-        let person = ctx
-            .data_unchecked::<Loaders>()
-            .person
-            .load_one(self.0.author_id)
-            .await?;
-        let person = person.ok_or(crate::error::Error::NotFound("User"))?;
+        let person = Loaders::person(ctx, self.0.author_id).await?;
         Ok(PublicAuthor {
             display_name: person.display_name,
             title: person.title,
         })
     }
     async fn department(&self, ctx: &Context<'_>) -> Result<PublicDepartment> {
-        let department = ctx
-            .data_unchecked::<Loaders>()
-            .department
-            .load_one(self.0.department_id)
-            .await?
-            .ok_or(crate::error::Error::NotFound("Department"))?;
+        let department = Loaders::department(ctx, self.0.department_id).await?;
         Ok(PublicDepartment {
             slug: department.slug,
             name: department.name,
