@@ -197,20 +197,30 @@ async fn serve(config: Config, demo: bool, migrate: bool) -> anyhow::Result<()> 
         .with_context(|| format!("cannot listen on {bind}; set SYNAPS_BIND to another address"))?;
     let address = listener.local_addr()?;
     let production = app.state.config.is_production();
-    println!("synaps is listening on http://{address}");
-    println!(
-        "  GraphQL:   http://{address}/graphql{}",
-        if production {
-            ""
-        } else {
-            "  (GraphiQL in a browser)"
-        }
-    );
-    println!("  Health:    http://{address}/healthz, http://{address}/readyz");
+    let mut banner = format!("synaps is listening on http://{address}\n");
+    let graphiql = if production {
+        ""
+    } else {
+        "  (GraphiQL in a browser)"
+    };
+    banner += &format!("  GraphQL:   http://{address}/graphql{graphiql}\n");
+    banner += &format!("  Blog:      http://{address}/blog\n");
+    banner += &format!("  Health:    http://{address}/healthz, http://{address}/readyz\n");
     if demo {
-        println!("  Demo:      sign in as anna@example.com (staff), sofia@example.com (manager),");
-        println!("             clara@example.com (comms) or ingrid@example.com (admin),");
-        println!("             password {}", seed::DEMO_PASSWORD);
+        banner +=
+            "  Demo:      sign in as anna@example.com (staff), sofia@example.com (manager),\n";
+        banner += "             clara@example.com (comms) or ingrid@example.com (admin),\n";
+        banner += &format!("             password {}\n", seed::DEMO_PASSWORD);
+    }
+    // Written once and never with `println!`: a server whose stdout is
+    // closed (a supervisor that stopped reading) must keep serving, not
+    // panic on EPIPE.
+    {
+        use std::io::Write;
+        let mut stdout = std::io::stdout().lock();
+        let _ = stdout
+            .write_all(banner.as_bytes())
+            .and_then(|()| stdout.flush());
     }
     app.serve(listener, shutdown).await
 }
