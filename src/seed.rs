@@ -1,6 +1,8 @@
 //! Data to explore: `seed --demo` makes a small, believable company, with
-//! guest posts in every state of the workflow (`posts`).
+//! guest posts in every state of the workflow (`posts`) and channels
+//! between the departments (`channels`).
 
+mod channels;
 mod posts;
 
 use anyhow::Context;
@@ -189,7 +191,7 @@ pub async fn is_empty(db: &DatabaseConnection) -> anyhow::Result<bool> {
         && users::Entity::find().count(db).await? == 0)
 }
 
-/// Seeds the five departments, twenty people and their guest posts.
+/// Seeds the five departments, twenty people, their guest posts and channels.
 pub async fn demo(state: &AppState) -> anyhow::Result<()> {
     let db = &state.db;
     seed_departments(db).await?;
@@ -209,6 +211,7 @@ pub async fn demo(state: &AppState) -> anyhow::Result<()> {
             .with_context(|| format!("cannot seed {name}"))?;
     }
     posts::seed(db).await?;
+    channels::seed(db).await?;
     Ok(())
 }
 

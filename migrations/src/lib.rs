@@ -9,6 +9,7 @@ mod m20261127_000001_create_directory;
 mod m20261127_000002_create_auth;
 mod m20261127_000003_create_guest_posts;
 mod m20261127_000004_create_events;
+mod m20261127_000005_create_channels;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000002_create_auth::Migration),
             Box::new(m20261127_000003_create_guest_posts::Migration),
             Box::new(m20261127_000004_create_events::Migration),
+            Box::new(m20261127_000005_create_channels::Migration),
         ]
     }
 }

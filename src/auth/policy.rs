@@ -19,6 +19,12 @@ pub enum Action {
     /// Review, approve, reject, schedule, publish and unpublish guest posts
     /// (never one's own: see `domain::posts::workflow`).
     ReviewPosts,
+    /// Read public channels, create channels, join public ones; private
+    /// channels and managing a channel also depend on membership and
+    /// authorship (see `domain::channels::rules`).
+    UseChannels,
+    /// See and manage every channel, private ones included.
+    ModerateChannels,
 }
 
 /// Whether a signed-in person with `role` may perform `action`.
@@ -26,11 +32,11 @@ pub fn allows(role: Role, action: Action) -> bool {
     use Action::*;
     use Role::*;
     match action {
-        ReadDirectory | ManageOwnAccount | WritePosts => {
+        ReadDirectory | ManageOwnAccount | WritePosts | UseChannels => {
             matches!(role, Staff | Manager | Comms | Admin)
         }
         ReviewPosts => matches!(role, Comms | Admin),
-        ManageUsers | ManageDepartments => role == Admin,
+        ManageUsers | ManageDepartments | ModerateChannels => role == Admin,
     }
 }
 
@@ -45,6 +51,14 @@ mod tests {
             assert!(allows(role, Action::ManageOwnAccount));
             assert_eq!(allows(role, Action::ManageUsers), role == Role::Admin);
             assert_eq!(allows(role, Action::ManageDepartments), role == Role::Admin);
+        }
+    }
+
+    #[test]
+    fn everyone_uses_channels_and_admins_moderate_them() {
+        for role in Role::ALL {
+            assert!(allows(role, Action::UseChannels));
+            assert_eq!(allows(role, Action::ModerateChannels), role == Role::Admin);
         }
     }
 

@@ -208,6 +208,14 @@ impl Slug {
         }
     }
 
+    /// A slug made from free text ("Q4 Launch!" → `q4-launch`, "Café" →
+    /// `cafe`), at most `max` characters; `None` when the text has too few
+    /// letters or digits to make one.
+    pub fn from_text(text: &str, max: usize) -> Option<Slug> {
+        let slug: String = slug::slugify(text).chars().take(max).collect();
+        Slug::parse("slug", slug.trim_end_matches('-')).ok()
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }

@@ -1,6 +1,9 @@
 //! One sea-orm entity per table. These never leave the domain layer: GraphQL
 //! types are built from domain values, not from these models.
 
+pub mod channel_departments;
+pub mod channel_members;
+pub mod channels;
 pub mod department_members;
 pub mod departments;
 pub mod events;

@@ -8,11 +8,14 @@ use async_graphql::connection::{
 use async_graphql::{Context, ID, InputObject, Object, OutputType, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 
+use super::channels::Channel;
+use super::channels::{DepartmentChannelConnection, LinkedDepartment, empty_page};
 use super::context::ContextExt;
-use super::loaders::{Loaders, MembersKey};
+use super::loaders::{DepartmentChannelsKey, Loaders, MembersKey};
 use super::node::{Kind, decode_as, global_id};
 use super::pagination::connection;
 use super::people::User;
+use crate::domain::channels::Scope;
 use crate::domain::departments::{self, DepartmentChanges, NewDepartment};
 use crate::domain::pagination::{Cursor, Page};
 use crate::domain::people;
@@ -80,6 +83,49 @@ impl Department {
                 department_id: self.0.id,
             },
         ))
+    }
+    /// The channels linked to the department that the viewer may see, by name.
+    #[graphql(complexity = "super::pagination::connection_cost(first, last, child_complexity)")]
+    async fn channels(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<DepartmentChannelConnection> {
+        let page = ctx.page_args(first, after, last, before)?;
+        let key = DepartmentChannelsKey {
+            department_id: self.0.id,
+            scope: Scope::of(ctx.viewer())?,
+            page,
+        };
+        let found = ctx
+            .data_unchecked::<Loaders>()
+            .department_channels
+            .load_one(key)
+            .await?
+            .unwrap_or_else(empty_page);
+        Ok(connection(found, Channel, EmptyFields))
+    }
+    /// The departments this one shares channels with (that the viewer may
+    /// see), by name, each with the shared channels: the synapse graph.
+    async fn linked_departments(&self, ctx: &Context<'_>) -> Result<Vec<LinkedDepartment>> {
+        let scope = Scope::of(ctx.viewer())?;
+        let links = ctx
+            .data_unchecked::<Loaders>()
+            .linked_departments
+            .load_one((self.0.id, scope))
+            .await?
+            .unwrap_or_default();
+        Ok(links
+            .into_iter()
+            .map(|link| LinkedDepartment {
+                from: self.0.id,
+                link,
+                scope,
+            })
+            .collect())
     }
 }
 

@@ -7,6 +7,8 @@ use async_graphql::dataloader::{DataLoader, Loader};
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
+use crate::domain::channels::synapses::{self, Link};
+use crate::domain::channels::{Channel, Scope, membership};
 use crate::domain::departments::{self, Department};
 use crate::domain::pagination::{Page, PageArgs};
 use crate::domain::people::{self, Person};
@@ -17,6 +19,13 @@ pub struct Loaders {
     pub members: DataLoader<Members>,
     pub person: DataLoader<PersonById>,
     pub department: DataLoader<DepartmentById>,
+    pub departments_of_channel: DataLoader<DepartmentsOfChannel>,
+    pub channel_member_count: DataLoader<ChannelMemberCount>,
+    pub channel_members: DataLoader<ChannelMembers>,
+    pub channel_membership: DataLoader<ChannelMembership>,
+    pub department_channels: DataLoader<DepartmentChannels>,
+    pub linked_departments: DataLoader<LinkedDepartments>,
+    pub shared_channels: DataLoader<SharedChannels>,
 }
 
 impl Loaders {
@@ -27,6 +36,13 @@ impl Loaders {
             members: DataLoader::new(Members(db.clone()), tokio::spawn),
             person: DataLoader::new(PersonById(db.clone()), tokio::spawn),
             department: DataLoader::new(DepartmentById(db.clone()), tokio::spawn),
+            departments_of_channel: DataLoader::new(DepartmentsOfChannel(db.clone()), tokio::spawn),
+            channel_member_count: DataLoader::new(ChannelMemberCount(db.clone()), tokio::spawn),
+            channel_members: DataLoader::new(ChannelMembers(db.clone()), tokio::spawn),
+            channel_membership: DataLoader::new(ChannelMembership(db.clone()), tokio::spawn),
+            department_channels: DataLoader::new(DepartmentChannels(db.clone()), tokio::spawn),
+            linked_departments: DataLoader::new(LinkedDepartments(db.clone()), tokio::spawn),
+            shared_channels: DataLoader::new(SharedChannels(db.clone()), tokio::spawn),
         }
     }
 }
@@ -148,5 +164,203 @@ impl Loader<Uuid> for DepartmentById {
             .into_iter()
             .map(|d| (d.id, d))
             .collect())
+    }
+}
+
+// Channels. Loaders that return channels take the viewer's `Scope` in their
+// key, so a private channel only ever reaches a viewer who may see it.
+
+/// `Channel.departments`.
+pub struct DepartmentsOfChannel(DatabaseConnection);
+
+impl Loader<Uuid> for DepartmentsOfChannel {
+    type Value = Vec<Department>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[Uuid]) -> LoadResult<Uuid, Self::Value> {
+        Ok(synapses::departments_of(&self.0, keys).await?)
+    }
+}
+
+/// `Channel.memberCount` and the members connection's `totalCount`.
+pub struct ChannelMemberCount(DatabaseConnection);
+
+impl Loader<Uuid> for ChannelMemberCount {
+    type Value = u64;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[Uuid]) -> LoadResult<Uuid, Self::Value> {
+        Ok(membership::member_counts(&self.0, keys).await?)
+    }
+}
+
+/// A page of `Channel.members`: keys asking for the same page share a query.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct ChannelMembersKey {
+    pub channel_id: Uuid,
+    pub page: PageArgs,
+}
+
+pub struct ChannelMembers(DatabaseConnection);
+
+impl Loader<ChannelMembersKey> for ChannelMembers {
+    type Value = Page<Person>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[ChannelMembersKey]) -> LoadResult<ChannelMembersKey, Self::Value> {
+        let mut by_page: HashMap<&PageArgs, Vec<Uuid>> = HashMap::new();
+        for key in keys {
+            by_page.entry(&key.page).or_default().push(key.channel_id);
+        }
+        let mut pages = HashMap::new();
+        for (page, channel_ids) in by_page {
+            for (channel_id, members) in membership::members_of(&self.0, &channel_ids, page).await?
+            {
+                let key = ChannelMembersKey {
+                    channel_id,
+                    page: page.clone(),
+                };
+                pages.insert(key, members);
+            }
+        }
+        Ok(pages)
+    }
+}
+
+/// `Channel.viewerIsMember`: (channel, person) pairs, one query per person.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct MembershipKey {
+    pub channel_id: Uuid,
+    pub user_id: Uuid,
+}
+
+pub struct ChannelMembership(DatabaseConnection);
+
+impl Loader<MembershipKey> for ChannelMembership {
+    type Value = bool;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[MembershipKey]) -> LoadResult<MembershipKey, Self::Value> {
+        let mut by_user: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+        for key in keys {
+            by_user.entry(key.user_id).or_default().push(key.channel_id);
+        }
+        let mut found = HashMap::new();
+        for (user_id, channel_ids) in by_user {
+            let joined = membership::memberships(&self.0, user_id, &channel_ids).await?;
+            for channel_id in channel_ids {
+                let key = MembershipKey {
+                    channel_id,
+                    user_id,
+                };
+                found.insert(key, joined.contains(&channel_id));
+            }
+        }
+        Ok(found)
+    }
+}
+
+/// A page of `Department.channels`, in the viewer's scope.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct DepartmentChannelsKey {
+    pub department_id: Uuid,
+    pub scope: Scope,
+    pub page: PageArgs,
+}
+
+pub struct DepartmentChannels(DatabaseConnection);
+
+impl Loader<DepartmentChannelsKey> for DepartmentChannels {
+    type Value = Page<Channel>;
+    type Error = async_graphql::Error;
+
+    async fn load(
+        &self,
+        keys: &[DepartmentChannelsKey],
+    ) -> LoadResult<DepartmentChannelsKey, Self::Value> {
+        let mut groups: HashMap<(Scope, &PageArgs), Vec<Uuid>> = HashMap::new();
+        for key in keys {
+            groups
+                .entry((key.scope, &key.page))
+                .or_default()
+                .push(key.department_id);
+        }
+        let mut pages = HashMap::new();
+        for ((scope, page), department_ids) in groups {
+            for (department_id, found) in
+                synapses::channels_of(&self.0, scope, &department_ids, page).await?
+            {
+                let key = DepartmentChannelsKey {
+                    department_id,
+                    scope,
+                    page: page.clone(),
+                };
+                pages.insert(key, found);
+            }
+        }
+        Ok(pages)
+    }
+}
+
+/// `Department.linkedDepartments`, in the viewer's scope.
+pub struct LinkedDepartments(DatabaseConnection);
+
+impl Loader<(Uuid, Scope)> for LinkedDepartments {
+    type Value = Vec<Link>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[(Uuid, Scope)]) -> LoadResult<(Uuid, Scope), Self::Value> {
+        let mut by_scope: HashMap<Scope, Vec<Uuid>> = HashMap::new();
+        for (department_id, scope) in keys {
+            by_scope.entry(*scope).or_default().push(*department_id);
+        }
+        let mut found = HashMap::new();
+        for (scope, department_ids) in by_scope {
+            let mut links = synapses::linked(&self.0, scope, &department_ids).await?;
+            for department_id in department_ids {
+                let value = links.remove(&department_id).unwrap_or_default();
+                found.insert((department_id, scope), value);
+            }
+        }
+        Ok(found)
+    }
+}
+
+/// `LinkedDepartment.channels`: the channels two departments share.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SharedChannelsKey {
+    pub department_id: Uuid,
+    pub linked_id: Uuid,
+    pub scope: Scope,
+}
+
+pub struct SharedChannels(DatabaseConnection);
+
+impl Loader<SharedChannelsKey> for SharedChannels {
+    type Value = Vec<Channel>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[SharedChannelsKey]) -> LoadResult<SharedChannelsKey, Self::Value> {
+        let mut by_scope: HashMap<Scope, Vec<(Uuid, Uuid)>> = HashMap::new();
+        for key in keys {
+            by_scope
+                .entry(key.scope)
+                .or_default()
+                .push((key.department_id, key.linked_id));
+        }
+        let mut found = HashMap::new();
+        for (scope, pairs) in by_scope {
+            for ((department_id, linked_id), shared) in
+                synapses::shared(&self.0, scope, &pairs).await?
+            {
+                let key = SharedChannelsKey {
+                    department_id,
+                    linked_id,
+                    scope,
+                };
+                found.insert(key, shared);
+            }
+        }
+        Ok(found)
     }
 }

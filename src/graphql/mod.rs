@@ -1,6 +1,8 @@
 //! The GraphQL API: the schema, its limits, and one file per area. Types
 //! here are thin: they wire arguments to `domain/` and wrap what comes back.
 
+pub mod channel_mutations;
+pub mod channels;
 pub mod context;
 pub mod departments;
 pub mod limits;
@@ -23,6 +25,7 @@ pub struct Query(
     node::NodeQuery,
     people::PeopleQuery,
     departments::DepartmentQuery,
+    channels::ChannelQuery,
     posts::PostQuery,
     notifications::NotificationQuery,
 );
@@ -31,6 +34,7 @@ pub struct Query(
 pub struct Mutation(
     people::PeopleMutation,
     departments::DepartmentMutation,
+    channel_mutations::ChannelMutation,
     posts::PostMutation,
     notifications::NotificationMutation,
 );

@@ -7,12 +7,13 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use uuid::Uuid;
 
+use super::channels::Channel;
 use super::context::ContextExt;
 use super::departments::Department;
 use super::notifications::Notification;
 use super::people::User;
 use super::posts::GuestPost;
-use crate::domain::{departments, notifications, people, posts};
+use crate::domain::{channels, departments, notifications, people, posts};
 use crate::error::{Error, Result};
 
 /// The kinds of thing a global id can name.
@@ -22,6 +23,7 @@ pub enum Kind {
     Department,
     GuestPost,
     Notification,
+    Channel,
 }
 
 impl Kind {
@@ -31,6 +33,7 @@ impl Kind {
             Kind::Department => "Department",
             Kind::GuestPost => "GuestPost",
             Kind::Notification => "Notification",
+            Kind::Channel => "Channel",
         }
     }
 
@@ -40,6 +43,7 @@ impl Kind {
             Kind::Department,
             Kind::GuestPost,
             Kind::Notification,
+            Kind::Channel,
         ]
         .into_iter()
         .find(|k| k.name() == name)
@@ -80,6 +84,7 @@ pub enum Node {
     Department(Department),
     GuestPost(GuestPost),
     Notification(Notification),
+    Channel(Channel),
 }
 
 #[derive(Default)]
@@ -100,6 +105,9 @@ impl NodeQuery {
             }
             Kind::Notification => Node::Notification(Notification(
                 notifications::by_id(ctx.db(), ctx.viewer(), uuid).await?,
+            )),
+            Kind::Channel => Node::Channel(Channel(
+                channels::by_id(ctx.db(), ctx.viewer(), uuid).await?,
             )),
         };
         Ok(node)

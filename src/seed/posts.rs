@@ -229,7 +229,7 @@ async fn seed_one(db: &DatabaseConnection, demo: &DemoPost) -> anyhow::Result<()
 }
 
 /// The demo person with `handle`, acting as themselves.
-async fn viewer(db: &DatabaseConnection, handle: &str) -> anyhow::Result<Viewer> {
+pub(super) async fn viewer(db: &DatabaseConnection, handle: &str) -> anyhow::Result<Viewer> {
     let user = users::Entity::find()
         .filter(users::Column::Handle.eq(handle))
         .one(db)

@@ -9,6 +9,7 @@ mod helpers;
 mod auth;
 mod bad_input;
 mod blog;
+mod channels;
 mod cli;
 mod directory;
 mod errors;

@@ -288,17 +288,8 @@ async fn check_department(
 
 /// A URL slug from a title: "Anna's 5 lessons from Q3!" → "anna-s-5-lessons-from-q3".
 pub fn slug_from_title(title: &str) -> String {
-    let slug = slug::slugify(title);
     // Short enough that a "-NN" suffix still makes a valid `Slug` (≤ 64).
-    let mut slug: String = slug.chars().take(60).collect();
-    while slug.ends_with('-') {
-        slug.pop();
-    }
-    if slug.len() < 2 {
-        "post".to_owned()
-    } else {
-        slug
-    }
+    Slug::from_text(title, 60).map_or_else(|| "post".to_owned(), |s| s.as_str().to_owned())
 }
 
 async fn ensure_slug_free(

@@ -7,6 +7,7 @@
 //! PostgreSQL case needs `SYNAPS_TEST_POSTGRES_URL`; without it, it says
 //! loudly that it was skipped.
 
+pub mod channels;
 mod database;
 mod directory;
 mod gql;
@@ -361,6 +362,9 @@ impl TestApp {
             "post_revisions",
             "review_events",
             "notifications",
+            "channels",
+            "channel_departments",
+            "channel_members",
         ] {
             counts.insert(table.to_owned(), self.count_rows(table).await);
         }
@@ -368,12 +372,14 @@ impl TestApp {
     }
 
     /// A fingerprint of every user, department, guest post, revision, review
-    /// event and notification row (and the row counts), to assert that a
-    /// refused mutation changed nothing at all.
+    /// event, notification, channel, channel link and channel membership row
+    /// (and the row counts), to assert that a refused mutation changed
+    /// nothing at all.
     pub async fn snapshot(&self) -> String {
         use sea_orm::{EntityTrait, QueryOrder};
         use synaps::entities::{
-            departments, guest_posts, notifications, post_revisions, review_events, users,
+            channel_departments, channel_members, channels, departments, guest_posts,
+            notifications, post_revisions, review_events, users,
         };
         let users = users::Entity::find()
             .order_by_asc(users::Column::Email)
@@ -405,8 +411,25 @@ impl TestApp {
             .all(&self.db)
             .await
             .expect("notifications");
+        let channels = channels::Entity::find()
+            .order_by_asc(channels::Column::Id)
+            .all(&self.db)
+            .await
+            .expect("channels");
+        let channel_departments = channel_departments::Entity::find()
+            .order_by_asc(channel_departments::Column::ChannelId)
+            .order_by_asc(channel_departments::Column::DepartmentId)
+            .all(&self.db)
+            .await
+            .expect("channel departments");
+        let channel_members = channel_members::Entity::find()
+            .order_by_asc(channel_members::Column::ChannelId)
+            .order_by_asc(channel_members::Column::UserId)
+            .all(&self.db)
+            .await
+            .expect("channel members");
         format!(
-            "{users:?}\n{departments:?}\n{posts:?}\n{revisions:?}\n{events:?}\n{notifications:?}\n{:?}",
+            "{users:?}\n{departments:?}\n{posts:?}\n{revisions:?}\n{events:?}\n{notifications:?}\n{channels:?}\n{channel_departments:?}\n{channel_members:?}\n{:?}",
             self.table_counts().await
         )
     }

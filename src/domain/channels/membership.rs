@@ -1,0 +1,239 @@
+//! Who is in a channel: joining (public channels, free), leaving, members
+//! adding and removing people, and the member lists behind
+//! `Channel.members`, `memberCount` and `viewerIsMember`.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::Utc;
+use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, Query, WindowStatement};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    FromQueryResult, JoinType, Order, QueryFilter, QuerySelect, RelationTrait, Set,
+};
+use tracing::instrument;
+use uuid::Uuid;
+
+use super::edit::{authorize, not_archived};
+use super::rules::Change;
+use super::{Channel, Visibility, is_member};
+use crate::auth::{Action, Viewer, policy};
+use crate::db;
+use crate::domain::pagination::{Page, PageArgs};
+use crate::domain::people::Person;
+use crate::entities::{channel_members, channels, users};
+use crate::error::{Error, Result};
+
+/// Joins a public channel; joining one's channel again is a no-op. A private
+/// channel is joined only by being added.
+#[instrument(skip(db, viewer))]
+pub async fn join(db: &DatabaseConnection, viewer: &Viewer, channel_id: Uuid) -> Result<Channel> {
+    let actor = viewer.require(Action::UseChannels)?;
+    let txn = db::begin_write(db).await?;
+    let channel = channels::Entity::find_by_id(channel_id)
+        .one(&txn)
+        .await?
+        .ok_or(Error::NotFound("Channel"))?;
+    let member = is_member(&txn, channel_id, actor.user_id).await?;
+    if Visibility::from_db(&channel.visibility) == Visibility::Private && !member {
+        // Invisible to non-members; admins see it but are added, not joined.
+        return Err(if policy::allows(actor.role, Action::ModerateChannels) {
+            Error::Forbidden
+        } else {
+            Error::NotFound("Channel")
+        });
+    }
+    not_archived(&channel, "channelId")?;
+    if !member {
+        insert_member(&txn, channel_id, actor.user_id).await?;
+    }
+    txn.commit().await?;
+    Ok(channel.into())
+}
+
+/// Leaves a channel; leaving a public channel one is not in is a no-op.
+#[instrument(skip(db, viewer))]
+pub async fn leave(db: &DatabaseConnection, viewer: &Viewer, channel_id: Uuid) -> Result<Channel> {
+    let actor = viewer.require(Action::UseChannels)?;
+    let txn = db::begin_write(db).await?;
+    let channel = channels::Entity::find_by_id(channel_id)
+        .one(&txn)
+        .await?
+        .ok_or(Error::NotFound("Channel"))?;
+    let member = is_member(&txn, channel_id, actor.user_id).await?;
+    let private = Visibility::from_db(&channel.visibility) == Visibility::Private;
+    if private && !member && !policy::allows(actor.role, Action::ModerateChannels) {
+        return Err(Error::NotFound("Channel"));
+    }
+    not_archived(&channel, "channelId")?;
+    channel_members::Entity::delete_by_id((channel_id, actor.user_id))
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(channel.into())
+}
+
+/// Adds a person to a channel (its members, creator, admins); adding a
+/// member again is a no-op.
+#[instrument(skip(db, viewer))]
+pub async fn add_member(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    channel_id: Uuid,
+    user_id: Uuid,
+) -> Result<Channel> {
+    let actor = viewer.require(Action::UseChannels)?;
+    let txn = db::begin_write(db).await?;
+    let channel = authorize(&txn, actor, channel_id, "channelId", Change::AddMember).await?;
+    let person = users::Entity::find_by_id(user_id).one(&txn).await?;
+    if person.is_none_or(|p| p.deactivated_at.is_some()) {
+        return Err(Error::NotFound("User"));
+    }
+    if !is_member(&txn, channel_id, user_id).await? {
+        insert_member(&txn, channel_id, user_id).await?;
+    }
+    txn.commit().await?;
+    Ok(channel.into())
+}
+
+/// Removes a person from a channel (its creator, admins); removing a
+/// non-member is a no-op.
+#[instrument(skip(db, viewer))]
+pub async fn remove_member(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    channel_id: Uuid,
+    user_id: Uuid,
+) -> Result<Channel> {
+    let actor = viewer.require(Action::UseChannels)?;
+    let txn = db::begin_write(db).await?;
+    let channel = authorize(&txn, actor, channel_id, "channelId", Change::RemoveMember).await?;
+    if users::Entity::find_by_id(user_id)
+        .one(&txn)
+        .await?
+        .is_none()
+    {
+        return Err(Error::NotFound("User"));
+    }
+    channel_members::Entity::delete_by_id((channel_id, user_id))
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(channel.into())
+}
+
+async fn insert_member(conn: &impl ConnectionTrait, channel_id: Uuid, user_id: Uuid) -> Result<()> {
+    channel_members::ActiveModel {
+        channel_id: Set(channel_id),
+        user_id: Set(user_id),
+        joined_at: Set(Utc::now()),
+    }
+    .insert(conn)
+    .await?;
+    Ok(())
+}
+
+/// Which of `channel_ids` `user_id` is a member of: one query.
+pub async fn memberships(
+    db: &DatabaseConnection,
+    user_id: Uuid,
+    channel_ids: &[Uuid],
+) -> Result<HashSet<Uuid>> {
+    Ok(channel_members::Entity::find()
+        .filter(channel_members::Column::UserId.eq(user_id))
+        .filter(channel_members::Column::ChannelId.is_in(channel_ids.iter().copied()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| m.channel_id)
+        .collect())
+}
+
+/// How many active members each of `channel_ids` has: one GROUP BY.
+pub async fn member_counts(
+    db: &DatabaseConnection,
+    channel_ids: &[Uuid],
+) -> Result<HashMap<Uuid, u64>> {
+    #[derive(FromQueryResult)]
+    struct Row {
+        channel_id: Uuid,
+        members: i64,
+    }
+    let rows = channel_members::Entity::find()
+        .select_only()
+        .column(channel_members::Column::ChannelId)
+        .column_as(channel_members::Column::UserId.count(), "members")
+        .join(JoinType::InnerJoin, channel_members::Relation::User.def())
+        .filter(channel_members::Column::ChannelId.is_in(channel_ids.iter().copied()))
+        .filter(users::Column::DeactivatedAt.is_null())
+        .group_by(channel_members::Column::ChannelId)
+        .into_model::<Row>()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.channel_id, u64::try_from(r.members).unwrap_or(0)))
+        .collect())
+}
+
+/// One page of active members, by name, for each of `channel_ids`, in one
+/// query (a window function numbers each channel's members). The callers
+/// hold channels the viewer may see.
+pub async fn members_of(
+    db: &DatabaseConnection,
+    channel_ids: &[Uuid],
+    page: &PageArgs,
+) -> Result<HashMap<Uuid, Page<Person>>> {
+    let cm = |c: channel_members::Column| Expr::col((channel_members::Entity, c));
+    let u = |c: users::Column| Expr::col((users::Entity, c));
+    let order = page.order();
+    let ranked = Query::select()
+        .column((users::Entity, Asterisk))
+        .expr_as(
+            cm(channel_members::Column::ChannelId),
+            Alias::new("member_of"),
+        )
+        .expr_window_as(
+            Expr::cust("ROW_NUMBER()"),
+            WindowStatement::partition_by((
+                channel_members::Entity,
+                channel_members::Column::ChannelId,
+            ))
+            .order_by((users::Entity, users::Column::DisplayName), order.clone())
+            .order_by((users::Entity, users::Column::Id), order)
+            .to_owned(),
+            Alias::new("member_rank"),
+        )
+        .from(channel_members::Entity)
+        .inner_join(
+            users::Entity,
+            u(users::Column::Id).equals((channel_members::Entity, channel_members::Column::UserId)),
+        )
+        .and_where(u(users::Column::DeactivatedAt).is_null())
+        .and_where(cm(channel_members::Column::ChannelId).is_in(channel_ids.iter().copied()))
+        .cond_where(page.keyset_condition(u(users::Column::DisplayName), u(users::Column::Id)))
+        .to_owned();
+    let query = Query::select()
+        .column(Asterisk)
+        .from_subquery(ranked, Alias::new("ranked"))
+        .and_where(Expr::col(Alias::new("member_rank")).lte(page.limit as i64 + 1))
+        .order_by(Alias::new("member_of"), Order::Asc)
+        .order_by(Alias::new("member_rank"), Order::Asc)
+        .to_owned();
+    let rows = db.query_all(&query).await?;
+    let mut grouped: HashMap<Uuid, Vec<Person>> = HashMap::new();
+    for row in rows {
+        let channel_id: Uuid = row.try_get("", "member_of")?;
+        let user = users::Model::from_query_result(&row, "")?;
+        grouped
+            .entry(channel_id)
+            .or_default()
+            .push(Person::from(user));
+    }
+    Ok(channel_ids
+        .iter()
+        .map(|id| {
+            let members = grouped.remove(id).unwrap_or_default();
+            (*id, page.finish(members, Person::cursor))
+        })
+        .collect())
+}

@@ -1,0 +1,333 @@
+//! Channels: public or private rooms linked to one or more departments (a
+//! channel linked to two or more is a synapse between them), with members.
+//!
+//! `rules` says who may see and manage a channel, `edit` creates and changes
+//! channels, `membership` joins, leaves and lists members, `synapses` answers
+//! the department-side questions (a department's channels, the departments it
+//! shares channels with). This file holds the channel itself and the lists.
+
+pub mod edit;
+pub mod membership;
+pub mod rules;
+pub mod synapses;
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait, Func, LikeExpr, Query, SelectStatement};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+};
+use uuid::Uuid;
+
+use super::pagination::{Cursor, Page, PageArgs};
+use super::types::{Slug, bounded_text};
+use crate::auth::{Action, Viewer, policy};
+use crate::entities::{channel_departments, channel_members, channels, departments};
+use crate::error::{Error, Result};
+
+/// Longest channel name, in characters.
+pub const NAME_MAX: usize = 80;
+/// Longest topic, in characters.
+pub const TOPIC_MAX: usize = 500;
+/// Most departments one channel may be linked to when created.
+pub const DEPARTMENTS_MAX: usize = 20;
+
+/// Who may find a channel: everyone signed in, or its members only.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Visibility {
+    Public,
+    Private,
+}
+
+impl Visibility {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Visibility::Public => "public",
+            Visibility::Private => "private",
+        }
+    }
+
+    /// Reads a stored value; an unknown one is a bug, so it fails closed to
+    /// private.
+    pub fn from_db(value: &str) -> Visibility {
+        match value {
+            "public" => Visibility::Public,
+            "private" => Visibility::Private,
+            other => {
+                tracing::error!(visibility = other, "unknown channel visibility in database");
+                Visibility::Private
+            }
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Channel {
+    pub id: Uuid,
+    pub slug: String,
+    pub name: String,
+    pub topic: String,
+    pub visibility: Visibility,
+    pub archived_at: Option<DateTime<Utc>>,
+    pub created_by: Uuid,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<channels::Model> for Channel {
+    fn from(m: channels::Model) -> Self {
+        Channel {
+            id: m.id,
+            visibility: Visibility::from_db(&m.visibility),
+            slug: m.slug,
+            name: m.name,
+            topic: m.topic,
+            archived_at: m.archived_at,
+            created_by: m.created_by,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+        }
+    }
+}
+
+impl Channel {
+    pub fn cursor(&self) -> Cursor {
+        Cursor::new(self.name.clone(), self.id)
+    }
+}
+
+/// Which channels a viewer may see: all of them (admins), or the public ones
+/// and the private ones they are a member of. Part of loader keys, so that
+/// nothing loaded for one viewer can answer another.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Scope {
+    All,
+    MemberOf(Uuid),
+}
+
+impl Scope {
+    /// The viewer's scope; anonymous viewers see no channel at all.
+    pub fn of(viewer: &Viewer) -> Result<Scope> {
+        let actor = viewer.require(Action::UseChannels)?;
+        Ok(if policy::allows(actor.role, Action::ModerateChannels) {
+            Scope::All
+        } else {
+            Scope::MemberOf(actor.user_id)
+        })
+    }
+
+    /// The condition on `channels` that keeps the channels in scope.
+    pub fn condition(self) -> Condition {
+        match self {
+            Scope::All => Condition::all(),
+            Scope::MemberOf(user_id) => Condition::any()
+                .add(
+                    Expr::col((channels::Entity, channels::Column::Visibility))
+                        .eq(Visibility::Public.as_str()),
+                )
+                .add(
+                    Expr::col((channels::Entity, channels::Column::Id))
+                        .in_subquery(memberships_of(user_id)),
+                ),
+        }
+    }
+}
+
+/// `SELECT channel_id FROM channel_members WHERE user_id = ?`.
+fn memberships_of(user_id: Uuid) -> SelectStatement {
+    Query::select()
+        .column((channel_members::Entity, channel_members::Column::ChannelId))
+        .from(channel_members::Entity)
+        .and_where(
+            Expr::col((channel_members::Entity, channel_members::Column::UserId)).eq(user_id),
+        )
+        .to_owned()
+}
+
+/// `SELECT channel_id FROM channel_departments WHERE department_id = ?`.
+fn linked_to(department_id: Uuid) -> SelectStatement {
+    Query::select()
+        .column((
+            channel_departments::Entity,
+            channel_departments::Column::ChannelId,
+        ))
+        .from(channel_departments::Entity)
+        .and_where(
+            Expr::col((
+                channel_departments::Entity,
+                channel_departments::Column::DepartmentId,
+            ))
+            .eq(department_id),
+        )
+        .to_owned()
+}
+
+/// Whether `user_id` is a member of `channel_id`.
+pub(crate) async fn is_member(
+    conn: &impl ConnectionTrait,
+    channel_id: Uuid,
+    user_id: Uuid,
+) -> Result<bool> {
+    Ok(channel_members::Entity::find_by_id((channel_id, user_id))
+        .one(conn)
+        .await?
+        .is_some())
+}
+
+/// The channel row, if the viewer may see it; a private channel the viewer
+/// may not see is NOT_FOUND, exactly like one that does not exist.
+async fn visible(
+    conn: &impl ConnectionTrait,
+    viewer: &Viewer,
+    row: Option<channels::Model>,
+) -> Result<Channel> {
+    let scope = Scope::of(viewer)?;
+    let row = row.ok_or(Error::NotFound("Channel"))?;
+    let channel = Channel::from(row);
+    let seen = match scope {
+        Scope::All => true,
+        Scope::MemberOf(user_id) => {
+            channel.visibility == Visibility::Public || is_member(conn, channel.id, user_id).await?
+        }
+    };
+    if seen {
+        Ok(channel)
+    } else {
+        Err(Error::NotFound("Channel"))
+    }
+}
+
+/// A channel the viewer may see, by slug.
+pub async fn by_slug(db: &DatabaseConnection, viewer: &Viewer, slug: &str) -> Result<Channel> {
+    Scope::of(viewer)?;
+    let slug = Slug::parse("slug", slug)?;
+    let row = channels::Entity::find()
+        .filter(channels::Column::Slug.eq(slug.as_str()))
+        .one(db)
+        .await?;
+    visible(db, viewer, row).await
+}
+
+/// A channel the viewer may see, by id.
+pub async fn by_id(db: &DatabaseConnection, viewer: &Viewer, id: Uuid) -> Result<Channel> {
+    Scope::of(viewer)?;
+    let row = channels::Entity::find_by_id(id).one(db).await?;
+    visible(db, viewer, row).await
+}
+
+/// Filters for `channels(…)`.
+#[derive(Default)]
+pub struct ChannelFilter {
+    /// Channels linked to this department (a slug).
+    pub department: Option<String>,
+    /// Channels shared by exactly these two departments (slugs): their synapse.
+    pub between: Option<Vec<String>>,
+    /// Only channels the viewer is (`true`) or is not (`false`) a member of.
+    pub joined: Option<bool>,
+    /// Part of the name, case-insensitive.
+    pub search: Option<String>,
+}
+
+/// The channels the viewer may see, by name.
+pub async fn list(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    filter: &ChannelFilter,
+    page: &PageArgs,
+) -> Result<Page<Channel>> {
+    let select = filtered(db, viewer, filter).await?;
+    let rows = page
+        .apply(select, channels::Column::Name, channels::Column::Id)
+        .all(db)
+        .await?;
+    Ok(page
+        .finish(rows, |c| Cursor::new(c.name.clone(), c.id))
+        .map(Channel::from))
+}
+
+/// How many channels `list` would return on all pages.
+pub async fn count(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    filter: &ChannelFilter,
+) -> Result<u64> {
+    Ok(filtered(db, viewer, filter).await?.count(db).await?)
+}
+
+async fn filtered(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    filter: &ChannelFilter,
+) -> Result<sea_orm::Select<channels::Entity>> {
+    let scope = Scope::of(viewer)?;
+    let viewer_id = viewer.actor().map(|a| a.user_id).unwrap_or_default();
+    let id = || Expr::col((channels::Entity, channels::Column::Id));
+    let mut select = channels::Entity::find().filter(scope.condition());
+    if let Some(slug) = &filter.department {
+        let department = department_id(db, "department", slug).await?;
+        select = select.filter(id().in_subquery(linked_to(department)));
+    }
+    if let Some(pair) = &filter.between {
+        let [a, b] = pair.as_slice() else {
+            return Err(Error::bad_input(
+                "between",
+                "must name exactly two departments",
+            ));
+        };
+        if a == b {
+            return Err(Error::bad_input(
+                "between",
+                "must name two different departments",
+            ));
+        }
+        let a = department_id(db, "between", a).await?;
+        let b = department_id(db, "between", b).await?;
+        select = select
+            .filter(id().in_subquery(linked_to(a)))
+            .filter(id().in_subquery(linked_to(b)));
+    }
+    match filter.joined {
+        Some(true) => select = select.filter(id().in_subquery(memberships_of(viewer_id))),
+        Some(false) => select = select.filter(id().not_in_subquery(memberships_of(viewer_id))),
+        None => {}
+    }
+    if let Some(search) = &filter.search {
+        let search = bounded_text("search", search, 0, 100)?.to_lowercase();
+        if !search.is_empty() {
+            let escaped = search
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            select = select.filter(
+                Expr::expr(Func::lower(Expr::col((
+                    channels::Entity,
+                    channels::Column::Name,
+                ))))
+                .like(LikeExpr::new(format!("%{escaped}%")).escape('\\')),
+            );
+        }
+    }
+    Ok(select)
+}
+
+/// The id of the department with `slug`; NOT_FOUND if there is none.
+async fn department_id(conn: &impl ConnectionTrait, field: &str, slug: &str) -> Result<Uuid> {
+    let slug = Slug::parse(field, slug)?;
+    departments::Entity::find()
+        .filter(departments::Column::Slug.eq(slug.as_str()))
+        .one(conn)
+        .await?
+        .map(|d| d.id)
+        .ok_or(Error::NotFound("Department"))
+}
+
+/// Many channels by id, for loaders, in the viewer's scope.
+pub async fn by_ids(db: &DatabaseConnection, scope: Scope, ids: &[Uuid]) -> Result<Vec<Channel>> {
+    Ok(channels::Entity::find()
+        .filter(channels::Column::Id.is_in(ids.iter().copied()))
+        .filter(scope.condition())
+        .all(db)
+        .await?
+        .into_iter()
+        .map(Channel::from)
+        .collect())
+}

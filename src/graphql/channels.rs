@@ -1,0 +1,326 @@
+//! Channels: the `Channel` type, `channels`/`channel`, and the synapse graph
+//! types that `Department.channels` and `Department.linkedDepartments` return.
+//! Mutations are in `channel_mutations.rs`.
+
+use async_graphql::connection::{
+    Connection, ConnectionNameType, DefaultConnectionName, DefaultEdgeName, EdgeNameType,
+    EmptyFields,
+};
+use async_graphql::{Context, Enum, ID, Object, OutputType, Result};
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::context::ContextExt;
+use super::departments::Department;
+use super::loaders::{ChannelMembersKey, Loaders, MembershipKey, SharedChannelsKey};
+use super::node::{Kind, global_id};
+use super::pagination::connection;
+use super::people::User;
+use crate::domain::channels::synapses::Link;
+use crate::domain::channels::{self, ChannelFilter, Scope, Visibility};
+use crate::domain::pagination::{Cursor, Page};
+
+/// A place to talk, public or private, linked to one or more departments;
+/// a channel linked to two or more is a synapse between them.
+pub struct Channel(pub channels::Channel);
+
+#[Object]
+impl Channel {
+    /// The channel's global id.
+    pub async fn id(&self) -> ID {
+        global_id(Kind::Channel, self.0.id)
+    }
+    /// Stable, URL-safe name, such as `spring-launch`.
+    async fn slug(&self) -> &str {
+        &self.0.slug
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// What the channel is about.
+    async fn topic(&self) -> &str {
+        &self.0.topic
+    }
+    async fn visibility(&self) -> ChannelVisibility {
+        self.0.visibility.into()
+    }
+    /// When the channel was archived; archived channels are read-only.
+    async fn archived_at(&self) -> Option<DateTime<Utc>> {
+        self.0.archived_at
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+    /// Who created the channel.
+    async fn created_by(&self, ctx: &Context<'_>) -> Result<User> {
+        Ok(User(Loaders::person(ctx, self.0.created_by).await?))
+    }
+    /// The departments the channel links, by name (two or more: a synapse).
+    async fn departments(&self, ctx: &Context<'_>) -> Result<Vec<Department>> {
+        let found = ctx
+            .data_unchecked::<Loaders>()
+            .departments_of_channel
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
+        Ok(found.into_iter().map(Department).collect())
+    }
+    /// How many people are in the channel.
+    async fn member_count(&self, ctx: &Context<'_>) -> Result<u64> {
+        member_count(ctx, self.0.id).await
+    }
+    /// Whether the viewer is a member.
+    async fn viewer_is_member(&self, ctx: &Context<'_>) -> Result<bool> {
+        let Some(actor) = ctx.viewer().actor() else {
+            return Ok(false);
+        };
+        let key = MembershipKey {
+            channel_id: self.0.id,
+            user_id: actor.user_id,
+        };
+        Ok(ctx
+            .data_unchecked::<Loaders>()
+            .channel_membership
+            .load_one(key)
+            .await?
+            .unwrap_or(false))
+    }
+    /// The channel's people, by name.
+    #[graphql(complexity = "super::pagination::connection_cost(first, last, child_complexity)")]
+    async fn members(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<ChannelMemberConnection> {
+        let page = ctx.page_args(first, after, last, before)?;
+        let key = ChannelMembersKey {
+            channel_id: self.0.id,
+            page,
+        };
+        let members = ctx
+            .data_unchecked::<Loaders>()
+            .channel_members
+            .load_one(key)
+            .await?
+            .unwrap_or_else(empty_page);
+        Ok(connection(
+            members,
+            User,
+            ChannelMemberConnectionFields {
+                channel_id: self.0.id,
+            },
+        ))
+    }
+}
+
+pub(super) fn empty_page<T>() -> Page<T> {
+    Page {
+        items: Vec::new(),
+        has_next_page: false,
+        has_previous_page: false,
+    }
+}
+
+async fn member_count(ctx: &Context<'_>, channel_id: Uuid) -> Result<u64> {
+    Ok(ctx
+        .data_unchecked::<Loaders>()
+        .channel_member_count
+        .load_one(channel_id)
+        .await?
+        .unwrap_or(0))
+}
+
+/// Who may find a channel.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum ChannelVisibility {
+    /// Everyone signed in sees it and may join.
+    Public,
+    /// Only its members (and administrators) know it exists.
+    Private,
+}
+
+impl From<Visibility> for ChannelVisibility {
+    fn from(v: Visibility) -> Self {
+        match v {
+            Visibility::Public => ChannelVisibility::Public,
+            Visibility::Private => ChannelVisibility::Private,
+        }
+    }
+}
+
+impl From<ChannelVisibility> for Visibility {
+    fn from(v: ChannelVisibility) -> Self {
+        match v {
+            ChannelVisibility::Public => Visibility::Public,
+            ChannelVisibility::Private => Visibility::Private,
+        }
+    }
+}
+
+pub struct ChannelMemberConnectionName;
+
+impl ConnectionNameType for ChannelMemberConnectionName {
+    fn type_name<T: OutputType>() -> String {
+        "ChannelMemberConnection".to_owned()
+    }
+}
+
+pub struct ChannelMemberEdgeName;
+
+impl EdgeNameType for ChannelMemberEdgeName {
+    fn type_name<T: OutputType>() -> String {
+        "ChannelMemberEdge".to_owned()
+    }
+}
+
+pub type ChannelMemberConnection = Connection<
+    Cursor,
+    User,
+    ChannelMemberConnectionFields,
+    EmptyFields,
+    ChannelMemberConnectionName,
+    ChannelMemberEdgeName,
+>;
+
+pub struct ChannelMemberConnectionFields {
+    channel_id: Uuid,
+}
+
+#[Object]
+impl ChannelMemberConnectionFields {
+    /// How many people are in the channel, on all pages.
+    async fn total_count(&self, ctx: &Context<'_>) -> Result<u64> {
+        member_count(ctx, self.channel_id).await
+    }
+}
+
+pub type ChannelConnection = Connection<
+    Cursor,
+    Channel,
+    ChannelConnectionFields,
+    EmptyFields,
+    DefaultConnectionName,
+    DefaultEdgeName,
+>;
+
+pub struct ChannelConnectionFields(ChannelFilter);
+
+#[Object]
+impl ChannelConnectionFields {
+    /// How many channels match, on all pages.
+    async fn total_count(&self, ctx: &Context<'_>) -> Result<u64> {
+        Ok(channels::count(ctx.db(), ctx.viewer(), &self.0).await?)
+    }
+}
+
+pub struct DepartmentChannelConnectionName;
+
+impl ConnectionNameType for DepartmentChannelConnectionName {
+    fn type_name<T: OutputType>() -> String {
+        "DepartmentChannelConnection".to_owned()
+    }
+}
+
+pub struct DepartmentChannelEdgeName;
+
+impl EdgeNameType for DepartmentChannelEdgeName {
+    fn type_name<T: OutputType>() -> String {
+        "DepartmentChannelEdge".to_owned()
+    }
+}
+
+pub type DepartmentChannelConnection = Connection<
+    Cursor,
+    Channel,
+    EmptyFields,
+    EmptyFields,
+    DepartmentChannelConnectionName,
+    DepartmentChannelEdgeName,
+>;
+
+/// A department another one shares channels with: one edge of the synapse
+/// graph, seen from the department it was asked on.
+pub struct LinkedDepartment {
+    pub from: Uuid,
+    pub link: Link,
+    pub scope: Scope,
+}
+
+#[Object]
+impl LinkedDepartment {
+    /// The other department.
+    async fn department(&self, ctx: &Context<'_>) -> Result<Department> {
+        Ok(Department(
+            Loaders::department(ctx, self.link.department_id).await?,
+        ))
+    }
+    /// How many channels the two share (that the viewer may see).
+    async fn channel_count(&self) -> u64 {
+        self.link.channel_count
+    }
+    /// The channels the two share, by name.
+    async fn channels(&self, ctx: &Context<'_>) -> Result<Vec<Channel>> {
+        let key = SharedChannelsKey {
+            department_id: self.from,
+            linked_id: self.link.department_id,
+            scope: self.scope,
+        };
+        let found = ctx
+            .data_unchecked::<Loaders>()
+            .shared_channels
+            .load_one(key)
+            .await?
+            .unwrap_or_default();
+        Ok(found.into_iter().map(Channel).collect())
+    }
+}
+
+#[derive(Default)]
+pub struct ChannelQuery;
+
+#[Object]
+impl ChannelQuery {
+    /// The channels the viewer may see, by name: public ones, and private
+    /// ones they are a member of (administrators see all).
+    #[graphql(complexity = "super::pagination::connection_cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn channels(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only channels linked to this department (a slug).")] department: Option<
+            String,
+        >,
+        #[graphql(desc = "Only channels shared by these two departments (slugs): their synapse.")]
+        between: Option<Vec<String>>,
+        #[graphql(desc = "Only channels the viewer is (true) or is not (false) a member of.")]
+        joined: Option<bool>,
+        #[graphql(desc = "Part of the name, case-insensitive.")] search: Option<String>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<ChannelConnection> {
+        let page = ctx.page_args(first, after, last, before)?;
+        let filter = ChannelFilter {
+            department,
+            between,
+            joined,
+            search,
+        };
+        let found = channels::list(ctx.db(), ctx.viewer(), &filter, &page).await?;
+        Ok(connection(found, Channel, ChannelConnectionFields(filter)))
+    }
+
+    /// A channel by slug (NOT_FOUND for a private channel the viewer is not in).
+    async fn channel(&self, ctx: &Context<'_>, slug: String) -> Result<Channel> {
+        Ok(Channel(
+            channels::by_slug(ctx.db(), ctx.viewer(), &slug).await?,
+        ))
+    }
+}
