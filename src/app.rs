@@ -3,6 +3,7 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::Context;
 use sea_orm::DatabaseConnection;
@@ -28,6 +29,12 @@ pub struct AppState {
     /// 1001 (axum's graceful shutdown does not wait for upgraded sockets).
     /// Each socket holds a receiver, so its count is the open sockets.
     pub sockets: Arc<watch::Sender<bool>>,
+    /// SQL statements run through `db` (requests, not the background
+    /// jobs), for the statement-count tests.
+    pub statements: Arc<AtomicU64>,
+    /// The same pool without the statement counter, for the scheduler and
+    /// the events relay, so that their polling never counts as a request's.
+    pub background_db: DatabaseConnection,
 }
 
 /// A ready-to-serve synaps.
@@ -58,8 +65,17 @@ impl App {
             refresh_ttl_secs: config.jwt.refresh_ttl_secs,
             throttle: config.login_throttle.clone(),
         };
+        let background_db = db.clone();
+        let mut db = db;
+        let statements = Arc::new(AtomicU64::new(0));
+        let counter = statements.clone();
+        db.set_metric_callback(move |_| {
+            counter.fetch_add(1, Ordering::Relaxed);
+        });
         let state = AppState {
             db,
+            statements,
+            background_db,
             config: Arc::new(config),
             auth: Arc::new(auth),
             events: events::Hub::default(),
@@ -78,18 +94,18 @@ impl App {
     ) -> anyhow::Result<()> {
         // Before the first connection is accepted: a subscription then gets
         // every event committed after it started.
-        let last_event = events::latest_id(&self.state.db)
+        let last_event = events::latest_id(&self.state.background_db)
             .await
             .map_err(|err| anyhow::anyhow!("cannot read the events table: {err:?}"))?;
         let (stop_scheduler, scheduler_stopped) = tokio::sync::watch::channel(false);
         let scheduler = tokio::spawn(crate::scheduler::run(
-            self.state.db.clone(),
+            self.state.background_db.clone(),
             std::time::Duration::from_millis(self.state.config.scheduler_interval_ms),
             scheduler_stopped,
         ));
         let (stop_events, events_stopped) = watch::channel(false);
         let relay = tokio::spawn(events::run(
-            self.state.db.clone(),
+            self.state.background_db.clone(),
             self.state.events.clone(),
             last_event,
             events_stopped,

@@ -27,6 +27,8 @@ pub enum Error {
     Unauthenticated(&'static str),
     /// The viewer is known but may not do this.
     Forbidden,
+    /// Like `Forbidden`, with a reason the viewer can act on ("join first").
+    ForbiddenBecause(&'static str),
     /// The thing does not exist, or the viewer may not know that it exists.
     NotFound(&'static str),
     /// The input is malformed; `field` names the input field at fault.
@@ -65,7 +67,7 @@ impl Error {
     pub fn code(&self) -> &'static str {
         match self {
             Self::Unauthenticated(_) => "UNAUTHENTICATED",
-            Self::Forbidden => "FORBIDDEN",
+            Self::Forbidden | Self::ForbiddenBecause(_) => "FORBIDDEN",
             Self::NotFound(_) => "NOT_FOUND",
             Self::BadUserInput { .. } => "BAD_USER_INPUT",
             Self::Conflict { .. } => "CONFLICT",
@@ -79,6 +81,7 @@ impl Error {
         match self {
             Self::Unauthenticated(why) => (*why).to_owned(),
             Self::Forbidden => "You do not have permission to do this.".to_owned(),
+            Self::ForbiddenBecause(why) => (*why).to_owned(),
             Self::NotFound(what) => format!("{what} not found."),
             Self::BadUserInput { field, message } => format!("{field}: {message}"),
             Self::Conflict { message, .. } => message.clone(),

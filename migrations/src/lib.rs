@@ -10,6 +10,7 @@ mod m20261127_000002_create_auth;
 mod m20261127_000003_create_guest_posts;
 mod m20261127_000004_create_events;
 mod m20261127_000005_create_channels;
+mod m20261127_000006_create_messages;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000003_create_guest_posts::Migration),
             Box::new(m20261127_000004_create_events::Migration),
             Box::new(m20261127_000005_create_channels::Migration),
+            Box::new(m20261127_000006_create_messages::Migration),
         ]
     }
 }

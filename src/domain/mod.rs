@@ -4,6 +4,7 @@
 
 pub mod channels;
 pub mod departments;
+pub mod messages;
 pub mod notifications;
 pub mod pagination;
 pub mod people;

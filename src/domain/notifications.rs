@@ -21,6 +21,10 @@ pub enum Kind {
     ReviewRequest,
     /// A reviewer decided on your post (to its author).
     ReviewDecision,
+    /// Someone mentioned you (`@handle`) in a message.
+    Mention,
+    /// Someone replied in a thread you follow.
+    Reply,
 }
 
 impl Kind {
@@ -28,12 +32,16 @@ impl Kind {
         match self {
             Kind::ReviewRequest => "REVIEW_REQUEST",
             Kind::ReviewDecision => "REVIEW_DECISION",
+            Kind::Mention => "MENTION",
+            Kind::Reply => "REPLY",
         }
     }
 
     pub fn from_db(value: &str) -> Kind {
         match value {
             "REVIEW_REQUEST" => Kind::ReviewRequest,
+            "MENTION" => Kind::Mention,
+            "REPLY" => Kind::Reply,
             _ => Kind::ReviewDecision,
         }
     }

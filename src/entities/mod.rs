@@ -3,15 +3,20 @@
 
 pub mod channel_departments;
 pub mod channel_members;
+pub mod channel_mutes;
 pub mod channels;
 pub mod department_members;
 pub mod departments;
 pub mod events;
 pub mod guest_posts;
 pub mod login_throttle;
+pub mod message_mentions;
+pub mod message_reactions;
+pub mod messages;
 pub mod notifications;
 pub mod post_revisions;
 pub mod refresh_tokens;
 pub mod review_events;
 pub mod sessions;
+pub mod thread_follows;
 pub mod users;

@@ -13,11 +13,13 @@ use uuid::Uuid;
 use super::context::ContextExt;
 use super::departments::Department;
 use super::loaders::{ChannelMembersKey, Loaders, MembershipKey, SharedChannelsKey};
+use super::messages::{Message, MessageConnection};
 use super::node::{Kind, global_id};
 use super::pagination::connection;
 use super::people::User;
 use crate::domain::channels::synapses::Link;
 use crate::domain::channels::{self, ChannelFilter, Scope, Visibility};
+use crate::domain::messages;
 use crate::domain::pagination::{Cursor, Page};
 
 /// A place to talk, public or private, linked to one or more departments;
@@ -87,6 +89,33 @@ impl Channel {
             .load_one(key)
             .await?
             .unwrap_or(false))
+    }
+    /// Whether the viewer muted the channel (no reply notifications).
+    async fn viewer_has_muted(&self, ctx: &Context<'_>) -> Result<bool> {
+        let Some(actor) = ctx.viewer().actor() else {
+            return Ok(false);
+        };
+        Ok(ctx
+            .data_unchecked::<Loaders>()
+            .channel_mute
+            .load_one((self.0.id, actor.user_id))
+            .await?
+            .unwrap_or(false))
+    }
+    /// The channel's messages (threads' first messages), newest first.
+    #[graphql(complexity = "super::pagination::connection_cost(first, last, child_complexity)")]
+    async fn messages(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<MessageConnection> {
+        let page = ctx.page_args(first, after, last, before)?;
+        let found = messages::in_channel(ctx.db(), ctx.viewer(), &self.0, &page).await?;
+        super::messages::prime(ctx, &found).await?;
+        Ok(connection(found, Message, EmptyFields))
     }
     /// The channel's people, by name.
     #[graphql(complexity = "super::pagination::connection_cost(first, last, child_complexity)")]

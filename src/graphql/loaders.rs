@@ -1,6 +1,8 @@
 //! DataLoaders: every relation a list can ask for is loaded for the whole
 //! list in one query, never once per item. One set per request.
 
+mod messages;
+
 use std::collections::HashMap;
 
 use async_graphql::dataloader::{DataLoader, Loader};
@@ -12,8 +14,13 @@ use crate::domain::channels::{Channel, Scope, membership};
 use crate::domain::departments::{self, Department};
 use crate::domain::pagination::{Page, PageArgs};
 use crate::domain::people::{self, Person};
+pub use messages::{
+    ChannelById, ChannelMute, Mentions, MessageById, Primed, Reactions, ReplyCount, ThreadFollow,
+};
 
 pub struct Loaders {
+    /// Values loaded ahead for a whole page (see [`Primed`]).
+    pub primed: Primed,
     pub departments_of_user: DataLoader<DepartmentsOfUser>,
     pub member_count: DataLoader<MemberCount>,
     pub members: DataLoader<Members>,
@@ -26,11 +33,19 @@ pub struct Loaders {
     pub department_channels: DataLoader<DepartmentChannels>,
     pub linked_departments: DataLoader<LinkedDepartments>,
     pub shared_channels: DataLoader<SharedChannels>,
+    pub channel: DataLoader<ChannelById>,
+    pub message: DataLoader<MessageById>,
+    pub reply_count: DataLoader<ReplyCount>,
+    pub reactions: DataLoader<Reactions>,
+    pub mentions: DataLoader<Mentions>,
+    pub thread_follow: DataLoader<ThreadFollow>,
+    pub channel_mute: DataLoader<ChannelMute>,
 }
 
 impl Loaders {
     pub fn new(db: &DatabaseConnection) -> Loaders {
         Loaders {
+            primed: Primed::default(),
             departments_of_user: DataLoader::new(DepartmentsOfUser(db.clone()), tokio::spawn),
             member_count: DataLoader::new(MemberCount(db.clone()), tokio::spawn),
             members: DataLoader::new(Members(db.clone()), tokio::spawn),
@@ -43,11 +58,18 @@ impl Loaders {
             department_channels: DataLoader::new(DepartmentChannels(db.clone()), tokio::spawn),
             linked_departments: DataLoader::new(LinkedDepartments(db.clone()), tokio::spawn),
             shared_channels: DataLoader::new(SharedChannels(db.clone()), tokio::spawn),
+            channel: DataLoader::new(ChannelById(db.clone()), tokio::spawn),
+            message: DataLoader::new(MessageById(db.clone()), tokio::spawn),
+            reply_count: DataLoader::new(ReplyCount(db.clone()), tokio::spawn),
+            reactions: DataLoader::new(Reactions(db.clone()), tokio::spawn),
+            mentions: DataLoader::new(Mentions(db.clone()), tokio::spawn),
+            thread_follow: DataLoader::new(ThreadFollow(db.clone()), tokio::spawn),
+            channel_mute: DataLoader::new(ChannelMute(db.clone()), tokio::spawn),
         }
     }
 }
 
-type LoadResult<K, V> = Result<HashMap<K, V>, async_graphql::Error>;
+pub(super) type LoadResult<K, V> = Result<HashMap<K, V>, async_graphql::Error>;
 
 impl Loaders {
     /// The person with `id`, batched with every other lookup in the request.
@@ -55,7 +77,11 @@ impl Loaders {
         ctx: &async_graphql::Context<'_>,
         id: Uuid,
     ) -> async_graphql::Result<Person> {
-        let found = ctx.data_unchecked::<Loaders>().person.load_one(id).await?;
+        let loaders = ctx.data_unchecked::<Loaders>();
+        if let Some(person) = Primed::get(&loaders.primed.people, &id) {
+            return Ok(person);
+        }
+        let found = loaders.person.load_one(id).await?;
         Ok(found.ok_or(crate::error::Error::NotFound("User"))?)
     }
 

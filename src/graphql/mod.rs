@@ -7,6 +7,8 @@ pub mod context;
 pub mod departments;
 pub mod limits;
 pub mod loaders;
+pub mod message_mutations;
+pub mod messages;
 pub mod node;
 pub mod notifications;
 pub mod pagination;
@@ -35,6 +37,7 @@ pub struct Mutation(
     people::PeopleMutation,
     departments::DepartmentMutation,
     channel_mutations::ChannelMutation,
+    message_mutations::MessageMutation,
     posts::PostMutation,
     notifications::NotificationMutation,
 );

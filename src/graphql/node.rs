@@ -10,10 +10,11 @@ use uuid::Uuid;
 use super::channels::Channel;
 use super::context::ContextExt;
 use super::departments::Department;
+use super::messages::Message;
 use super::notifications::Notification;
 use super::people::User;
 use super::posts::GuestPost;
-use crate::domain::{channels, departments, notifications, people, posts};
+use crate::domain::{channels, departments, messages, notifications, people, posts};
 use crate::error::{Error, Result};
 
 /// The kinds of thing a global id can name.
@@ -24,6 +25,7 @@ pub enum Kind {
     GuestPost,
     Notification,
     Channel,
+    Message,
 }
 
 impl Kind {
@@ -34,6 +36,7 @@ impl Kind {
             Kind::GuestPost => "GuestPost",
             Kind::Notification => "Notification",
             Kind::Channel => "Channel",
+            Kind::Message => "Message",
         }
     }
 
@@ -44,6 +47,7 @@ impl Kind {
             Kind::GuestPost,
             Kind::Notification,
             Kind::Channel,
+            Kind::Message,
         ]
         .into_iter()
         .find(|k| k.name() == name)
@@ -85,6 +89,7 @@ pub enum Node {
     GuestPost(GuestPost),
     Notification(Notification),
     Channel(Channel),
+    Message(Message),
 }
 
 #[derive(Default)]
@@ -108,6 +113,9 @@ impl NodeQuery {
             )),
             Kind::Channel => Node::Channel(Channel(
                 channels::by_id(ctx.db(), ctx.viewer(), uuid).await?,
+            )),
+            Kind::Message => Node::Message(Message(
+                messages::by_id(ctx.db(), ctx.viewer(), uuid).await?,
             )),
         };
         Ok(node)

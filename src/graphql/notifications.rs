@@ -6,13 +6,14 @@ use chrono::{DateTime, Utc};
 
 use super::context::ContextExt;
 use super::loaders::Loaders;
+use super::messages::Message;
 use super::node::{Kind, decode_as, global_id};
 use super::pagination::connection;
 use super::people::User;
 use super::posts::GuestPost;
 use crate::domain::notifications::{self as domain, Kind as DomainKind};
 use crate::domain::pagination::Cursor;
-use crate::domain::posts;
+use crate::domain::{messages, posts};
 
 /// Something that happened that you should know about.
 pub struct Notification(pub domain::Notification);
@@ -26,6 +27,8 @@ impl Notification {
         match self.0.kind {
             DomainKind::ReviewRequest => NotificationKind::ReviewRequest,
             DomainKind::ReviewDecision => NotificationKind::ReviewDecision,
+            DomainKind::Mention => NotificationKind::Mention,
+            DomainKind::Reply => NotificationKind::Reply,
         }
     }
     /// A sentence describing what happened.
@@ -49,6 +52,16 @@ impl Notification {
             .ok()
             .map(GuestPost))
     }
+    /// The message it is about, if it is about one you may still see.
+    async fn about_message(&self, ctx: &Context<'_>) -> Result<Option<Message>> {
+        if self.0.subject_kind != "message" {
+            return Ok(None);
+        }
+        Ok(messages::by_id(ctx.db(), ctx.viewer(), self.0.subject_id)
+            .await
+            .ok()
+            .map(Message))
+    }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
@@ -63,6 +76,10 @@ pub enum NotificationKind {
     ReviewRequest,
     /// A reviewer decided on your post.
     ReviewDecision,
+    /// Someone mentioned you in a message.
+    Mention,
+    /// Someone replied in a thread you follow.
+    Reply,
 }
 
 pub type NotificationConnection = Connection<

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 
 use super::context::ContextExt;
 use super::departments::Department;
-use super::loaders::Loaders;
+use super::loaders::{Loaders, Primed};
 use super::node::{Kind, decode_as, global_id};
 use super::pagination::connection;
 use crate::auth::sessions::Tokens;
@@ -54,12 +54,16 @@ impl User {
     }
     /// The departments this person belongs to, by name.
     async fn departments(&self, ctx: &Context<'_>) -> Result<Vec<Department>> {
-        let departments = ctx
-            .data_unchecked::<Loaders>()
-            .departments_of_user
-            .load_one(self.0.id)
-            .await?
-            .unwrap_or_default();
+        let loaders = ctx.data_unchecked::<Loaders>();
+        let primed = Primed::get(&loaders.primed.departments_of_user, &self.0.id);
+        let departments = match primed {
+            Some(departments) => departments,
+            None => loaders
+                .departments_of_user
+                .load_one(self.0.id)
+                .await?
+                .unwrap_or_default(),
+        };
         Ok(departments.into_iter().map(Department).collect())
     }
 }

@@ -13,6 +13,7 @@ mod channels;
 mod cli;
 mod directory;
 mod errors;
+mod messages;
 mod notifications;
 mod permissions;
 mod posts;

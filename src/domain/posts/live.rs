@@ -100,7 +100,12 @@ impl Watch {
         }
         match by_id(db, viewer, change.post_id).await {
             Ok(post) => Ok(Some(post)),
-            Err(Error::NotFound(_) | Error::Forbidden | Error::Unauthenticated(_)) => Ok(None),
+            Err(
+                Error::NotFound(_)
+                | Error::Forbidden
+                | Error::ForbiddenBecause(_)
+                | Error::Unauthenticated(_),
+            ) => Ok(None),
             Err(err) => Err(err),
         }
     }

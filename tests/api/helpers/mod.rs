@@ -99,6 +99,9 @@ pub struct TestApp {
     /// A connection of the test's own, for arranging and asserting.
     pub db: DatabaseConnection,
     pub config: Config,
+    /// SQL statements the server has run for requests (not its background
+    /// jobs), for the statement-count tests.
+    pub statements: std::sync::Arc<std::sync::atomic::AtomicU64>,
     staff: Actor,
     manager: Actor,
     comms: Actor,
@@ -183,6 +186,7 @@ impl TestApp {
         let address = format!("http://{}", listener.local_addr().expect("address"));
         let (stop, stopped) = oneshot::channel::<()>();
         let state = app.state.clone();
+        let statements = app.state.statements.clone();
         let task = tokio::spawn(app.serve(listener, async {
             let _ = stopped.await;
         }));
@@ -234,6 +238,7 @@ impl TestApp {
             client,
             db,
             config,
+            statements,
             staff,
             manager,
             comms,
@@ -365,6 +370,11 @@ impl TestApp {
             "channels",
             "channel_departments",
             "channel_members",
+            "messages",
+            "message_mentions",
+            "message_reactions",
+            "thread_follows",
+            "channel_mutes",
         ] {
             counts.insert(table.to_owned(), self.count_rows(table).await);
         }
@@ -378,8 +388,9 @@ impl TestApp {
     pub async fn snapshot(&self) -> String {
         use sea_orm::{EntityTrait, QueryOrder};
         use synaps::entities::{
-            channel_departments, channel_members, channels, departments, guest_posts,
-            notifications, post_revisions, review_events, users,
+            channel_departments, channel_members, channel_mutes, channels, departments,
+            guest_posts, message_mentions, message_reactions, messages, notifications,
+            post_revisions, review_events, thread_follows, users,
         };
         let users = users::Entity::find()
             .order_by_asc(users::Column::Email)
@@ -428,8 +439,38 @@ impl TestApp {
             .all(&self.db)
             .await
             .expect("channel members");
+        let messages = messages::Entity::find()
+            .order_by_asc(messages::Column::Id)
+            .all(&self.db)
+            .await
+            .expect("messages");
+        let mentions = message_mentions::Entity::find()
+            .order_by_asc(message_mentions::Column::MessageId)
+            .order_by_asc(message_mentions::Column::UserId)
+            .all(&self.db)
+            .await
+            .expect("mentions");
+        let reactions = message_reactions::Entity::find()
+            .order_by_asc(message_reactions::Column::MessageId)
+            .order_by_asc(message_reactions::Column::Code)
+            .order_by_asc(message_reactions::Column::UserId)
+            .all(&self.db)
+            .await
+            .expect("reactions");
+        let follows = thread_follows::Entity::find()
+            .order_by_asc(thread_follows::Column::MessageId)
+            .order_by_asc(thread_follows::Column::UserId)
+            .all(&self.db)
+            .await
+            .expect("follows");
+        let mutes = channel_mutes::Entity::find()
+            .order_by_asc(channel_mutes::Column::ChannelId)
+            .order_by_asc(channel_mutes::Column::UserId)
+            .all(&self.db)
+            .await
+            .expect("mutes");
         format!(
-            "{users:?}\n{departments:?}\n{posts:?}\n{revisions:?}\n{events:?}\n{notifications:?}\n{channels:?}\n{channel_departments:?}\n{channel_members:?}\n{:?}",
+            "{users:?}\n{departments:?}\n{posts:?}\n{revisions:?}\n{events:?}\n{notifications:?}\n{channels:?}\n{channel_departments:?}\n{channel_members:?}\n{messages:?}\n{mentions:?}\n{reactions:?}\n{follows:?}\n{mutes:?}\n{:?}",
             self.table_counts().await
         )
     }

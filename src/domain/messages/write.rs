@@ -1,0 +1,322 @@
+//! Posting, editing and deleting messages, with their mentions, follows,
+//! notifications and subscription events, each in one transaction.
+//!
+//! Notifications: MENTION to everyone newly mentioned who may see the
+//! channel (even if they muted it); REPLY to the followers of a thread
+//! (its starter and everyone who replied, unless they unfollowed) except
+//! those who muted the channel and those already told by a mention; never
+//! to the actor.
+
+use std::collections::HashSet;
+
+use chrono::Utc;
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    IntoActiveModel, QueryFilter, QuerySelect, Set,
+};
+use serde_json::json;
+use tracing::instrument;
+use uuid::Uuid;
+
+use super::{BODY_MAX_BYTES, Message, access, follow, mentions, message_access, who_may_see};
+use crate::auth::{Action, Viewer, policy};
+use crate::domain::notifications::{self, Kind, Subject};
+use crate::entities::{channel_mutes, channels, message_mentions, messages, thread_follows, users};
+use crate::error::{Error, Result};
+use crate::events::{self, Event};
+use crate::{db, domain::types::bounded_text};
+
+/// The topic of a new message (root or reply).
+pub const MESSAGE_ADDED: &str = "message.added";
+/// The topic of an edit, a deletion or a reaction change.
+pub const MESSAGE_CHANGED: &str = "message.changed";
+
+/// A message body: markdown, 1 byte to 64 KiB after trimming.
+pub struct Body(String);
+
+impl Body {
+    pub fn parse(field: &str, value: &str) -> Result<Body> {
+        let trimmed = value.trim();
+        if trimmed.len() > BODY_MAX_BYTES {
+            return Err(Error::bad_input(
+                field,
+                format!(
+                    "must be at most {BODY_MAX_BYTES} bytes (got {})",
+                    trimmed.len()
+                ),
+            ));
+        }
+        Ok(Body(bounded_text(field, trimmed, 1, BODY_MAX_BYTES)?))
+    }
+}
+
+/// What `postMessage` asks for.
+pub struct NewMessage {
+    pub channel_id: Uuid,
+    pub body: String,
+    /// The thread's root, for a reply.
+    pub parent_id: Option<Uuid>,
+}
+
+/// The event for a new message.
+fn added_event(message: &messages::Model) -> Event {
+    Event {
+        topic: MESSAGE_ADDED,
+        post_id: None,
+        author_id: Some(message.author_id),
+        channel_id: Some(message.channel_id),
+        payload: json!({ "messageId": message.id, "parentId": message.parent_id }),
+    }
+}
+
+/// The event for a change to a message (`what`: edited, deleted, …).
+pub(super) fn changed_event(message: &messages::Model, what: &str) -> Event {
+    Event {
+        topic: MESSAGE_CHANGED,
+        post_id: None,
+        author_id: Some(message.author_id),
+        channel_id: Some(message.channel_id),
+        payload: json!({ "messageId": message.id, "parentId": message.parent_id, "change": what }),
+    }
+}
+
+/// Posts a message (members of the channel, and admins).
+#[instrument(skip(db, viewer, new), fields(channel.id = %new.channel_id))]
+pub async fn post(db: &DatabaseConnection, viewer: &Viewer, new: NewMessage) -> Result<Message> {
+    let actor = viewer.require(Action::UseChannels)?;
+    let body = Body::parse("body", &new.body)?;
+    let txn = db::begin_write(db).await?;
+    let access = access(&txn, actor, new.channel_id, "Channel").await?;
+    access.require_part()?;
+    access.require_open("channelId")?;
+    if let Some(parent_id) = new.parent_id {
+        let parent = messages::Entity::find_by_id(parent_id).one(&txn).await?;
+        let Some(parent) = parent.filter(|p| p.channel_id == new.channel_id) else {
+            return Err(Error::bad_input(
+                "parentId",
+                "is not a message in this channel",
+            ));
+        };
+        if parent.parent_id.is_some() {
+            return Err(Error::bad_input(
+                "parentId",
+                "is a reply; reply to the thread's first message",
+            ));
+        }
+        if parent.deleted_at.is_some() {
+            return Err(Error::conflict("parentId", "The message was deleted."));
+        }
+    }
+    let message = messages::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        channel_id: Set(new.channel_id),
+        author_id: Set(actor.user_id),
+        parent_id: Set(new.parent_id),
+        body: Set(body.0),
+        created_at: Set(Utc::now()),
+        edited_at: Set(None),
+        deleted_at: Set(None),
+    }
+    .insert(&txn)
+    .await?;
+    let root = message.parent_id.unwrap_or(message.id);
+    let mentioned = store_mentions(&txn, &access.channel, &message, &HashSet::new()).await?;
+    let author = author_name(&txn, actor.user_id).await?;
+    let subject = Subject {
+        kind: "message",
+        id: message.id,
+    };
+    let where_ = format!("#{}", access.channel.slug);
+    notifications::notify(
+        &txn,
+        &mentioned,
+        Kind::Mention,
+        Some(actor.user_id),
+        &subject,
+        &format!("{author} mentioned you in {where_}."),
+    )
+    .await?;
+    if message.parent_id.is_some() {
+        let followers = thread_followers(&txn, &access.channel, root, actor.user_id).await?;
+        let recipients: Vec<Uuid> = followers
+            .into_iter()
+            .filter(|f| !mentioned.contains(f))
+            .collect();
+        notifications::notify(
+            &txn,
+            &recipients,
+            Kind::Reply,
+            Some(actor.user_id),
+            &subject,
+            &format!("{author} replied in a thread you follow in {where_}."),
+        )
+        .await?;
+    }
+    // You follow the threads you start or reply in.
+    follow::insert_follow(&txn, root, actor.user_id).await?;
+    // Last, so the events order lock is held only until the commit.
+    events::record(&txn, added_event(&message)).await?;
+    events::commit(txn).await?;
+    Ok(message.into())
+}
+
+/// Edits one's own message; sets `editedAt`. People newly mentioned are told.
+#[instrument(skip(db, viewer, body))]
+pub async fn edit(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    id: Uuid,
+    body: &str,
+) -> Result<Message> {
+    let actor = viewer.require(Action::UseChannels)?;
+    let body = Body::parse("body", body)?;
+    let txn = db::begin_write(db).await?;
+    let (message, access) = message_access(&txn, actor, id).await?;
+    if message.author_id != actor.user_id {
+        return Err(Error::ForbiddenBecause("Only its author edits a message."));
+    }
+    access.require_open("id")?;
+    if message.deleted_at.is_some() {
+        return Err(Error::conflict("id", "The message was deleted."));
+    }
+    let before: HashSet<Uuid> = message_mentions::Entity::find()
+        .filter(message_mentions::Column::MessageId.eq(message.id))
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|m| m.user_id)
+        .collect();
+    let mut active = message.into_active_model();
+    active.body = Set(body.0);
+    active.edited_at = Set(Some(Utc::now()));
+    let message = active.update(&txn).await?;
+    let newly = store_mentions(&txn, &access.channel, &message, &before).await?;
+    let author = author_name(&txn, actor.user_id).await?;
+    notifications::notify(
+        &txn,
+        &newly,
+        Kind::Mention,
+        Some(actor.user_id),
+        &Subject {
+            kind: "message",
+            id: message.id,
+        },
+        &format!("{author} mentioned you in #{}.", access.channel.slug),
+    )
+    .await?;
+    events::record(&txn, changed_event(&message, "edited")).await?;
+    events::commit(txn).await?;
+    Ok(message.into())
+}
+
+/// Deletes a message (its author; admins any): a tombstone that keeps its
+/// thread, with the body and mentions gone. Deleting it again is a no-op.
+#[instrument(skip(db, viewer))]
+pub async fn delete(db: &DatabaseConnection, viewer: &Viewer, id: Uuid) -> Result<Message> {
+    let actor = viewer.require(Action::UseChannels)?;
+    let txn = db::begin_write(db).await?;
+    let (message, access) = message_access(&txn, actor, id).await?;
+    let moderator = policy::allows(actor.role, Action::ModerateChannels);
+    if message.author_id != actor.user_id && !moderator {
+        return Err(Error::ForbiddenBecause(
+            "Only its author (or an administrator) deletes a message.",
+        ));
+    }
+    access.require_open("id")?;
+    if message.deleted_at.is_some() {
+        txn.commit().await?;
+        return Ok(message.into());
+    }
+    message_mentions::Entity::delete_many()
+        .filter(message_mentions::Column::MessageId.eq(message.id))
+        .exec(&txn)
+        .await?;
+    let mut active = message.into_active_model();
+    active.body = Set(String::new());
+    active.deleted_at = Set(Some(Utc::now()));
+    let message = active.update(&txn).await?;
+    events::record(&txn, changed_event(&message, "deleted")).await?;
+    events::commit(txn).await?;
+    Ok(message.into())
+}
+
+/// Makes the stored mentions of `message` the people its body mentions who
+/// may see the channel; `already` are those stored before (an edit). Returns
+/// the people newly mentioned.
+async fn store_mentions(
+    conn: &impl ConnectionTrait,
+    channel: &channels::Model,
+    message: &messages::Model,
+    already: &HashSet<Uuid>,
+) -> Result<Vec<Uuid>> {
+    let handles = mentions::handles(&message.body);
+    let ids: Vec<Uuid> = if handles.is_empty() {
+        Vec::new()
+    } else {
+        users::Entity::find()
+            .select_only()
+            .column(users::Column::Id)
+            .filter(users::Column::Handle.is_in(handles))
+            .into_tuple::<Uuid>()
+            .all(conn)
+            .await?
+    };
+    let visible: HashSet<Uuid> = who_may_see(conn, channel, &ids)
+        .await?
+        .into_iter()
+        .collect();
+    let gone: Vec<Uuid> = already.difference(&visible).copied().collect();
+    if !gone.is_empty() {
+        message_mentions::Entity::delete_many()
+            .filter(message_mentions::Column::MessageId.eq(message.id))
+            .filter(message_mentions::Column::UserId.is_in(gone))
+            .exec(conn)
+            .await?;
+    }
+    let mut added: Vec<Uuid> = visible.difference(already).copied().collect();
+    added.sort();
+    if !added.is_empty() {
+        let rows = added.iter().map(|user_id| message_mentions::ActiveModel {
+            message_id: Set(message.id),
+            user_id: Set(*user_id),
+        });
+        message_mentions::Entity::insert_many(rows)
+            .exec_without_returning(conn)
+            .await?;
+    }
+    Ok(added)
+}
+
+/// The followers of thread `root` to tell about a reply: not the actor, not
+/// those who muted the channel, only those who may still see it.
+async fn thread_followers(
+    conn: &impl ConnectionTrait,
+    channel: &channels::Model,
+    root: Uuid,
+    actor_id: Uuid,
+) -> Result<Vec<Uuid>> {
+    let muted = Query::select()
+        .column(channel_mutes::Column::UserId)
+        .from(channel_mutes::Entity)
+        .and_where(Expr::col(channel_mutes::Column::ChannelId).eq(channel.id))
+        .to_owned();
+    let followers: Vec<Uuid> = thread_follows::Entity::find()
+        .select_only()
+        .column(thread_follows::Column::UserId)
+        .filter(thread_follows::Column::MessageId.eq(root))
+        .filter(thread_follows::Column::UserId.ne(actor_id))
+        .filter(thread_follows::Column::UserId.not_in_subquery(muted))
+        .into_tuple::<Uuid>()
+        .all(conn)
+        .await?;
+    who_may_see(conn, channel, &followers).await
+}
+
+async fn author_name(conn: &impl ConnectionTrait, user_id: Uuid) -> Result<String> {
+    Ok(users::Entity::find_by_id(user_id)
+        .one(conn)
+        .await?
+        .map(|u| u.display_name)
+        .unwrap_or_default())
+}

@@ -1,0 +1,178 @@
+//! The loaders behind `Message` fields, and the values a page of messages
+//! primes for its items.
+
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::sync::Mutex;
+
+use async_graphql::dataloader::Loader;
+use sea_orm::DatabaseConnection;
+use uuid::Uuid;
+
+use super::LoadResult;
+use crate::domain::channels::{Channel, Scope};
+use crate::domain::departments::Department;
+use crate::domain::messages::{self, Message, ReactionGroup};
+use crate::domain::people::Person;
+
+/// Values a list resolver loaded for all its items at once, so that the
+/// items' fields find them without each asking a DataLoader. A DataLoader
+/// batches the keys that arrive within its delay, and the items of a long
+/// page do not always arrive within it (the executor yields every few dozen
+/// futures): priming makes a page cost the same statements whatever its size.
+#[derive(Default)]
+pub struct Primed {
+    pub people: Mutex<HashMap<Uuid, Person>>,
+    pub departments_of_user: Mutex<HashMap<Uuid, Vec<Department>>>,
+    pub reply_counts: Mutex<HashMap<Uuid, u64>>,
+    /// By (message, viewer).
+    pub reactions: Mutex<HashMap<(Uuid, Uuid), Vec<ReactionGroup>>>,
+}
+
+impl Primed {
+    /// The primed value for `key`, if any.
+    pub fn get<K: Eq + Hash, V: Clone>(map: &Mutex<HashMap<K, V>>, key: &K) -> Option<V> {
+        map.lock().ok().and_then(|m| m.get(key).cloned())
+    }
+
+    /// Primes `values`.
+    pub fn put<K: Eq + Hash, V>(map: &Mutex<HashMap<K, V>>, values: HashMap<K, V>) {
+        if let Ok(mut m) = map.lock() {
+            m.extend(values);
+        }
+    }
+}
+
+// Messages. The messages these start from were loaded through the viewer's
+// scope; keys that depend on the viewer carry the viewer's id or scope.
+
+/// `Message.channel`, in the viewer's scope.
+pub struct ChannelById(pub(super) DatabaseConnection);
+
+impl Loader<(Uuid, Scope)> for ChannelById {
+    type Value = Channel;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[(Uuid, Scope)]) -> LoadResult<(Uuid, Scope), Self::Value> {
+        let mut by_scope: HashMap<Scope, Vec<Uuid>> = HashMap::new();
+        for (id, scope) in keys {
+            by_scope.entry(*scope).or_default().push(*id);
+        }
+        let mut found = HashMap::new();
+        for (scope, ids) in by_scope {
+            for channel in crate::domain::channels::by_ids(&self.0, scope, &ids).await? {
+                found.insert((channel.id, scope), channel);
+            }
+        }
+        Ok(found)
+    }
+}
+
+/// `Message.parent`.
+pub struct MessageById(pub(super) DatabaseConnection);
+
+impl Loader<Uuid> for MessageById {
+    type Value = Message;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[Uuid]) -> LoadResult<Uuid, Self::Value> {
+        Ok(messages::by_ids(&self.0, keys)
+            .await?
+            .into_iter()
+            .map(|m| (m.id, m))
+            .collect())
+    }
+}
+
+/// `Message.replyCount`: one GROUP BY per page.
+pub struct ReplyCount(pub(super) DatabaseConnection);
+
+impl Loader<Uuid> for ReplyCount {
+    type Value = u64;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[Uuid]) -> LoadResult<Uuid, Self::Value> {
+        Ok(messages::reply_counts(&self.0, keys).await?)
+    }
+}
+
+/// `Message.reactions` for a viewer (message id, viewer id): one GROUP BY.
+pub struct Reactions(pub(super) DatabaseConnection);
+
+impl Loader<(Uuid, Uuid)> for Reactions {
+    type Value = Vec<ReactionGroup>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[(Uuid, Uuid)]) -> LoadResult<(Uuid, Uuid), Self::Value> {
+        let mut by_viewer: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+        for (message_id, viewer_id) in keys {
+            by_viewer.entry(*viewer_id).or_default().push(*message_id);
+        }
+        let mut found = HashMap::new();
+        for (viewer_id, ids) in by_viewer {
+            let mut groups = messages::reaction_groups(&self.0, viewer_id, &ids).await?;
+            for id in ids {
+                found.insert((id, viewer_id), groups.remove(&id).unwrap_or_default());
+            }
+        }
+        Ok(found)
+    }
+}
+
+/// `Message.mentions`.
+pub struct Mentions(pub(super) DatabaseConnection);
+
+impl Loader<Uuid> for Mentions {
+    type Value = Vec<Person>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[Uuid]) -> LoadResult<Uuid, Self::Value> {
+        Ok(messages::mentions_of(&self.0, keys).await?)
+    }
+}
+
+/// `Message.viewerFollows`: (root message, person) pairs.
+pub struct ThreadFollow(pub(super) DatabaseConnection);
+
+impl Loader<(Uuid, Uuid)> for ThreadFollow {
+    type Value = bool;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[(Uuid, Uuid)]) -> LoadResult<(Uuid, Uuid), Self::Value> {
+        let mut by_user: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+        for (root, user_id) in keys {
+            by_user.entry(*user_id).or_default().push(*root);
+        }
+        let mut found = HashMap::new();
+        for (user_id, roots) in by_user {
+            let followed = messages::follows(&self.0, user_id, &roots).await?;
+            for root in roots {
+                found.insert((root, user_id), followed.contains(&root));
+            }
+        }
+        Ok(found)
+    }
+}
+
+/// `Channel.viewerHasMuted`: (channel, person) pairs.
+pub struct ChannelMute(pub(super) DatabaseConnection);
+
+impl Loader<(Uuid, Uuid)> for ChannelMute {
+    type Value = bool;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[(Uuid, Uuid)]) -> LoadResult<(Uuid, Uuid), Self::Value> {
+        let mut by_user: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+        for (channel_id, user_id) in keys {
+            by_user.entry(*user_id).or_default().push(*channel_id);
+        }
+        let mut found = HashMap::new();
+        for (user_id, channel_ids) in by_user {
+            let muted = messages::follow::muted(&self.0, user_id, &channel_ids).await?;
+            for channel_id in channel_ids {
+                found.insert((channel_id, user_id), muted.contains(&channel_id));
+            }
+        }
+        Ok(found)
+    }
+}

@@ -1,0 +1,215 @@
+//! Messages: the `Message` type, its reactions and replies. Every relation
+//! loads through a DataLoader, so a page of messages with authors, their
+//! departments, reactions and reply counts is a constant number of queries.
+//! Mutations are in `message_mutations.rs`.
+
+use async_graphql::connection::{Connection, DefaultConnectionName, DefaultEdgeName, EmptyFields};
+use async_graphql::{Context, ID, Object, Result, SimpleObject};
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::channels::{Channel, empty_page};
+use super::context::ContextExt;
+use super::loaders::{Loaders, Primed};
+use super::node::{Kind, global_id};
+use super::pagination::connection;
+use super::people::User;
+use crate::domain::channels::Scope;
+use crate::domain::messages::{self, ReactionGroup};
+use crate::domain::pagination::{Cursor, Page};
+use crate::domain::posts::render::markdown_to_safe_html;
+use crate::error::Error;
+
+/// A message in a channel: a thread's first message, or a reply in it.
+pub struct Message(pub messages::Message);
+
+#[Object]
+impl Message {
+    /// The message's global id.
+    pub async fn id(&self) -> ID {
+        global_id(Kind::Message, self.0.id)
+    }
+    /// The channel it was posted in.
+    async fn channel(&self, ctx: &Context<'_>) -> Result<Channel> {
+        let scope = Scope::of(ctx.viewer())?;
+        let found = ctx
+            .data_unchecked::<Loaders>()
+            .channel
+            .load_one((self.0.channel_id, scope))
+            .await?;
+        Ok(Channel(found.ok_or(Error::NotFound("Channel"))?))
+    }
+    async fn author(&self, ctx: &Context<'_>) -> Result<User> {
+        Ok(User(Loaders::person(ctx, self.0.author_id).await?))
+    }
+    /// The markdown as written; empty once deleted.
+    async fn body(&self) -> &str {
+        &self.0.body
+    }
+    /// The body rendered to sanitized HTML; empty once deleted.
+    async fn body_html(&self) -> String {
+        if self.0.body.is_empty() {
+            String::new()
+        } else {
+            markdown_to_safe_html(&self.0.body)
+        }
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// When its author last edited it.
+    async fn edited_at(&self) -> Option<DateTime<Utc>> {
+        self.0.edited_at
+    }
+    /// When it was deleted: a tombstone that keeps its thread.
+    async fn deleted_at(&self) -> Option<DateTime<Utc>> {
+        self.0.deleted_at
+    }
+    /// The thread's first message, for a reply.
+    async fn parent(&self, ctx: &Context<'_>) -> Result<Option<Message>> {
+        let Some(parent_id) = self.0.parent_id else {
+            return Ok(None);
+        };
+        let found = ctx
+            .data_unchecked::<Loaders>()
+            .message
+            .load_one(parent_id)
+            .await?;
+        Ok(found.map(Message))
+    }
+    /// The thread's replies, oldest first (empty for a reply).
+    #[graphql(complexity = "super::pagination::connection_cost(first, last, child_complexity)")]
+    async fn replies(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<MessageConnection> {
+        let page = ctx.page_args(first, after, last, before)?;
+        let found = if self.0.parent_id.is_some() {
+            empty_page()
+        } else {
+            messages::replies(ctx.db(), ctx.viewer(), &self.0, &page).await?
+        };
+        prime(ctx, &found).await?;
+        Ok(connection(found, Message, EmptyFields))
+    }
+    /// How many replies the thread has (deleted ones included, as tombstones).
+    async fn reply_count(&self, ctx: &Context<'_>) -> Result<u64> {
+        let loaders = ctx.data_unchecked::<Loaders>();
+        if let Some(count) = Primed::get(&loaders.primed.reply_counts, &self.0.id) {
+            return Ok(count);
+        }
+        Ok(loaders.reply_count.load_one(self.0.id).await?.unwrap_or(0))
+    }
+    /// Reactions grouped by code, in the order of the documented codes.
+    async fn reactions(&self, ctx: &Context<'_>) -> Result<Vec<Reaction>> {
+        let viewer_id = ctx.viewer().actor().map(|a| a.user_id).unwrap_or_default();
+        let loaders = ctx.data_unchecked::<Loaders>();
+        let key = (self.0.id, viewer_id);
+        let found = match Primed::get(&loaders.primed.reactions, &key) {
+            Some(found) => found,
+            None => loaders.reactions.load_one(key).await?.unwrap_or_default(),
+        };
+        Ok(found.into_iter().map(Reaction::from).collect())
+    }
+    /// The people it mentions (`@handle`) who may see the channel.
+    async fn mentions(&self, ctx: &Context<'_>) -> Result<Vec<User>> {
+        let found = ctx
+            .data_unchecked::<Loaders>()
+            .mentions
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
+        Ok(found.into_iter().map(User).collect())
+    }
+    /// Whether the viewer follows this message's thread.
+    async fn viewer_follows(&self, ctx: &Context<'_>) -> Result<bool> {
+        let Some(actor) = ctx.viewer().actor() else {
+            return Ok(false);
+        };
+        let root = self.0.parent_id.unwrap_or(self.0.id);
+        Ok(ctx
+            .data_unchecked::<Loaders>()
+            .thread_follow
+            .load_one((root, actor.user_id))
+            .await?
+            .unwrap_or(false))
+    }
+}
+
+/// The reactions with one code on one message.
+#[derive(SimpleObject)]
+pub struct Reaction {
+    /// One of thumbsup, heart, tada, eyes, laughing, rocket,
+    /// white_check_mark, pray.
+    pub code: String,
+    pub count: u64,
+    pub viewer_has_reacted: bool,
+}
+
+impl From<ReactionGroup> for Reaction {
+    fn from(g: ReactionGroup) -> Self {
+        Reaction {
+            code: g.code,
+            count: g.count,
+            viewer_has_reacted: g.viewer_has_reacted,
+        }
+    }
+}
+
+pub type MessageConnection =
+    Connection<Cursor, Message, EmptyFields, EmptyFields, DefaultConnectionName, DefaultEdgeName>;
+
+/// Loads, for a whole page of messages, what the client selected of
+/// `edges.node { replyCount reactions author { departments } }`: one
+/// statement each, however long the page (see [`Primed`]).
+pub async fn prime(ctx: &Context<'_>, page: &Page<messages::Message>) -> Result<()> {
+    let node = ctx.look_ahead().field("edges").field("node");
+    let loaders = ctx.data_unchecked::<Loaders>();
+    let ids: Vec<Uuid> = page.items.iter().map(|(_, m)| m.id).collect();
+    if ids.is_empty() {
+        return Ok(());
+    }
+    if node.field("replyCount").exists() {
+        let counts = loaders.reply_count.load_many(ids.iter().copied()).await?;
+        let all = ids
+            .iter()
+            .map(|id| (*id, counts.get(id).copied().unwrap_or(0)));
+        Primed::put(&loaders.primed.reply_counts, all.collect());
+    }
+    if node.field("reactions").exists() {
+        let viewer_id = ctx.viewer().actor().map(|a| a.user_id).unwrap_or_default();
+        let mut found = loaders
+            .reactions
+            .load_many(ids.iter().map(|id| (*id, viewer_id)))
+            .await?;
+        let all = ids.iter().map(|id| {
+            let key = (*id, viewer_id);
+            let groups = found.remove(&key).unwrap_or_default();
+            (key, groups)
+        });
+        Primed::put(&loaders.primed.reactions, all.collect());
+    }
+    let author = node.field("author");
+    if author.exists() {
+        let mut author_ids: Vec<Uuid> = page.items.iter().map(|(_, m)| m.author_id).collect();
+        author_ids.sort();
+        author_ids.dedup();
+        let people = loaders.person.load_many(author_ids.iter().copied()).await?;
+        Primed::put(&loaders.primed.people, people);
+        if author.field("departments").exists() {
+            let mut found = loaders
+                .departments_of_user
+                .load_many(author_ids.iter().copied())
+                .await?;
+            let all = author_ids
+                .iter()
+                .map(|id| (*id, found.remove(id).unwrap_or_default()));
+            Primed::put(&loaders.primed.departments_of_user, all.collect());
+        }
+    }
+    Ok(())
+}
