@@ -8,9 +8,11 @@ use chrono::{DateTime, NaiveDate, Utc};
 use super::context::ContextExt;
 use super::departments::Department;
 use super::loaders::Loaders;
+use super::messages::Message;
 use super::node::{Kind, decode_as, global_id};
 use super::pagination::connection;
 use super::people::User;
+use crate::domain::messages;
 use crate::domain::pagination::Cursor;
 use crate::domain::posts::edit::{self, DraftChanges, NewDraft};
 use crate::domain::posts::review::{self, TransitionInput};
@@ -84,6 +86,22 @@ impl GuestPost {
         Ok(Department(
             Loaders::department(ctx, self.0.department_id).await?,
         ))
+    }
+    /// The message thread the post grew from, if it names one and you may
+    /// see it: the path from internal work to public story.
+    async fn source_thread(&self, ctx: &Context<'_>) -> Result<Option<Message>> {
+        let Some(thread) = self.0.source_thread else {
+            return Ok(None);
+        };
+        match messages::by_id(ctx.db(), ctx.viewer(), thread).await {
+            Ok(message) => Ok(Some(Message(message))),
+            Err(
+                crate::error::Error::NotFound(_)
+                | crate::error::Error::Forbidden
+                | crate::error::Error::ForbiddenBecause(_),
+            ) => Ok(None),
+            Err(err) => Err(err.into()),
+        }
     }
     /// Every submitted version, oldest first, each with a diff against the
     /// one before (author and reviewers).
@@ -359,6 +377,8 @@ pub struct CreatePostDraftInput {
     pub planned_for: Option<NaiveDate>,
     /// Derived from the title when omitted.
     pub slug: Option<String>,
+    /// The message thread the post grew from: the id of its first message.
+    pub source_thread_id: Option<ID>,
 }
 
 #[derive(InputObject)]
@@ -372,6 +392,8 @@ pub struct UpdatePostDraftInput {
     pub department_id: Option<ID>,
     pub planned_for: Option<NaiveDate>,
     pub slug: Option<String>,
+    /// The message thread the post grew from: the id of its first message.
+    pub source_thread_id: Option<ID>,
 }
 
 #[derive(InputObject)]
@@ -424,6 +446,7 @@ impl PostMutation {
             department_id: decode_as("departmentId", Kind::Department, &input.department_id)?,
             planned_for: input.planned_for,
             slug: input.slug,
+            source_thread: source_thread(input.source_thread_id.as_ref())?,
         };
         let post = edit::create_draft(ctx.db(), ctx.viewer(), draft).await?;
         Ok(PostPayload {
@@ -449,6 +472,7 @@ impl PostMutation {
                 .transpose()?,
             planned_for: input.planned_for,
             slug: input.slug,
+            source_thread: source_thread(input.source_thread_id.as_ref())?,
         };
         let post = edit::update_draft(ctx.db(), ctx.viewer(), changes).await?;
         Ok(PostPayload {
@@ -526,6 +550,11 @@ impl PostMutation {
     async fn unpublish_post(&self, ctx: &Context<'_>, input: PostIdInput) -> Result<PostPayload> {
         transition(ctx, &input.id, Transition::Unpublish, None, None).await
     }
+}
+
+fn source_thread(id: Option<&ID>) -> crate::error::Result<Option<uuid::Uuid>> {
+    id.map(|id| decode_as("sourceThreadId", Kind::Message, id))
+        .transpose()
 }
 
 async fn transition(

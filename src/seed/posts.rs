@@ -177,6 +177,7 @@ async fn seed_one(db: &DatabaseConnection, demo: &DemoPost) -> anyhow::Result<()
             department_id: department.id,
             planned_for: None,
             slug: None,
+            source_thread: None,
         },
     )
     .await

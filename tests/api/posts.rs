@@ -1842,3 +1842,127 @@ async fn public_posts_page_through_with_cursors_newest_first(app: TestApp) {
     too_many.expect_bad_input("first");
 }
 db_test!(public_posts_page_through_with_cursors_newest_first);
+
+const POST_MESSAGE: &str =
+    "mutation($input: PostMessageInput!) { postMessage(input: $input) { message { id } } }";
+const DRAFT_WITH_SOURCE: &str = "mutation($input: CreatePostDraftInput!) { createPostDraft(input: $input) { post { id sourceThread { id body } } } }";
+
+async fn message_in(
+    app: &TestApp,
+    author: &crate::helpers::Actor,
+    channel: &str,
+    body: &str,
+    parent: Option<&str>,
+) -> String {
+    let response = app
+        .gql(
+            Some(author),
+            POST_MESSAGE,
+            json!({ "input": { "channelId": channel, "body": body, "parentId": parent } }),
+        )
+        .await;
+    response.data()["postMessage"]["message"]["id"]
+        .as_str()
+        .expect("message id")
+        .to_owned()
+}
+
+async fn a_post_names_the_thread_it_grew_from(app: TestApp) {
+    // Arrange: a public thread, a reply in it, and a private thread the
+    // staff author is not in.
+    let public = app
+        .create_channel(app.staff(), "support-wins", "PUBLIC", &["customer-service"])
+        .await;
+    let thread = message_in(
+        &app,
+        app.staff(),
+        &public,
+        "We closed 4,000 chats this quarter!",
+        None,
+    )
+    .await;
+    let reply = message_in(
+        &app,
+        app.staff(),
+        &public,
+        "Worth a blog post?",
+        Some(&thread),
+    )
+    .await;
+    let private = app
+        .create_channel(app.comms(), "press-room", "PRIVATE", &["communications"])
+        .await;
+    let secret = message_in(&app, app.comms(), &private, "Embargoed until Monday.", None).await;
+    let department = app.department_id("customer-service").await;
+    let draft = |source: &str| json!({ "input": { "title": "4,000 chats", "body": "What we learned.", "departmentId": department, "sourceThreadId": source } });
+
+    // Act
+    let created = app
+        .gql(Some(app.staff()), DRAFT_WITH_SOURCE, draft(&thread))
+        .await;
+    let before = app.snapshot().await;
+    let from_reply = app
+        .gql(Some(app.staff()), DRAFT_WITH_SOURCE, draft(&reply))
+        .await;
+    let from_secret = app
+        .gql(Some(app.staff()), DRAFT_WITH_SOURCE, draft(&secret))
+        .await;
+    let from_a_post = app
+        .gql(Some(app.staff()), DRAFT_WITH_SOURCE, draft(&department))
+        .await;
+
+    // Assert
+    let post = &created.data()["createPostDraft"]["post"];
+    assert_eq!(post["sourceThread"]["id"], thread.as_str());
+    assert_eq!(
+        post["sourceThread"]["body"],
+        "We closed 4,000 chats this quarter!"
+    );
+    from_reply.expect_bad_input("sourceThreadId");
+    from_secret.expect_error("NOT_FOUND");
+    from_a_post.expect_bad_input("sourceThreadId");
+    assert_eq!(
+        app.snapshot().await,
+        before,
+        "refused drafts changed nothing"
+    );
+
+    // A public thread is visible to the reviewer; a private one the
+    // reviewer is not in is not, though the post itself is.
+    let post_id = post["id"].as_str().expect("post id").to_owned();
+    let team = app
+        .create_channel(
+            app.staff(),
+            "support-team",
+            "PRIVATE",
+            &["customer-service"],
+        )
+        .await;
+    let team_thread = message_in(&app, app.staff(), &team, "Our own retro notes.", None).await;
+    let private_post = app
+        .gql(Some(app.staff()), DRAFT_WITH_SOURCE, draft(&team_thread))
+        .await;
+    let private_post_id = private_post.data()["createPostDraft"]["post"]["id"]
+        .as_str()
+        .expect("post id")
+        .to_owned();
+    let source_seen_by_reviewer = |id: String| {
+        let app = app.clone();
+        async move {
+            app.post_step_ok(app.staff(), "submitPost", &id, json!({}))
+                .await;
+            let seen = app
+                .gql(
+                    Some(app.comms()),
+                    "query($id: ID!) { post(id: $id) { id sourceThread { id } } }",
+                    json!({ "id": id }),
+                )
+                .await;
+            assert_eq!(seen.data()["post"]["id"], id.as_str());
+            seen.data()["post"]["sourceThread"]["id"].clone()
+        }
+    };
+    assert_eq!(source_seen_by_reviewer(post_id).await, thread.as_str());
+    assert!(source_seen_by_reviewer(private_post_id).await.is_null());
+}
+db_test!(a_post_names_the_thread_it_grew_from);

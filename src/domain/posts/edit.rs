@@ -26,6 +26,8 @@ pub struct NewDraft {
     pub planned_for: Option<NaiveDate>,
     /// Derived from the title when omitted.
     pub slug: Option<String>,
+    /// The message thread (its root message) the post grew from.
+    pub source_thread: Option<Uuid>,
 }
 
 #[instrument(skip(db, viewer, input))]
@@ -44,6 +46,9 @@ pub async fn create_draft(
         .map(|s| Slug::parse("slug", s))
         .transpose()?;
     let planned_for = planned_for(input.planned_for)?;
+    if let Some(thread) = input.source_thread {
+        check_source_thread(db, viewer, thread).await?;
+    }
 
     let txn = db::begin_write(db).await?;
     check_department(&txn, actor, input.department_id).await?;
@@ -70,8 +75,8 @@ pub async fn create_draft(
         published_at: Set(None),
         first_published_at: Set(None),
         submitted_at: Set(None),
-        source_kind: Set(None),
-        source_id: Set(None),
+        source_kind: Set(input.source_thread.map(|_| super::SOURCE_THREAD.to_owned())),
+        source_id: Set(input.source_thread),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -94,6 +99,7 @@ pub struct DraftChanges {
     pub department_id: Option<Uuid>,
     pub planned_for: Option<NaiveDate>,
     pub slug: Option<String>,
+    pub source_thread: Option<Uuid>,
 }
 
 #[instrument(skip(db, viewer, changes), fields(post.id = %changes.id))]
@@ -112,6 +118,9 @@ pub async fn update_draft(
         .map(|s| Slug::parse("slug", s))
         .transpose()?;
     let new_planned_for = planned_for(changes.planned_for)?;
+    if let Some(thread) = changes.source_thread {
+        check_source_thread(db, viewer, thread).await?;
+    }
 
     let txn = db::begin_write(db).await?;
     let post = guest_posts::Entity::find_by_id(changes.id)
@@ -181,6 +190,14 @@ pub async fn update_draft(
     if let Some(slug) = &slug {
         update = update.col_expr(guest_posts::Column::Slug, Expr::value(slug.clone()));
     }
+    if let Some(thread) = changes.source_thread {
+        update = update
+            .col_expr(
+                guest_posts::Column::SourceKind,
+                Expr::value(super::SOURCE_THREAD),
+            )
+            .col_expr(guest_posts::Column::SourceId, Expr::value(thread));
+    }
     // Editing after changes were requested takes the post back to DRAFT.
     if status == Status::ChangesRequested {
         update = update.col_expr(
@@ -216,6 +233,19 @@ pub async fn update_draft(
     }
     events::commit(txn).await?;
     Ok(updated.into())
+}
+
+/// A post's source thread must be a thread the author can see, named by its
+/// first message.
+async fn check_source_thread(db: &DatabaseConnection, viewer: &Viewer, id: Uuid) -> Result<()> {
+    let message = crate::domain::messages::by_id(db, viewer, id).await?;
+    if message.parent_id.is_some() {
+        return Err(Error::bad_input(
+            "sourceThreadId",
+            "must be the first message of a thread, not a reply",
+        ));
+    }
+    Ok(())
 }
 
 fn stale(current: i32) -> Error {

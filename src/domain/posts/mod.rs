@@ -44,9 +44,15 @@ pub struct Post {
     pub publish_at: Option<DateTime<Utc>>,
     pub published_at: Option<DateTime<Utc>>,
     pub submitted_at: Option<DateTime<Utc>>,
+    /// The message thread the post grew from (its root message), if named.
+    /// Check-ins join this once they exist.
+    pub source_thread: Option<Uuid>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
+
+/// `guest_posts.source_kind` for a message thread.
+pub const SOURCE_THREAD: &str = "thread";
 
 impl From<guest_posts::Model> for Post {
     fn from(m: guest_posts::Model) -> Self {
@@ -64,6 +70,9 @@ impl From<guest_posts::Model> for Post {
             publish_at: m.publish_at,
             published_at: m.published_at,
             submitted_at: m.submitted_at,
+            source_thread: m
+                .source_id
+                .filter(|_| m.source_kind.as_deref() == Some(SOURCE_THREAD)),
             created_at: m.created_at,
             updated_at: m.updated_at,
         }
