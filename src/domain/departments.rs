@@ -3,16 +3,16 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, Query, WindowStatement};
+use sea_orm::sea_query::{Asterisk, Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    FromQueryResult, IntoActiveModel, JoinType, Order, QueryFilter, QueryOrder, QuerySelect,
+    FromQueryResult, IntoActiveModel, JoinType, QueryFilter, QueryOrder, QuerySelect,
     RelationTrait, Set,
 };
 use tracing::instrument;
 use uuid::Uuid;
 
-use super::pagination::{Cursor, Page, PageArgs};
+use super::pagination::{Cursor, Page, PageArgs, page_per_group};
 use super::people::Person;
 use super::types::{Slug, bounded_text, display_name};
 use crate::auth::{Action, Viewer};
@@ -358,62 +358,31 @@ pub async fn members_of(
     department_ids: &[Uuid],
     page: &PageArgs,
 ) -> Result<HashMap<Uuid, Page<Person>>> {
-    let dm = |c: department_members::Column| Expr::col((department_members::Entity, c));
-    let u = |c: users::Column| Expr::col((users::Entity, c));
-    let order = page.order();
-    let ranked = Query::select()
+    let active_members = Query::select()
         .column((users::Entity, Asterisk))
-        .expr_as(
-            dm(department_members::Column::DepartmentId),
-            Alias::new("member_of"),
-        )
-        .expr_window_as(
-            Expr::cust("ROW_NUMBER()"),
-            WindowStatement::partition_by((
-                department_members::Entity,
-                department_members::Column::DepartmentId,
-            ))
-            .order_by((users::Entity, users::Column::DisplayName), order.clone())
-            .order_by((users::Entity, users::Column::Id), order)
-            .to_owned(),
-            Alias::new("member_rank"),
-        )
         .from(department_members::Entity)
         .inner_join(
             users::Entity,
-            u(users::Column::Id).equals((
+            Expr::col((users::Entity, users::Column::Id)).equals((
                 department_members::Entity,
                 department_members::Column::UserId,
             )),
         )
-        .and_where(u(users::Column::DeactivatedAt).is_null())
-        .and_where(
-            dm(department_members::Column::DepartmentId).is_in(department_ids.iter().copied()),
-        )
-        .cond_where(page.keyset_condition(u(users::Column::DisplayName), u(users::Column::Id)))
+        .and_where(Expr::col((users::Entity, users::Column::DeactivatedAt)).is_null())
         .to_owned();
-    let query = Query::select()
-        .column(Asterisk)
-        .from_subquery(ranked, Alias::new("ranked"))
-        .and_where(Expr::col(Alias::new("member_rank")).lte(page.limit as i64 + 1))
-        .order_by(Alias::new("member_of"), Order::Asc)
-        .order_by(Alias::new("member_rank"), Order::Asc)
-        .to_owned();
-    let rows = db.query_all(&query).await?;
-    let mut grouped: HashMap<Uuid, Vec<Person>> = HashMap::new();
-    for row in rows {
-        let department_id: Uuid = row.try_get("", "member_of")?;
-        let user = users::Model::from_query_result(&row, "")?;
-        grouped
-            .entry(department_id)
-            .or_default()
-            .push(Person::from(user));
-    }
-    Ok(department_ids
-        .iter()
-        .map(|id| {
-            let members = grouped.remove(id).unwrap_or_default();
-            (*id, page.finish(members, Person::cursor))
-        })
-        .collect())
+    page_per_group(
+        db,
+        active_members,
+        (
+            department_members::Entity,
+            department_members::Column::DepartmentId,
+        ),
+        department_ids,
+        (users::Entity, users::Column::DisplayName),
+        (users::Entity, users::Column::Id),
+        page,
+        Person::from as fn(users::Model) -> Person,
+        Person::cursor,
+    )
+    .await
 }

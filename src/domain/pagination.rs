@@ -7,8 +7,16 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Condition, Expr, ExprTrait};
-use sea_orm::{EntityTrait, Order, QueryOrder, QuerySelect, Select};
+use std::collections::HashMap;
+
+use sea_orm::sea_query::{
+    Alias, Asterisk, Condition, Expr, ExprTrait, IntoColumnRef, Query, SelectStatement,
+    WindowStatement,
+};
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, Order, QueryOrder,
+    QuerySelect, Select,
+};
 use uuid::Uuid;
 
 use crate::config::Limits;
@@ -221,6 +229,67 @@ impl PageArgs {
 }
 
 use sea_orm::QueryFilter as _;
+
+/// One page of items for each of `groups`, all with the same `page`
+/// arguments, in one query: a window function numbers each group's items by
+/// (`key`, `id`), and only the first `limit + 1` of each are read. This is
+/// how a page of departments gets its members (or channels) without one
+/// query per department.
+///
+/// `select` reads the item table's columns (`item.*`) joined to the table
+/// that holds `group`, with any filters of its own; the group filter, the
+/// cursors and the numbering are added here.
+#[allow(clippy::too_many_arguments)]
+pub async fn page_per_group<M, T>(
+    db: &DatabaseConnection,
+    mut select: SelectStatement,
+    group: impl IntoColumnRef + Clone,
+    groups: &[Uuid],
+    key: impl IntoColumnRef + Clone,
+    id: impl IntoColumnRef + Clone,
+    page: &PageArgs,
+    item: impl Fn(M) -> T,
+    cursor: impl Fn(&T) -> Cursor,
+) -> Result<HashMap<Uuid, Page<T>>>
+where
+    M: FromQueryResult,
+{
+    let order = page.order();
+    select
+        .expr_as(Expr::col(group.clone()), Alias::new("page_group"))
+        .expr_window_as(
+            Expr::cust("ROW_NUMBER()"),
+            WindowStatement::partition_by(group.clone())
+                .order_by(key.clone(), order.clone())
+                .order_by(id.clone(), order)
+                .to_owned(),
+            Alias::new("page_rank"),
+        )
+        .and_where(Expr::col(group).is_in(groups.iter().copied()))
+        .cond_where(page.keyset_condition(Expr::col(key), Expr::col(id)));
+    let query = Query::select()
+        .column(Asterisk)
+        .from_subquery(select, Alias::new("ranked"))
+        .and_where(Expr::col(Alias::new("page_rank")).lte(page.limit as i64 + 1))
+        .order_by(Alias::new("page_group"), Order::Asc)
+        .order_by(Alias::new("page_rank"), Order::Asc)
+        .to_owned();
+    let mut grouped: HashMap<Uuid, Vec<T>> = HashMap::new();
+    for row in db.query_all(&query).await? {
+        let group: Uuid = row.try_get("", "page_group")?;
+        grouped
+            .entry(group)
+            .or_default()
+            .push(item(M::from_query_result(&row, "")?));
+    }
+    Ok(groups
+        .iter()
+        .map(|id| {
+            let items = grouped.remove(id).unwrap_or_default();
+            (*id, page.finish(items, &cursor))
+        })
+        .collect())
+}
 
 /// `(key, id) > (value, cursor_id)` when `greater`, `<` otherwise.
 fn beyond<V>(key: Expr, id: Expr, value: V, cursor_id: Uuid, greater: bool) -> Condition

@@ -5,10 +5,10 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::Utc;
-use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, Query, WindowStatement};
+use sea_orm::sea_query::{Asterisk, Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    FromQueryResult, JoinType, Order, QueryFilter, QuerySelect, RelationTrait, Set,
+    FromQueryResult, JoinType, QueryFilter, QuerySelect, RelationTrait, Set,
 };
 use tracing::instrument;
 use uuid::Uuid;
@@ -18,7 +18,7 @@ use super::rules::Change;
 use super::{Channel, Visibility, is_member};
 use crate::auth::{Action, Viewer, policy};
 use crate::db;
-use crate::domain::pagination::{Page, PageArgs};
+use crate::domain::pagination::{Page, PageArgs, page_per_group};
 use crate::domain::people::Person;
 use crate::entities::{channel_members, channels, users};
 use crate::error::{Error, Result};
@@ -183,57 +183,26 @@ pub async fn members_of(
     channel_ids: &[Uuid],
     page: &PageArgs,
 ) -> Result<HashMap<Uuid, Page<Person>>> {
-    let cm = |c: channel_members::Column| Expr::col((channel_members::Entity, c));
-    let u = |c: users::Column| Expr::col((users::Entity, c));
-    let order = page.order();
-    let ranked = Query::select()
+    let active_members = Query::select()
         .column((users::Entity, Asterisk))
-        .expr_as(
-            cm(channel_members::Column::ChannelId),
-            Alias::new("member_of"),
-        )
-        .expr_window_as(
-            Expr::cust("ROW_NUMBER()"),
-            WindowStatement::partition_by((
-                channel_members::Entity,
-                channel_members::Column::ChannelId,
-            ))
-            .order_by((users::Entity, users::Column::DisplayName), order.clone())
-            .order_by((users::Entity, users::Column::Id), order)
-            .to_owned(),
-            Alias::new("member_rank"),
-        )
         .from(channel_members::Entity)
         .inner_join(
             users::Entity,
-            u(users::Column::Id).equals((channel_members::Entity, channel_members::Column::UserId)),
+            Expr::col((users::Entity, users::Column::Id))
+                .equals((channel_members::Entity, channel_members::Column::UserId)),
         )
-        .and_where(u(users::Column::DeactivatedAt).is_null())
-        .and_where(cm(channel_members::Column::ChannelId).is_in(channel_ids.iter().copied()))
-        .cond_where(page.keyset_condition(u(users::Column::DisplayName), u(users::Column::Id)))
+        .and_where(Expr::col((users::Entity, users::Column::DeactivatedAt)).is_null())
         .to_owned();
-    let query = Query::select()
-        .column(Asterisk)
-        .from_subquery(ranked, Alias::new("ranked"))
-        .and_where(Expr::col(Alias::new("member_rank")).lte(page.limit as i64 + 1))
-        .order_by(Alias::new("member_of"), Order::Asc)
-        .order_by(Alias::new("member_rank"), Order::Asc)
-        .to_owned();
-    let rows = db.query_all(&query).await?;
-    let mut grouped: HashMap<Uuid, Vec<Person>> = HashMap::new();
-    for row in rows {
-        let channel_id: Uuid = row.try_get("", "member_of")?;
-        let user = users::Model::from_query_result(&row, "")?;
-        grouped
-            .entry(channel_id)
-            .or_default()
-            .push(Person::from(user));
-    }
-    Ok(channel_ids
-        .iter()
-        .map(|id| {
-            let members = grouped.remove(id).unwrap_or_default();
-            (*id, page.finish(members, Person::cursor))
-        })
-        .collect())
+    page_per_group(
+        db,
+        active_members,
+        (channel_members::Entity, channel_members::Column::ChannelId),
+        channel_ids,
+        (users::Entity, users::Column::DisplayName),
+        (users::Entity, users::Column::Id),
+        page,
+        Person::from as fn(users::Model) -> Person,
+        Person::cursor,
+    )
+    .await
 }

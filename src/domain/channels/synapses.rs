@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, Func, Query, WindowStatement};
+use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, Func, Query};
 use sea_orm::{
     ConnectionTrait, DatabaseConnection, FromQueryResult, JoinType, Order, QueryFilter, QueryOrder,
     QuerySelect, RelationTrait,
@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use super::{Channel, Scope};
 use crate::domain::departments::Department;
-use crate::domain::pagination::{Page, PageArgs};
+use crate::domain::pagination::{Page, PageArgs, page_per_group};
 use crate::entities::{channel_departments, channels, departments};
 use crate::error::Result;
 
@@ -78,64 +78,33 @@ pub async fn channels_of(
     department_ids: &[Uuid],
     page: &PageArgs,
 ) -> Result<HashMap<Uuid, Page<Channel>>> {
-    let cd = |c: channel_departments::Column| Expr::col((channel_departments::Entity, c));
-    let ch = |c: channels::Column| Expr::col((channels::Entity, c));
-    let order = page.order();
-    let ranked = Query::select()
+    let visible_channels = Query::select()
         .column((channels::Entity, Asterisk))
-        .expr_as(
-            cd(channel_departments::Column::DepartmentId),
-            Alias::new("linked_to"),
-        )
-        .expr_window_as(
-            Expr::cust("ROW_NUMBER()"),
-            WindowStatement::partition_by((
-                channel_departments::Entity,
-                channel_departments::Column::DepartmentId,
-            ))
-            .order_by((channels::Entity, channels::Column::Name), order.clone())
-            .order_by((channels::Entity, channels::Column::Id), order)
-            .to_owned(),
-            Alias::new("channel_rank"),
-        )
         .from(channel_departments::Entity)
         .inner_join(
             channels::Entity,
-            ch(channels::Column::Id).equals((
+            Expr::col((channels::Entity, channels::Column::Id)).equals((
                 channel_departments::Entity,
                 channel_departments::Column::ChannelId,
             )),
         )
-        .and_where(
-            cd(channel_departments::Column::DepartmentId).is_in(department_ids.iter().copied()),
-        )
         .cond_where(scope.condition())
-        .cond_where(page.keyset_condition(ch(channels::Column::Name), ch(channels::Column::Id)))
         .to_owned();
-    let query = Query::select()
-        .column(Asterisk)
-        .from_subquery(ranked, Alias::new("ranked"))
-        .and_where(Expr::col(Alias::new("channel_rank")).lte(page.limit as i64 + 1))
-        .order_by(Alias::new("linked_to"), Order::Asc)
-        .order_by(Alias::new("channel_rank"), Order::Asc)
-        .to_owned();
-    let rows = db.query_all(&query).await?;
-    let mut grouped: HashMap<Uuid, Vec<Channel>> = HashMap::new();
-    for row in rows {
-        let department_id: Uuid = row.try_get("", "linked_to")?;
-        let channel = channels::Model::from_query_result(&row, "")?;
-        grouped
-            .entry(department_id)
-            .or_default()
-            .push(Channel::from(channel));
-    }
-    Ok(department_ids
-        .iter()
-        .map(|id| {
-            let found = grouped.remove(id).unwrap_or_default();
-            (*id, page.finish(found, Channel::cursor))
-        })
-        .collect())
+    page_per_group(
+        db,
+        visible_channels,
+        (
+            channel_departments::Entity,
+            channel_departments::Column::DepartmentId,
+        ),
+        department_ids,
+        (channels::Entity, channels::Column::Name),
+        (channels::Entity, channels::Column::Id),
+        page,
+        channels::Model::into,
+        Channel::cursor,
+    )
+    .await
 }
 
 /// A department that another shares channels with.
