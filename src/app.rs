@@ -14,6 +14,7 @@ use crate::auth::AuthService;
 use crate::auth::jwt::{self, JwtKeys};
 use crate::auth::password::PasswordHasher;
 use crate::config::Config;
+use crate::graphql::loaders::Batchers;
 use crate::graphql::{self, AppSchema};
 use crate::{db, events, http};
 
@@ -42,6 +43,8 @@ pub struct AppState {
 pub struct App {
     pub state: AppState,
     pub schema: AppSchema,
+    /// The loaders every subscription shares (`Loaders::sharing`).
+    pub live_loaders: Arc<Batchers>,
 }
 
 impl App {
@@ -82,7 +85,12 @@ impl App {
             sockets: Arc::new(watch::channel(false).0),
         };
         let schema = graphql::build_schema(state.clone());
-        Ok(App { state, schema })
+        let live_loaders = Arc::new(Batchers::new(&state.db));
+        Ok(App {
+            state,
+            schema,
+            live_loaders,
+        })
     }
 
     /// Serves on `listener` until `shutdown` completes, then closes open

@@ -95,6 +95,9 @@ pub struct Limits {
     pub page_size_default: usize,
     pub page_size_max: usize,
     pub request_timeout_secs: u64,
+    /// Messages plus guest posts one person may create in any 60 seconds,
+    /// counted in the database so that every replica enforces one budget.
+    pub content_per_minute: u32,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -163,6 +166,7 @@ impl Default for Limits {
             page_size_default: 20,
             page_size_max: 100,
             request_timeout_secs: 10,
+            content_per_minute: 60,
         }
     }
 }
@@ -270,6 +274,7 @@ impl Config {
         env!("SYNAPS_ROOT_FIELD_LIMIT" => self.limits.root_fields);
         env!("SYNAPS_PAGE_SIZE_MAX" => self.limits.page_size_max);
         env!("SYNAPS_REQUEST_TIMEOUT_SECS" => self.limits.request_timeout_secs);
+        env!("SYNAPS_CONTENT_PER_MINUTE" => self.limits.content_per_minute);
         Ok(())
     }
 
@@ -312,6 +317,10 @@ impl Config {
         {
             bail!("page sizes must satisfy 0 < page_size_default <= page_size_max");
         }
+        // Zero would refuse every message and post: a typo, not a policy.
+        if l.content_per_minute == 0 {
+            bail!("content_per_minute must be positive");
+        }
         if self.scheduler_interval_ms == 0 {
             bail!("scheduler_interval_ms must be positive");
         }
@@ -334,12 +343,14 @@ mod tests {
                 "SYNAPS_BIND" => Some("0.0.0.0:9000".into()),
                 "SYNAPS_ENV" => Some("production".into()),
                 "SYNAPS_QUERY_DEPTH_LIMIT" => Some("8".into()),
+                "SYNAPS_CONTENT_PER_MINUTE" => Some("5".into()),
                 _ => None,
             })
             .ok();
         assert_eq!(config.bind.port(), 9000);
         assert!(config.is_production());
         assert_eq!(config.limits.depth, 8);
+        assert_eq!(config.limits.content_per_minute, 5);
     }
 
     #[test]

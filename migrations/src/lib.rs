@@ -11,6 +11,7 @@ mod m20261127_000003_create_guest_posts;
 mod m20261127_000004_create_events;
 mod m20261127_000005_create_channels;
 mod m20261127_000006_create_messages;
+mod m20261127_000007_index_content_by_author;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000004_create_events::Migration),
             Box::new(m20261127_000005_create_channels::Migration),
             Box::new(m20261127_000006_create_messages::Migration),
+            Box::new(m20261127_000007_index_content_by_author::Migration),
         ]
     }
 }

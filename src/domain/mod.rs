@@ -9,4 +9,5 @@ pub mod notifications;
 pub mod pagination;
 pub mod people;
 pub mod posts;
+pub mod rate_limit;
 pub mod types;

@@ -1,19 +1,27 @@
 //! Notifications: who is told what, and what they have read.
 //!
 //! Domain code calls [`notify`] inside its own transaction, so a notification
-//! exists exactly when the change it reports does.
+//! exists exactly when the change it reports does, and so does the event
+//! that brings it to `notificationAdded` subscribers.
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, Set,
+    ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
+    Set,
 };
+use serde_json::json;
 use uuid::Uuid;
 
 use super::pagination::{Cursor, Page, PageArgs};
 use crate::auth::{Action, Viewer};
 use crate::entities::notifications;
 use crate::error::{Error, Result};
+use crate::events::{self, Event, Recorded};
+
+/// The topic of new notifications: one event per [`notify`] call, listing
+/// each notification's id and recipient.
+pub const NOTIFICATIONS_ADDED: &str = "notification.added";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
@@ -80,9 +88,10 @@ pub struct Subject {
     pub id: Uuid,
 }
 
-/// Tells each of `recipients` (never the actor themself) about `subject`.
+/// Tells each of `recipients` (never the actor themself) about `subject`,
+/// and records the event that delivers it live.
 pub async fn notify(
-    conn: &impl ConnectionTrait,
+    txn: &DatabaseTransaction,
     recipients: &[Uuid],
     kind: Kind,
     actor_id: Option<Uuid>,
@@ -90,11 +99,18 @@ pub async fn notify(
     message: &str,
 ) -> Result<()> {
     let now = Utc::now();
-    let rows: Vec<notifications::ActiveModel> = recipients
+    let delivered: Vec<(Uuid, Uuid)> = recipients
         .iter()
         .filter(|r| Some(**r) != actor_id)
-        .map(|recipient| notifications::ActiveModel {
-            id: Set(Uuid::now_v7()),
+        .map(|recipient| (Uuid::now_v7(), *recipient))
+        .collect();
+    if delivered.is_empty() {
+        return Ok(());
+    }
+    let rows = delivered
+        .iter()
+        .map(|(id, recipient)| notifications::ActiveModel {
+            id: Set(*id),
             recipient_id: Set(*recipient),
             kind: Set(kind.as_str().to_owned()),
             actor_id: Set(actor_id),
@@ -103,14 +119,47 @@ pub async fn notify(
             message: Set(message.to_owned()),
             created_at: Set(now),
             read_at: Set(None),
-        })
-        .collect();
-    if !rows.is_empty() {
-        notifications::Entity::insert_many(rows)
-            .exec_without_returning(conn)
-            .await?;
-    }
+        });
+    notifications::Entity::insert_many(rows)
+        .exec_without_returning(txn)
+        .await?;
+    events::record(
+        txn,
+        Event {
+            topic: NOTIFICATIONS_ADDED,
+            post_id: None,
+            author_id: actor_id,
+            channel_id: None,
+            payload: json!({
+                "notifications": delivered
+                    .iter()
+                    .map(|(id, recipient)| json!({ "id": id, "recipient": recipient }))
+                    .collect::<Vec<_>>(),
+            }),
+        },
+    )
+    .await?;
     Ok(())
+}
+
+/// The ids of the notifications an event added for `user_id`.
+pub fn added_for(event: &Recorded, user_id: Uuid) -> Vec<Uuid> {
+    if event.topic != NOTIFICATIONS_ADDED {
+        return Vec::new();
+    }
+    let Some(added) = event.payload["notifications"].as_array() else {
+        return Vec::new();
+    };
+    added
+        .iter()
+        .filter(|n| n["recipient"].as_str().and_then(|r| r.parse().ok()) == Some(user_id))
+        .filter_map(|n| n["id"].as_str()?.parse().ok())
+        .collect()
+}
+
+/// Starts following the viewer's own notifications: signed-in people.
+pub fn watch_own(viewer: &Viewer) -> Result<Uuid> {
+    Ok(viewer.require(Action::ManageOwnAccount)?.user_id)
 }
 
 /// The viewer's notifications, newest first.

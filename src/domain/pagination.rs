@@ -177,21 +177,7 @@ impl PageArgs {
     ) -> Result<Select<E>> {
         let key = || Expr::col((E::default(), key));
         let id = || Expr::col((E::default(), id));
-        let time = |field: &str, cursor: &Cursor| {
-            DateTime::parse_from_rfc3339(&cursor.key)
-                .map(|t| t.with_timezone(&Utc))
-                .map_err(|_| Error::bad_input(field, "is not a cursor from this list"))
-        };
-        let mut condition = Condition::all();
-        // Newest first, "after" a cursor means older than it.
-        if let Some(after) = &self.after {
-            let at = time("after", after)?;
-            condition = condition.add(beyond(key(), id(), at, after.id, !newest_first));
-        }
-        if let Some(before) = &self.before {
-            let at = time("before", before)?;
-            condition = condition.add(beyond(key(), id(), at, before.id, newest_first));
-        }
+        let condition = self.time_keyset(key(), id(), newest_first)?;
         let order = if self.backward == newest_first {
             Order::Asc
         } else {
@@ -202,6 +188,27 @@ impl PageArgs {
             .order_by(key(), order.clone())
             .order_by(id(), order)
             .limit(self.limit as u64 + 1))
+    }
+
+    /// The cursor condition on (`key`, `id`) for a list ordered by time,
+    /// whose cursor keys are RFC 3339 times.
+    fn time_keyset(&self, key: Expr, id: Expr, newest_first: bool) -> Result<Condition> {
+        let time = |field: &str, cursor: &Cursor| {
+            DateTime::parse_from_rfc3339(&cursor.key)
+                .map(|t| t.with_timezone(&Utc))
+                .map_err(|_| Error::bad_input(field, "is not a cursor from this list"))
+        };
+        let mut condition = Condition::all();
+        // Newest first, "after" a cursor means older than it.
+        if let Some(after) = &self.after {
+            let at = time("after", after)?;
+            condition = condition.add(beyond(key.clone(), id.clone(), at, after.id, !newest_first));
+        }
+        if let Some(before) = &self.before {
+            let at = time("before", before)?;
+            condition = condition.add(beyond(key, id, at, before.id, newest_first));
+        }
+        Ok(condition)
     }
 
     /// Turns the rows fetched by [`PageArgs::apply`] into a page.
@@ -242,7 +249,7 @@ use sea_orm::QueryFilter as _;
 #[allow(clippy::too_many_arguments)]
 pub async fn page_per_group<M, T>(
     db: &DatabaseConnection,
-    mut select: SelectStatement,
+    select: SelectStatement,
     group: impl IntoColumnRef + Clone,
     groups: &[Uuid],
     key: impl IntoColumnRef + Clone,
@@ -253,6 +260,55 @@ pub async fn page_per_group<M, T>(
 ) -> Result<HashMap<Uuid, Page<T>>>
 where
     M: FromQueryResult,
+{
+    let keyset = page.keyset_condition(Expr::col(key.clone()), Expr::col(id.clone()));
+    let groups = Groups { group, ids: groups };
+    ranked_pages(db, select, groups, key, id, page, keyset, item, cursor).await
+}
+
+/// [`page_per_group`] for a list ordered by time, oldest first (cursor keys
+/// are RFC 3339 times): a page of replies for each of a page of threads.
+#[allow(clippy::too_many_arguments)]
+pub async fn page_per_group_by_time<M, T>(
+    db: &DatabaseConnection,
+    select: SelectStatement,
+    group: impl IntoColumnRef + Clone,
+    groups: &[Uuid],
+    key: impl IntoColumnRef + Clone,
+    id: impl IntoColumnRef + Clone,
+    page: &PageArgs,
+    item: impl Fn(M) -> T,
+    cursor: impl Fn(&T) -> Cursor,
+) -> Result<HashMap<Uuid, Page<T>>>
+where
+    M: FromQueryResult,
+{
+    let keyset = page.time_keyset(Expr::col(key.clone()), Expr::col(id.clone()), false)?;
+    let groups = Groups { group, ids: groups };
+    ranked_pages(db, select, groups, key, id, page, keyset, item, cursor).await
+}
+
+/// The grouping column and the groups wanted.
+struct Groups<'a, G> {
+    group: G,
+    ids: &'a [Uuid],
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn ranked_pages<M, T, G>(
+    db: &DatabaseConnection,
+    mut select: SelectStatement,
+    Groups { group, ids: groups }: Groups<'_, G>,
+    key: impl IntoColumnRef + Clone,
+    id: impl IntoColumnRef + Clone,
+    page: &PageArgs,
+    keyset: Condition,
+    item: impl Fn(M) -> T,
+    cursor: impl Fn(&T) -> Cursor,
+) -> Result<HashMap<Uuid, Page<T>>>
+where
+    M: FromQueryResult,
+    G: IntoColumnRef + Clone,
 {
     let order = page.order();
     select
@@ -266,7 +322,7 @@ where
             Alias::new("page_rank"),
         )
         .and_where(Expr::col(group).is_in(groups.iter().copied()))
-        .cond_where(page.keyset_condition(Expr::col(key), Expr::col(id)));
+        .cond_where(keyset);
     let query = Query::select()
         .column(Asterisk)
         .from_subquery(select, Alias::new("ranked"))

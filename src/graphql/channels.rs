@@ -295,18 +295,35 @@ impl LinkedDepartment {
     }
     /// The channels the two share, by name.
     async fn channels(&self, ctx: &Context<'_>) -> Result<Vec<Channel>> {
-        let key = SharedChannelsKey {
-            department_id: self.from,
-            linked_id: self.link.department_id,
-            scope: self.scope,
-        };
         let found = ctx
             .data_unchecked::<Loaders>()
             .shared_channels
-            .load_one(key)
+            .load_one(self.key())
             .await?
             .unwrap_or_default();
         Ok(found.into_iter().map(Channel).collect())
+    }
+    /// How many messages, roots and replies, the channels the two share hold
+    /// (deleted ones left out): how much this link is used. Private channels
+    /// count only for their members and administrators, as in `channels`.
+    async fn message_count(&self, ctx: &Context<'_>) -> Result<u64> {
+        Ok(ctx
+            .data_unchecked::<Loaders>()
+            .link_message_count
+            .load_one(self.key())
+            .await?
+            .unwrap_or(0))
+    }
+}
+
+impl LinkedDepartment {
+    /// This link, as the loaders key it.
+    fn key(&self) -> SharedChannelsKey {
+        SharedChannelsKey {
+            department_id: self.from,
+            linked_id: self.link.department_id,
+            scope: self.scope,
+        }
     }
 }
 

@@ -109,7 +109,8 @@ impl Department {
         Ok(connection(found, Channel, EmptyFields))
     }
     /// The departments this one shares channels with (that the viewer may
-    /// see), by name, each with the shared channels: the synapse graph.
+    /// see), by name, each with the shared channels and how many messages
+    /// they hold: the synapse graph.
     async fn linked_departments(&self, ctx: &Context<'_>) -> Result<Vec<LinkedDepartment>> {
         let scope = Scope::of(ctx.viewer())?;
         let links = ctx

@@ -4,6 +4,8 @@
 mod messages;
 
 use std::collections::HashMap;
+use std::ops::Deref;
+use std::sync::Arc;
 
 use async_graphql::dataloader::{DataLoader, Loader};
 use sea_orm::DatabaseConnection;
@@ -15,12 +17,55 @@ use crate::domain::departments::{self, Department};
 use crate::domain::pagination::{Page, PageArgs};
 use crate::domain::people::{self, Person};
 pub use messages::{
-    ChannelById, ChannelMute, Mentions, MessageById, Primed, Reactions, ReplyCount, ThreadFollow,
+    ChannelById, ChannelMute, Mentions, MessageById, Primed, Reactions, Replies, ReplyCount,
+    ThreadFollow,
 };
 
+/// The loaders a request resolves through, and what its pages primed.
 pub struct Loaders {
     /// Values loaded ahead for a whole page (see [`Primed`]).
     pub primed: Primed,
+    batchers: Arc<Batchers>,
+}
+
+impl Deref for Loaders {
+    type Target = Batchers;
+
+    fn deref(&self) -> &Batchers {
+        &self.batchers
+    }
+}
+
+impl Loaders {
+    /// A request's own loaders.
+    pub fn new(db: &DatabaseConnection) -> Loaders {
+        Loaders {
+            primed: Primed::default(),
+            batchers: Arc::new(Batchers::new(db)),
+        }
+    }
+
+    /// The batchers, to keep beyond the request (a subscription's stream).
+    pub fn shared(&self) -> Arc<Batchers> {
+        self.batchers.clone()
+    }
+
+    /// A subscription's loaders: `batchers` is shared by every subscription
+    /// in the process, so an event delivered to a thousand subscribers is
+    /// loaded in a few batched queries rather than a thousand times each
+    /// (the loaders cache nothing, so nothing goes stale). Nothing is primed:
+    /// a subscription lives long and primed values would.
+    pub fn sharing(batchers: &Arc<Batchers>) -> Loaders {
+        Loaders {
+            primed: Primed::disabled(),
+            batchers: batchers.clone(),
+        }
+    }
+}
+
+/// One DataLoader per relation. They cache nothing: within a request they
+/// batch, across subscriptions they batch what arrives together.
+pub struct Batchers {
     pub departments_of_user: DataLoader<DepartmentsOfUser>,
     pub member_count: DataLoader<MemberCount>,
     pub members: DataLoader<Members>,
@@ -33,8 +78,10 @@ pub struct Loaders {
     pub department_channels: DataLoader<DepartmentChannels>,
     pub linked_departments: DataLoader<LinkedDepartments>,
     pub shared_channels: DataLoader<SharedChannels>,
+    pub link_message_count: DataLoader<LinkMessageCount>,
     pub channel: DataLoader<ChannelById>,
     pub message: DataLoader<MessageById>,
+    pub replies: DataLoader<Replies>,
     pub reply_count: DataLoader<ReplyCount>,
     pub reactions: DataLoader<Reactions>,
     pub mentions: DataLoader<Mentions>,
@@ -42,10 +89,9 @@ pub struct Loaders {
     pub channel_mute: DataLoader<ChannelMute>,
 }
 
-impl Loaders {
-    pub fn new(db: &DatabaseConnection) -> Loaders {
-        Loaders {
-            primed: Primed::default(),
+impl Batchers {
+    pub fn new(db: &DatabaseConnection) -> Batchers {
+        Batchers {
             departments_of_user: DataLoader::new(DepartmentsOfUser(db.clone()), tokio::spawn),
             member_count: DataLoader::new(MemberCount(db.clone()), tokio::spawn),
             members: DataLoader::new(Members(db.clone()), tokio::spawn),
@@ -58,8 +104,10 @@ impl Loaders {
             department_channels: DataLoader::new(DepartmentChannels(db.clone()), tokio::spawn),
             linked_departments: DataLoader::new(LinkedDepartments(db.clone()), tokio::spawn),
             shared_channels: DataLoader::new(SharedChannels(db.clone()), tokio::spawn),
+            link_message_count: DataLoader::new(LinkMessageCount(db.clone()), tokio::spawn),
             channel: DataLoader::new(ChannelById(db.clone()), tokio::spawn),
             message: DataLoader::new(MessageById(db.clone()), tokio::spawn),
+            replies: DataLoader::new(Replies(db.clone()), tokio::spawn),
             reply_count: DataLoader::new(ReplyCount(db.clone()), tokio::spawn),
             reactions: DataLoader::new(Reactions(db.clone()), tokio::spawn),
             mentions: DataLoader::new(Mentions(db.clone()), tokio::spawn),
@@ -352,7 +400,9 @@ impl Loader<(Uuid, Scope)> for LinkedDepartments {
     }
 }
 
-/// `LinkedDepartment.channels`: the channels two departments share.
+/// One link of the synapse graph, seen from `department_id` in a viewer's
+/// scope: the key of `LinkedDepartment.channels` (the channels two
+/// departments share) and of `LinkedDepartment.messageCount`.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct SharedChannelsKey {
     pub department_id: Uuid,
@@ -385,6 +435,41 @@ impl Loader<SharedChannelsKey> for SharedChannels {
                     scope,
                 };
                 found.insert(key, shared);
+            }
+        }
+        Ok(found)
+    }
+}
+
+/// `LinkedDepartment.messageCount`: the messages in the channels two
+/// departments share, keyed like [`SharedChannels`]. Every link of a whole
+/// page of departments, per scope, is one GROUP BY.
+pub struct LinkMessageCount(DatabaseConnection);
+
+impl Loader<SharedChannelsKey> for LinkMessageCount {
+    type Value = u64;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[SharedChannelsKey]) -> LoadResult<SharedChannelsKey, Self::Value> {
+        let mut by_scope: HashMap<Scope, Vec<(Uuid, Uuid)>> = HashMap::new();
+        for key in keys {
+            by_scope
+                .entry(key.scope)
+                .or_default()
+                .push((key.department_id, key.linked_id));
+        }
+        let mut found = HashMap::new();
+        for (scope, pairs) in by_scope {
+            let counts = synapses::message_counts(&self.0, scope, &pairs).await?;
+            // A link whose shared channels hold no message has no row: 0.
+            for (department_id, linked_id) in pairs {
+                let key = SharedChannelsKey {
+                    department_id,
+                    linked_id,
+                    scope,
+                };
+                let count = counts.get(&(department_id, linked_id)).copied();
+                found.insert(key, count.unwrap_or(0));
             }
         }
         Ok(found)

@@ -132,7 +132,7 @@ impl MessageMutation {
                 .map(|id| decode_as("parentId", Kind::Message, id))
                 .transpose()?,
         };
-        let message = write::post(ctx.db(), ctx.viewer(), new).await?;
+        let message = write::post(ctx.db(), ctx.viewer(), &ctx.state().config.limits, new).await?;
         Ok(PostMessagePayload {
             message: Message(message),
         })

@@ -4,7 +4,7 @@
 //! Mutations are in `message_mutations.rs`.
 
 use async_graphql::connection::{Connection, DefaultConnectionName, DefaultEdgeName, EmptyFields};
-use async_graphql::{Context, ID, Object, Result, SimpleObject};
+use async_graphql::{Context, ID, Lookahead, Object, Result, SimpleObject, Value};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -88,11 +88,18 @@ impl Message {
         before: Option<String>,
     ) -> Result<MessageConnection> {
         let page = ctx.page_args(first, after, last, before)?;
-        let found = if self.0.parent_id.is_some() {
-            empty_page()
-        } else {
-            messages::replies(ctx.db(), ctx.viewer(), &self.0, &page).await?
-        };
+        if self.0.parent_id.is_some() {
+            return Ok(connection(empty_page(), Message, EmptyFields));
+        }
+        let loaders = ctx.data_unchecked::<Loaders>();
+        let key = (self.0.id, page);
+        // Primed with the rest of the page of threads (see `prime`), or
+        // batched with whichever other threads ask at the same time.
+        if let Some(primed) = Primed::get(&loaders.primed.replies, &key) {
+            return Ok(connection(primed, Message, EmptyFields));
+        }
+        let found = loaders.replies.load_one(key).await?;
+        let found = found.unwrap_or_else(empty_page);
         prime(ctx, &found).await?;
         Ok(connection(found, Message, EmptyFields))
     }
@@ -164,15 +171,77 @@ pub type MessageConnection =
     Connection<Cursor, Message, EmptyFields, EmptyFields, DefaultConnectionName, DefaultEdgeName>;
 
 /// Loads, for a whole page of messages, what the client selected of
-/// `edges.node { replyCount reactions author { departments } }`: one
-/// statement each, however long the page (see [`Primed`]).
+/// `edges.node { replyCount reactions author { departments } replies }`
+/// (and the same under `replies`): one statement each, however long the
+/// page (see [`Primed`]).
 pub async fn prime(ctx: &Context<'_>, page: &Page<messages::Message>) -> Result<()> {
-    let node = ctx.look_ahead().field("edges").field("node");
     let loaders = ctx.data_unchecked::<Loaders>();
-    let ids: Vec<Uuid> = page.items.iter().map(|(_, m)| m.id).collect();
-    if ids.is_empty() {
+    if page.items.is_empty() || !loaders.primed.enabled {
         return Ok(());
     }
+    let node = ctx.look_ahead().field("edges").field("node");
+    let items: Vec<&messages::Message> = page.items.iter().map(|(_, m)| m).collect();
+    prime_fields(ctx, &node, &items).await?;
+    prime_replies(ctx, &node.field("replies"), &items).await
+}
+
+/// The replies of every thread of a page, as `replies(…)` asks for them,
+/// and what their own fields need: one statement each for the whole page.
+async fn prime_replies(
+    ctx: &Context<'_>,
+    replies: &Lookahead<'_>,
+    threads: &[&messages::Message],
+) -> Result<()> {
+    let fields = replies.selection_fields();
+    // Absent, or asked twice (aliases): left to the loader.
+    let [field] = fields.as_slice() else {
+        return Ok(());
+    };
+    let arguments = field.arguments()?;
+    let argument = |name: &str| {
+        arguments
+            .iter()
+            .find(|(n, _)| n.as_str() == name)
+            .map(|(_, v)| v)
+    };
+    let int = |name: &str| match argument(name) {
+        Some(Value::Number(n)) => n.as_i64().and_then(|n| i32::try_from(n).ok()),
+        _ => None,
+    };
+    let text = |name: &str| match argument(name) {
+        Some(Value::String(s)) => Some(s.clone()),
+        _ => None,
+    };
+    // Bad arguments: the field itself reports them.
+    let Ok(page) = ctx.page_args(int("first"), text("after"), int("last"), text("before")) else {
+        return Ok(());
+    };
+    let roots = threads
+        .iter()
+        .filter(|m| m.parent_id.is_none())
+        .map(|m| (m.id, page.clone()));
+    let loaders = ctx.data_unchecked::<Loaders>();
+    let found = loaders.replies.load_many(roots).await?;
+    let all: Vec<&messages::Message> = found
+        .values()
+        .flat_map(|page| page.items.iter().map(|(_, m)| m))
+        .collect();
+    if !all.is_empty() {
+        prime_fields(ctx, &replies.field("edges").field("node"), &all).await?;
+    }
+    Primed::put(&loaders.primed.replies, found);
+    Ok(())
+}
+
+/// Reply counts, reactions and authors (with their departments) of
+/// `items`, as `node` selects them.
+async fn prime_fields(
+    ctx: &Context<'_>,
+    node: &Lookahead<'_>,
+    items: &[&messages::Message],
+) -> Result<()> {
+    let loaders = ctx.data_unchecked::<Loaders>();
+    let ids: Vec<Uuid> = items.iter().map(|m| m.id).collect();
     if node.field("replyCount").exists() {
         let counts = loaders.reply_count.load_many(ids.iter().copied()).await?;
         let all = ids
@@ -195,7 +264,7 @@ pub async fn prime(ctx: &Context<'_>, page: &Page<messages::Message>) -> Result<
     }
     let author = node.field("author");
     if author.exists() {
-        let mut author_ids: Vec<Uuid> = page.items.iter().map(|(_, m)| m.author_id).collect();
+        let mut author_ids: Vec<Uuid> = items.iter().map(|m| m.author_id).collect();
         author_ids.sort();
         author_ids.dedup();
         let people = loaders.person.load_many(author_ids.iter().copied()).await?;

@@ -448,7 +448,8 @@ impl PostMutation {
             slug: input.slug,
             source_thread: source_thread(input.source_thread_id.as_ref())?,
         };
-        let post = edit::create_draft(ctx.db(), ctx.viewer(), draft).await?;
+        let post =
+            edit::create_draft(ctx.db(), ctx.viewer(), &ctx.state().config.limits, draft).await?;
         Ok(PostPayload {
             post: GuestPost(post),
         })

@@ -2,22 +2,40 @@
 //!
 //! Each field subscribes to the in-process event hub first, then checks the
 //! viewer in the domain layer (an error ends the subscription before any
-//! event), and for every event asks the domain layer again for what the
-//! viewer may see, so a subscription never shows more than a query would.
+//! event), and for every event asks again for what the viewer may see, so a
+//! subscription never shows more than a query would. Message subscriptions
+//! load through loaders shared by every subscription in the process
+//! (`Loaders::sharing`): a message heard by a thousand subscribers is read
+//! in a few batched queries.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 
-use async_graphql::{Context, Result, Subscription as SubscriptionObject};
-use futures_util::Stream;
+use async_graphql::connection::{DefaultEdgeName, Edge, EmptyFields};
+use async_graphql::{Context, ID, Result, Subscription as SubscriptionObject};
+use futures_util::{Stream, StreamExt};
 use sea_orm::DatabaseConnection;
 use tokio::sync::broadcast::{self, error::RecvError};
+use uuid::Uuid;
 
 use super::context::ContextExt;
+use super::loaders::{Batchers, Loaders};
+use super::messages::Message;
+use super::node::{Kind, decode_as};
+use super::notifications::Notification;
 use super::posts::GuestPost;
 use crate::auth::Viewer;
+use crate::domain::channels::Scope;
+use crate::domain::messages::live::{self as message_live, Change, ChannelWatch, Seam};
+use crate::domain::notifications;
+use crate::domain::pagination::Cursor;
 use crate::domain::posts::live::{self, Watch};
 use crate::error::Error;
 use crate::events::Recorded;
+
+/// A message and the cursor to resume after it (`messageAdded(after:)`):
+/// the same type as the edges of `Channel.messages`.
+pub type MessageEdge = Edge<Cursor, Message, EmptyFields, DefaultEdgeName>;
 
 #[derive(Default)]
 pub struct Subscription;
@@ -44,6 +62,164 @@ impl Subscription {
         let watch = live::watch_review_queue(ctx.viewer())?;
         Ok(posts(events, watch, ctx.db().clone(), ctx.viewer().clone()))
     }
+
+    /// New messages in a channel you may see, thread starters and replies,
+    /// each with the cursor to resume from. With `after` (the cursor of the
+    /// last message you saw), first every message after it, oldest first,
+    /// then live ones: nothing missed, nothing twice. Reconnect with the
+    /// last cursor you received and you lose nothing.
+    async fn message_added(
+        &self,
+        ctx: &Context<'_>,
+        channel: ID,
+        after: Option<String>,
+    ) -> Result<impl Stream<Item = Result<MessageEdge>> + use<>> {
+        // Before the replay is read: what commits meanwhile is heard live.
+        let events = ctx.state().events.subscribe();
+        let channel_id = decode_as("channel", Kind::Channel, &channel)?;
+        let watch =
+            message_live::watch_channel(ctx.db(), ctx.viewer(), channel_id, Change::Added).await?;
+        let replayed = match after {
+            Some(after) => message_live::replay(ctx.db(), &watch, &after).await?,
+            None => Vec::new(),
+        };
+        let seam = Seam::new(&replayed);
+        let replay = futures_util::stream::iter(
+            replayed
+                .into_iter()
+                .map(|m| Ok(MessageEdge::new(m.cursor(), Message(m)))),
+        );
+        let live = live_messages(ctx, events, watch, seam)?
+            .map(|found| found.map(|m| MessageEdge::new(m.0.cursor(), m)));
+        Ok(replay.chain(live))
+    }
+
+    /// Messages of a channel you may see as they change: edited, deleted
+    /// (a tombstone) or reacted to. Each is the message as it is now.
+    async fn message_changed(
+        &self,
+        ctx: &Context<'_>,
+        channel: ID,
+    ) -> Result<impl Stream<Item = Result<Message>> + use<>> {
+        let events = ctx.state().events.subscribe();
+        let channel_id = decode_as("channel", Kind::Channel, &channel)?;
+        let watch =
+            message_live::watch_channel(ctx.db(), ctx.viewer(), channel_id, Change::Changed)
+                .await?;
+        live_messages(ctx, events, watch, Seam::default())
+    }
+
+    /// Your new notifications, as they are created.
+    async fn notification_added(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<impl Stream<Item = Result<Notification>> + use<>> {
+        let events = ctx.state().events.subscribe();
+        let user_id = notifications::watch_own(ctx.viewer())?;
+        let inbox = Inbox {
+            events,
+            pending: VecDeque::new(),
+            db: ctx.db().clone(),
+            viewer: ctx.viewer().clone(),
+            user_id,
+        };
+        Ok(futures_util::stream::unfold(
+            Some(inbox),
+            |state| async move {
+                let mut inbox = state?;
+                loop {
+                    if let Some(id) = inbox.pending.pop_front() {
+                        match notifications::by_id(&inbox.db, &inbox.viewer, id).await {
+                            Ok(found) => return Some((Ok(Notification(found)), Some(inbox))),
+                            Err(Error::NotFound(_)) => continue,
+                            Err(err) => return Some((Err(err.into()), Some(inbox))),
+                        }
+                    }
+                    match inbox.events.recv().await {
+                        Ok(event) => inbox
+                            .pending
+                            .extend(notifications::added_for(&event, inbox.user_id)),
+                        Err(RecvError::Lagged(missed)) => return Some((Err(lagged(missed)), None)),
+                        Err(RecvError::Closed) => return None,
+                    }
+                }
+            },
+        ))
+    }
+}
+
+/// Ends a subscription that fell behind the hub, rather than skip events
+/// silently; the client subscribes again (with its last cursor, for
+/// `messageAdded`).
+fn lagged(missed: u64) -> async_graphql::Error {
+    Error::internal(format!(
+        "a subscription fell {missed} events behind and was ended; subscribe again"
+    ))
+    .into()
+}
+
+struct Inbox {
+    events: broadcast::Receiver<Arc<Recorded>>,
+    pending: VecDeque<Uuid>,
+    db: DatabaseConnection,
+    viewer: Viewer,
+    user_id: Uuid,
+}
+
+struct ChannelFollow {
+    events: broadcast::Receiver<Arc<Recorded>>,
+    watch: ChannelWatch,
+    seam: Seam,
+    scope: Scope,
+    loaders: Arc<Batchers>,
+}
+
+/// The messages `watch` selects from `events`, skipping those the seam says
+/// were replayed. Ends with NOT_FOUND once the viewer may no longer see the
+/// channel (removed from a private one).
+fn live_messages(
+    ctx: &Context<'_>,
+    events: broadcast::Receiver<Arc<Recorded>>,
+    watch: ChannelWatch,
+    seam: Seam,
+) -> Result<impl Stream<Item = Result<Message>> + use<>> {
+    let follow = ChannelFollow {
+        events,
+        watch,
+        seam,
+        scope: Scope::of(ctx.viewer())?,
+        loaders: ctx.data_unchecked::<Loaders>().shared(),
+    };
+    Ok(futures_util::stream::unfold(
+        Some(follow),
+        |state| async move {
+            let mut follow = state?;
+            loop {
+                let event = match follow.events.recv().await {
+                    Ok(event) => event,
+                    Err(RecvError::Lagged(missed)) => return Some((Err(lagged(missed)), None)),
+                    Err(RecvError::Closed) => return None,
+                };
+                let Some(id) = follow.watch.message_in(&event) else {
+                    continue;
+                };
+                if !follow.seam.is_new(id) {
+                    continue;
+                }
+                let key = (follow.watch.channel_id, follow.scope);
+                match follow.loaders.channel.load_one(key).await {
+                    Ok(Some(_)) => {}
+                    Ok(None) => return Some((Err(Error::NotFound("Channel").into()), None)),
+                    Err(err) => return Some((Err(err), Some(follow))),
+                }
+                match follow.loaders.message.load_one(id).await {
+                    Ok(Some(found)) => return Some((Ok(Message(found)), Some(follow))),
+                    Ok(None) => continue,
+                    Err(err) => return Some((Err(err), Some(follow))),
+                }
+            }
+        },
+    ))
 }
 
 struct Follow {
@@ -81,14 +257,7 @@ fn posts(
                         Err(err) => return Some((Err(err.into()), Some(follow))),
                     }
                 }
-                // Fell behind the hub: say so and end, rather than skip
-                // events silently; the client subscribes again.
-                Err(RecvError::Lagged(missed)) => {
-                    let err = Error::internal(format!(
-                        "a subscription fell {missed} events behind and was ended"
-                    ));
-                    return Some((Err(err.into()), None));
-                }
+                Err(RecvError::Lagged(missed)) => return Some((Err(lagged(missed)), None)),
                 Err(RecvError::Closed) => return None,
             }
         }

@@ -62,6 +62,8 @@ const QUEUE_MESSAGES: usize = 256;
 /// Bytes waiting to be written to one socket (a post body alone may be
 /// 256 KiB).
 const QUEUE_BYTES: usize = 4 * 1024 * 1024;
+/// The initial read buffer of a socket.
+const READ_BUFFER: usize = 4 * 1024;
 /// How long a close frame may take to go out before the socket is dropped.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
 
@@ -106,6 +108,10 @@ pub async fn graphql_ws(
     let max = app.state.config.limits.body_bytes;
     upgrade
         .protocols([PROTOCOL])
+        // Clients send a few small messages; tungstenite's 128 KiB default
+        // read buffer per socket would dwarf everything else an idle
+        // subscriber holds (it grows for a larger message when one comes).
+        .read_buffer_size(READ_BUFFER)
         .max_message_size(max)
         .max_frame_size(max)
         .on_upgrade(move |socket| serve(app, socket))
@@ -467,7 +473,8 @@ impl Connection {
             return self.refuse(&id, "GRAPHQL_VALIDATION_FAILED", violation.message());
         }
 
-        let request = request.data(viewer).data(Loaders::new(&self.app.state.db));
+        let loaders = Loaders::sharing(&self.app.live_loaders);
+        let request = request.data(viewer).data(loaders);
         let (abort, registration) = AbortHandle::new_pair();
         self.generation += 1;
         let generation = self.generation;

@@ -167,9 +167,11 @@ async fn seed_one(db: &DatabaseConnection, demo: &DemoPost) -> anyhow::Result<()
         .one(db)
         .await?
         .with_context(|| format!("no department {}", demo.department))?;
+    // The demo drafts a handful of posts: the default budget covers them.
     let post = edit::create_draft(
         db,
         &author,
+        &crate::config::Limits::default(),
         NewDraft {
             title: demo.title.to_owned(),
             body: demo.body.to_owned(),

@@ -698,6 +698,125 @@ async fn the_synapse_graph_links_departments_that_share_channels(app: TestApp) {
 }
 db_test!(the_synapse_graph_links_departments_that_share_channels);
 
+const SAY: &str =
+    "mutation($input: PostMessageInput!) { postMessage(input: $input) { message { id } } }";
+const LINK_COUNTS: &str = "{ departments { edges { node { slug linkedDepartments { department { slug } channelCount messageCount } } } } }";
+
+/// `actor` posts `body` in `channel_id` (a reply under `parent_id`); the id.
+async fn say(
+    app: &TestApp,
+    actor: &Actor,
+    channel_id: &str,
+    body: &str,
+    parent_id: Option<&str>,
+) -> String {
+    let response = app
+        .gql(
+            Some(actor),
+            SAY,
+            json!({ "input": { "channelId": channel_id, "body": body, "parentId": parent_id } }),
+        )
+        .await;
+    response.data()["postMessage"]["message"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// (linked department, shared channels, messages in them).
+type Counted = (String, u64, u64);
+/// Each department with its links.
+type CountedGraph = Vec<(String, Vec<Counted>)>;
+
+/// Every department's links as `actor` sees them.
+async fn link_counts(app: &TestApp, actor: &Actor) -> CountedGraph {
+    let response = app.gql(Some(actor), LINK_COUNTS, Value::Null).await;
+    response.data()["departments"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|edge| {
+            let node = &edge["node"];
+            let links = node["linkedDepartments"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|l| {
+                    (
+                        l["department"]["slug"].as_str().unwrap().to_owned(),
+                        l["channelCount"].as_u64().unwrap(),
+                        l["messageCount"].as_u64().unwrap(),
+                    )
+                })
+                .collect();
+            (node["slug"].as_str().unwrap().to_owned(), links)
+        })
+        .collect()
+}
+
+async fn a_link_counts_the_messages_its_shared_channels_hold_for_the_viewer(app: TestApp) {
+    let outsider = app.create_actor(Role::Staff, "otto", &["hr"]).await;
+    let staff = app.staff();
+    let launch = app
+        .create_channel(staff, "launch", "PUBLIC", &["marketing", "sales"])
+        .await;
+    let deals = app
+        .create_channel(staff, "deals", "PRIVATE", &["sales", "marketing"])
+        .await;
+    let solo = app
+        .create_channel(staff, "solo", "PUBLIC", &["marketing"])
+        .await;
+    app.create_channel(staff, "onboarding", "PUBLIC", &["hr", "customer-service"])
+        .await;
+    // launch: two roots and a reply count; a deleted root does not.
+    let plan = say(&app, staff, &launch, "The launch plan", None).await;
+    say(&app, staff, &launch, "Looks good", Some(&plan)).await;
+    say(&app, staff, &launch, "Demo on Friday", None).await;
+    let oops = say(&app, staff, &launch, "Oops, wrong channel", None).await;
+    app.gql(
+        Some(staff),
+        "mutation($input: DeleteMessageInput!) { deleteMessage(input: $input) { message { id } } }",
+        json!({ "input": { "id": oops } }),
+    )
+    .await
+    .data();
+    // deals (private): a root and a reply, seen by members and admins only.
+    let terms = say(&app, staff, &deals, "Discount terms", None).await;
+    say(&app, staff, &deals, "Agreed", Some(&terms)).await;
+    // solo links one department: no synapse, so never counted.
+    say(&app, staff, &solo, "Just us", None).await;
+
+    let link = |slug: &str, channels: u64, messages: u64| (slug.to_owned(), channels, messages);
+    let of =
+        |graph: &CountedGraph, slug: &str| graph.iter().find(|(s, _)| s == slug).unwrap().1.clone();
+    for (actor, channels, messages) in [(staff, 2, 5), (app.admin(), 2, 5), (&outsider, 1, 3)] {
+        let graph = link_counts(&app, actor).await;
+        let who = &actor.handle;
+        assert_eq!(
+            of(&graph, "marketing"),
+            [link("sales", channels, messages)],
+            "{who}"
+        );
+        assert_eq!(
+            of(&graph, "sales"),
+            [link("marketing", channels, messages)],
+            "{who}"
+        );
+        assert_eq!(of(&graph, "hr"), [link("customer-service", 1, 0)], "{who}");
+    }
+
+    // One GROUP BY for the links of the whole page, not a query per link.
+    let without = LINK_COUNTS.replace(" messageCount", "");
+    let mut statements = Vec::new();
+    for query in [without.as_str(), LINK_COUNTS] {
+        let before = app.statements.load(std::sync::atomic::Ordering::SeqCst);
+        app.gql(Some(staff), query, Value::Null).await.data();
+        statements.push(app.statements.load(std::sync::atomic::Ordering::SeqCst) - before);
+    }
+    assert_eq!(statements[1], statements[0] + 1, "{statements:?}");
+}
+db_test!(a_link_counts_the_messages_its_shared_channels_hold_for_the_viewer);
+
 /// (name, caller, operation, variables, code, field).
 type Case<'a> = (&'a str, &'a Actor, &'a str, Value, &'a str, Option<&'a str>);
 

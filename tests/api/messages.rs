@@ -455,7 +455,22 @@ async fn a_feed_page_costs_the_same_few_statements_whatever_its_size(app: TestAp
             .data();
         }
     }
-    let query = "query($slug: String!, $first: Int!) { channel(slug: $slug) { messages(first: $first) { edges { node { id body createdAt author { handle displayName departments { slug } } reactions { code count viewerHasReacted } replyCount } } } } }";
+    let feed = "query($slug: String!, $first: Int!) { channel(slug: $slug) { messages(first: $first) { edges { node { id body createdAt author { handle displayName departments { slug } } reactions { code count viewerHasReacted } replyCount } } } } }";
+    let counts = statements_per_page(&app, feed).await;
+    eprintln!("statements for a feed page of 10 and 50: {counts:?}");
+    assert_eq!(counts[0], counts[1], "{counts:?}");
+    assert!(counts[0] <= 10, "{counts:?}");
+
+    // With each thread's first replies too: a few more, still constant.
+    let threads = "query($slug: String!, $first: Int!) { channel(slug: $slug) { messages(first: $first) { edges { node { id replies(first: 2) { edges { node { body author { handle } } } } } } } } }";
+    let counts = statements_per_page(&app, threads).await;
+    eprintln!("statements for 10 and 50 threads with their replies: {counts:?}");
+    assert_eq!(counts[0], counts[1], "{counts:?}");
+    assert!(counts[0] <= 8, "{counts:?}");
+}
+
+/// The statements the server runs for `query` with `first` 10 and 50.
+async fn statements_per_page(app: &TestApp, query: &str) -> Vec<u64> {
     let mut counts = Vec::new();
     for first in [10, 50] {
         let before = app.statements.load(Ordering::SeqCst);
@@ -474,9 +489,7 @@ async fn a_feed_page_costs_the_same_few_statements_whatever_its_size(app: TestAp
         assert_eq!(edges, first);
         counts.push(after - before);
     }
-    eprintln!("statements for a feed page of 10 and 50: {counts:?}");
-    assert_eq!(counts[0], counts[1], "{counts:?}");
-    assert!(counts[0] <= 10, "{counts:?}");
+    counts
 }
 db_test!(a_feed_page_costs_the_same_few_statements_whatever_its_size);
 
@@ -582,3 +595,68 @@ async fn bad_input_gets_a_clear_error_and_changes_nothing(app: TestApp) {
     assert_eq!(app.snapshot().await, before);
 }
 db_test!(bad_input_gets_a_clear_error_and_changes_nothing);
+
+/// Three messages or posts a minute, so the fourth is refused.
+fn three_a_minute(config: &mut synaps::config::Config) {
+    config.limits.content_per_minute = 3;
+}
+
+/// Asserts a `RATE_LIMITED` that says when to try again (within the minute).
+#[track_caller]
+fn expect_rate_limited(response: &GqlResponse) {
+    let error = response.expect_error("RATE_LIMITED");
+    let retry_after = error["extensions"]["retryAfterSeconds"].as_u64().unwrap();
+    assert!((1..=60).contains(&retry_after), "{error}");
+    let message = error["message"].as_str().unwrap();
+    assert!(
+        message.contains(&format!("Try again in {retry_after} seconds")),
+        "{message}"
+    );
+}
+
+async fn messages_and_posts_share_one_budget_per_person_per_minute(app: TestApp) {
+    let channel = app
+        .create_channel(app.staff(), "busy", "PUBLIC", &["sales"])
+        .await;
+    let root = post(&app, app.staff(), &channel, "first", None).await;
+    let root_id = root["id"].as_str().unwrap();
+    post(&app, app.staff(), &channel, "a reply", Some(root_id)).await;
+    // A guest post spends the same budget: this is the third item.
+    app.draft_post(app.staff(), "A week on the desk", "What we learned.")
+        .await;
+    let before = app.snapshot().await;
+
+    let staff = app.staff();
+    expect_rate_limited(&try_post(&app, staff, &channel, "one too many", None).await);
+    expect_rate_limited(&try_post(&app, staff, &channel, "a reply too many", Some(root_id)).await);
+    let department = app.department_id("customer-service").await;
+    let draft = json!({ "title": "Another", "body": "More.", "departmentId": department });
+    expect_rate_limited(&app.create_post_draft(Some(staff), draft).await);
+    assert_eq!(app.snapshot().await, before);
+
+    // Changing what exists is not creating: edits and reactions still work.
+    app.gql(
+        Some(staff),
+        EDIT,
+        json!({ "input": { "id": root_id, "body": "first, edited" } }),
+    )
+    .await
+    .data();
+    app.gql(
+        Some(staff),
+        REACT,
+        json!({ "input": { "messageId": root_id, "code": "heart" } }),
+    )
+    .await
+    .data();
+    // The budget is per person: someone else posts as usual.
+    join(&app, app.manager(), &channel).await;
+    for body in ["one", "two", "three"] {
+        post(&app, app.manager(), &channel, body, None).await;
+    }
+    expect_rate_limited(&try_post(&app, app.manager(), &channel, "four", None).await);
+}
+db_test!(
+    messages_and_posts_share_one_budget_per_person_per_minute,
+    with = three_a_minute
+);

@@ -11,6 +11,8 @@ pub mod membership;
 pub mod rules;
 pub mod synapses;
 
+use std::collections::{HashMap, HashSet};
+
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, Func, LikeExpr, Query, SelectStatement};
 use sea_orm::{
@@ -320,14 +322,55 @@ async fn department_id(conn: &impl ConnectionTrait, field: &str, slug: &str) -> 
         .ok_or(Error::NotFound("Department"))
 }
 
-/// Many channels by id, for loaders, in the viewer's scope.
-pub async fn by_ids(db: &DatabaseConnection, scope: Scope, ids: &[Uuid]) -> Result<Vec<Channel>> {
-    Ok(channels::Entity::find()
-        .filter(channels::Column::Id.is_in(ids.iter().copied()))
-        .filter(scope.condition())
+/// Channels by (id, scope) for loaders: each key's channel if that scope
+/// sees it. Two queries however many viewers ask, so the subscribers of one
+/// channel share them (the channels, then the memberships that decide the
+/// private ones).
+pub async fn visible_in_scopes(
+    db: &DatabaseConnection,
+    keys: &[(Uuid, Scope)],
+) -> Result<HashMap<(Uuid, Scope), Channel>> {
+    let ids: HashSet<Uuid> = keys.iter().map(|(id, _)| *id).collect();
+    let found: HashMap<Uuid, Channel> = channels::Entity::find()
+        .filter(channels::Column::Id.is_in(ids))
         .all(db)
         .await?
         .into_iter()
-        .map(Channel::from)
+        .map(|c| (c.id, Channel::from(c)))
+        .collect();
+    let private = |id: &Uuid| {
+        found
+            .get(id)
+            .is_some_and(|c| c.visibility == Visibility::Private)
+    };
+    let asking: Vec<(Uuid, Uuid)> = keys
+        .iter()
+        .filter_map(|(id, scope)| match scope {
+            Scope::MemberOf(user_id) if private(id) => Some((*id, *user_id)),
+            _ => None,
+        })
+        .collect();
+    let members: HashSet<(Uuid, Uuid)> = if asking.is_empty() {
+        HashSet::new()
+    } else {
+        channel_members::Entity::find()
+            .filter(channel_members::Column::ChannelId.is_in(asking.iter().map(|(c, _)| *c)))
+            .filter(channel_members::Column::UserId.is_in(asking.iter().map(|(_, u)| *u)))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|m| (m.channel_id, m.user_id))
+            .collect()
+    };
+    Ok(keys
+        .iter()
+        .filter_map(|(id, scope)| {
+            let channel = found.get(id)?;
+            let sees = match scope {
+                Scope::All => true,
+                Scope::MemberOf(user_id) => !private(id) || members.contains(&(*id, *user_id)),
+            };
+            sees.then(|| ((*id, *scope), channel.clone()))
+        })
         .collect())
 }

@@ -1,12 +1,13 @@
 //! The department side of channels: which departments a channel links, a
 //! department's channels, and the synapse graph — the departments one
-//! department shares channels with, and those shared channels. Everything is
-//! computed by the database for a whole list of departments at once (for
-//! DataLoaders), and only over the channels the viewer may see (`Scope`).
+//! department shares channels with, those shared channels and how many
+//! messages they hold. Everything is computed by the database for a whole
+//! list of departments at once (for DataLoaders), and only over the channels
+//! the viewer may see (`Scope`).
 
 use std::collections::HashMap;
 
-use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, Func, Query};
+use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, Func, Query, SelectStatement};
 use sea_orm::{
     ConnectionTrait, DatabaseConnection, FromQueryResult, JoinType, Order, QueryFilter, QueryOrder,
     QuerySelect, RelationTrait,
@@ -16,7 +17,7 @@ use uuid::Uuid;
 use super::{Channel, Scope};
 use crate::domain::departments::Department;
 use crate::domain::pagination::{Page, PageArgs, page_per_group};
-use crate::entities::{channel_departments, channels, departments};
+use crate::entities::{channel_departments, channels, departments, messages};
 use crate::error::Result;
 
 /// The departments each of `channel_ids` is linked to, by name: one query.
@@ -118,61 +119,30 @@ pub struct Link {
 /// For each of `department_ids`, the departments it shares channels with,
 /// by name, with the number of shared channels: one GROUP BY over the
 /// channel–department links joined to themselves on the channel.
-//
-// The messages that crossed each link come with the messages work (issue 3),
-// as another aggregate of this query's shape, not as a field faked here.
 pub async fn linked(
     db: &DatabaseConnection,
     scope: Scope,
     department_ids: &[Uuid],
 ) -> Result<HashMap<Uuid, Vec<Link>>> {
     let (a, b) = (Alias::new("a"), Alias::new("b"));
-    let col = |table: &Alias, c: channel_departments::Column| Expr::col((table.clone(), c));
-    let query = Query::select()
+    let query = link_pairs(scope, department_ids.iter().copied(), None)
         .expr_as(
-            col(&a, channel_departments::Column::DepartmentId),
-            Alias::new("department_id"),
-        )
-        .expr_as(
-            col(&b, channel_departments::Column::DepartmentId),
-            Alias::new("linked_id"),
-        )
-        .expr_as(
-            Func::count(col(&a, channel_departments::Column::ChannelId)),
+            Func::count(Expr::col((
+                a.clone(),
+                channel_departments::Column::ChannelId,
+            ))),
             Alias::new("channels"),
-        )
-        .from_as(channel_departments::Entity, a.clone())
-        .join_as(
-            JoinType::InnerJoin,
-            channel_departments::Entity,
-            b.clone(),
-            col(&b, channel_departments::Column::ChannelId)
-                .equals((a.clone(), channel_departments::Column::ChannelId))
-                .and(
-                    col(&b, channel_departments::Column::DepartmentId)
-                        .ne(col(&a, channel_departments::Column::DepartmentId)),
-                ),
-        )
-        .inner_join(
-            channels::Entity,
-            Expr::col((channels::Entity, channels::Column::Id))
-                .equals((a.clone(), channel_departments::Column::ChannelId)),
         )
         .inner_join(
             departments::Entity,
             Expr::col((departments::Entity, departments::Column::Id))
                 .equals((b.clone(), channel_departments::Column::DepartmentId)),
         )
-        .and_where(
-            col(&a, channel_departments::Column::DepartmentId)
-                .is_in(department_ids.iter().copied()),
-        )
-        .cond_where(scope.condition())
-        .group_by_col((a.clone(), channel_departments::Column::DepartmentId))
-        .group_by_col((b.clone(), channel_departments::Column::DepartmentId))
+        .group_by_col((a, channel_departments::Column::DepartmentId))
+        .group_by_col((b, channel_departments::Column::DepartmentId))
         .group_by_col((departments::Entity, departments::Column::Name))
         .order_by((departments::Entity, departments::Column::Name), Order::Asc)
-        .to_owned();
+        .take();
     #[derive(FromQueryResult)]
     struct Row {
         department_id: Uuid,
@@ -193,6 +163,101 @@ pub async fn linked(
             });
     }
     Ok(by_department)
+}
+
+/// For each (department, linked department) pair in `pairs`, how many
+/// messages — roots and replies, deleted ones left out — the channels the
+/// two share (in the viewer's scope, as [`shared`] lists them) hold: one
+/// GROUP BY for all pairs, reading each shared channel's messages through
+/// the `(channel_id, …)` index. Pairs without messages are absent.
+pub async fn message_counts(
+    db: &DatabaseConnection,
+    scope: Scope,
+    pairs: &[(Uuid, Uuid)],
+) -> Result<HashMap<(Uuid, Uuid), u64>> {
+    let (a, b) = (Alias::new("a"), Alias::new("b"));
+    let query = link_pairs(
+        scope,
+        pairs.iter().map(|(from, _)| *from),
+        Some(pairs.iter().map(|(_, to)| *to).collect()),
+    )
+    .expr_as(
+        Func::count(Expr::col((messages::Entity, messages::Column::Id))),
+        Alias::new("messages"),
+    )
+    .inner_join(
+        messages::Entity,
+        Expr::col((messages::Entity, messages::Column::ChannelId))
+            .equals((a.clone(), channel_departments::Column::ChannelId)),
+    )
+    .and_where(Expr::col((messages::Entity, messages::Column::DeletedAt)).is_null())
+    .group_by_col((a, channel_departments::Column::DepartmentId))
+    .group_by_col((b, channel_departments::Column::DepartmentId))
+    .take();
+    #[derive(FromQueryResult)]
+    struct Row {
+        department_id: Uuid,
+        linked_id: Uuid,
+        messages: i64,
+    }
+    let rows = Row::find_by_statement(db.get_database_backend().build(&query))
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let count = u64::try_from(row.messages).unwrap_or(0);
+            ((row.department_id, row.linked_id), count)
+        })
+        .collect())
+}
+
+/// `SELECT a.department_id, b.department_id AS linked_id FROM
+/// channel_departments a JOIN channel_departments b` on the same channel
+/// and another department, joined to `channels` and kept to the viewer's
+/// scope: every (department, linked department, shared channel) once, for
+/// `from` departments (and, when given, `to` departments). The caller adds
+/// its aggregate and GROUP BY.
+fn link_pairs(
+    scope: Scope,
+    from: impl IntoIterator<Item = Uuid>,
+    to: Option<Vec<Uuid>>,
+) -> SelectStatement {
+    let (a, b) = (Alias::new("a"), Alias::new("b"));
+    let col = |table: &Alias, c: channel_departments::Column| Expr::col((table.clone(), c));
+    let mut query = Query::select()
+        .expr_as(
+            col(&a, channel_departments::Column::DepartmentId),
+            Alias::new("department_id"),
+        )
+        .expr_as(
+            col(&b, channel_departments::Column::DepartmentId),
+            Alias::new("linked_id"),
+        )
+        .from_as(channel_departments::Entity, a.clone())
+        .join_as(
+            JoinType::InnerJoin,
+            channel_departments::Entity,
+            b.clone(),
+            col(&b, channel_departments::Column::ChannelId)
+                .equals((a.clone(), channel_departments::Column::ChannelId))
+                .and(
+                    col(&b, channel_departments::Column::DepartmentId)
+                        .ne(col(&a, channel_departments::Column::DepartmentId)),
+                ),
+        )
+        .inner_join(
+            channels::Entity,
+            Expr::col((channels::Entity, channels::Column::Id))
+                .equals((a.clone(), channel_departments::Column::ChannelId)),
+        )
+        .and_where(col(&a, channel_departments::Column::DepartmentId).is_in(from))
+        .cond_where(scope.condition())
+        .take();
+    if let Some(to) = to {
+        query.and_where(col(&b, channel_departments::Column::DepartmentId).is_in(to));
+    }
+    query
 }
 
 /// The channels (the viewer may see) shared by each pair of departments in

@@ -9,6 +9,7 @@
 //! the batched lookups behind the DataLoaders.
 
 pub mod follow;
+pub mod live;
 pub mod mentions;
 pub mod reactions;
 pub mod write;
@@ -16,7 +17,7 @@ pub mod write;
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::{Asterisk, Expr, ExprTrait, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter,
     QueryOrder, QuerySelect,
@@ -24,7 +25,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::channels::{Channel, Visibility, is_member};
-use super::pagination::{Cursor, Page, PageArgs};
+use super::pagination::{Cursor, Page, PageArgs, page_per_group_by_time};
 use super::people::Person;
 use crate::auth::{Action, Actor, Viewer, policy};
 use crate::entities::{
@@ -179,27 +180,30 @@ pub async fn in_channel(
         .map(Message::from))
 }
 
-/// A thread's replies, oldest first. `root` is a message the viewer may see.
-pub async fn replies(
+/// One page of replies, oldest first, for each of `root_ids` (threads the
+/// viewer may see), in one query: `Message.replies` under a whole page of
+/// messages.
+pub async fn replies_of(
     db: &DatabaseConnection,
-    viewer: &Viewer,
-    root: &Message,
+    root_ids: &[Uuid],
     page: &PageArgs,
-) -> Result<Page<Message>> {
-    viewer.require(Action::UseChannels)?;
-    let select = messages::Entity::find().filter(messages::Column::ParentId.eq(root.id));
-    let rows = page
-        .apply_by_time(
-            select,
-            messages::Column::CreatedAt,
-            messages::Column::Id,
-            false,
-        )?
-        .all(db)
-        .await?;
-    Ok(page
-        .finish(rows, |m| Cursor::at_time(m.created_at, m.id))
-        .map(Message::from))
+) -> Result<HashMap<Uuid, Page<Message>>> {
+    let select = Query::select()
+        .column((messages::Entity, Asterisk))
+        .from(messages::Entity)
+        .to_owned();
+    page_per_group_by_time(
+        db,
+        select,
+        (messages::Entity, messages::Column::ParentId),
+        root_ids,
+        (messages::Entity, messages::Column::CreatedAt),
+        (messages::Entity, messages::Column::Id),
+        page,
+        Message::from as fn(messages::Model) -> Message,
+        Message::cursor,
+    )
+    .await
 }
 
 /// Many messages by id, for loaders (a reply's parent: same channel as a
@@ -245,12 +249,15 @@ pub struct ReactionGroup {
 }
 
 /// The reactions on each of `ids`, grouped by code (in the documented order
-/// of codes), with whether `viewer_id` is among them: one GROUP BY.
+/// of codes), as each of `viewers` sees them (whether they are among the
+/// reactors), by (message, viewer). One GROUP BY for one viewer (a page of
+/// messages); for many (the subscribers of a channel), the GROUP BY and one
+/// query for who of them reacted.
 pub async fn reaction_groups(
     db: &DatabaseConnection,
-    viewer_id: Uuid,
+    viewers: &[Uuid],
     ids: &[Uuid],
-) -> Result<HashMap<Uuid, Vec<ReactionGroup>>> {
+) -> Result<HashMap<(Uuid, Uuid), Vec<ReactionGroup>>> {
     #[derive(FromQueryResult)]
     struct Row {
         message_id: Uuid,
@@ -258,8 +265,13 @@ pub async fn reaction_groups(
         reacted: i64,
         mine: Option<i64>,
     }
+    let only = match viewers {
+        [one] => Some(*one),
+        _ => None,
+    };
+    // For one viewer, whether they reacted comes with the counts.
     let mine = Expr::case(
-        Expr::col(message_reactions::Column::UserId).eq(viewer_id),
+        Expr::col(message_reactions::Column::UserId).eq(only.unwrap_or_default()),
         1,
     )
     .finally(0);
@@ -275,16 +287,35 @@ pub async fn reaction_groups(
         .into_model::<Row>()
         .all(db)
         .await?;
-    let mut grouped: HashMap<Uuid, Vec<ReactionGroup>> = HashMap::new();
+    let reacted: HashSet<(Uuid, String, Uuid)> = match only {
+        Some(viewer) => rows
+            .iter()
+            .filter(|r| r.mine.unwrap_or(0) > 0)
+            .map(|r| (r.message_id, r.code.clone(), viewer))
+            .collect(),
+        None if rows.is_empty() || viewers.is_empty() => HashSet::new(),
+        None => message_reactions::Entity::find()
+            .filter(message_reactions::Column::MessageId.is_in(ids.iter().copied()))
+            .filter(message_reactions::Column::UserId.is_in(viewers.iter().copied()))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|r| (r.message_id, r.code, r.user_id))
+            .collect(),
+    };
+    let mut grouped: HashMap<(Uuid, Uuid), Vec<ReactionGroup>> = HashMap::new();
     for row in rows {
-        grouped
-            .entry(row.message_id)
-            .or_default()
-            .push(ReactionGroup {
-                code: row.code,
-                count: u64::try_from(row.reacted).unwrap_or(0),
-                viewer_has_reacted: row.mine.unwrap_or(0) > 0,
-            });
+        for viewer in viewers {
+            let viewer_has_reacted = reacted.contains(&(row.message_id, row.code.clone(), *viewer));
+            grouped
+                .entry((row.message_id, *viewer))
+                .or_default()
+                .push(ReactionGroup {
+                    code: row.code.clone(),
+                    count: u64::try_from(row.reacted).unwrap_or(0),
+                    viewer_has_reacted,
+                });
+        }
     }
     for groups in grouped.values_mut() {
         groups.sort_by_key(|g| reactions::position(&g.code));
@@ -317,19 +348,20 @@ pub async fn mentions_of(
     Ok(grouped)
 }
 
-/// Which of the threads `root_ids` `user_id` follows: one query.
+/// Which of the threads `root_ids` each of `user_ids` follows, as (thread,
+/// person) pairs: one query.
 pub async fn follows(
     db: &DatabaseConnection,
-    user_id: Uuid,
+    user_ids: &[Uuid],
     root_ids: &[Uuid],
-) -> Result<HashSet<Uuid>> {
+) -> Result<HashSet<(Uuid, Uuid)>> {
     Ok(thread_follows::Entity::find()
-        .filter(thread_follows::Column::UserId.eq(user_id))
+        .filter(thread_follows::Column::UserId.is_in(user_ids.iter().copied()))
         .filter(thread_follows::Column::MessageId.is_in(root_ids.iter().copied()))
         .all(db)
         .await?
         .into_iter()
-        .map(|f| f.message_id)
+        .map(|f| (f.message_id, f.user_id))
         .collect())
 }
 

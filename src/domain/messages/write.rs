@@ -21,7 +21,9 @@ use uuid::Uuid;
 
 use super::{BODY_MAX_BYTES, Message, access, follow, mentions, message_access, who_may_see};
 use crate::auth::{Action, Viewer, policy};
+use crate::config::Limits;
 use crate::domain::notifications::{self, Kind, Subject};
+use crate::domain::rate_limit;
 use crate::entities::{channel_mutes, channels, message_mentions, messages, thread_follows, users};
 use crate::error::{Error, Result};
 use crate::events::{self, Event};
@@ -82,14 +84,21 @@ pub(super) fn changed_event(message: &messages::Model, what: &str) -> Event {
 }
 
 /// Posts a message (members of the channel, and admins).
-#[instrument(skip(db, viewer, new), fields(channel.id = %new.channel_id))]
-pub async fn post(db: &DatabaseConnection, viewer: &Viewer, new: NewMessage) -> Result<Message> {
+/// Counts against the content rate limit (`limits.content_per_minute`).
+#[instrument(skip(db, viewer, limits, new), fields(channel.id = %new.channel_id))]
+pub async fn post(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    limits: &Limits,
+    new: NewMessage,
+) -> Result<Message> {
     let actor = viewer.require(Action::UseChannels)?;
     let body = Body::parse("body", &new.body)?;
     let txn = db::begin_write(db).await?;
     let access = access(&txn, actor, new.channel_id, "Channel").await?;
     access.require_part()?;
     access.require_open("channelId")?;
+    rate_limit::check_content(&txn, limits, actor.user_id).await?;
     if let Some(parent_id) = new.parent_id {
         let parent = messages::Entity::find_by_id(parent_id).one(&txn).await?;
         let Some(parent) = parent.filter(|p| p.channel_id == new.channel_id) else {
@@ -155,7 +164,8 @@ pub async fn post(db: &DatabaseConnection, viewer: &Viewer, new: NewMessage) -> 
     }
     // You follow the threads you start or reply in.
     follow::insert_follow(&txn, root, actor.user_id).await?;
-    // Last, so the events order lock is held only until the commit.
+    // Last, just before the commit: relays wait at a gap in the event ids
+    // until it commits (`crate::events`).
     events::record(&txn, added_event(&message)).await?;
     events::commit(txn).await?;
     Ok(message.into())

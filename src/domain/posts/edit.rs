@@ -12,7 +12,9 @@ use uuid::Uuid;
 
 use super::{BODY_MAX_BYTES, EXCERPT_MAX, Post, Status, TITLE_MAX, live};
 use crate::auth::{Action, Actor, Viewer};
+use crate::config::Limits;
 use crate::db;
+use crate::domain::rate_limit;
 use crate::domain::types::{Slug, bounded_text};
 use crate::entities::{department_members, departments, guest_posts, review_events};
 use crate::error::{Error, Result, is_unique_violation};
@@ -30,10 +32,13 @@ pub struct NewDraft {
     pub source_thread: Option<Uuid>,
 }
 
-#[instrument(skip(db, viewer, input))]
+/// Starts a draft; counts against the content rate limit
+/// (`limits.content_per_minute`).
+#[instrument(skip(db, viewer, limits, input))]
 pub async fn create_draft(
     db: &DatabaseConnection,
     viewer: &Viewer,
+    limits: &Limits,
     input: NewDraft,
 ) -> Result<Post> {
     let actor = viewer.require(Action::WritePosts)?;
@@ -52,6 +57,7 @@ pub async fn create_draft(
 
     let txn = db::begin_write(db).await?;
     check_department(&txn, actor, input.department_id).await?;
+    rate_limit::check_content(&txn, limits, actor.user_id).await?;
     let slug = match explicit_slug {
         Some(slug) => {
             ensure_slug_free(&txn, &slug, None).await?;

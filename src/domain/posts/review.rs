@@ -10,8 +10,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use tracing::instrument;
 use uuid::Uuid;
@@ -159,7 +159,8 @@ pub async fn apply(
         .one(&txn)
         .await?
         .ok_or(Error::NotFound("Post"))?;
-    // Last, so the events order lock is held only until the commit.
+    // Last, just before the commit: relays wait at a gap in the event ids
+    // until it commits (`crate::events`).
     events::record(
         &txn,
         live::status_changed(post.id, post.author_id, from, to),
@@ -300,7 +301,7 @@ async fn record(
 /// Tells the next people to act: reviewers on submit, the author on every
 /// decision.
 async fn notify(
-    conn: &impl ConnectionTrait,
+    conn: &DatabaseTransaction,
     post: &guest_posts::Model,
     transition: Transition,
     actor_id: Uuid,

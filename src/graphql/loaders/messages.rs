@@ -13,6 +13,7 @@ use super::LoadResult;
 use crate::domain::channels::{Channel, Scope};
 use crate::domain::departments::Department;
 use crate::domain::messages::{self, Message, ReactionGroup};
+use crate::domain::pagination::{Page, PageArgs};
 use crate::domain::people::Person;
 
 /// Values a list resolver loaded for all its items at once, so that the
@@ -20,16 +21,40 @@ use crate::domain::people::Person;
 /// batches the keys that arrive within its delay, and the items of a long
 /// page do not always arrive within it (the executor yields every few dozen
 /// futures): priming makes a page cost the same statements whatever its size.
-#[derive(Default)]
 pub struct Primed {
+    /// Off for subscriptions (see `Loaders::sharing`).
+    pub enabled: bool,
     pub people: Mutex<HashMap<Uuid, Person>>,
     pub departments_of_user: Mutex<HashMap<Uuid, Vec<Department>>>,
     pub reply_counts: Mutex<HashMap<Uuid, u64>>,
     /// By (message, viewer).
     pub reactions: Mutex<HashMap<(Uuid, Uuid), Vec<ReactionGroup>>>,
+    /// By (thread, paging arguments).
+    pub replies: Mutex<HashMap<(Uuid, PageArgs), Page<Message>>>,
+}
+
+impl Default for Primed {
+    fn default() -> Self {
+        Primed {
+            enabled: true,
+            people: Mutex::default(),
+            departments_of_user: Mutex::default(),
+            reply_counts: Mutex::default(),
+            reactions: Mutex::default(),
+            replies: Mutex::default(),
+        }
+    }
 }
 
 impl Primed {
+    /// Primes nothing: every field asks its DataLoader.
+    pub fn disabled() -> Primed {
+        Primed {
+            enabled: false,
+            ..Primed::default()
+        }
+    }
+
     /// The primed value for `key`, if any.
     pub fn get<K: Eq + Hash, V: Clone>(map: &Mutex<HashMap<K, V>>, key: &K) -> Option<V> {
         map.lock().ok().and_then(|m| m.get(key).cloned())
@@ -54,17 +79,7 @@ impl Loader<(Uuid, Scope)> for ChannelById {
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[(Uuid, Scope)]) -> LoadResult<(Uuid, Scope), Self::Value> {
-        let mut by_scope: HashMap<Scope, Vec<Uuid>> = HashMap::new();
-        for (id, scope) in keys {
-            by_scope.entry(*scope).or_default().push(*id);
-        }
-        let mut found = HashMap::new();
-        for (scope, ids) in by_scope {
-            for channel in crate::domain::channels::by_ids(&self.0, scope, &ids).await? {
-                found.insert((channel.id, scope), channel);
-            }
-        }
-        Ok(found)
+        Ok(crate::domain::channels::visible_in_scopes(&self.0, keys).await?)
     }
 }
 
@@ -81,6 +96,29 @@ impl Loader<Uuid> for MessageById {
             .into_iter()
             .map(|m| (m.id, m))
             .collect())
+    }
+}
+
+/// `Message.replies`: a page of replies for each thread, in one query per
+/// distinct set of paging arguments.
+pub struct Replies(pub(super) DatabaseConnection);
+
+impl Loader<(Uuid, PageArgs)> for Replies {
+    type Value = Page<Message>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[(Uuid, PageArgs)]) -> LoadResult<(Uuid, PageArgs), Self::Value> {
+        let mut by_page: HashMap<&PageArgs, Vec<Uuid>> = HashMap::new();
+        for (root, page) in keys {
+            by_page.entry(page).or_default().push(*root);
+        }
+        let mut found = HashMap::new();
+        for (page, roots) in by_page {
+            for (root, replies) in messages::replies_of(&self.0, &roots, page).await? {
+                found.insert((root, page.clone()), replies);
+            }
+        }
+        Ok(found)
     }
 }
 
@@ -104,19 +142,24 @@ impl Loader<(Uuid, Uuid)> for Reactions {
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[(Uuid, Uuid)]) -> LoadResult<(Uuid, Uuid), Self::Value> {
-        let mut by_viewer: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
-        for (message_id, viewer_id) in keys {
-            by_viewer.entry(*viewer_id).or_default().push(*message_id);
-        }
-        let mut found = HashMap::new();
-        for (viewer_id, ids) in by_viewer {
-            let mut groups = messages::reaction_groups(&self.0, viewer_id, &ids).await?;
-            for id in ids {
-                found.insert((id, viewer_id), groups.remove(&id).unwrap_or_default());
-            }
-        }
-        Ok(found)
+        let (ids, viewers) = split_pairs(keys);
+        let mut groups = messages::reaction_groups(&self.0, &viewers, &ids).await?;
+        Ok(keys
+            .iter()
+            .map(|key| (*key, groups.remove(key).unwrap_or_default()))
+            .collect())
     }
+}
+
+/// The distinct firsts and seconds of `pairs`.
+fn split_pairs(pairs: &[(Uuid, Uuid)]) -> (Vec<Uuid>, Vec<Uuid>) {
+    let mut firsts: Vec<Uuid> = pairs.iter().map(|(a, _)| *a).collect();
+    let mut seconds: Vec<Uuid> = pairs.iter().map(|(_, b)| *b).collect();
+    for list in [&mut firsts, &mut seconds] {
+        list.sort_unstable();
+        list.dedup();
+    }
+    (firsts, seconds)
 }
 
 /// `Message.mentions`.
@@ -139,18 +182,12 @@ impl Loader<(Uuid, Uuid)> for ThreadFollow {
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[(Uuid, Uuid)]) -> LoadResult<(Uuid, Uuid), Self::Value> {
-        let mut by_user: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
-        for (root, user_id) in keys {
-            by_user.entry(*user_id).or_default().push(*root);
-        }
-        let mut found = HashMap::new();
-        for (user_id, roots) in by_user {
-            let followed = messages::follows(&self.0, user_id, &roots).await?;
-            for root in roots {
-                found.insert((root, user_id), followed.contains(&root));
-            }
-        }
-        Ok(found)
+        let (roots, users) = split_pairs(keys);
+        let followed = messages::follows(&self.0, &users, &roots).await?;
+        Ok(keys
+            .iter()
+            .map(|key| (*key, followed.contains(key)))
+            .collect())
     }
 }
 

@@ -12,6 +12,7 @@ mod database;
 mod directory;
 mod gql;
 pub mod posts;
+pub mod ws;
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -162,6 +163,9 @@ pub fn test_config(database_url: &str, data_dir: &std::path::Path) -> Config {
         ..Config::default()
     };
     config.jwt.secret = TEST_SECRET.to_owned();
+    // Tests post dozens of messages within a second; the rate limit has its
+    // own tests, which lower this.
+    config.limits.content_per_minute = 100_000;
     config
 }
 

@@ -1,0 +1,390 @@
+//! Live messages over `GET /graphql/ws`: `messageAdded` (with the replay
+//! that lets a dropped client resume from its last cursor), `messageChanged`,
+//! `notificationAdded`, private channels, bad input, and delivery across two
+//! `synaps serve` processes on one PostgreSQL.
+
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde_json::{Value, json};
+
+use crate::db_test;
+use crate::helpers::ws::{Replica, Ws};
+use crate::helpers::{Actor, Backend, TestApp};
+
+const ADDED: &str = "subscription($channel: ID!, $after: String) { messageAdded(channel: $channel, after: $after) { cursor node { id body author { handle } parent { id } } } }";
+const CHANGED: &str = "subscription($channel: ID!) { messageChanged(channel: $channel) { id body editedAt deletedAt reactions { code count viewerHasReacted } } }";
+const NOTIFIED: &str =
+    "subscription { notificationAdded { kind message aboutMessage { id body } } }";
+const POST: &str =
+    "mutation($input: PostMessageInput!) { postMessage(input: $input) { message { id } } }";
+const SECOND: Duration = Duration::from_secs(1);
+
+/// A public channel linking marketing and sales, with the staff actor
+/// (its creator) and the manager as members; returns its id.
+async fn launch_channel(app: &TestApp) -> String {
+    let channel = app
+        .create_channel(app.staff(), "launch", "PUBLIC", &["marketing", "sales"])
+        .await;
+    app.gql(
+        Some(app.manager()),
+        "mutation($input: JoinChannelInput!) { joinChannel(input: $input) { channel { id } } }",
+        json!({ "input": { "channelId": channel } }),
+    )
+    .await
+    .data();
+    channel
+}
+
+/// Posts `body` as `actor`; returns the message id.
+async fn post(
+    app: &TestApp,
+    actor: &Actor,
+    channel: &str,
+    body: &str,
+    parent: Option<&str>,
+) -> String {
+    let response = app
+        .gql(
+            Some(actor),
+            POST,
+            json!({ "input": { "channelId": channel, "body": body, "parentId": parent } }),
+        )
+        .await;
+    response.data()["postMessage"]["message"]["id"]
+        .as_str()
+        .expect("message id")
+        .to_owned()
+}
+
+/// Opens a socket as `actor` and subscribes to the channel's new messages.
+/// Without `after`, returns once the subscription is registered; with it,
+/// the replay comes first (and is heard only once it is registered).
+async fn follow(address: &str, actor: &Actor, channel: &str, after: Option<&str>) -> Ws {
+    let mut ws = Ws::open(address, Some(&actor.token)).await;
+    ws.subscribe_with(
+        "added",
+        ADDED,
+        json!({ "channel": channel, "after": after }),
+    )
+    .await;
+    if after.is_none() {
+        ws.sync().await;
+    }
+    ws
+}
+
+/// The `messageAdded` edge of a `next` message.
+fn edge(message: &Value) -> &Value {
+    assert_eq!(message["type"], "next", "{message}");
+    &message["payload"]["data"]["messageAdded"]
+}
+
+/// The first error code of an `error` message.
+fn error_code(message: &Value) -> &str {
+    assert_eq!(message["type"], "error", "{message}");
+    message["payload"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or_default()
+}
+
+async fn a_member_sees_a_message_posted_by_another_user_live(app: TestApp) {
+    let channel = launch_channel(&app).await;
+    let mut ws = follow(&app.address, app.staff(), &channel, None).await;
+
+    let started = Instant::now();
+    let id = post(&app, app.manager(), &channel, "Launch is **on**", None).await;
+    let got = ws.next(SECOND).await;
+    let latency = started.elapsed();
+
+    let added = edge(&got);
+    assert_eq!(added["node"]["id"], id.as_str());
+    assert_eq!(added["node"]["body"], "Launch is **on**");
+    assert_eq!(added["node"]["author"]["handle"], "magnus");
+    assert!(added["cursor"].as_str().is_some_and(|c| !c.is_empty()));
+    assert!(latency < SECOND, "took {latency:?}");
+
+    // Replies are new messages too, with their thread.
+    post(&app, app.staff(), &channel, "Which day?", Some(&id)).await;
+    let reply = ws.next(SECOND).await;
+    assert_eq!(edge(&reply)["node"]["parent"]["id"], id.as_str());
+    assert_eq!(edge(&reply)["node"]["body"], "Which day?");
+    ws.expect_quiet().await;
+}
+db_test!(a_member_sees_a_message_posted_by_another_user_live);
+
+async fn a_dropped_subscriber_resumes_from_its_last_cursor_and_misses_nothing(app: TestApp) {
+    let channel = launch_channel(&app).await;
+    let mut ws = follow(&app.address, app.staff(), &channel, None).await;
+    post(&app, app.manager(), &channel, "seen", None).await;
+    let seen = ws.next(SECOND).await;
+    let last_cursor = edge(&seen)["cursor"].as_str().expect("cursor").to_owned();
+    drop(ws);
+
+    let mut missed = Vec::new();
+    for n in 1..=10 {
+        let body = format!("missed {n}");
+        post(&app, app.manager(), &channel, &body, None).await;
+        missed.push(body);
+    }
+    let mut ws = follow(&app.address, app.staff(), &channel, Some(&last_cursor)).await;
+    let mut replayed = Vec::new();
+    let mut cursor = String::new();
+    for _ in 0..10 {
+        let got = ws.next(SECOND).await;
+        replayed.push(edge(&got)["node"]["body"].as_str().unwrap().to_owned());
+        cursor = edge(&got)["cursor"].as_str().unwrap().to_owned();
+    }
+    assert_eq!(replayed, missed, "exactly the missed messages, in order");
+
+    // Then live, without repeating anything.
+    post(&app, app.manager(), &channel, "live again", None).await;
+    let live = ws.next(SECOND).await;
+    assert_eq!(edge(&live)["node"]["body"], "live again");
+    ws.expect_quiet().await;
+
+    // Resuming from the newest cursor replays nothing.
+    let mut caught_up = follow(&app.address, app.staff(), &channel, Some(&cursor)).await;
+    let again = caught_up.next(SECOND).await;
+    assert_eq!(edge(&again)["node"]["body"], "live again");
+    caught_up.expect_quiet().await;
+}
+db_test!(a_dropped_subscriber_resumes_from_its_last_cursor_and_misses_nothing);
+
+async fn edits_reactions_and_deletions_arrive_as_the_message_is_now(app: TestApp) {
+    let channel = launch_channel(&app).await;
+    let id = post(&app, app.manager(), &channel, "first draft", None).await;
+    let mut ws = Ws::open(&app.address, Some(&app.staff().token)).await;
+    ws.subscribe_with("changed", CHANGED, json!({ "channel": channel }))
+        .await;
+    ws.sync().await;
+
+    app.gql(
+        Some(app.manager()),
+        "mutation($input: EditMessageInput!) { editMessage(input: $input) { message { id } } }",
+        json!({ "input": { "id": id, "body": "final" } }),
+    )
+    .await
+    .data();
+    let edited = ws.next(SECOND).await;
+    let edited = &edited["payload"]["data"]["messageChanged"];
+    assert_eq!(edited["body"], "final");
+    assert!(edited["editedAt"].is_string());
+
+    app.gql(
+        Some(app.staff()),
+        "mutation($input: AddReactionInput!) { addReaction(input: $input) { message { id } } }",
+        json!({ "input": { "messageId": id, "code": "tada" } }),
+    )
+    .await
+    .data();
+    let reacted = ws.next(SECOND).await;
+    assert_eq!(
+        reacted["payload"]["data"]["messageChanged"]["reactions"],
+        json!([{ "code": "tada", "count": 1, "viewerHasReacted": true }])
+    );
+
+    app.gql(
+        Some(app.manager()),
+        "mutation($input: DeleteMessageInput!) { deleteMessage(input: $input) { message { id } } }",
+        json!({ "input": { "id": id } }),
+    )
+    .await
+    .data();
+    let deleted = ws.next(SECOND).await;
+    let deleted = &deleted["payload"]["data"]["messageChanged"];
+    assert_eq!(deleted["body"], "");
+    assert!(deleted["deletedAt"].is_string());
+
+    // New messages are not changes.
+    post(&app, app.manager(), &channel, "another", None).await;
+    ws.expect_quiet().await;
+}
+db_test!(edits_reactions_and_deletions_arrive_as_the_message_is_now);
+
+async fn a_mention_arrives_live_as_a_notification_only_for_its_recipient(app: TestApp) {
+    let channel = launch_channel(&app).await;
+    let mut stella = Ws::open(&app.address, Some(&app.staff().token)).await;
+    stella.subscribe("notified", NOTIFIED).await;
+    stella.sync().await;
+    let mut adam = Ws::open(&app.address, Some(&app.admin().token)).await;
+    adam.subscribe("notified", NOTIFIED).await;
+    adam.sync().await;
+
+    let id = post(
+        &app,
+        app.manager(),
+        &channel,
+        "@stella can you check?",
+        None,
+    )
+    .await;
+    let got = stella.next(SECOND).await;
+    let notification = &got["payload"]["data"]["notificationAdded"];
+    assert_eq!(notification["kind"], "MENTION", "{got}");
+    assert_eq!(notification["aboutMessage"]["id"], id.as_str());
+
+    // A reply in a thread she follows (she started it).
+    let own = post(&app, app.staff(), &channel, "My thread", None).await;
+    post(&app, app.manager(), &channel, "A reply", Some(&own)).await;
+    let reply = stella.next(SECOND).await;
+    assert_eq!(
+        reply["payload"]["data"]["notificationAdded"]["kind"],
+        "REPLY"
+    );
+
+    adam.expect_quiet().await;
+    stella.expect_quiet().await;
+}
+db_test!(a_mention_arrives_live_as_a_notification_only_for_its_recipient);
+
+async fn a_private_channel_is_followed_only_by_its_members(app: TestApp) {
+    let channel = app
+        .create_channel(app.staff(), "quiet-room", "PRIVATE", &["customer-service"])
+        .await;
+    let mut outsider = Ws::open(&app.address, Some(&app.manager().token)).await;
+    outsider
+        .subscribe_with("added", ADDED, json!({ "channel": channel }))
+        .await;
+    let refused = outsider.next(SECOND).await;
+    assert_eq!(error_code(&refused), "NOT_FOUND");
+
+    app.add_channel_member(app.staff(), &channel, &app.manager().id)
+        .await;
+    let mut member = follow(&app.address, app.manager(), &channel, None).await;
+    post(&app, app.staff(), &channel, "for members", None).await;
+    assert_eq!(
+        edge(&member.next(SECOND).await)["node"]["body"],
+        "for members"
+    );
+
+    // Removed, the subscription ends before showing anything more.
+    app.gql(
+        Some(app.admin()),
+        "mutation($input: RemoveChannelMemberInput!) { removeChannelMember(input: $input) { channel { id } } }",
+        json!({ "input": { "channelId": channel, "userId": app.manager().id } }),
+    )
+    .await
+    .data();
+    post(&app, app.staff(), &channel, "after you left", None).await;
+    let ended = member.next(SECOND).await;
+    assert_eq!(ended["type"], "next", "{ended}");
+    assert_eq!(
+        ended["payload"]["errors"][0]["extensions"]["code"],
+        "NOT_FOUND"
+    );
+    assert!(!ended.to_string().contains("after you left"));
+    let complete = member.next(SECOND).await;
+    assert_eq!(complete["type"], "complete", "{complete}");
+}
+db_test!(a_private_channel_is_followed_only_by_its_members);
+
+/// The global id of a channel that does not exist.
+fn unknown_channel() -> String {
+    URL_SAFE_NO_PAD.encode(format!("Channel:{}", uuid::Uuid::now_v7()))
+}
+
+async fn bad_subscriptions_get_clear_errors_and_change_nothing(app: TestApp) {
+    let channel = launch_channel(&app).await;
+    let other = app
+        .create_channel(app.staff(), "elsewhere", "PUBLIC", &["sales"])
+        .await;
+    let mut ws = follow(&app.address, app.staff(), &other, None).await;
+    post(&app, app.staff(), &other, "elsewhere", None).await;
+    let foreign = edge(&ws.next(SECOND).await)["cursor"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let before = app.snapshot().await;
+
+    let cases = [
+        (
+            "malformed cursor",
+            json!({ "channel": channel, "after": "not-a-cursor" }),
+            "BAD_USER_INPUT",
+        ),
+        (
+            "a cursor from another channel",
+            json!({ "channel": channel, "after": foreign }),
+            "BAD_USER_INPUT",
+        ),
+        (
+            "unknown channel",
+            json!({ "channel": unknown_channel() }),
+            "NOT_FOUND",
+        ),
+        (
+            "a user's id",
+            json!({ "channel": app.staff().id }),
+            "BAD_USER_INPUT",
+        ),
+        ("not an id", json!({ "channel": "???" }), "BAD_USER_INPUT"),
+    ];
+    for (n, (case, variables, code)) in cases.into_iter().enumerate() {
+        let id = format!("bad-{n}");
+        ws.subscribe_with(&id, ADDED, variables).await;
+        let got = ws.next(SECOND).await;
+        assert_eq!(got["id"], id.as_str(), "{case}: {got}");
+        assert_eq!(error_code(&got), code, "{case}: {got}");
+        let message = got["payload"][0]["message"].as_str().unwrap_or_default();
+        assert!(!message.is_empty(), "{case}: {got}");
+    }
+    let mut anonymous = Ws::open(&app.address, None).await;
+    anonymous
+        .subscribe_with("added", ADDED, json!({ "channel": channel }))
+        .await;
+    assert_eq!(error_code(&anonymous.next(SECOND).await), "UNAUTHENTICATED");
+    anonymous.subscribe("notified", NOTIFIED).await;
+    assert_eq!(error_code(&anonymous.next(SECOND).await), "UNAUTHENTICATED");
+    assert_eq!(app.snapshot().await, before, "nothing changed");
+}
+db_test!(bad_subscriptions_get_clear_errors_and_change_nothing);
+
+async fn messages_cross_from_one_replica_to_another(app: TestApp) {
+    let channel = launch_channel(&app).await;
+    let a = Replica::start(app.database_url()).await;
+    let b = Replica::start(app.database_url()).await;
+    let mut on_b = app.clone();
+    on_b.address = b.address.clone();
+
+    let mut ws = follow(&a.address, app.staff(), &channel, None).await;
+    let started = Instant::now();
+    post(&on_b, app.manager(), &channel, "from replica b", None).await;
+    let got = ws.next(SECOND).await;
+    let latency = started.elapsed();
+    assert_eq!(edge(&got)["node"]["body"], "from replica b");
+    assert!(latency < SECOND, "took {latency:?}");
+    eprintln!("a message crossed replicas {latency:?} after it was sent");
+
+    // Dropped on one replica, resumed on the other, nothing lost.
+    let cursor = edge(&got)["cursor"].as_str().unwrap().to_owned();
+    drop(ws);
+    for n in 1..=10 {
+        post(
+            &on_b,
+            app.manager(),
+            &channel,
+            &format!("while away {n}"),
+            None,
+        )
+        .await;
+    }
+    let mut ws = follow(&b.address, app.staff(), &channel, Some(&cursor)).await;
+    for n in 1..=10 {
+        let got = ws.next(SECOND).await;
+        assert_eq!(edge(&got)["node"]["body"], format!("while away {n}"));
+    }
+    post(&app, app.manager(), &channel, "from a third", None).await;
+    assert_eq!(edge(&ws.next(SECOND).await)["node"]["body"], "from a third");
+    ws.expect_quiet().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn messages_cross_from_one_replica_to_another_on_postgres() {
+    crate::helpers::run(
+        Backend::Postgres,
+        messages_cross_from_one_replica_to_another,
+    )
+    .await;
+}
