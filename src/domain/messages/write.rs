@@ -131,30 +131,35 @@ pub async fn post(
     .await?;
     let root = message.parent_id.unwrap_or(message.id);
     let mentioned = store_mentions(&txn, &access.channel, &message, &HashSet::new()).await?;
-    let author = author_name(&txn, actor.user_id).await?;
-    let subject = Subject {
-        kind: "message",
-        id: message.id,
-    };
-    let where_ = format!("#{}", access.channel.slug);
-    notifications::notify(
-        &txn,
-        &mentioned,
-        Kind::Mention,
-        Some(actor.user_id),
-        &subject,
-        &format!("{author} mentioned you in {where_}."),
-    )
-    .await?;
-    if message.parent_id.is_some() {
+    let followers = if message.parent_id.is_some() {
         let followers = thread_followers(&txn, &access.channel, root, actor.user_id).await?;
-        let recipients: Vec<Uuid> = followers
+        followers
             .into_iter()
             .filter(|f| !mentioned.contains(f))
-            .collect();
+            .collect()
+    } else {
+        Vec::new()
+    };
+    // Most messages notify nobody: then the author's name is not needed.
+    if !mentioned.is_empty() || !followers.is_empty() {
+        let author = author_name(&txn, actor.user_id).await?;
+        let subject = Subject {
+            kind: "message",
+            id: message.id,
+        };
+        let where_ = format!("#{}", access.channel.slug);
         notifications::notify(
             &txn,
-            &recipients,
+            &mentioned,
+            Kind::Mention,
+            Some(actor.user_id),
+            &subject,
+            &format!("{author} mentioned you in {where_}."),
+        )
+        .await?;
+        notifications::notify(
+            &txn,
+            &followers,
             Kind::Reply,
             Some(actor.user_id),
             &subject,
