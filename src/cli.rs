@@ -4,7 +4,7 @@ use std::io::Read;
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{ArgGroup, Parser, Subcommand, ValueEnum};
 use migrations::{Migrator, MigratorTrait};
 
 use crate::app::{App, shutdown_signal};
@@ -52,11 +52,26 @@ pub enum Command {
         #[arg(long, default_value_t = 1)]
         steps: u32,
     },
-    /// Fill the database with data to explore.
+    /// Fill the database with data to explore (`--demo`) or to load-test (`--bench`).
+    #[command(group(ArgGroup::new("data").required(true).args(["demo", "bench"])))]
     Seed {
-        /// The demo company: five departments and twenty people in every role.
-        #[arg(long, required = true)]
+        /// The demo company: five departments and twenty people in every role,
+        /// guest posts, channels and messages.
+        #[arg(long)]
         demo: bool,
+        /// A large benchmark data set (people bench-0001…, channels bench-001…,
+        /// password synaps-bench-2026), bulk-loaded once into a database.
+        #[arg(long)]
+        bench: bool,
+        /// With --bench: how many people [default: 2000].
+        #[arg(long, value_name = "N", conflicts_with = "demo")]
+        staff: Option<u32>,
+        /// With --bench: how many channels [default: 100].
+        #[arg(long, value_name = "N", conflicts_with = "demo")]
+        channels: Option<u32>,
+        /// With --bench: how many messages [default: 500000].
+        #[arg(long, value_name = "N", conflicts_with = "demo")]
+        messages: Option<u32>,
     },
     /// Write the GraphQL schema (SDL) to a file or stdout.
     ExportSchema {
@@ -125,7 +140,22 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve { demo, no_migrate } => serve(config, demo, !no_migrate).await,
         Command::Migrate { action, steps } => migrate(&config, action, steps).await,
-        Command::Seed { demo: _ } => {
+        Command::Seed {
+            demo: _,
+            bench: true,
+            staff,
+            channels,
+            messages,
+        } => {
+            let defaults = seed::bench::Sizes::default();
+            let sizes = seed::bench::Sizes {
+                staff: staff.unwrap_or(defaults.staff),
+                channels: channels.unwrap_or(defaults.channels),
+                messages: messages.unwrap_or(defaults.messages),
+            };
+            seed_bench(config, sizes).await
+        }
+        Command::Seed { .. } => {
             let app = App::build(config, true).await?;
             seed::demo(&app.state).await?;
             println!(
@@ -177,6 +207,23 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+async fn seed_bench(config: Config, sizes: seed::bench::Sizes) -> anyhow::Result<()> {
+    if config.is_production() {
+        bail!(
+            "seed --bench is refused with SYNAPS_ENV=production: bench accounts share a published password"
+        );
+    }
+    let app = App::build(config, true).await?;
+    let report = seed::bench::seed(&app.state, sizes).await?;
+    println!("{report}");
+    println!(
+        "Bench people sign in as bench-0001@{} … with the password {}",
+        seed::bench::EMAIL_DOMAIN,
+        seed::bench::BENCH_PASSWORD
+    );
+    Ok(())
 }
 
 async fn serve(config: Config, demo: bool, migrate: bool) -> anyhow::Result<()> {

@@ -1,8 +1,11 @@
 //! Data to explore: `seed --demo` makes a small, believable company, with
-//! guest posts in every state of the workflow (`posts`) and channels
-//! between the departments (`channels`).
+//! guest posts in every state of the workflow (`posts`), channels between
+//! the departments (`channels`) and conversations in them (`messages`).
+//! `seed --bench` loads a large data set for load tests (`bench`).
 
+pub mod bench;
 mod channels;
+mod messages;
 mod posts;
 
 use anyhow::Context;
@@ -191,7 +194,8 @@ pub async fn is_empty(db: &DatabaseConnection) -> anyhow::Result<bool> {
         && users::Entity::find().count(db).await? == 0)
 }
 
-/// Seeds the five departments, twenty people, their guest posts and channels.
+/// Seeds the five departments, twenty people, their guest posts, channels
+/// and messages.
 pub async fn demo(state: &AppState) -> anyhow::Result<()> {
     let db = &state.db;
     seed_departments(db).await?;
@@ -212,6 +216,7 @@ pub async fn demo(state: &AppState) -> anyhow::Result<()> {
     }
     posts::seed(db).await?;
     channels::seed(db).await?;
+    messages::seed(db).await?;
     Ok(())
 }
 

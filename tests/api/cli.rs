@@ -2,6 +2,12 @@
 
 use std::process::Command;
 
+use sea_orm::{ConnectionTrait, Statement};
+use serde_json::{Value, json};
+
+use crate::db_test;
+use crate::helpers::{TEST_SECRET, TestApp};
+
 /// `schema.graphql` is what the server serves; regenerate it with
 /// `cargo run -- export-schema --output schema.graphql`.
 #[test]
@@ -228,4 +234,296 @@ fn migrate_lists_rolls_back_and_reapplies() {
             .success()
     );
     assert_eq!(status(dir.path()), applied);
+}
+
+/// Runs `synaps ARGS` on the test app's database, off the async runtime
+/// (the test's server keeps serving meanwhile).
+async fn synaps_on(app: &TestApp, args: &[&str]) -> std::process::Output {
+    let url = app.database_url().to_owned();
+    let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+    tokio::task::spawn_blocking(move || {
+        let dir = tempfile::tempdir().expect("temp dir");
+        Command::new(env!("CARGO_BIN_EXE_synaps"))
+            .args(&args)
+            .env("DATABASE_URL", url)
+            .env("SYNAPS_DATA_DIR", dir.path())
+            .env("SYNAPS_JWT_SECRET", TEST_SECRET)
+            .env_remove("SYNAPS_ENV")
+            .output()
+            .expect("synaps runs")
+    })
+    .await
+    .expect("synaps finishes")
+}
+
+/// One number from `sql` (a query written by the test).
+async fn scalar(app: &TestApp, sql: &str) -> i64 {
+    app.db
+        .query_one_raw(Statement::from_string(
+            app.db.get_database_backend(),
+            sql.to_owned(),
+        ))
+        .await
+        .expect("query")
+        .expect("a row")
+        .try_get_by_index::<i64>(0)
+        .expect("a number")
+}
+
+const BENCH: [&str; 8] = [
+    "seed",
+    "--bench",
+    "--staff",
+    "30",
+    "--channels",
+    "4",
+    "--messages",
+    "500",
+];
+
+async fn seed_bench_loads_its_data_set_once(app: TestApp) {
+    let before = app.table_counts().await;
+
+    let seeded = synaps_on(&app, &BENCH).await;
+
+    let stdout = String::from_utf8_lossy(&seeded.stdout);
+    assert!(
+        seeded.status.success(),
+        "{}",
+        String::from_utf8_lossy(&seeded.stderr)
+    );
+    assert!(
+        stdout.contains("seeded 30 staff, 4 channels, 500 messages in"),
+        "{stdout}"
+    );
+    let after = app.table_counts().await;
+    let added = |table: &str| after[table] - before[table];
+    assert_eq!(added("users"), 30);
+    assert_eq!(added("department_members"), 30);
+    assert_eq!(added("channels"), 4);
+    // Channels 2 and 4 link two departments.
+    assert_eq!(added("channel_departments"), 6);
+    assert_eq!(added("channel_members"), 30 * 4);
+    assert_eq!(added("messages"), 500);
+    assert!(
+        (40..=250).contains(&added("message_reactions")),
+        "{after:?}"
+    );
+    for untouched in [
+        "departments",
+        "notifications",
+        "message_mentions",
+        "sessions",
+    ] {
+        assert_eq!(added(untouched), 0, "{untouched}");
+    }
+    let replies = scalar(
+        &app,
+        "SELECT COUNT(*) FROM messages WHERE parent_id IS NOT NULL",
+    )
+    .await;
+    assert!((20..=90).contains(&replies), "{replies} replies");
+    let misplaced = scalar(
+        &app,
+        "SELECT COUNT(*) FROM messages r JOIN messages p ON p.id = r.parent_id \
+         WHERE p.channel_id <> r.channel_id OR p.parent_id IS NOT NULL OR p.created_at >= r.created_at",
+    )
+    .await;
+    assert_eq!(
+        misplaced, 0,
+        "replies answer earlier roots of their channel"
+    );
+
+    bench_person_reads_a_bench_channel(&app).await;
+
+    let snapshot = app.snapshot().await;
+    let again = synaps_on(&app, &BENCH).await;
+    assert!(!again.status.success());
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert!(stderr.contains("bench data is already there"), "{stderr}");
+    assert_eq!(
+        app.snapshot().await,
+        snapshot,
+        "a refused seed wrote something"
+    );
+}
+db_test!(seed_bench_loads_its_data_set_once);
+
+/// The contract's names and shared password, through the API.
+async fn bench_person_reads_a_bench_channel(app: &TestApp) {
+    let login = app
+        .login("bench-0030@bench.synaps.test", "synaps-bench-2026")
+        .await;
+    let token = login.data()["login"]["accessToken"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    assert_eq!(
+        login.data()["login"]["user"]["handle"],
+        "bench-0030",
+        "{:?}",
+        login.body
+    );
+    let channel = app
+        .gql_with_token(
+            Some(&token),
+            "{ channel(slug: \"bench-004\") { name visibility memberCount viewerIsMember \
+               departments { slug } messages(first: 20) { nodes { createdAt author { handle } } } } }",
+            json!({}),
+        )
+        .await;
+    let channel = &channel.data()["channel"];
+    assert_eq!(channel["name"], "Bench channel 004");
+    assert_eq!(channel["visibility"], "PUBLIC");
+    assert_eq!(channel["memberCount"], 30);
+    assert_eq!(channel["viewerIsMember"], true);
+    assert_eq!(channel["departments"].as_array().map(Vec::len), Some(2));
+    let messages = channel["messages"]["nodes"].as_array().expect("messages");
+    assert!(!messages.is_empty());
+    let times: Vec<&str> = messages
+        .iter()
+        .map(|m| m["createdAt"].as_str().expect("createdAt"))
+        .collect();
+    assert!(times.windows(2).all(|w| w[0] >= w[1]), "{times:?}");
+    assert!(
+        messages.iter().all(|m| m["author"]["handle"]
+            .as_str()
+            .is_some_and(|h| h.starts_with("bench-00"))),
+        "{messages:?}"
+    );
+}
+
+/// A freshly migrated database has no departments: the bench seed makes
+/// the standard five and spreads people over them round robin.
+#[tokio::test]
+async fn seed_bench_works_on_a_freshly_migrated_database() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    assert!(synaps_in(dir.path(), &["migrate"], "").status.success());
+
+    let seeded = synaps_in(
+        dir.path(),
+        &[
+            "seed",
+            "--bench",
+            "--staff",
+            "7",
+            "--channels",
+            "2",
+            "--messages",
+            "50",
+        ],
+        "",
+    );
+
+    assert!(
+        seeded.status.success(),
+        "{}",
+        String::from_utf8_lossy(&seeded.stderr)
+    );
+    let url = format!(
+        "sqlite://{}?mode=ro",
+        dir.path().join("synaps.db").display()
+    );
+    let db = sea_orm::Database::connect(&url).await.expect("connect");
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            sea_orm::DbBackend::Sqlite,
+            "SELECT u.handle, d.slug FROM users u \
+             JOIN department_members m ON m.user_id = u.id \
+             JOIN departments d ON d.id = m.department_id ORDER BY u.handle",
+        ))
+        .await
+        .expect("query");
+    let people: Vec<(String, String)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r.try_get::<String>("", "handle").expect("handle"),
+                r.try_get::<String>("", "slug").expect("slug"),
+            )
+        })
+        .collect();
+    let expected = [
+        "marketing",
+        "sales",
+        "hr",
+        "customer-service",
+        "communications",
+        "marketing",
+        "sales",
+    ];
+    let expected: Vec<(String, String)> = expected
+        .iter()
+        .enumerate()
+        .map(|(i, slug)| (format!("bench-{:04}", i + 1), (*slug).to_owned()))
+        .collect();
+    assert_eq!(people, expected);
+    db.close().await.ok();
+}
+
+#[test]
+fn seed_needs_demo_or_bench_and_sizes_only_with_bench() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let neither = synaps_in(dir.path(), &["seed"], "");
+    let both = synaps_in(dir.path(), &["seed", "--demo", "--bench"], "");
+    let sizes_for_demo = synaps_in(dir.path(), &["seed", "--demo", "--staff", "5"], "");
+    for refused in [neither, both, sizes_for_demo] {
+        assert_eq!(refused.status.code(), Some(2), "{refused:?}");
+    }
+}
+
+const CHANNEL_MESSAGES: &str = "query($slug: String!) { channel(slug: $slug) { messages(first: 50) { nodes { body replyCount author { handle } mentions { handle } reactions { code count } } } } }";
+
+async fn seed_demo_fills_the_channels_with_conversations(app: TestApp) {
+    let seeded = synaps_on(&app, &["seed", "--demo"]).await;
+    assert!(
+        seeded.status.success(),
+        "{}",
+        String::from_utf8_lossy(&seeded.stderr)
+    );
+
+    for slug in [
+        "spring-launch",
+        "onboarding",
+        "announcements",
+        "renewals-escalations",
+    ] {
+        let page = app
+            .gql(Some(app.staff()), CHANNEL_MESSAGES, json!({ "slug": slug }))
+            .await;
+        let roots = page.data()["channel"]["messages"]["nodes"]
+            .as_array()
+            .expect("messages")
+            .clone();
+        assert!(!roots.is_empty(), "#{slug} has no messages");
+        let threads = roots.iter().filter(|m| m["replyCount"].as_i64() > Some(0));
+        assert!(threads.count() >= 1, "#{slug} has no thread: {roots:?}");
+        let reacted = roots.iter().filter(|m| has_items(&m["reactions"]));
+        assert!(reacted.count() >= 1, "#{slug} has no reactions: {roots:?}");
+    }
+    // Emma was mentioned in #spring-launch and told so.
+    let login = app.login("emma@example.com", "synaps-demo-2026").await;
+    let token = login.data()["login"]["accessToken"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    let notifications = app
+        .gql_with_token(
+            Some(&token),
+            "{ notifications(first: 50) { edges { node { kind } } } }",
+            json!({}),
+        )
+        .await;
+    let kinds: Vec<&Value> = notifications.data()["notifications"]["edges"]
+        .as_array()
+        .expect("edges")
+        .iter()
+        .map(|e| &e["node"]["kind"])
+        .collect();
+    assert!(kinds.iter().any(|k| *k == "MENTION"), "{kinds:?}");
+}
+db_test!(seed_demo_fills_the_channels_with_conversations);
+
+fn has_items(value: &Value) -> bool {
+    value.as_array().is_some_and(|a| !a.is_empty())
 }
