@@ -1,0 +1,161 @@
+//! `feed`: what opening a channel costs. Workers read the newest page of a
+//! random bench channel (messages with author, the author's departments,
+//! reaction groups and reply count) through GraphQL; then, with the same
+//! workers, duration and channel choices, the same rows straight from the
+//! database. The ratio is what the server adds on top of its SQL.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::graphql::Client;
+use crate::raw::Db;
+use crate::stats::{self, Failure, Worker};
+use crate::{Load, Target, graphql};
+
+/// The page a client shows when a channel opens.
+const FEED: &str = "query Feed($slug: String!, $first: Int!) {
+  channel(slug: $slug) {
+    messages(first: $first) {
+      edges {
+        cursor
+        node {
+          id
+          body
+          createdAt
+          author { handle displayName departments { name } }
+          replyCount
+          reactions { code count viewerHasReacted }
+        }
+      }
+    }
+  }
+}";
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    pub target: Target,
+    #[command(flatten)]
+    pub load: Load,
+    /// Messages per page.
+    #[arg(long, default_value_t = 50)]
+    pub page: usize,
+    /// Which bench user reads (its number, 1-based).
+    #[arg(long, default_value_t = 1)]
+    pub user: usize,
+}
+
+/// The channels each worker will read, in order: worker `w`'s choices come
+/// from its own seeded generator, so both phases make the same ones.
+fn chooser(seed: u64, worker: usize) -> StdRng {
+    StdRng::seed_from_u64(seed.wrapping_mul(1_000_003).wrapping_add(worker as u64))
+}
+
+struct GraphqlReader {
+    client: Client,
+    token: Arc<str>,
+    slugs: Arc<[String]>,
+    rng: StdRng,
+    page: usize,
+}
+
+impl Worker for GraphqlReader {
+    async fn step(&mut self) -> Result<u64, Failure> {
+        let slug = &self.slugs[self.rng.random_range(0..self.slugs.len())];
+        let data = self
+            .client
+            .execute(
+                Some(&self.token),
+                FEED,
+                json!({ "slug": slug, "first": self.page }),
+            )
+            .await?;
+        let edges = data
+            .pointer("/channel/messages/edges")
+            .and_then(Value::as_array)
+            .ok_or_else(|| Failure::other("no channel.messages.edges in the answer"))?;
+        Ok(edges.len() as u64)
+    }
+}
+
+struct RawReader {
+    db: Arc<Db>,
+    viewer: Uuid,
+    slugs: Arc<[String]>,
+    rng: StdRng,
+    page: usize,
+}
+
+impl Worker for RawReader {
+    async fn step(&mut self) -> Result<u64, Failure> {
+        let slug = &self.slugs[self.rng.random_range(0..self.slugs.len())];
+        self.db.feed_page(slug, self.viewer, self.page).await
+    }
+}
+
+pub async fn run(args: Args) -> anyhow::Result<()> {
+    let target = &args.target;
+    let load = &args.load;
+    let concurrency = load.workers();
+    let slugs: Arc<[String]> = target.slugs().into();
+    anyhow::ensure!(!slugs.is_empty(), "no channels to read");
+    let email = target
+        .user_emails(args.user.max(1))
+        .pop()
+        .context("no user to read as")?;
+    let db = load.database().await?;
+    let client = target.client(concurrency)?;
+    let tokens =
+        graphql::login_all(&client, std::slice::from_ref(&email), &target.password, 1).await?;
+    let token: Arc<str> = tokens.into_iter().next().context("no token")?.into();
+
+    println!(
+        "feed: newest {} messages of a random one of {} channels, as {email}; \
+         {concurrency} workers; each phase {} s warm-up, then {} s measured",
+        args.page,
+        slugs.len(),
+        load.warmup,
+        load.duration().as_secs()
+    );
+    let workers = (0..concurrency)
+        .map(|w| GraphqlReader {
+            client: client.clone(),
+            token: token.clone(),
+            slugs: slugs.clone(),
+            rng: chooser(target.seed, w),
+            page: args.page,
+        })
+        .collect();
+    let mut graphql = stats::drive(workers, load.warmup(), load.duration(), load.pid).await?;
+    graphql.print("feed via GraphQL (POST /graphql; the server's pool is SYNAPS_DB_POOL_SIZE)");
+
+    let Some(db) = db else {
+        return Ok(());
+    };
+    let viewer = db
+        .user_ids(std::slice::from_ref(&email))
+        .await?
+        .pop()
+        .context("no viewer id")?;
+    let workers = (0..concurrency)
+        .map(|w| RawReader {
+            db: db.clone(),
+            viewer,
+            slugs: slugs.clone(),
+            rng: chooser(target.seed, w),
+            page: args.page,
+        })
+        .collect();
+    let mut raw = stats::drive(workers, load.warmup(), load.duration(), None).await?;
+    raw.print(&format!(
+        "feed via raw SQL (6 statements per page, sqlx pool of {concurrency})"
+    ));
+    stats::print_ratio(&graphql, &raw);
+    db.close().await;
+    Ok(())
+}
