@@ -73,9 +73,13 @@ pub struct Load {
     /// sqlite:…, on this machine); without it only GraphQL is measured.
     #[arg(long)]
     pub database_url: Option<String>,
-    /// Concurrent workers (and raw SQL pool connections).
+    /// Concurrent workers (and raw SQL pool connections, at most
+    /// `--max-connections`).
     #[arg(long, default_value_t = 32)]
     pub concurrency: usize,
+    /// The most raw SQL connections to open, whatever `--concurrency`.
+    #[arg(long, default_value_t = 64)]
+    pub max_connections: u32,
     /// Seconds each phase is measured.
     #[arg(long, default_value_t = 20)]
     pub duration: u64,
@@ -110,7 +114,12 @@ impl Load {
             println!("(no --database-url: only GraphQL is measured)");
             return Ok(None);
         };
-        let connections = u32::try_from(self.workers()).unwrap_or(u32::MAX);
+        // PostgreSQL's max_connections (100 by default) is shared with the
+        // server's pool: more workers than connections wait for one, as
+        // requests wait for the server's pool.
+        let connections = u32::try_from(self.workers())
+            .unwrap_or(u32::MAX)
+            .min(self.max_connections);
         let db = raw::Db::connect(url, connections).await?;
         let unanalyzed = db.unanalyzed_tables().await?;
         if !unanalyzed.is_empty() {
