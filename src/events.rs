@@ -270,7 +270,7 @@ pub async fn latest_id(db: &DatabaseConnection) -> Result<i64> {
 /// delivered (or counted as rolled back); `gap` is when the relay first
 /// found `last + 1` missing while a later id had committed.
 #[derive(Clone, Copy, Debug)]
-pub struct Position {
+struct Position {
     last: i64,
     gap: Option<Instant>,
 }

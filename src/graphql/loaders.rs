@@ -119,6 +119,49 @@ impl Batchers {
 
 pub(super) type LoadResult<K, V> = Result<HashMap<K, V>, async_graphql::Error>;
 
+/// A key that asks for one page of one group's list (a department's
+/// members, a thread's replies).
+pub(super) trait PageKey: Sized {
+    fn group(&self) -> Uuid;
+    fn page(&self) -> &PageArgs;
+    fn of(group: Uuid, page: PageArgs) -> Self;
+}
+
+impl PageKey for (Uuid, PageArgs) {
+    fn group(&self) -> Uuid {
+        self.0
+    }
+    fn page(&self) -> &PageArgs {
+        &self.1
+    }
+    fn of(group: Uuid, page: PageArgs) -> Self {
+        (group, page)
+    }
+}
+
+/// The page each key asks for: `load` runs once per distinct page, for every
+/// group asking for it (one query for a whole list's worth of groups).
+pub(super) async fn pages_per_group<K, T, Fut>(
+    keys: &[K],
+    load: impl Fn(Vec<Uuid>, PageArgs) -> Fut,
+) -> LoadResult<K, Page<T>>
+where
+    K: PageKey + Eq + std::hash::Hash,
+    Fut: std::future::Future<Output = crate::error::Result<HashMap<Uuid, Page<T>>>>,
+{
+    let mut by_page: HashMap<&PageArgs, Vec<Uuid>> = HashMap::new();
+    for key in keys {
+        by_page.entry(key.page()).or_default().push(key.group());
+    }
+    let mut pages = HashMap::new();
+    for (page, groups) in by_page {
+        for (group, found) in load(groups, page.clone()).await? {
+            pages.insert(K::of(group, page.clone()), found);
+        }
+    }
+    Ok(pages)
+}
+
 impl Loaders {
     /// The person with `id`, batched with every other lookup in the request.
     pub async fn person(
@@ -186,26 +229,26 @@ impl Loader<MembersKey> for Members {
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[MembersKey]) -> LoadResult<MembersKey, Self::Value> {
-        let mut by_page: HashMap<&PageArgs, Vec<Uuid>> = HashMap::new();
-        for key in keys {
-            by_page
-                .entry(&key.page)
-                .or_default()
-                .push(key.department_id);
+        let db = &self.0;
+        pages_per_group(keys, |ids, page| async move {
+            departments::members_of(db, &ids, &page).await
+        })
+        .await
+    }
+}
+
+impl PageKey for MembersKey {
+    fn group(&self) -> Uuid {
+        self.department_id
+    }
+    fn page(&self) -> &PageArgs {
+        &self.page
+    }
+    fn of(department_id: Uuid, page: PageArgs) -> Self {
+        MembersKey {
+            department_id,
+            page,
         }
-        let mut pages = HashMap::new();
-        for (page, department_ids) in by_page {
-            for (department_id, members) in
-                departments::members_of(&self.0, &department_ids, page).await?
-            {
-                let key = MembersKey {
-                    department_id,
-                    page: page.clone(),
-                };
-                pages.insert(key, members);
-            }
-        }
-        Ok(pages)
     }
 }
 
@@ -282,22 +325,23 @@ impl Loader<ChannelMembersKey> for ChannelMembers {
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[ChannelMembersKey]) -> LoadResult<ChannelMembersKey, Self::Value> {
-        let mut by_page: HashMap<&PageArgs, Vec<Uuid>> = HashMap::new();
-        for key in keys {
-            by_page.entry(&key.page).or_default().push(key.channel_id);
-        }
-        let mut pages = HashMap::new();
-        for (page, channel_ids) in by_page {
-            for (channel_id, members) in membership::members_of(&self.0, &channel_ids, page).await?
-            {
-                let key = ChannelMembersKey {
-                    channel_id,
-                    page: page.clone(),
-                };
-                pages.insert(key, members);
-            }
-        }
-        Ok(pages)
+        let db = &self.0;
+        pages_per_group(keys, |ids, page| async move {
+            membership::members_of(db, &ids, &page).await
+        })
+        .await
+    }
+}
+
+impl PageKey for ChannelMembersKey {
+    fn group(&self) -> Uuid {
+        self.channel_id
+    }
+    fn page(&self) -> &PageArgs {
+        &self.page
+    }
+    fn of(channel_id: Uuid, page: PageArgs) -> Self {
+        ChannelMembersKey { channel_id, page }
     }
 }
 

@@ -9,7 +9,7 @@ use async_graphql::dataloader::Loader;
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
-use super::LoadResult;
+use super::{LoadResult, pages_per_group};
 use crate::domain::channels::{Channel, Scope};
 use crate::domain::departments::Department;
 use crate::domain::messages::{self, Message, ReactionGroup};
@@ -108,17 +108,11 @@ impl Loader<(Uuid, PageArgs)> for Replies {
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[(Uuid, PageArgs)]) -> LoadResult<(Uuid, PageArgs), Self::Value> {
-        let mut by_page: HashMap<&PageArgs, Vec<Uuid>> = HashMap::new();
-        for (root, page) in keys {
-            by_page.entry(page).or_default().push(*root);
-        }
-        let mut found = HashMap::new();
-        for (page, roots) in by_page {
-            for (root, replies) in messages::replies_of(&self.0, &roots, page).await? {
-                found.insert((root, page.clone()), replies);
-            }
-        }
-        Ok(found)
+        let db = &self.0;
+        pages_per_group(keys, |roots, page| async move {
+            messages::replies_of(db, &roots, &page).await
+        })
+        .await
     }
 }
 
