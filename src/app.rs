@@ -118,6 +118,10 @@ impl App {
             last_event,
             events_stopped,
         ));
+        // Revocations made by other replicas reach this one's session cache.
+        let forgetting = tokio::spawn(crate::auth::session_cache::forget_on_events(
+            self.state.events.subscribe(),
+        ));
         let sockets = self.state.sockets.clone();
         let router = http::router(self);
         let served = axum::serve(
@@ -140,6 +144,7 @@ impl App {
         let _ = stop_events.send(true);
         let _ = scheduler.await;
         let _ = relay.await;
+        forgetting.abort();
         served
     }
 }

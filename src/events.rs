@@ -122,6 +122,10 @@ pub async fn commit(txn: DatabaseTransaction) -> Result<()> {
     Ok(())
 }
 
+/// This process, as named in the NOTIFYs it sends: a listener ignores its
+/// own process's.
+static PROCESS: LazyLock<String> = LazyLock::new(|| Uuid::new_v4().to_string());
+
 /// Bumped after every commit that recorded events in this process.
 static WAKE: LazyLock<watch::Sender<u64>> = LazyLock::new(|| watch::channel(0).0);
 
@@ -202,8 +206,9 @@ pub async fn run(db: DatabaseConnection, hub: Hub, last: i64, mut stop: watch::R
 async fn tell_replicas(pool: sea_orm::sqlx::PgPool) {
     let mut woken = WAKE.subscribe();
     while woken.changed().await.is_ok() {
-        let sent = sea_orm::sqlx::query("SELECT pg_notify($1, '')")
+        let sent = sea_orm::sqlx::query("SELECT pg_notify($1, $2)")
             .bind(CHANNEL)
+            .bind(PROCESS.as_str())
             .execute(&pool)
             .await;
         if let Err(err) = sent {
@@ -227,11 +232,11 @@ async fn listen(pool: sea_orm::sqlx::PgPool, notified: watch::Sender<u64>) {
                     bump();
                     loop {
                         match listener.try_recv().await {
+                            // Its own NOTIFY: every relay of this process
+                            // was woken by `wake` already.
+                            Ok(Some(notification)) if notification.payload() == *PROCESS => {}
                             Ok(Some(notification)) => {
-                                tracing::debug!(
-                                    event.id = notification.payload(),
-                                    "events notified"
-                                );
+                                tracing::debug!(from = notification.payload(), "events notified");
                                 bump();
                             }
                             // Reconnected (and listening again): catch up.

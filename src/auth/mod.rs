@@ -2,7 +2,8 @@
 //!
 //! - [`jwt`]: access tokens (short-lived, signed, every claim checked).
 //! - [`sessions`]: logins, rotating refresh tokens, revocation, and turning a
-//!   bearer token into an [`Actor`] (one query: session joined to user).
+//!   bearer token into an [`Actor`] (one query: session joined to user,
+//!   remembered for a while by [`session_cache`]).
 //! - [`password`]: argon2id hashing on blocking threads.
 //! - [`throttle`]: login attempt counters in the database.
 //! - [`policy`]: the roles table from DESIGN.md as one `match`.
@@ -10,6 +11,7 @@
 pub mod jwt;
 pub mod password;
 pub mod policy;
+pub mod session_cache;
 pub mod sessions;
 pub mod throttle;
 

@@ -12,16 +12,19 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
     EntityTrait, QueryFilter, Set,
 };
+use serde_json::json;
 use sha2::{Digest, Sha256};
 use tracing::instrument;
 use uuid::Uuid;
 
 use super::jwt::JwtKeys;
+use super::session_cache::{self, Remembered};
 use super::{Actor, Viewer};
 use crate::db;
 use crate::domain::types::Role;
 use crate::entities::{refresh_tokens, sessions, users};
 use crate::error::{Error, Result};
+use crate::events::{self, Event};
 
 /// What a successful login or refresh hands the client.
 pub struct Tokens {
@@ -65,7 +68,7 @@ pub async fn refresh(
     let txn = db::begin_write(db).await?;
     let outcome = rotate(&txn, keys, refresh_ttl_secs, &hash_token(raw_token)).await?;
     // Commit in every case: a reuse must leave its session revoked.
-    txn.commit().await?;
+    events::commit(txn).await?;
     match outcome {
         Outcome::Rotated(tokens) => Ok(*tokens),
         Outcome::Reused(session_id) => {
@@ -129,26 +132,51 @@ async fn rotate(
     Ok(Outcome::Rotated(Box::new(tokens)))
 }
 
-/// Revokes one session: its refresh tokens and access tokens stop working.
-pub async fn revoke_session(conn: &impl ConnectionTrait, session_id: Uuid) -> Result<()> {
+/// Revokes one session: its refresh tokens and access tokens stop working,
+/// on every replica (see `session_cache`). Commit with `events::commit`.
+pub async fn revoke_session(txn: &DatabaseTransaction, session_id: Uuid) -> Result<()> {
     sessions::Entity::update_many()
         .col_expr(sessions::Column::RevokedAt, Expr::value(Utc::now()))
         .filter(sessions::Column::Id.eq(session_id))
         .filter(sessions::Column::RevokedAt.is_null())
-        .exec(conn)
+        .exec(txn)
         .await?;
+    session_cache::forget_session(session_id);
+    events::record(txn, sessions_changed(json!({ "sessionId": session_id }))).await?;
     Ok(())
 }
 
 /// Revokes every session of a user (password change, deactivation).
-pub async fn revoke_all(conn: &impl ConnectionTrait, user_id: Uuid) -> Result<()> {
+/// Commit with `events::commit`.
+pub async fn revoke_all(txn: &DatabaseTransaction, user_id: Uuid) -> Result<()> {
     sessions::Entity::update_many()
         .col_expr(sessions::Column::RevokedAt, Expr::value(Utc::now()))
         .filter(sessions::Column::UserId.eq(user_id))
         .filter(sessions::Column::RevokedAt.is_null())
-        .exec(conn)
+        .exec(txn)
         .await?;
+    forget_user(txn, user_id).await
+}
+
+/// Makes every replica look up `user_id`'s sessions afresh, after a change
+/// to what they may do (a new role). Commit with `events::commit`.
+pub async fn forget_user(txn: &DatabaseTransaction, user_id: Uuid) -> Result<()> {
+    // Here, before the commit, so that this process stops trusting them at
+    // once; the event, after it, for the other replicas and for a lookup
+    // that raced this transaction.
+    session_cache::forget_user(user_id);
+    events::record(txn, sessions_changed(json!({ "userId": user_id }))).await?;
     Ok(())
+}
+
+fn sessions_changed(payload: serde_json::Value) -> Event {
+    Event {
+        topic: session_cache::SESSIONS_CHANGED,
+        post_id: None,
+        author_id: None,
+        channel_id: None,
+        payload,
+    }
 }
 
 /// Turns an `Authorization` header value into a viewer. No header is an
@@ -175,24 +203,43 @@ pub async fn authenticate(
         .sub
         .parse()
         .map_err(|_| Error::Unauthenticated(INVALID_TOKEN))?;
-    let Some((session, Some(user))) = sessions::Entity::find_by_id(claims.sid)
+    let known = match session_cache::recall(claims.sid) {
+        Some(known) => known,
+        None => {
+            let generation = session_cache::generation();
+            let Some(known) = look_up(db, claims.sid).await? else {
+                return Err(Error::Unauthenticated(INVALID_TOKEN));
+            };
+            session_cache::remember(generation, known.clone());
+            known
+        }
+    };
+    if known.actor.user_id != user_id || known.token_version != claims.ver {
+        return Err(Error::Unauthenticated(INVALID_TOKEN));
+    }
+    Ok(Viewer::User(known.actor))
+}
+
+/// The session and its person, if the session is not revoked and the person
+/// not deactivated.
+async fn look_up(db: &DatabaseConnection, session_id: Uuid) -> Result<Option<Remembered>> {
+    let Some((session, Some(user))) = sessions::Entity::find_by_id(session_id)
         .find_also_related(users::Entity)
         .one(db)
         .await?
     else {
-        return Err(Error::Unauthenticated(INVALID_TOKEN));
+        return Ok(None);
     };
-    let current = session.user_id == user_id
-        && session.revoked_at.is_none()
-        && user.deactivated_at.is_none()
-        && user.token_version == claims.ver;
-    if !current {
-        return Err(Error::Unauthenticated(INVALID_TOKEN));
+    if session.revoked_at.is_some() || user.deactivated_at.is_some() {
+        return Ok(None);
     }
-    Ok(Viewer::User(Actor {
-        user_id,
-        role: Role::from_db(&user.role),
-        session_id: session.id,
+    Ok(Some(Remembered {
+        actor: Actor {
+            user_id: session.user_id,
+            role: Role::from_db(&user.role),
+            session_id: session.id,
+        },
+        token_version: user.token_version,
     }))
 }
 

@@ -14,9 +14,9 @@ use super::types::{Email, Handle, NewPassword, Role, Slug, bounded_text, display
 use crate::auth::sessions::{self, Tokens};
 use crate::auth::throttle::{self, LoginKeys};
 use crate::auth::{Action, AuthService, Viewer};
-use crate::db;
 use crate::entities::{department_members, departments, users};
 use crate::error::{Error, Result, is_unique_violation};
+use crate::{db, events};
 
 /// A person as the rest of synaps sees them (never the password hash).
 #[derive(Clone, Debug)]
@@ -538,7 +538,7 @@ pub async fn change_password(
     let user = active.update(&txn).await?;
     sessions::revoke_all(&txn, user.id).await?;
     let tokens = sessions::start(&txn, &auth.keys, auth.refresh_ttl_secs, user).await?;
-    txn.commit().await?;
+    events::commit(txn).await?;
     tracing::info!(user.id = %actor.user_id, "password changed; other sessions revoked");
     Ok(tokens)
 }
@@ -546,7 +546,9 @@ pub async fn change_password(
 /// Signs the viewer out of this session.
 pub async fn logout(db: &DatabaseConnection, viewer: &Viewer) -> Result<()> {
     let actor = viewer.require(Action::ManageOwnAccount)?;
-    sessions::revoke_session(db, actor.session_id).await
+    let txn = db::begin_write(db).await?;
+    sessions::revoke_session(&txn, actor.session_id).await?;
+    events::commit(txn).await
 }
 
 #[instrument(skip(db, viewer))]
@@ -572,7 +574,9 @@ pub async fn set_role(
     active.role = Set(role.as_str().to_owned());
     active.updated_at = Set(Utc::now());
     let updated = active.update(&txn).await?;
-    txn.commit().await?;
+    // Their sessions carry the role: look it up afresh.
+    sessions::forget_user(&txn, id).await?;
+    events::commit(txn).await?;
     tracing::info!(user.id = %id, role = %role, "role changed");
     Ok(updated.into())
 }
@@ -603,7 +607,7 @@ pub async fn deactivate(db: &DatabaseConnection, viewer: &Viewer, id: Uuid) -> R
     active.updated_at = Set(Utc::now());
     let updated = active.update(&txn).await?;
     sessions::revoke_all(&txn, id).await?;
-    txn.commit().await?;
+    events::commit(txn).await?;
     tracing::info!(user.id = %id, "user deactivated");
     Ok(updated.into())
 }

@@ -18,7 +18,9 @@
 //!   complexity limits) and must be a `subscription`: queries and mutations
 //!   get an `error` message (they belong on `POST /graphql`);
 //! - the server pings every 30 s; the socket closes 4403 when the access
-//!   token expires, and 1001 when the server shuts down;
+//!   token expires or its session ends (sign-out, password change,
+//!   deactivation) or its person's role changes, and 1001 when the server
+//!   shuts down;
 //! - what the server sends waits in a bounded per-socket queue (messages and
 //!   bytes); a client that does not keep up is closed with 1013 rather than
 //!   buffered for without bound.
@@ -43,7 +45,7 @@ use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::Instant;
 
 use crate::app::App;
-use crate::auth::{Viewer, sessions};
+use crate::auth::{Viewer, session_cache, sessions};
 use crate::error::Error;
 use crate::graphql::limits;
 use crate::graphql::loaders::Loaders;
@@ -240,6 +242,9 @@ struct Connection {
     init_seen: bool,
     /// When the access token expires.
     expires: Option<Instant>,
+    /// The `authorization` the socket was opened with, to check again when
+    /// sessions change (`session_cache::changes`).
+    authorization: Option<String>,
     active: HashMap<String, Active>,
     generation: u64,
     streams: SelectAll<BoxStream<'static, Tagged>>,
@@ -284,11 +289,13 @@ async fn serve(app: App, socket: WebSocket) {
         viewer: None,
         init_seen: false,
         expires: None,
+        authorization: None,
         active: HashMap::new(),
         generation: 0,
         streams: SelectAll::new(),
     };
     let init_deadline = Instant::now() + INIT_TIMEOUT;
+    let mut sessions_changed = session_cache::changes();
     let mut keep_alive = tokio::time::interval_at(Instant::now() + KEEP_ALIVE, KEEP_ALIVE);
 
     let end = loop {
@@ -299,6 +306,9 @@ async fn serve(app: App, socket: WebSocket) {
             }
             _ = sleep_until(connection.expires) => {
                 Step::Close((close::FORBIDDEN, "The access token expired.".to_owned()))
+            }
+            Ok(()) = sessions_changed.changed(), if connection.viewer.is_some() => {
+                connection.check_session_again().await
             }
             _ = sleep_until(Some(init_deadline)), if !connection.init_seen => {
                 Step::Close((close::INIT_TIMEOUT, "Connection initialisation timeout".to_owned()))
@@ -422,8 +432,35 @@ impl Connection {
             let left = Duration::from_secs(u64::try_from(left).unwrap_or(0));
             self.expires = Some(Instant::now() + left);
         }
+        self.authorization = authorization.map(str::to_owned);
         self.viewer = Some(viewer);
         sent(self.queue.send(json!({ "type": "connection_ack" })))
+    }
+
+    /// After a session was revoked or someone's role changed somewhere:
+    /// closes the socket (4403) if that was its session or its person.
+    /// Its subscriptions were authorised as whom it was; a client that
+    /// connects again is authorised as whom it is now.
+    async fn check_session_again(&mut self) -> Step {
+        let Some(Viewer::User(was)) = &self.viewer else {
+            return Step::Continue;
+        };
+        let state = &self.app.state;
+        let now =
+            sessions::authenticate(&state.db, &state.auth.keys, self.authorization.as_deref())
+                .await;
+        match now {
+            Ok(Viewer::User(now)) if now.role == was.role => Step::Continue,
+            Ok(_) => Step::Close((
+                close::FORBIDDEN,
+                "Your role changed: connect again.".to_owned(),
+            )),
+            Err(Error::Internal(cause)) => {
+                tracing::error!(error = %cause, "cannot check a WebSocket's session again");
+                Step::Continue
+            }
+            Err(_) => Step::Close((close::FORBIDDEN, "The session ended.".to_owned())),
+        }
     }
 
     fn subscribe(&mut self, id: String, mut request: async_graphql::Request) -> Step {

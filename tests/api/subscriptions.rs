@@ -305,6 +305,40 @@ db_test!(
     with = short_lived_tokens
 );
 
+async fn a_socket_closes_with_4403_when_its_session_ends_or_its_role_changes(app: TestApp) {
+    // Arrange: a socket of the staff member's session, one of the comms
+    // member's, and a bystander's.
+    let mut signed_out = Ws::open(&app.address, Some(&app.staff().token)).await;
+    signed_out.subscribe("mine", STATUS_CHANGED).await;
+    let mut demoted = Ws::open(&app.address, Some(&app.comms().token)).await;
+    demoted.subscribe("queue", REVIEW_QUEUE).await;
+    let mut bystander = Ws::open(&app.address, Some(&app.manager().token)).await;
+    bystander.subscribe("mine", STATUS_CHANGED).await;
+    for ws in [&mut signed_out, &mut demoted, &mut bystander] {
+        ws.sync().await;
+    }
+
+    // Act: the staff member signs out (over HTTP); an admin makes the comms
+    // member staff.
+    let logout = app
+        .gql(Some(app.staff()), "mutation { logout { ok } }", json!({}))
+        .await;
+    assert_eq!(logout.data()["logout"]["ok"], true);
+    app.gql(
+        Some(app.admin()),
+        "mutation($input: SetUserRoleInput!) { setUserRole(input: $input) { user { role } } }",
+        json!({ "input": { "id": app.comms().id, "role": "STAFF" } }),
+    )
+    .await
+    .data();
+
+    // Assert: both close at once; the bystander's socket carries on.
+    signed_out.expect_close(4403, Duration::from_secs(1)).await;
+    demoted.expect_close(4403, Duration::from_secs(1)).await;
+    bystander.sync().await;
+}
+db_test!(a_socket_closes_with_4403_when_its_session_ends_or_its_role_changes);
+
 async fn shutdown_closes_open_sockets_with_1001(app: TestApp) {
     let mut ws = Ws::open(&app.address, Some(&app.staff().token)).await;
     ws.subscribe("mine", STATUS_CHANGED).await;

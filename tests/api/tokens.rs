@@ -13,7 +13,10 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Map, Value, json};
 
 use crate::db_test;
-use crate::helpers::{Actor, GqlResponse, PASSWORD, TEST_SECRET, TestApp};
+use std::time::{Duration, Instant};
+
+use crate::helpers::ws::Replica;
+use crate::helpers::{Actor, Backend, GqlResponse, PASSWORD, TEST_SECRET, TestApp};
 
 /// A throwaway 2048-bit RSA key (`openssl genrsa 2048`), only for forging
 /// RS256 tokens the server must refuse.
@@ -451,3 +454,65 @@ async fn changing_the_password_retires_the_old_tokens_and_issues_working_ones(ap
     assert_token_accepted(&app, rotated, "stella").await;
 }
 db_test!(changing_the_password_retires_the_old_tokens_and_issues_working_ones);
+
+/// Each replica remembers the sessions it checked for a while
+/// (`auth::session_cache`): a sign-out or a change of role made through one
+/// replica must still be honoured by the others at once.
+async fn sign_outs_and_role_changes_reach_every_replica(app: TestApp) {
+    // Arrange: a second server process on the same database, which has
+    // already seen (and remembers) the staff member's and comms's sessions.
+    let replica = Replica::start(app.database_url()).await;
+    let mut other = app.clone();
+    other.address = replica.address.clone();
+    let (staff, comms) = (app.staff(), app.comms());
+    assert_token_accepted(&other, &staff.token, &staff.handle).await;
+    other.gql(Some(comms), REVIEW_QUEUE, json!({})).await.data();
+
+    // Act: through this server, the staff member signs out and an admin
+    // makes the comms member staff.
+    let logout = app
+        .gql(Some(staff), "mutation { logout { ok } }", json!({}))
+        .await;
+    assert_eq!(logout.data()["logout"]["ok"], true);
+    let demoted = app
+        .gql(
+            Some(app.admin()),
+            "mutation($input: SetUserRoleInput!) { setUserRole(input: $input) { user { role } } }",
+            json!({ "input": { "id": comms.id, "role": "STAFF" } }),
+        )
+        .await;
+    assert_eq!(demoted.data()["setUserRole"]["user"]["role"], "STAFF");
+
+    // Assert: within a second the other replica refuses the signed-out
+    // token and treats the comms member as staff.
+    let started = Instant::now();
+    loop {
+        let signed_out = me_with(&other, &staff.token).await;
+        let queue = other.gql(Some(comms), REVIEW_QUEUE, json!({})).await;
+        if signed_out.status == 401 && queue.code() == Some("FORBIDDEN") {
+            eprintln!(
+                "revocations reached the other replica within {:?}",
+                started.elapsed()
+            );
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "after a second the other replica still answers {} and {}",
+            signed_out.body,
+            queue.body
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+const REVIEW_QUEUE: &str = "{ reviewQueue(first: 1) { edges { cursor } } }";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_outs_and_role_changes_reach_every_replica_on_postgres() {
+    crate::helpers::run(
+        Backend::Postgres,
+        sign_outs_and_role_changes_reach_every_replica,
+    )
+    .await;
+}

@@ -2,6 +2,7 @@
 //! notifications from them; mentions still come through).
 
 use chrono::Utc;
+use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Set};
 use tracing::instrument;
 use uuid::Uuid;
@@ -53,25 +54,29 @@ async fn set_follow(
     Ok(message.into())
 }
 
-/// Makes `user_id` follow thread `root` unless they already do.
+/// Makes `user_id` follow thread `root` unless they already do (one
+/// statement: an insert that does nothing on the existing row).
 pub(super) async fn insert_follow(
     conn: &impl ConnectionTrait,
     root: Uuid,
     user_id: Uuid,
 ) -> Result<()> {
-    if thread_follows::Entity::find_by_id((root, user_id))
-        .one(conn)
-        .await?
-        .is_none()
-    {
-        thread_follows::ActiveModel {
-            message_id: Set(root),
-            user_id: Set(user_id),
-            created_at: Set(Utc::now()),
-        }
-        .insert(conn)
+    let follow = thread_follows::ActiveModel {
+        message_id: Set(root),
+        user_id: Set(user_id),
+        created_at: Set(Utc::now()),
+    };
+    thread_follows::Entity::insert(follow)
+        .on_conflict(
+            OnConflict::columns([
+                thread_follows::Column::MessageId,
+                thread_follows::Column::UserId,
+            ])
+            .do_nothing()
+            .to_owned(),
+        )
+        .exec_without_returning(conn)
         .await?;
-    }
     Ok(())
 }
 

@@ -1,0 +1,210 @@
+//! Sessions that checked out recently, remembered in process so that a
+//! request authenticates without a database round trip.
+//!
+//! Every request with a bearer token used to read its session joined to its
+//! user: one statement out of the eight of a feed page, one of ten of a
+//! post. A remembered session is still checked against the token (user,
+//! token version) and forgotten:
+//!
+//! - at once in this process, when a session is revoked or a person's
+//!   access changes ([`forget_session`], [`forget_user`], called by
+//!   `sessions::revoke_*` and role changes);
+//! - on every replica, when the relay delivers the `sessions.changed` event
+//!   those write in the same transaction ([`forget_on_events`]);
+//! - after [`TTL`] in any case, which bounds how long a replica could trust
+//!   a revoked session were that event ever missed.
+//!
+//! A lookup that raced a revocation must not put the old answer back: each
+//! forgetting bumps a generation, and an answer read before the bump is not
+//! remembered.
+//!
+//! Open WebSockets watch [`changes`] and check their session again, so a
+//! socket closes when its session is revoked or its person's role changes.
+//!
+//! The memory is process-wide, like `events::wake`: revocations happen in
+//! domain code that has a database connection, not the server's state.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, LazyLock, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::sync::broadcast::{self, error::RecvError};
+use tokio::sync::watch;
+use uuid::Uuid;
+
+use super::Actor;
+use crate::events::Recorded;
+
+/// How long a session is trusted without looking at the database.
+pub const TTL: Duration = Duration::from_secs(30);
+/// The most sessions remembered; beyond, new ones are looked up every time
+/// until expired ones are swept.
+const CAPACITY: usize = 100_000;
+/// The topic of a revocation or a change of someone's role.
+pub const SESSIONS_CHANGED: &str = "sessions.changed";
+
+/// What a token must match to be let in on memory.
+#[derive(Clone, Debug)]
+pub struct Remembered {
+    pub actor: Actor,
+    pub token_version: i32,
+}
+
+struct Entry {
+    remembered: Remembered,
+    at: Instant,
+}
+
+#[derive(Default)]
+struct SessionCache {
+    entries: Mutex<HashMap<Uuid, Entry>>,
+    generation: AtomicU64,
+}
+
+static CACHE: LazyLock<SessionCache> = LazyLock::new(SessionCache::default);
+
+/// Bumped whenever something is forgotten: open WebSockets, which checked
+/// their session once when they began, check it again.
+static FORGOTTEN: LazyLock<watch::Sender<u64>> = LazyLock::new(|| watch::channel(0).0);
+
+/// Changes whenever a session or a person's access may have changed.
+pub fn changes() -> watch::Receiver<u64> {
+    FORGOTTEN.subscribe()
+}
+
+/// The generation to pass to [`remember`] for a lookup starting now.
+pub fn generation() -> u64 {
+    CACHE.generation.load(Ordering::Acquire)
+}
+
+/// The session, if it checked out less than [`TTL`] ago and nothing about
+/// it changed since.
+pub fn recall(session_id: Uuid) -> Option<Remembered> {
+    let entries = lock();
+    let entry = entries.get(&session_id)?;
+    (entry.at.elapsed() < TTL).then(|| entry.remembered.clone())
+}
+
+/// Remembers a session that checked out, unless something was forgotten
+/// since `generation` was read (the lookup may have seen the old state).
+pub fn remember(generation: u64, remembered: Remembered) {
+    let mut entries = lock();
+    // Under the lock: a forgetting bumps the generation under it too.
+    if CACHE.generation.load(Ordering::Acquire) != generation {
+        return;
+    }
+    if entries.len() >= CAPACITY {
+        entries.retain(|_, entry| entry.at.elapsed() < TTL);
+        if entries.len() >= CAPACITY {
+            return;
+        }
+    }
+    let session_id = remembered.actor.session_id;
+    entries.insert(
+        session_id,
+        Entry {
+            remembered,
+            at: Instant::now(),
+        },
+    );
+}
+
+/// Forgets one session.
+pub fn forget_session(session_id: Uuid) {
+    forget(|id, _| *id == session_id);
+}
+
+/// Forgets every session of one person.
+pub fn forget_user(user_id: Uuid) {
+    forget(|_, entry| entry.remembered.actor.user_id == user_id);
+}
+
+fn forget_everything() {
+    forget(|_, _| true);
+}
+
+fn forget(matches: impl Fn(&Uuid, &Entry) -> bool) {
+    {
+        let mut entries = lock();
+        CACHE.generation.fetch_add(1, Ordering::AcqRel);
+        entries.retain(|id, entry| !matches(id, entry));
+    }
+    FORGOTTEN.send_modify(|n| *n = n.wrapping_add(1));
+}
+
+fn lock() -> std::sync::MutexGuard<'static, HashMap<Uuid, Entry>> {
+    // A panic while holding the lock leaves a consistent map: entries are
+    // only inserted or removed whole.
+    CACHE
+        .entries
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Forgets what the `sessions.changed` events delivered by the relay name,
+/// until `events` closes: revocations made by other replicas (and by the
+/// command line) reach this one. A subscriber that lagged forgets
+/// everything, since it cannot know what it missed.
+pub async fn forget_on_events(mut events: broadcast::Receiver<Arc<Recorded>>) {
+    loop {
+        match events.recv().await {
+            Ok(event) if event.topic == SESSIONS_CHANGED => {
+                let id = |key: &str| {
+                    event
+                        .payload
+                        .get(key)
+                        .and_then(|v| v.as_str())
+                        .and_then(|v| v.parse::<Uuid>().ok())
+                };
+                match (id("sessionId"), id("userId")) {
+                    (Some(session_id), _) => forget_session(session_id),
+                    (None, Some(user_id)) => forget_user(user_id),
+                    (None, None) => forget_everything(),
+                }
+            }
+            Ok(_) => {}
+            Err(RecvError::Lagged(_)) => forget_everything(),
+            Err(RecvError::Closed) => break,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::types::Role;
+
+    fn session(user_id: Uuid) -> Remembered {
+        Remembered {
+            actor: Actor {
+                user_id,
+                role: Role::Staff,
+                session_id: Uuid::now_v7(),
+            },
+            token_version: 0,
+        }
+    }
+
+    #[test]
+    fn remembers_and_forgets_by_session_and_by_user() {
+        let (a, b) = (session(Uuid::now_v7()), session(Uuid::now_v7()));
+        remember(generation(), a.clone());
+        remember(generation(), b.clone());
+        assert!(recall(a.actor.session_id).is_some());
+        forget_session(a.actor.session_id);
+        assert!(recall(a.actor.session_id).is_none());
+        assert!(recall(b.actor.session_id).is_some());
+        forget_user(b.actor.user_id);
+        assert!(recall(b.actor.session_id).is_none());
+    }
+
+    #[test]
+    fn an_answer_read_before_a_forgetting_is_not_remembered() {
+        let a = session(Uuid::now_v7());
+        let before = generation();
+        forget_user(Uuid::now_v7());
+        remember(before, a.clone());
+        assert!(recall(a.actor.session_id).is_none());
+    }
+}
