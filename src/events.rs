@@ -260,6 +260,40 @@ async fn listen(pool: sea_orm::sqlx::PgPool, notified: watch::Sender<u64>) {
     }
 }
 
+/// How long events are kept. They serve live delivery only (relays are
+/// milliseconds behind; `messageAdded` replays from the messages table), so
+/// a day is ample, and the table stays small however busy the company.
+pub fn retention() -> chrono::Duration {
+    chrono::Duration::hours(24)
+}
+
+/// The most events one [`prune`] deletes, so that a backlog (the first run
+/// after an upgrade) is worked off in short statements, well within the
+/// statement timeout.
+const PRUNE_BATCH: u64 = 10_000;
+
+/// Deletes up to [`PRUNE_BATCH`] of the oldest events older than
+/// [`retention`]; returns how many. Called on every scheduler tick, so
+/// replicas share the work (a row two of them delete is deleted once).
+pub async fn prune(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<u64> {
+    let cutoff = now - retention();
+    let last_of_batch: Option<i64> = events::Entity::find()
+        .select_only()
+        .column(events::Column::Id)
+        .filter(events::Column::CreatedAt.lt(cutoff))
+        .order_by_asc(events::Column::Id)
+        .offset(PRUNE_BATCH - 1)
+        .limit(1)
+        .into_tuple()
+        .one(db)
+        .await?;
+    let mut old = events::Entity::delete_many().filter(events::Column::CreatedAt.lt(cutoff));
+    if let Some(last) = last_of_batch {
+        old = old.filter(events::Column::Id.lte(last));
+    }
+    Ok(old.exec(db).await?.rows_affected)
+}
+
 /// The id of the newest event (0 for none).
 pub async fn latest_id(db: &DatabaseConnection) -> Result<i64> {
     let latest: Option<Option<i64>> = events::Entity::find()

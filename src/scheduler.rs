@@ -1,9 +1,9 @@
-//! The publishing scheduler: every few seconds, each replica publishes the
+//! The scheduler: every few seconds, each replica publishes the
 //! SCHEDULED posts whose time has come. The claim is a conditional update in
 //! the database (`domain::posts::review::publish_due`), not a timer per
 //! process, so a post publishes exactly once however many replicas run, and
 //! a post whose time passed while every replica was down publishes on the
-//! next start.
+//! next start. It also prunes the events table (`events::prune`).
 
 use std::time::Duration;
 
@@ -12,6 +12,7 @@ use sea_orm::DatabaseConnection;
 use tokio::sync::watch;
 
 use crate::domain::posts::review;
+use crate::events;
 
 /// Runs until `stop` changes.
 pub async fn run(db: DatabaseConnection, interval: Duration, mut stop: watch::Receiver<bool>) {
@@ -22,6 +23,11 @@ pub async fn run(db: DatabaseConnection, interval: Duration, mut stop: watch::Re
             _ = ticker.tick() => {
                 if let Err(err) = review::publish_due(&db, Utc::now()).await {
                     tracing::error!(error = ?err, "scheduled publishing failed; retrying on the next tick");
+                }
+                match events::prune(&db, Utc::now()).await {
+                    Ok(0) => {}
+                    Ok(pruned) => tracing::debug!(pruned, "old events pruned"),
+                    Err(err) => tracing::warn!(error = ?err, "pruning old events failed; retrying on the next tick"),
                 }
             }
             _ = stop.changed() => return,

@@ -341,6 +341,51 @@ async fn bad_subscriptions_get_clear_errors_and_change_nothing(app: TestApp) {
 }
 db_test!(bad_subscriptions_get_clear_errors_and_change_nothing);
 
+/// Events serve live delivery only, so the scheduler (every 100 ms in
+/// tests) deletes those older than a day and keeps newer ones.
+async fn events_older_than_a_day_are_pruned(app: TestApp) {
+    use sea_orm::{ActiveModelTrait, EntityTrait, NotSet, Set};
+    use synaps::entities::events;
+    // Arrange: an event 25 hours old and one an hour old.
+    let aged = |hours: i64, topic: &str| events::ActiveModel {
+        id: NotSet,
+        topic: Set(topic.to_owned()),
+        post_id: Set(None),
+        author_id: Set(None),
+        channel_id: Set(None),
+        payload: Set("{}".to_owned()),
+        created_at: Set(chrono::Utc::now() - chrono::Duration::hours(hours)),
+    };
+    let old = aged(25, "test.old")
+        .insert(&app.db)
+        .await
+        .expect("old event");
+    let recent = aged(1, "test.recent")
+        .insert(&app.db)
+        .await
+        .expect("recent event");
+
+    // Act: wait for the scheduler.
+    let started = Instant::now();
+    while events::Entity::find_by_id(old.id)
+        .one(&app.db)
+        .await
+        .expect("read events")
+        .is_some()
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "the old event is still there"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    // Assert: the recent one stays.
+    let kept = events::Entity::find_by_id(recent.id).one(&app.db).await;
+    assert!(kept.expect("read events").is_some());
+}
+db_test!(events_older_than_a_day_are_pruned);
+
 async fn messages_cross_from_one_replica_to_another(app: TestApp) {
     let channel = launch_channel(&app).await;
     let a = Replica::start(app.database_url()).await;
