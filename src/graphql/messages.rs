@@ -3,6 +3,8 @@
 //! departments, reactions and reply counts is a constant number of queries.
 //! Mutations are in `message_mutations.rs`.
 
+use std::collections::HashMap;
+
 use async_graphql::connection::{Connection, DefaultConnectionName, DefaultEdgeName, EmptyFields};
 use async_graphql::{Context, ID, Lookahead, Object, Result, SimpleObject, Value};
 use chrono::{DateTime, Utc};
@@ -23,6 +25,27 @@ use crate::error::Error;
 /// A message in a channel: a thread's first message, or a reply in it.
 pub struct Message(pub messages::Message);
 
+impl Message {
+    /// Message `id`, if it exists and the viewer may see its channel, through
+    /// the loaders: a list of things pointing at messages (notifications,
+    /// guest posts) costs two batched queries, not two per item.
+    pub(super) async fn visible(ctx: &Context<'_>, id: Uuid) -> Result<Option<Message>> {
+        let scope = Scope::of(ctx.viewer())?;
+        let loaders = ctx.data_unchecked::<Loaders>();
+        if let Some(primed) = Primed::get(&loaders.primed.messages, &id) {
+            return Ok(primed.map(Message));
+        }
+        let Some(message) = loaders.message.load_one(id).await? else {
+            return Ok(None);
+        };
+        let channel = loaders
+            .channel
+            .load_one((message.channel_id, scope))
+            .await?;
+        Ok(channel.map(|_| Message(message)))
+    }
+}
+
 #[Object]
 impl Message {
     /// The message's global id.
@@ -31,12 +54,12 @@ impl Message {
     }
     /// The channel it was posted in.
     async fn channel(&self, ctx: &Context<'_>) -> Result<Channel> {
-        let scope = Scope::of(ctx.viewer())?;
-        let found = ctx
-            .data_unchecked::<Loaders>()
-            .channel
-            .load_one((self.0.channel_id, scope))
-            .await?;
+        let key = (self.0.channel_id, Scope::of(ctx.viewer())?);
+        let loaders = ctx.data_unchecked::<Loaders>();
+        let found = match Primed::get(&loaders.primed.channels, &key) {
+            Some(primed) => Some(primed),
+            None => loaders.channel.load_one(key).await?,
+        };
         Ok(Channel(found.ok_or(Error::NotFound("Channel"))?))
     }
     async fn author(&self, ctx: &Context<'_>) -> Result<User> {
@@ -230,6 +253,41 @@ async fn prime_replies(
         prime_fields(ctx, &replies.field("edges").field("node"), &all).await?;
     }
     Primed::put(&loaders.primed.replies, found);
+    Ok(())
+}
+
+/// Messages that a page of something else points at (`ids`), as `node`
+/// selects them: the messages the viewer may see, their channels, and
+/// their fields, in a few statements for the whole page.
+pub(super) async fn prime_messages(
+    ctx: &Context<'_>,
+    node: &Lookahead<'_>,
+    ids: Vec<Uuid>,
+) -> Result<()> {
+    let loaders = ctx.data_unchecked::<Loaders>();
+    if ids.is_empty() || !node.exists() || !loaders.primed.enabled {
+        return Ok(());
+    }
+    let scope = Scope::of(ctx.viewer())?;
+    let found = loaders.message.load_many(ids.iter().copied()).await?;
+    let channels = loaders
+        .channel
+        .load_many(found.values().map(|m| (m.channel_id, scope)))
+        .await?;
+    let visible: HashMap<Uuid, Option<messages::Message>> = ids
+        .iter()
+        .map(|id| {
+            let message = found
+                .get(id)
+                .filter(|m| channels.contains_key(&(m.channel_id, scope)))
+                .cloned();
+            (*id, message)
+        })
+        .collect();
+    let items: Vec<&messages::Message> = visible.values().flatten().collect();
+    prime_fields(ctx, node, &items).await?;
+    Primed::put(&loaders.primed.channels, channels);
+    Primed::put(&loaders.primed.messages, visible);
     Ok(())
 }
 

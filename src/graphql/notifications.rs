@@ -3,17 +3,18 @@
 use async_graphql::connection::{Connection, DefaultConnectionName, DefaultEdgeName, EmptyFields};
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
+use uuid::Uuid;
 
 use super::context::ContextExt;
 use super::loaders::Loaders;
-use super::messages::Message;
+use super::messages::{Message, prime_messages};
 use super::node::{Kind, decode_as, global_id};
 use super::pagination::connection;
 use super::people::User;
 use super::posts::GuestPost;
 use crate::domain::notifications::{self as domain, Kind as DomainKind};
 use crate::domain::pagination::Cursor;
-use crate::domain::{messages, posts};
+use crate::domain::posts;
 
 /// Something that happened that you should know about.
 pub struct Notification(pub domain::Notification);
@@ -57,10 +58,7 @@ impl Notification {
         if self.0.subject_kind != "message" {
             return Ok(None);
         }
-        Ok(messages::by_id(ctx.db(), ctx.viewer(), self.0.subject_id)
-            .await
-            .ok()
-            .map(Message))
+        Message::visible(ctx, self.0.subject_id).await
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
@@ -109,6 +107,14 @@ impl NotificationQuery {
     ) -> Result<NotificationConnection> {
         let page = ctx.page_args(first, after, last, before)?;
         let found = domain::list(ctx.db(), ctx.viewer(), unread_only, &page).await?;
+        let about: Vec<Uuid> = found
+            .items
+            .iter()
+            .filter(|(_, n)| n.subject_kind == "message")
+            .map(|(_, n)| n.subject_id)
+            .collect();
+        let node = ctx.look_ahead().field("edges").field("node");
+        prime_messages(ctx, &node.field("aboutMessage"), about).await?;
         Ok(connection(found, Notification, EmptyFields))
     }
 

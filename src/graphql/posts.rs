@@ -12,7 +12,6 @@ use super::messages::Message;
 use super::node::{Kind, decode_as, global_id};
 use super::pagination::connection;
 use super::people::User;
-use crate::domain::messages;
 use crate::domain::pagination::Cursor;
 use crate::domain::posts::edit::{self, DraftChanges, NewDraft};
 use crate::domain::posts::review::{self, TransitionInput};
@@ -93,15 +92,7 @@ impl GuestPost {
         let Some(thread) = self.0.source_thread else {
             return Ok(None);
         };
-        match messages::by_id(ctx.db(), ctx.viewer(), thread).await {
-            Ok(message) => Ok(Some(Message(message))),
-            Err(
-                crate::error::Error::NotFound(_)
-                | crate::error::Error::Forbidden
-                | crate::error::Error::ForbiddenBecause(_),
-            ) => Ok(None),
-            Err(err) => Err(err.into()),
-        }
+        Message::visible(ctx, thread).await
     }
     /// Every submitted version, oldest first, each with a diff against the
     /// one before (author and reviewers).

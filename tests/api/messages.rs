@@ -469,6 +469,43 @@ async fn a_feed_page_costs_the_same_few_statements_whatever_its_size(app: TestAp
     assert!(counts[0] <= 8, "{counts:?}");
 }
 
+async fn a_page_of_notifications_with_their_messages_costs_the_same_few_statements(app: TestApp) {
+    let channel = app
+        .create_channel(app.manager(), "mentions", "PUBLIC", &["sales"])
+        .await;
+    join(&app, app.staff(), &channel).await;
+    for n in 0..50 {
+        post(
+            &app,
+            app.manager(),
+            &channel,
+            &format!("@stella look at {n}"),
+            None,
+        )
+        .await;
+    }
+    let page = "query($first: Int!) { notifications(first: $first) { edges { node { kind aboutMessage { body author { handle } channel { slug } } } } } }";
+    let mut counts = Vec::new();
+    for first in [10, 50] {
+        let before = app.statements.load(Ordering::SeqCst);
+        let response = app
+            .gql(Some(app.staff()), page, json!({ "first": first }))
+            .await;
+        let after = app.statements.load(Ordering::SeqCst);
+        let edges = response.data()["notifications"]["edges"]
+            .as_array()
+            .unwrap();
+        assert_eq!(edges.len(), first);
+        let last = &edges[first - 1]["node"]["aboutMessage"];
+        assert_eq!(last["channel"]["slug"], "mentions", "{last}");
+        counts.push(after - before);
+    }
+    eprintln!("statements for 10 and 50 notifications with their messages: {counts:?}");
+    assert_eq!(counts[0], counts[1], "{counts:?}");
+    assert!(counts[0] <= 6, "{counts:?}");
+}
+db_test!(a_page_of_notifications_with_their_messages_costs_the_same_few_statements);
+
 /// The statements the server runs for `query` with `first` 10 and 50.
 async fn statements_per_page(app: &TestApp, query: &str) -> Vec<u64> {
     let mut counts = Vec::new();

@@ -31,6 +31,11 @@ pub struct Primed {
     pub reactions: Mutex<HashMap<(Uuid, Uuid), Vec<ReactionGroup>>>,
     /// By (thread, paging arguments).
     pub replies: Mutex<HashMap<(Uuid, PageArgs), Page<Message>>>,
+    /// Messages a list points at (notifications): `None` for one the
+    /// viewer may not see (or that is gone).
+    pub messages: Mutex<HashMap<Uuid, Option<Message>>>,
+    /// Their channels, by (channel, viewer's scope).
+    pub channels: Mutex<HashMap<(Uuid, Scope), Channel>>,
 }
 
 impl Default for Primed {
@@ -42,6 +47,8 @@ impl Default for Primed {
             reply_counts: Mutex::default(),
             reactions: Mutex::default(),
             replies: Mutex::default(),
+            messages: Mutex::default(),
+            channels: Mutex::default(),
         }
     }
 }
