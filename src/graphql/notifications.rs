@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::context::ContextExt;
-use super::loaders::Loaders;
+use super::loaders::{Loaders, Primed};
 use super::messages::{Message, prime_messages};
 use super::node::{Kind, decode_as, global_id};
 use super::pagination::connection;
@@ -47,6 +47,10 @@ impl Notification {
     async fn post(&self, ctx: &Context<'_>) -> Result<Option<GuestPost>> {
         if self.0.subject_kind != "guest_post" {
             return Ok(None);
+        }
+        let loaders = ctx.data_unchecked::<Loaders>();
+        if let Some(primed) = Primed::get(&loaders.primed.posts, &self.0.subject_id) {
+            return Ok(primed.map(GuestPost));
         }
         Ok(posts::by_id(ctx.db(), ctx.viewer(), self.0.subject_id)
             .await
@@ -107,14 +111,8 @@ impl NotificationQuery {
     ) -> Result<NotificationConnection> {
         let page = ctx.page_args(first, after, last, before)?;
         let found = domain::list(ctx.db(), ctx.viewer(), unread_only, &page).await?;
-        let about: Vec<Uuid> = found
-            .items
-            .iter()
-            .filter(|(_, n)| n.subject_kind == "message")
-            .map(|(_, n)| n.subject_id)
-            .collect();
-        let node = ctx.look_ahead().field("edges").field("node");
-        prime_messages(ctx, &node.field("aboutMessage"), about).await?;
+        let items: Vec<&domain::Notification> = found.items.iter().map(|(_, n)| n).collect();
+        prime(ctx, &items).await?;
         Ok(connection(found, Notification, EmptyFields))
     }
 
@@ -122,6 +120,38 @@ impl NotificationQuery {
     async fn unread_notification_count(&self, ctx: &Context<'_>) -> Result<u64> {
         Ok(domain::unread_count(ctx.db(), ctx.viewer()).await?)
     }
+}
+
+/// What the items of a page point at, as the query selects it (actors,
+/// posts, messages), loaded for the whole page at once (see `Primed`).
+async fn prime(ctx: &Context<'_>, items: &[&domain::Notification]) -> Result<()> {
+    let loaders = ctx.data_unchecked::<Loaders>();
+    if items.is_empty() || !loaders.primed.enabled {
+        return Ok(());
+    }
+    let node = ctx.look_ahead().field("edges").field("node");
+    let about = |kind: &str| -> Vec<Uuid> {
+        items
+            .iter()
+            .filter(|n| n.subject_kind == kind)
+            .map(|n| n.subject_id)
+            .collect()
+    };
+    if node.field("actor").exists() {
+        let mut actors: Vec<Uuid> = items.iter().filter_map(|n| n.actor_id).collect();
+        actors.sort();
+        actors.dedup();
+        let people = loaders.person.load_many(actors).await?;
+        Primed::put(&loaders.primed.people, people);
+    }
+    let post_ids = about("guest_post");
+    if node.field("post").exists() && !post_ids.is_empty() {
+        let visible = posts::visible_by_ids(ctx.db(), ctx.viewer(), &post_ids).await?;
+        // Several notifications may be about one post.
+        let all = post_ids.iter().map(|id| (*id, visible.get(id).cloned()));
+        Primed::put(&loaders.primed.posts, all.collect());
+    }
+    prime_messages(ctx, &node.field("aboutMessage"), about("message")).await
 }
 
 #[derive(InputObject)]

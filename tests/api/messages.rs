@@ -484,7 +484,7 @@ async fn a_page_of_notifications_with_their_messages_costs_the_same_few_statemen
         )
         .await;
     }
-    let page = "query($first: Int!) { notifications(first: $first) { edges { node { kind aboutMessage { body author { handle } channel { slug } } } } } }";
+    let page = "query($first: Int!) { notifications(first: $first) { edges { node { kind actor { handle } post { title } aboutMessage { body author { handle } channel { slug } } } } } }";
     let mut counts = Vec::new();
     for first in [10, 50] {
         let before = app.statements.load(Ordering::SeqCst);

@@ -10,6 +10,8 @@ pub mod render;
 pub mod review;
 pub mod workflow;
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use similar::TextDiff;
@@ -110,15 +112,21 @@ pub async fn by_id(db: &DatabaseConnection, viewer: &Viewer, id: Uuid) -> Result
         .ok_or(Error::NotFound("Post"))
 }
 
-/// Many posts by id, for loaders; the caller already holds something that
-/// referenced them.
-pub async fn by_ids(db: &DatabaseConnection, ids: &[Uuid]) -> Result<Vec<Post>> {
+/// Of `ids`, the posts the viewer may see, in one query (a page of
+/// notifications about posts).
+pub async fn visible_by_ids(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, Post>> {
+    viewer.require(Action::WritePosts)?;
     Ok(guest_posts::Entity::find()
         .filter(guest_posts::Column::Id.is_in(ids.iter().copied()))
         .all(db)
         .await?
         .into_iter()
-        .map(Post::from)
+        .filter(|post| can_see(viewer, post))
+        .map(|post| (post.id, Post::from(post)))
         .collect())
 }
 

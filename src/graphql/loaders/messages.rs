@@ -15,6 +15,7 @@ use crate::domain::departments::Department;
 use crate::domain::messages::{self, Message, ReactionGroup};
 use crate::domain::pagination::{Page, PageArgs};
 use crate::domain::people::Person;
+use crate::domain::posts::Post;
 
 /// Values a list resolver loaded for all its items at once, so that the
 /// items' fields find them without each asking a DataLoader. A DataLoader
@@ -36,6 +37,8 @@ pub struct Primed {
     pub messages: Mutex<HashMap<Uuid, Option<Message>>>,
     /// Their channels, by (channel, viewer's scope).
     pub channels: Mutex<HashMap<(Uuid, Scope), Channel>>,
+    /// Guest posts a list points at: `None` for one the viewer may not see.
+    pub posts: Mutex<HashMap<Uuid, Option<Post>>>,
 }
 
 impl Default for Primed {
@@ -49,6 +52,7 @@ impl Default for Primed {
             replies: Mutex::default(),
             messages: Mutex::default(),
             channels: Mutex::default(),
+            posts: Mutex::default(),
         }
     }
 }
