@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use crate::graphql::Client;
 use crate::raw::Db;
-use crate::stats::{self, Failure, Worker};
+use crate::stats::{self, Failure, Run, Worker};
 use crate::{Load, Target, graphql};
 
 /// The page a client shows when a channel opens.
@@ -116,46 +116,82 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
 
     println!(
         "feed: newest {} messages of a random one of {} channels, as {email}; \
-         {concurrency} workers; each phase {} s warm-up, then {} s measured",
+         {concurrency} workers; {} round(s), each phase {} s warm-up (1 s after the first round), \
+         then {} s measured",
         args.page,
         slugs.len(),
+        load.rounds.max(1),
         load.warmup,
         load.duration().as_secs()
     );
-    let workers = (0..concurrency)
-        .map(|w| GraphqlReader {
-            client: client.clone(),
-            token: token.clone(),
-            slugs: slugs.clone(),
-            rng: chooser(target.seed, w),
-            page: args.page,
-        })
-        .collect();
-    let mut graphql = stats::drive(workers, load.warmup(), load.duration(), load.pid).await?;
+    let viewer = match &db {
+        Some(db) => Some(
+            db.user_ids(std::slice::from_ref(&email))
+                .await?
+                .pop()
+                .context("no viewer id")?,
+        ),
+        None => None,
+    };
+    let mut graphql: Option<Run> = None;
+    let mut raw: Option<Run> = None;
+    for round in 0..load.rounds.max(1) {
+        // Both phases of a round make the same channel choices.
+        let seed = target.seed.wrapping_add(u64::from(round));
+        let workers = (0..concurrency)
+            .map(|w| GraphqlReader {
+                client: client.clone(),
+                token: token.clone(),
+                slugs: slugs.clone(),
+                rng: chooser(seed, w),
+                page: args.page,
+            })
+            .collect();
+        let this_graphql =
+            stats::drive(workers, load.warmup_of(round), load.duration(), load.pid).await?;
+        let (Some(db), Some(viewer)) = (&db, viewer) else {
+            add(&mut graphql, this_graphql);
+            continue;
+        };
+        let workers = (0..concurrency)
+            .map(|w| RawReader {
+                db: db.clone(),
+                viewer,
+                slugs: slugs.clone(),
+                rng: chooser(seed, w),
+                page: args.page,
+            })
+            .collect();
+        let this_raw = stats::drive(workers, load.warmup_of(round), load.duration(), None).await?;
+        if load.rounds > 1 {
+            println!(
+                "   round {}: GraphQL {:.1}/s, raw SQL {:.1}/s, ratio {:.3}",
+                round + 1,
+                this_graphql.rate(),
+                this_raw.rate(),
+                stats::ratio(&this_graphql, &this_raw)
+            );
+        }
+        add(&mut graphql, this_graphql);
+        add(&mut raw, this_raw);
+    }
+    let mut graphql = graphql.context("no GraphQL phase ran")?;
     graphql.print("feed via GraphQL (POST /graphql; the server's pool is SYNAPS_DB_POOL_SIZE)");
-
-    let Some(db) = db else {
+    let (Some(db), Some(mut raw)) = (db, raw) else {
         return Ok(());
     };
-    let viewer = db
-        .user_ids(std::slice::from_ref(&email))
-        .await?
-        .pop()
-        .context("no viewer id")?;
-    let workers = (0..concurrency)
-        .map(|w| RawReader {
-            db: db.clone(),
-            viewer,
-            slugs: slugs.clone(),
-            rng: chooser(target.seed, w),
-            page: args.page,
-        })
-        .collect();
-    let mut raw = stats::drive(workers, load.warmup(), load.duration(), None).await?;
     raw.print(&format!(
         "feed via raw SQL (6 statements per page, sqlx pool of {concurrency})"
     ));
     stats::print_ratio(&graphql, &raw);
     db.close().await;
     Ok(())
+}
+
+/// Adds a round's run of a phase to the phase's total.
+fn add(total: &mut Option<Run>, round: Run) {
+    match total {
+        Some(total) => total.absorb(round),
+        None => *total = Some(round),
+    }
 }

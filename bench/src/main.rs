@@ -91,6 +91,12 @@ pub struct Load {
     /// The server's process id, to report the CPU it spends per request.
     #[arg(long)]
     pub pid: Option<u32>,
+    /// `feed`: run the GraphQL and raw SQL phases this many times in turn
+    /// (later rounds warm up for 1 s) and compare the totals. This machine's
+    /// speed drifts by ±15% within a minute, which a single pair of phases
+    /// run one after the other takes for a difference between them.
+    #[arg(long, default_value_t = 1)]
+    pub rounds: u32,
 }
 
 impl Load {
@@ -100,6 +106,16 @@ impl Load {
 
     pub fn warmup(&self) -> std::time::Duration {
         std::time::Duration::from_secs(self.warmup)
+    }
+
+    /// The warm-up of round `round` (0-based): connections are open and
+    /// statements prepared after the first.
+    pub fn warmup_of(&self, round: u32) -> std::time::Duration {
+        if round == 0 {
+            self.warmup()
+        } else {
+            self.warmup().min(std::time::Duration::from_secs(1))
+        }
     }
 
     pub fn duration(&self) -> std::time::Duration {

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 
-use crate::process::CpuMeter;
+use crate::process::{CpuMeter, CpuUse};
 
 /// Longest one step may take before it counts as an error: the run stays
 /// bounded even if the server or the database stops answering.
@@ -122,10 +122,23 @@ pub struct Run {
     pub recorder: Recorder,
     pub elapsed: Duration,
     /// The server's CPU over the run, when its pid was given.
-    pub server_cpu: Option<String>,
+    pub server_cpu: Option<CpuUse>,
 }
 
 impl Run {
+    /// Adds a later run of the same phase (another round) to this one.
+    pub fn absorb(&mut self, later: Run) {
+        self.recorder.merge(later.recorder);
+        self.elapsed += later.elapsed;
+        self.server_cpu = match (self.server_cpu.take(), later.server_cpu) {
+            (Some(a), Some(b)) => Some(CpuUse {
+                secs: a.secs + b.secs,
+                wall: a.wall + b.wall,
+            }),
+            (a, b) => a.or(b),
+        };
+    }
+
     pub fn ok(&self) -> u64 {
         self.recorder.latencies_us.len() as u64
     }
@@ -171,7 +184,7 @@ impl Run {
             println!("    e.g. {message}");
         }
         if let Some(cpu) = &self.server_cpu {
-            println!("  {cpu}");
+            println!("  server CPU   {}", cpu.describe(ok, "successful request"));
         }
     }
 }
@@ -210,10 +223,7 @@ pub async fn drive<W: Worker>(
         recorder.merge(task.await.context("a worker panicked")?);
     }
     let elapsed = start.elapsed();
-    let ok = recorder.latencies_us.len() as u64;
-    let server_cpu = cpu
-        .stop()?
-        .map(|used| format!("server CPU   {}", used.describe(ok, "successful request")));
+    let server_cpu = cpu.stop()?;
     Ok(Run {
         recorder,
         elapsed,
@@ -255,6 +265,12 @@ pub fn percentile(sorted: &[u64], p: f64) -> u64 {
 /// Microseconds as milliseconds, for printing.
 pub fn ms(us: u64) -> String {
     format!("{:.2} ms", us as f64 / 1000.0)
+}
+
+/// The GraphQL rate over the raw SQL one (0 when either is 0).
+pub fn ratio(graphql: &Run, raw: &Run) -> f64 {
+    let (g, r) = (graphql.rate(), raw.rate());
+    if r > 0.0 && g > 0.0 { g / r } else { 0.0 }
 }
 
 /// Prints how the GraphQL rate compares with the raw SQL one.
