@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::Context;
+use axum::serve::ListenerExt;
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -124,6 +125,14 @@ impl App {
         ));
         let sockets = self.state.sockets.clone();
         let router = http::router(self);
+        // Answers and WebSocket frames are small and go out as they are
+        // ready; Nagle's algorithm would hold one back until the client
+        // acknowledges the previous (up to its 40 ms delayed ACK).
+        let listener = listener.tap_io(|tcp| {
+            if let Err(err) = tcp.set_nodelay(true) {
+                tracing::debug!(error = %err, "cannot set TCP_NODELAY on a connection");
+            }
+        });
         let served = axum::serve(
             listener,
             router.into_make_service_with_connect_info::<SocketAddr>(),
