@@ -18,8 +18,9 @@
 //! forgetting bumps a generation, and an answer read before the bump is not
 //! remembered.
 //!
-//! Open WebSockets watch [`changes`] and check their session again, so a
-//! socket closes when its session is revoked or its person's role changes.
+//! Open WebSockets watch [`changes`] and check their session again when a
+//! change concerns it, so a socket closes when its session is revoked or its
+//! person's role changes (and the others cost nothing).
 //!
 //! The memory is process-wide, like `events::wake`: revocations happen in
 //! domain code that has a database connection, not the server's state.
@@ -30,7 +31,6 @@ use std::sync::{Arc, LazyLock, Mutex};
 use std::time::{Duration, Instant};
 
 use tokio::sync::broadcast::{self, error::RecvError};
-use tokio::sync::watch;
 use uuid::Uuid;
 
 use super::Actor;
@@ -64,12 +64,44 @@ struct SessionCache {
 
 static CACHE: LazyLock<SessionCache> = LazyLock::new(SessionCache::default);
 
-/// Bumped whenever something is forgotten: open WebSockets, which checked
-/// their session once when they began, check it again.
-static FORGOTTEN: LazyLock<watch::Sender<u64>> = LazyLock::new(|| watch::channel(0).0);
+/// What was forgotten: open WebSockets, which checked their session once
+/// when they began, check it again if it concerns them.
+#[derive(Clone, Copy, Debug)]
+pub enum Forgotten {
+    Session(Uuid),
+    User(Uuid),
+    Everything,
+}
 
-/// Changes whenever a session or a person's access may have changed.
-pub fn changes() -> watch::Receiver<u64> {
+impl Forgotten {
+    /// Whether `actor`'s session or access may have changed.
+    pub fn concerns(self, actor: &Actor) -> bool {
+        match self {
+            Forgotten::Session(id) => id == actor.session_id,
+            Forgotten::User(id) => id == actor.user_id,
+            Forgotten::Everything => true,
+        }
+    }
+
+    fn matches(self, session_id: &Uuid, entry: &Entry) -> bool {
+        match self {
+            Forgotten::Session(id) => id == *session_id,
+            Forgotten::User(id) => id == entry.remembered.actor.user_id,
+            Forgotten::Everything => true,
+        }
+    }
+}
+
+/// Revocations are rare; a socket that falls this far behind checks again
+/// whatever it missed.
+const CHANGES_BUFFERED: usize = 256;
+
+static FORGOTTEN: LazyLock<broadcast::Sender<Forgotten>> =
+    LazyLock::new(|| broadcast::channel(CHANGES_BUFFERED).0);
+
+/// Everything forgotten from now on. A receiver that lagged cannot know
+/// what it missed: treat that as [`Forgotten::Everything`].
+pub fn changes() -> broadcast::Receiver<Forgotten> {
     FORGOTTEN.subscribe()
 }
 
@@ -112,25 +144,22 @@ pub fn remember(generation: u64, remembered: Remembered) {
 
 /// Forgets one session.
 pub fn forget_session(session_id: Uuid) {
-    forget(|id, _| *id == session_id);
+    forget(Forgotten::Session(session_id));
 }
 
 /// Forgets every session of one person.
 pub fn forget_user(user_id: Uuid) {
-    forget(|_, entry| entry.remembered.actor.user_id == user_id);
+    forget(Forgotten::User(user_id));
 }
 
-fn forget_everything() {
-    forget(|_, _| true);
-}
-
-fn forget(matches: impl Fn(&Uuid, &Entry) -> bool) {
+fn forget(what: Forgotten) {
     {
         let mut entries = lock();
         CACHE.generation.fetch_add(1, Ordering::AcqRel);
-        entries.retain(|id, entry| !matches(id, entry));
+        entries.retain(|id, entry| !what.matches(id, entry));
     }
-    FORGOTTEN.send_modify(|n| *n = n.wrapping_add(1));
+    // No receivers (no open socket) is fine.
+    let _ = FORGOTTEN.send(what);
 }
 
 fn lock() -> std::sync::MutexGuard<'static, HashMap<Uuid, Entry>> {
@@ -160,11 +189,11 @@ pub async fn forget_on_events(mut events: broadcast::Receiver<Arc<Recorded>>) {
                 match (id("sessionId"), id("userId")) {
                     (Some(session_id), _) => forget_session(session_id),
                     (None, Some(user_id)) => forget_user(user_id),
-                    (None, None) => forget_everything(),
+                    (None, None) => forget(Forgotten::Everything),
                 }
             }
             Ok(_) => {}
-            Err(RecvError::Lagged(_)) => forget_everything(),
+            Err(RecvError::Lagged(_)) => forget(Forgotten::Everything),
             Err(RecvError::Closed) => break,
         }
     }
@@ -197,6 +226,16 @@ mod tests {
         assert!(recall(b.actor.session_id).is_some());
         forget_user(b.actor.user_id);
         assert!(recall(b.actor.session_id).is_none());
+    }
+
+    #[test]
+    fn a_change_concerns_only_the_session_or_person_it_names() {
+        let a = session(Uuid::now_v7()).actor;
+        assert!(Forgotten::Session(a.session_id).concerns(&a));
+        assert!(Forgotten::User(a.user_id).concerns(&a));
+        assert!(Forgotten::Everything.concerns(&a));
+        assert!(!Forgotten::Session(Uuid::now_v7()).concerns(&a));
+        assert!(!Forgotten::User(Uuid::now_v7()).concerns(&a));
     }
 
     #[test]

@@ -41,11 +41,13 @@ use futures_util::stream::{AbortHandle, Abortable, BoxStream, SelectAll, SplitSi
 use futures_util::{SinkExt, StreamExt};
 use serde::Deserialize;
 use serde_json::json;
+use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::Instant;
 
 use crate::app::App;
-use crate::auth::{Viewer, session_cache, sessions};
+use crate::auth::session_cache::{self, Forgotten};
+use crate::auth::{Viewer, sessions};
 use crate::error::Error;
 use crate::graphql::limits;
 use crate::graphql::loaders::Loaders;
@@ -307,8 +309,8 @@ async fn serve(app: App, socket: WebSocket) {
             _ = sleep_until(connection.expires) => {
                 Step::Close((close::FORBIDDEN, "The access token expired.".to_owned()))
             }
-            Ok(()) = sessions_changed.changed(), if connection.viewer.is_some() => {
-                connection.check_session_again().await
+            changed = sessions_changed.recv(), if connection.viewer.is_some() => {
+                connection.session_changed(changed).await
             }
             _ = sleep_until(Some(init_deadline)), if !connection.init_seen => {
                 Step::Close((close::INIT_TIMEOUT, "Connection initialisation timeout".to_owned()))
@@ -441,10 +443,20 @@ impl Connection {
     /// closes the socket (4403) if that was its session or its person.
     /// Its subscriptions were authorised as whom it was; a client that
     /// connects again is authorised as whom it is now.
-    async fn check_session_again(&mut self) -> Step {
+    async fn session_changed(&mut self, changed: Result<Forgotten, RecvError>) -> Step {
         let Some(Viewer::User(was)) = &self.viewer else {
             return Step::Continue;
         };
+        let concerns_us = match changed {
+            Ok(forgotten) => forgotten.concerns(was),
+            // Missed some: check, to be safe.
+            Err(RecvError::Lagged(_)) => true,
+            // The sender is a static, never dropped.
+            Err(RecvError::Closed) => false,
+        };
+        if !concerns_us {
+            return Step::Continue;
+        }
         let state = &self.app.state;
         let now =
             sessions::authenticate(&state.db, &state.auth.keys, self.authorization.as_deref())
