@@ -15,6 +15,7 @@ use crate::auth::AuthService;
 use crate::auth::jwt::{self, JwtKeys};
 use crate::auth::password::PasswordHasher;
 use crate::config::Config;
+use crate::domain::messages::queue::PostQueue;
 use crate::graphql::loaders::Batchers;
 use crate::graphql::{self, AppSchema};
 use crate::{db, events, http};
@@ -37,6 +38,8 @@ pub struct AppState {
     /// The same pool without the statement counter, for the scheduler and
     /// the events relay, so that their polling never counts as a request's.
     pub background_db: DatabaseConnection,
+    /// Where posts wait to be written together (`messages::queue`).
+    pub posts: PostQueue,
 }
 
 /// A ready-to-serve synaps.
@@ -76,7 +79,9 @@ impl App {
         db.set_metric_callback(move |_| {
             counter.fetch_add(1, Ordering::Relaxed);
         });
+        let posts = PostQueue::start(db.clone(), config.limits.clone());
         let state = AppState {
+            posts,
             db,
             statements,
             background_db,

@@ -100,18 +100,33 @@ impl From<events::Model> for Recorded {
 
 /// Writes `event` in the caller's transaction; returns its id.
 pub async fn record(txn: &DatabaseTransaction, event: Event) -> Result<i64> {
-    let stored = events::ActiveModel {
+    let stored = row(event, Utc::now()).insert(txn).await?;
+    Ok(stored.id)
+}
+
+/// Writes `events` in the caller's transaction, in order, in one statement.
+pub async fn record_all(txn: &DatabaseTransaction, events: Vec<Event>) -> Result<()> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let now = Utc::now();
+    events::Entity::insert_many(events.into_iter().map(|event| row(event, now)))
+        .exec_without_returning(txn)
+        .await?;
+    Ok(())
+}
+
+/// The row that stores `event`; the database hands out its id.
+fn row(event: Event, created_at: DateTime<Utc>) -> events::ActiveModel {
+    events::ActiveModel {
         id: NotSet,
         topic: Set(event.topic.to_owned()),
         post_id: Set(event.post_id),
         author_id: Set(event.author_id),
         channel_id: Set(event.channel_id),
         payload: Set(event.payload.to_string()),
-        created_at: Set(Utc::now()),
+        created_at: Set(created_at),
     }
-    .insert(txn)
-    .await?;
-    Ok(stored.id)
 }
 
 /// Commits a transaction that recorded events, then wakes this process's

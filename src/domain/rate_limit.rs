@@ -6,11 +6,13 @@
 //! behind. It covers creating content only: edits, reactions and deletions
 //! add nothing new to read and are not counted.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{
-    Alias, Asterisk, Expr, ExprTrait, Func, IntoIden, Query, SelectStatement,
+    Alias, Asterisk, Expr, ExprTrait, Func, IntoIden, Query, SelectStatement, UnionType,
 };
-use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, Statement};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, FromQueryResult, Statement};
 use uuid::Uuid;
 
 use crate::config::Limits;
@@ -25,6 +27,7 @@ const WINDOW_SECS: i64 = 60;
 const LOCK_CLASS: i32 = 0x7261_7465;
 
 /// What one person created within the window.
+#[derive(Clone, Copy, Debug, Default)]
 struct Recent {
     count: i64,
     /// Their oldest item within the window: the budget grows again when it
@@ -40,102 +43,164 @@ pub async fn check_content(
     limits: &Limits,
     user_id: Uuid,
 ) -> Result<()> {
-    serialize_per_person(txn, user_id).await?;
-    let now = Utc::now();
-    let recent = recent_content(txn, user_id, now - Duration::seconds(WINDOW_SECS)).await?;
-    if recent.count < i64::from(limits.content_per_minute) {
-        return Ok(());
-    }
-    tracing::info!(user.id = %user_id, recent = recent.count, "content rate limit reached");
-    Err(Error::RateLimited {
-        retry_after_secs: retry_after(recent.oldest, now),
-    })
+    let mut budgets = Budgets::load(txn, limits, &[user_id]).await?;
+    budgets.check(user_id)?;
+    budgets.spend(user_id);
+    Ok(())
 }
 
-/// On PostgreSQL, makes one person's concurrent writes take turns until
-/// commit, so that two replicas cannot both read "59" and both write. (A
-/// SQLite write transaction begins `IMMEDIATE` and is alone already.)
-async fn serialize_per_person(txn: &DatabaseTransaction, user_id: Uuid) -> Result<()> {
+/// What each of several people may still create this minute, read in the
+/// transaction that will write their new content (a batch of posts, or a
+/// single one through [`check_content`]).
+pub struct Budgets {
+    limit: i64,
+    now: DateTime<Utc>,
+    recent: HashMap<Uuid, Recent>,
+}
+
+impl Budgets {
+    /// Takes the people's rate-limit locks, then reads what they created in
+    /// the last minute: one statement for the locks, one for the counts.
+    pub async fn load(
+        txn: &DatabaseTransaction,
+        limits: &Limits,
+        user_ids: &[Uuid],
+    ) -> Result<Budgets> {
+        let now = Utc::now();
+        let recent = if user_ids.is_empty() {
+            HashMap::new()
+        } else {
+            serialize_per_person(txn, user_ids).await?;
+            recent_content(txn, user_ids, now - Duration::seconds(WINDOW_SECS)).await?
+        };
+        Ok(Budgets {
+            limit: i64::from(limits.content_per_minute),
+            now,
+            recent,
+        })
+    }
+
+    /// `RATE_LIMITED` if `user_id` has nothing left this minute.
+    pub fn check(&self, user_id: Uuid) -> Result<()> {
+        let recent = self.recent.get(&user_id).copied().unwrap_or_default();
+        if recent.count < self.limit {
+            return Ok(());
+        }
+        tracing::info!(user.id = %user_id, recent = recent.count, "content rate limit reached");
+        Err(Error::RateLimited {
+            retry_after_secs: retry_after(recent.oldest, self.now),
+        })
+    }
+
+    /// Counts one more item by `user_id` (written in this transaction).
+    pub fn spend(&mut self, user_id: Uuid) {
+        let recent = self.recent.entry(user_id).or_default();
+        recent.count += 1;
+        // Anything read from the window is older than now.
+        recent.oldest.get_or_insert(self.now);
+    }
+}
+
+/// On PostgreSQL, makes each person's concurrent writes take turns until
+/// commit, so that two replicas cannot both read "59" and both write. The
+/// locks are taken in key order, so two batches never wait for each other
+/// in a circle. (A SQLite write transaction begins `IMMEDIATE` and is alone
+/// already.)
+async fn serialize_per_person(txn: &DatabaseTransaction, user_ids: &[Uuid]) -> Result<()> {
     if txn.get_database_backend() != DbBackend::Postgres {
         return Ok(());
     }
     // Any 32 bits of the id will do: a collision only makes two people wait
     // for each other's commit.
-    let b = user_id.as_bytes();
-    let key = i32::from_be_bytes([b[12], b[13], b[14], b[15]]);
+    let mut keys: Vec<i32> = user_ids
+        .iter()
+        .map(|id| {
+            let b = id.as_bytes();
+            i32::from_be_bytes([b[12], b[13], b[14], b[15]])
+        })
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    // PostgreSQL evaluates a volatile function in the select list after the
+    // ORDER BY, so the locks are taken in key order.
+    let rows: Vec<String> = (0..keys.len()).map(|i| format!("(${})", i + 2)).collect();
+    let sql = format!(
+        "SELECT pg_advisory_xact_lock($1, k) FROM (VALUES {}) AS keys (k) ORDER BY k",
+        rows.join(", ")
+    );
+    let mut values: Vec<sea_orm::Value> = vec![LOCK_CLASS.into()];
+    values.extend(keys.into_iter().map(sea_orm::Value::from));
     txn.execute_raw(Statement::from_sql_and_values(
         DbBackend::Postgres,
-        "SELECT pg_advisory_xact_lock($1, $2)",
-        [LOCK_CLASS.into(), key.into()],
+        sql,
+        values,
     ))
     .await?;
     Ok(())
 }
 
-/// The person's messages and guest posts created after `since`, in one
-/// statement of four scalar sub-queries, each read from an
-/// (author_id, created_at) index.
+/// The messages and guest posts each person created after `since`, in one
+/// statement: both tables' rows (each read from an (author_id, created_at)
+/// index), counted per author.
 async fn recent_content(
     txn: &DatabaseTransaction,
-    user_id: Uuid,
+    user_ids: &[Uuid],
     since: DateTime<Utc>,
-) -> Result<Recent> {
+) -> Result<HashMap<Uuid, Recent>> {
     use guest_posts::Column as P;
     use messages::Column as M;
-    let recent_messages = || within(messages::Entity, M::AuthorId, M::CreatedAt, user_id, since);
-    let recent_posts = || {
+    #[derive(FromQueryResult)]
+    struct Row {
+        author_id: Uuid,
+        items: i64,
+        oldest: DateTime<Utc>,
+    }
+    let mut both = within(messages::Entity, M::AuthorId, M::CreatedAt, user_ids, since);
+    both.union(
+        UnionType::All,
         within(
             guest_posts::Entity,
             P::AuthorId,
             P::CreatedAt,
-            user_id,
+            user_ids,
             since,
-        )
-    };
+        ),
+    );
+    let recent = Alias::new("recent");
+    let (author, created) = (Alias::new("author_id"), Alias::new("created_at"));
     let query = Query::select()
+        .column((recent.clone(), author.clone()))
+        .expr_as(Func::count(Expr::col(Asterisk)), Alias::new("items"))
         .expr_as(
-            recent_messages()
-                .expr(Func::count(Expr::col(Asterisk)))
-                .take(),
-            Alias::new("messages"),
+            Func::min(Expr::col((recent.clone(), created))),
+            Alias::new("oldest"),
         )
-        .expr_as(
-            recent_posts().expr(Func::count(Expr::col(Asterisk))).take(),
-            Alias::new("posts"),
-        )
-        .expr_as(
-            recent_messages()
-                .expr(Func::min(Expr::col((messages::Entity, M::CreatedAt))))
-                .take(),
-            Alias::new("oldest_message"),
-        )
-        .expr_as(
-            recent_posts()
-                .expr(Func::min(Expr::col((guest_posts::Entity, P::CreatedAt))))
-                .take(),
-            Alias::new("oldest_post"),
-        )
+        .from_subquery(both, recent.clone())
+        .group_by_col((recent, author))
         .take();
-    let Some(row) = txn.query_one(&query).await? else {
-        return Err(Error::internal("the rate limit query returned no row"));
-    };
-    let messages: i64 = row.try_get("", "messages")?;
-    let posts: i64 = row.try_get("", "posts")?;
-    let oldest_message: Option<DateTime<Utc>> = row.try_get("", "oldest_message")?;
-    let oldest_post: Option<DateTime<Utc>> = row.try_get("", "oldest_post")?;
-    Ok(Recent {
-        count: messages + posts,
-        oldest: oldest_message.into_iter().chain(oldest_post).min(),
-    })
+    let backend = txn.get_database_backend();
+    let rows = Row::find_by_statement(backend.build(&query))
+        .all(txn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let recent = Recent {
+                count: r.items,
+                oldest: Some(r.oldest),
+            };
+            (r.author_id, recent)
+        })
+        .collect())
 }
 
-/// `FROM table WHERE author = user_id AND created > since`, for the caller
-/// to select an aggregate from.
+/// `SELECT author AS author_id, created AS created_at FROM table WHERE
+/// author IN user_ids AND created > since`.
 fn within<T, C>(
     table: T,
     author: C,
     created: C,
-    user_id: Uuid,
+    user_ids: &[Uuid],
     since: DateTime<Utc>,
 ) -> SelectStatement
 where
@@ -143,8 +208,10 @@ where
     C: IntoIden + Copy + 'static,
 {
     Query::select()
+        .expr_as(Expr::col((table, author)), Alias::new("author_id"))
+        .expr_as(Expr::col((table, created)), Alias::new("created_at"))
         .from(table)
-        .and_where(Expr::col((table, author)).eq(user_id))
+        .and_where(Expr::col((table, author)).is_in(user_ids.iter().copied()))
         .and_where(Expr::col((table, created)).gt(since))
         .take()
 }

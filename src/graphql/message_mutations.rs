@@ -7,7 +7,8 @@ use super::channels::Channel;
 use super::context::ContextExt;
 use super::messages::Message;
 use super::node::{Kind, decode_as};
-use crate::domain::messages::write::{self, NewMessage};
+use crate::domain::messages::post::NewMessage;
+use crate::domain::messages::write;
 use crate::domain::messages::{follow, reactions};
 
 #[derive(InputObject)]
@@ -132,7 +133,7 @@ impl MessageMutation {
                 .map(|id| decode_as("parentId", Kind::Message, id))
                 .transpose()?,
         };
-        let message = write::post(ctx.db(), ctx.viewer(), &ctx.state().config.limits, new).await?;
+        let message = ctx.state().posts.post(ctx.viewer(), new).await?;
         Ok(PostMessagePayload {
             message: Message(message),
         })

@@ -9,8 +9,8 @@ use uuid::Uuid;
 
 use super::posts::viewer;
 use crate::config::Limits;
+use crate::domain::messages::post::{self, NewMessage};
 use crate::domain::messages::reactions;
-use crate::domain::messages::write::{self, NewMessage};
 use crate::entities::channels;
 
 struct DemoMessage {
@@ -244,7 +244,7 @@ async fn seed_one(
     };
     let author = viewer(db, demo.author).await?;
     // A handful of messages per person: the default rate limit covers them.
-    let message = write::post(
+    let message = post::post(
         db,
         &author,
         &Limits::default(),

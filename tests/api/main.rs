@@ -17,6 +17,7 @@ mod live_messages;
 mod messages;
 mod notifications;
 mod permissions;
+mod posting_together;
 mod posts;
 mod subscriptions;
 mod tokens;

@@ -44,7 +44,7 @@ async fn set_follow(
         message = message_access(&txn, actor, parent_id).await?.0;
     }
     if on {
-        insert_follow(&txn, message.id, actor.user_id).await?;
+        insert_follows(&txn, &[(message.id, actor.user_id)]).await?;
     } else {
         thread_follows::Entity::delete_by_id((message.id, actor.user_id))
             .exec(&txn)
@@ -54,19 +54,24 @@ async fn set_follow(
     Ok(message.into())
 }
 
-/// Makes `user_id` follow thread `root` unless they already do (one
-/// statement: an insert that does nothing on the existing row).
-pub(super) async fn insert_follow(
+/// Makes each (thread root, person) a follow unless it is one already: one
+/// insert that does nothing on the existing rows.
+pub(super) async fn insert_follows(
     conn: &impl ConnectionTrait,
-    root: Uuid,
-    user_id: Uuid,
+    follows: &[(Uuid, Uuid)],
 ) -> Result<()> {
-    let follow = thread_follows::ActiveModel {
-        message_id: Set(root),
-        user_id: Set(user_id),
-        created_at: Set(Utc::now()),
-    };
-    thread_follows::Entity::insert(follow)
+    if follows.is_empty() {
+        return Ok(());
+    }
+    let now = Utc::now();
+    let rows = follows
+        .iter()
+        .map(|(root, user_id)| thread_follows::ActiveModel {
+            message_id: Set(*root),
+            user_id: Set(*user_id),
+            created_at: Set(now),
+        });
+    thread_follows::Entity::insert_many(rows)
         .on_conflict(
             OnConflict::columns([
                 thread_follows::Column::MessageId,

@@ -3,7 +3,7 @@
 //!
 //! Who sees a message is who sees its channel (`channels::Scope`): a private
 //! channel's messages are NOT_FOUND to everyone else, whatever the path.
-//! `write` posts, edits and deletes; `reactions` holds the fixed set of
+//! `post` posts (many at once, fed by `queue`); `write` edits and deletes; `reactions` holds the fixed set of
 //! short codes; `follow` is followed threads and muted channels; `mentions`
 //! finds `@handle`s in a body. This file holds the message, the reads and
 //! the batched lookups behind the DataLoaders.
@@ -11,6 +11,8 @@
 pub mod follow;
 pub mod live;
 pub mod mentions;
+pub mod post;
+pub mod queue;
 pub mod reactions;
 pub mod write;
 

@@ -1,5 +1,6 @@
-//! Posting, editing and deleting messages, with their mentions, follows,
-//! notifications and subscription events, each in one transaction.
+//! Editing and deleting messages, and what posting shares with them: the
+//! body, mentions, notifications and subscription events, each change in
+//! one transaction (posting itself is `post`).
 //!
 //! Notifications: MENTION to everyone newly mentioned who may see the
 //! channel (even if they muted it); REPLY to the followers of a thread
@@ -12,18 +13,16 @@ use std::collections::HashSet;
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    IntoActiveModel, QueryFilter, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, IntoActiveModel, QueryFilter, QuerySelect, Set,
 };
 use serde_json::json;
 use tracing::instrument;
 use uuid::Uuid;
 
-use super::{BODY_MAX_BYTES, Message, access, follow, mentions, message_access, who_may_see};
+use super::{BODY_MAX_BYTES, Message, mentions, message_access, who_may_see};
 use crate::auth::{Action, Viewer, policy};
-use crate::config::Limits;
 use crate::domain::notifications::{self, Kind, Subject};
-use crate::domain::rate_limit;
 use crate::entities::{channel_mutes, channels, message_mentions, messages, thread_follows, users};
 use crate::error::{Error, Result};
 use crate::events::{self, Event};
@@ -51,24 +50,9 @@ impl Body {
         }
         Ok(Body(bounded_text(field, trimmed, 1, BODY_MAX_BYTES)?))
     }
-}
 
-/// What `postMessage` asks for.
-pub struct NewMessage {
-    pub channel_id: Uuid,
-    pub body: String,
-    /// The thread's root, for a reply.
-    pub parent_id: Option<Uuid>,
-}
-
-/// The event for a new message.
-fn added_event(message: &messages::Model) -> Event {
-    Event {
-        topic: MESSAGE_ADDED,
-        post_id: None,
-        author_id: Some(message.author_id),
-        channel_id: Some(message.channel_id),
-        payload: json!({ "messageId": message.id, "parentId": message.parent_id }),
+    pub fn as_str(&self) -> &str {
+        &self.0
     }
 }
 
@@ -83,97 +67,54 @@ pub(super) fn changed_event(message: &messages::Model, what: &str) -> Event {
     }
 }
 
-/// Posts a message (members of the channel, and admins).
-/// Counts against the content rate limit (`limits.content_per_minute`).
-#[instrument(skip(db, viewer, limits, new), fields(channel.id = %new.channel_id))]
-pub async fn post(
-    db: &DatabaseConnection,
-    viewer: &Viewer,
-    limits: &Limits,
-    new: NewMessage,
-) -> Result<Message> {
-    let actor = viewer.require(Action::UseChannels)?;
-    let body = Body::parse("body", &new.body)?;
-    let txn = db::begin_write(db).await?;
-    let access = access(&txn, actor, new.channel_id, "Channel").await?;
-    access.require_part()?;
-    access.require_open("channelId")?;
-    rate_limit::check_content(&txn, limits, actor.user_id).await?;
-    if let Some(parent_id) = new.parent_id {
-        let parent = messages::Entity::find_by_id(parent_id).one(&txn).await?;
-        let Some(parent) = parent.filter(|p| p.channel_id == new.channel_id) else {
-            return Err(Error::bad_input(
-                "parentId",
-                "is not a message in this channel",
-            ));
-        };
-        if parent.parent_id.is_some() {
-            return Err(Error::bad_input(
-                "parentId",
-                "is a reply; reply to the thread's first message",
-            ));
-        }
-        if parent.deleted_at.is_some() {
-            return Err(Error::conflict("parentId", "The message was deleted."));
-        }
+/// Stores the mentions of a new message and notifies the mentioned and, for
+/// a reply, the thread's followers. Most messages notify nobody and cost
+/// no statement here.
+pub(super) async fn notify_new(
+    txn: &DatabaseTransaction,
+    channel: &channels::Model,
+    message: &messages::Model,
+) -> Result<()> {
+    let has_handles = !mentions::handles(&message.body).is_empty();
+    if !has_handles && message.parent_id.is_none() {
+        return Ok(());
     }
-    let message = messages::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        channel_id: Set(new.channel_id),
-        author_id: Set(actor.user_id),
-        parent_id: Set(new.parent_id),
-        body: Set(body.0),
-        created_at: Set(Utc::now()),
-        edited_at: Set(None),
-        deleted_at: Set(None),
-    }
-    .insert(&txn)
-    .await?;
-    let root = message.parent_id.unwrap_or(message.id);
-    let mentioned = store_mentions(&txn, &access.channel, &message, &HashSet::new()).await?;
-    let followers = if message.parent_id.is_some() {
-        let followers = thread_followers(&txn, &access.channel, root, actor.user_id).await?;
-        followers
+    let mentioned = store_mentions(txn, channel, message, &HashSet::new()).await?;
+    let followers: Vec<Uuid> = match message.parent_id {
+        Some(root) => thread_followers(txn, channel, root, message.author_id)
+            .await?
             .into_iter()
             .filter(|f| !mentioned.contains(f))
-            .collect()
-    } else {
-        Vec::new()
+            .collect(),
+        None => Vec::new(),
     };
-    // Most messages notify nobody: then the author's name is not needed.
-    if !mentioned.is_empty() || !followers.is_empty() {
-        let author = author_name(&txn, actor.user_id).await?;
-        let subject = Subject {
-            kind: "message",
-            id: message.id,
-        };
-        let where_ = format!("#{}", access.channel.slug);
-        notifications::notify(
-            &txn,
-            &mentioned,
-            Kind::Mention,
-            Some(actor.user_id),
-            &subject,
-            &format!("{author} mentioned you in {where_}."),
-        )
-        .await?;
-        notifications::notify(
-            &txn,
-            &followers,
-            Kind::Reply,
-            Some(actor.user_id),
-            &subject,
-            &format!("{author} replied in a thread you follow in {where_}."),
-        )
-        .await?;
+    if mentioned.is_empty() && followers.is_empty() {
+        return Ok(());
     }
-    // You follow the threads you start or reply in.
-    follow::insert_follow(&txn, root, actor.user_id).await?;
-    // Last, just before the commit: relays wait at a gap in the event ids
-    // until it commits (`crate::events`).
-    events::record(&txn, added_event(&message)).await?;
-    events::commit(txn).await?;
-    Ok(message.into())
+    let author = author_name(txn, message.author_id).await?;
+    let subject = Subject {
+        kind: "message",
+        id: message.id,
+    };
+    let where_ = format!("#{}", channel.slug);
+    notifications::notify(
+        txn,
+        &mentioned,
+        Kind::Mention,
+        Some(message.author_id),
+        &subject,
+        &format!("{author} mentioned you in {where_}."),
+    )
+    .await?;
+    notifications::notify(
+        txn,
+        &followers,
+        Kind::Reply,
+        Some(message.author_id),
+        &subject,
+        &format!("{author} replied in a thread you follow in {where_}."),
+    )
+    .await
 }
 
 /// Edits one's own message; sets `editedAt`. People newly mentioned are told.

@@ -1,0 +1,346 @@
+//! Posting messages: several at once, in one transaction.
+//!
+//! Under load, posts that arrive together are written together
+//! ([`super::queue`]): each step below is one statement for the whole batch,
+//! so a batch costs about as many round trips and one commit whatever its
+//! size. A lone post is a batch of one: there is one way to post.
+//!
+//! Each post is still checked on its own, in the order of a lone post:
+//! the channel (NOT_FOUND, FORBIDDEN for a non-member, CONFLICT when
+//! archived), the author's budget (RATE_LIMITED, counting the batch's
+//! earlier posts), then the thread it replies to. A refused post is left
+//! out; the others are written. Should the database fail a batch, each post
+//! is tried again alone, so that no post fails for another's sake.
+//!
+//! Notifications (see `write`) need a look at the mentioned and the
+//! followers, so the few posts that mention someone or reply are notified
+//! one by one, in order: a reply's author follows the thread before the
+//! next reply in the batch is notified, as if they had come one by one.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::Utc;
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, FromQueryResult, JoinType,
+    QueryFilter, QuerySelect, RelationTrait, Set,
+};
+use serde_json::json;
+use tracing::instrument;
+use uuid::Uuid;
+
+use super::write::{Body, MESSAGE_ADDED, notify_new};
+use super::{Access, Message, follow};
+use crate::auth::{Action, Actor, Viewer, policy};
+use crate::config::Limits;
+use crate::db;
+use crate::domain::channels::Visibility;
+use crate::domain::rate_limit::Budgets;
+use crate::entities::{channel_members, channels, messages};
+use crate::error::{Error, Result};
+use crate::events::{self, Event};
+
+/// What `postMessage` asks for.
+pub struct NewMessage {
+    pub channel_id: Uuid,
+    pub body: String,
+    /// The thread's root, for a reply.
+    pub parent_id: Option<Uuid>,
+}
+
+/// A post whose shape is checked (who posts, a body of the right length),
+/// ready to be written with others.
+pub struct Pending {
+    actor: Actor,
+    channel_id: Uuid,
+    body: Body,
+    parent_id: Option<Uuid>,
+}
+
+impl Pending {
+    /// UNAUTHENTICATED, FORBIDDEN or BAD_USER_INPUT for what needs no
+    /// database.
+    pub fn new(viewer: &Viewer, new: NewMessage) -> Result<Pending> {
+        let actor = viewer.require(Action::UseChannels)?.clone();
+        Ok(Pending {
+            actor,
+            channel_id: new.channel_id,
+            body: Body::parse("body", &new.body)?,
+            parent_id: new.parent_id,
+        })
+    }
+}
+
+/// Posts a message (members of the channel, and admins), on its own.
+/// Counts against the content rate limit (`limits.content_per_minute`).
+pub async fn post(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    limits: &Limits,
+    new: NewMessage,
+) -> Result<Message> {
+    let pending = Pending::new(viewer, new)?;
+    let mut outcomes = write(db, limits, vec![pending]).await;
+    outcomes
+        .pop()
+        .unwrap_or_else(|| Err(Error::internal("a post was written without an outcome")))
+}
+
+/// Writes `posts` in one transaction: one outcome per post, in order.
+#[instrument(skip_all, fields(posts = posts.len()))]
+pub async fn write(
+    db: &DatabaseConnection,
+    limits: &Limits,
+    posts: Vec<Pending>,
+) -> Vec<Result<Message>> {
+    match write_together(db, limits, &posts).await {
+        Ok(outcomes) => outcomes,
+        Err(err) if posts.len() == 1 => vec![Err(err)],
+        Err(err) => {
+            tracing::warn!(error = ?err, posts = posts.len(), "a batch of posts failed; writing each alone");
+            let mut outcomes = Vec::with_capacity(posts.len());
+            for post in &posts {
+                let alone = write_together(db, limits, std::slice::from_ref(post)).await;
+                outcomes.push(alone.and_then(|mut o| {
+                    o.pop()
+                        .unwrap_or_else(|| Err(Error::internal("a post has no outcome")))
+                }));
+            }
+            outcomes
+        }
+    }
+}
+
+/// One transaction for `posts`. The outer error is the database's (the
+/// batch is rolled back); the inner ones are the posts refused.
+async fn write_together(
+    db: &DatabaseConnection,
+    limits: &Limits,
+    posts: &[Pending],
+) -> Result<Vec<Result<Message>>> {
+    let txn = db::begin_write(db).await?;
+    let decided = decide(&txn, limits, posts).await?;
+    let written: Vec<&Admitted> = decided.iter().filter_map(|d| d.as_ref().ok()).collect();
+    if written.is_empty() {
+        txn.rollback().await?;
+    } else {
+        store(&txn, &written).await?;
+        events::commit(txn).await?;
+    }
+    Ok(decided
+        .into_iter()
+        .map(|d| d.map(|a| Message::from(a.message)))
+        .collect())
+}
+
+/// A post that passed its checks: the row to insert and its channel.
+struct Admitted {
+    message: messages::Model,
+    channel: channels::Model,
+}
+
+/// Checks every post against its channel, its author's budget and its
+/// thread; builds the rows of those that pass. Takes the authors'
+/// rate-limit locks, held until the commit.
+async fn decide(
+    txn: &DatabaseTransaction,
+    limits: &Limits,
+    posts: &[Pending],
+) -> Result<Vec<Result<Admitted>>> {
+    let accesses = accesses(txn, posts).await?;
+    let mut allowed: Vec<Result<Access>> = accesses
+        .into_iter()
+        .map(|access| {
+            let access = access?;
+            access.require_part()?;
+            access.require_open("channelId")?;
+            Ok(access)
+        })
+        .collect();
+    let authors: Vec<Uuid> = unique(
+        posts
+            .iter()
+            .zip(&allowed)
+            .filter_map(|(p, a)| a.is_ok().then_some(p.actor.user_id)),
+    );
+    let mut budgets = Budgets::load(txn, limits, &authors).await?;
+    let parents = parents(txn, posts).await?;
+    let mut decided = Vec::with_capacity(posts.len());
+    for (post, access) in posts.iter().zip(allowed.drain(..)) {
+        decided.push(access.and_then(|access| {
+            budgets.check(post.actor.user_id)?;
+            if let Some(parent_id) = post.parent_id {
+                check_parent(parents.get(&parent_id), post.channel_id)?;
+            }
+            budgets.spend(post.actor.user_id);
+            Ok(Admitted {
+                message: messages::Model {
+                    id: Uuid::now_v7(),
+                    channel_id: post.channel_id,
+                    author_id: post.actor.user_id,
+                    parent_id: post.parent_id,
+                    body: post.body.as_str().to_owned(),
+                    created_at: Utc::now(),
+                    edited_at: None,
+                    deleted_at: None,
+                },
+                channel: access.channel,
+            })
+        }));
+    }
+    Ok(decided)
+}
+
+/// Writes the admitted posts: the messages, the notifications of those that
+/// mention or reply, the follows, the events.
+async fn store(txn: &DatabaseTransaction, written: &[&Admitted]) -> Result<()> {
+    let rows = written.iter().map(|a| {
+        let m = &a.message;
+        messages::ActiveModel {
+            id: Set(m.id),
+            channel_id: Set(m.channel_id),
+            author_id: Set(m.author_id),
+            parent_id: Set(m.parent_id),
+            body: Set(m.body.clone()),
+            created_at: Set(m.created_at),
+            edited_at: Set(None),
+            deleted_at: Set(None),
+        }
+    });
+    messages::Entity::insert_many(rows)
+        .exec_without_returning(txn)
+        .await?;
+    // You follow the threads you start or reply in. A reply's follow goes
+    // in before the next reply is notified; a new thread's concerns nobody
+    // else in the batch (no one can reply to it yet).
+    let mut roots = Vec::new();
+    for admitted in written {
+        let message = &admitted.message;
+        notify_new(txn, &admitted.channel, message).await?;
+        match message.parent_id {
+            Some(root) => follow::insert_follows(txn, &[(root, message.author_id)]).await?,
+            None => roots.push((message.id, message.author_id)),
+        }
+    }
+    follow::insert_follows(txn, &roots).await?;
+    // Last, just before the commit: relays wait at a gap in the event ids
+    // until it commits (`crate::events`).
+    let added = written.iter().map(|a| added_event(&a.message)).collect();
+    events::record_all(txn, added).await?;
+    Ok(())
+}
+
+/// The event for a new message.
+fn added_event(message: &messages::Model) -> Event {
+    Event {
+        topic: MESSAGE_ADDED,
+        post_id: None,
+        author_id: Some(message.author_id),
+        channel_id: Some(message.channel_id),
+        payload: json!({ "messageId": message.id, "parentId": message.parent_id }),
+    }
+}
+
+/// Each post's channel and its author's standing there, in one statement:
+/// the channels, each joined to those of the authors who are members.
+async fn accesses(txn: &DatabaseTransaction, posts: &[Pending]) -> Result<Vec<Result<Access>>> {
+    #[derive(FromQueryResult)]
+    struct Row {
+        #[sea_orm(nested)]
+        channel: channels::Model,
+        member_id: Option<Uuid>,
+    }
+    let channel_ids = unique(posts.iter().map(|p| p.channel_id));
+    let authors = unique(posts.iter().map(|p| p.actor.user_id));
+    let rows = channels::Entity::find()
+        .join(
+            JoinType::LeftJoin,
+            channels::Relation::Members
+                .def()
+                .on_condition(move |_, members| {
+                    Expr::col((members, channel_members::Column::UserId))
+                        .is_in(authors.clone())
+                        .into()
+                }),
+        )
+        .column_as(
+            Expr::col((channel_members::Entity, channel_members::Column::UserId)),
+            "member_id",
+        )
+        .filter(channels::Column::Id.is_in(channel_ids))
+        .into_model::<Row>()
+        .all(txn)
+        .await?;
+    let mut found: HashMap<Uuid, channels::Model> = HashMap::new();
+    let mut members: HashSet<(Uuid, Uuid)> = HashSet::new();
+    for Row { channel, member_id } in rows {
+        if let Some(user_id) = member_id {
+            members.insert((channel.id, user_id));
+        }
+        found.entry(channel.id).or_insert(channel);
+    }
+    Ok(posts
+        .iter()
+        .map(|post| {
+            let channel = found
+                .get(&post.channel_id)
+                .cloned()
+                .ok_or(Error::NotFound("Channel"))?;
+            let member = members.contains(&(channel.id, post.actor.user_id));
+            let moderator = policy::allows(post.actor.role, Action::ModerateChannels);
+            let private = Visibility::from_db(&channel.visibility) == Visibility::Private;
+            if private && !member && !moderator {
+                return Err(Error::NotFound("Channel"));
+            }
+            Ok(Access {
+                channel,
+                member,
+                moderator,
+            })
+        })
+        .collect())
+}
+
+/// The messages the posts reply to, by id: one statement.
+async fn parents(
+    txn: &DatabaseTransaction,
+    posts: &[Pending],
+) -> Result<HashMap<Uuid, messages::Model>> {
+    let ids = unique(posts.iter().filter_map(|p| p.parent_id));
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(messages::Entity::find()
+        .filter(messages::Column::Id.is_in(ids))
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|m| (m.id, m))
+        .collect())
+}
+
+/// A reply goes to the first message of a live thread in its channel.
+fn check_parent(parent: Option<&messages::Model>, channel_id: Uuid) -> Result<()> {
+    let Some(parent) = parent.filter(|p| p.channel_id == channel_id) else {
+        return Err(Error::bad_input(
+            "parentId",
+            "is not a message in this channel",
+        ));
+    };
+    if parent.parent_id.is_some() {
+        return Err(Error::bad_input(
+            "parentId",
+            "is a reply; reply to the thread's first message",
+        ));
+    }
+    if parent.deleted_at.is_some() {
+        return Err(Error::conflict("parentId", "The message was deleted."));
+    }
+    Ok(())
+}
+
+/// The distinct values, in first-seen order.
+fn unique(values: impl Iterator<Item = Uuid>) -> Vec<Uuid> {
+    let mut seen = HashSet::new();
+    values.filter(|v| seen.insert(*v)).collect()
+}

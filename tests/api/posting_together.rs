@@ -1,0 +1,295 @@
+//! Posts that arrive together are written together (group commit,
+//! `messages::queue`): each is still checked on its own, answered with its
+//! own message, and a batch costs the statements of a single post.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use futures_util::future::join_all;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::{Value, json};
+use synaps::auth::{Actor as Signed, Viewer};
+use synaps::config::Limits;
+use synaps::domain::messages::post::{self, NewMessage, Pending};
+use synaps::domain::types::Role;
+use synaps::entities::{channels, users};
+use synaps::error::Error;
+use synaps::graphql::node::{Kind, global_id};
+use uuid::Uuid;
+
+use crate::db_test;
+use crate::helpers::{Actor, GqlResponse, TestApp};
+
+const POST: &str = "mutation($input: PostMessageInput!) { postMessage(input: $input) { message { id body author { handle } } } }";
+const JOIN: &str =
+    "mutation($input: JoinChannelInput!) { joinChannel(input: $input) { channel { id } } }";
+const ARCHIVE: &str =
+    "mutation($input: ArchiveChannelInput!) { archiveChannel(input: $input) { channel { id } } }";
+const FEED: &str = "query($slug: String!) { channel(slug: $slug) { messages(first: 50) { edges { node { body author { handle } } } } } }";
+
+/// Five messages or guest posts a minute.
+fn five_a_minute(config: &mut synaps::config::Config) {
+    config.limits.content_per_minute = 5;
+}
+
+async fn send(
+    app: &TestApp,
+    actor: &Actor,
+    channel: &str,
+    body: &str,
+    parent: Option<&str>,
+) -> GqlResponse {
+    let input = json!({ "channelId": channel, "body": body, "parentId": parent });
+    app.gql(Some(actor), POST, json!({ "input": input })).await
+}
+
+fn feed_bodies(response: &GqlResponse) -> Vec<String> {
+    response.data()["channel"]["messages"]["edges"]
+        .as_array()
+        .expect("edges")
+        .iter()
+        .map(|e| e["node"]["body"].as_str().expect("body").to_owned())
+        .collect()
+}
+
+async fn concurrent_posts_are_each_checked_and_answered_on_their_own(app: TestApp) {
+    let busy = app
+        .create_channel(app.staff(), "busy", "PUBLIC", &["sales"])
+        .await;
+    let closed = app
+        .create_channel(app.staff(), "closed", "PUBLIC", &["sales"])
+        .await;
+    app.gql(
+        Some(app.manager()),
+        JOIN,
+        json!({ "input": { "channelId": busy } }),
+    )
+    .await
+    .data();
+    // Administrators post anywhere; this spends no one else's budget.
+    let elsewhere = send(&app, app.admin(), &closed, "elsewhere", None).await;
+    let elsewhere = elsewhere.data()["postMessage"]["message"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.gql(
+        Some(app.staff()),
+        ARCHIVE,
+        json!({ "input": { "channelId": closed } }),
+    )
+    .await
+    .data();
+
+    // All at once: 8 from staff (5 fit the budget), 3 from the manager, one
+    // from a non-member, one reply to another channel's message, one to an
+    // archived channel.
+    // (who, what they send, the body stored: trimmed)
+    let mut sent: Vec<(&Actor, String, String)> = Vec::new();
+    for n in 0..8 {
+        sent.push((app.staff(), format!("  staff {n} "), format!("staff {n}")));
+    }
+    for n in 0..3 {
+        let body = format!("manager {n}");
+        sent.push((app.manager(), body.clone(), body));
+    }
+    let requests = sent
+        .iter()
+        .map(|(actor, text, _)| send(&app, actor, &busy, text, None));
+    let refused = vec![
+        send(&app, app.comms(), &busy, "not a member", None),
+        send(&app, app.manager(), &busy, "astray", Some(&elsewhere)),
+        // Refused before the budget: staff still has 5 for the 8 above.
+        send(&app, app.staff(), &closed, "too late", None),
+    ];
+    let (answers, refused) = futures_util::join!(join_all(requests), join_all(refused));
+
+    let mut staff_posted = 0;
+    let mut rate_limited = 0;
+    for ((actor, _, body), answer) in sent.iter().zip(&answers) {
+        if answer.body["errors"].is_array() {
+            assert_eq!(actor.handle, app.staff().handle, "{}", answer.body);
+            answer.expect_error("RATE_LIMITED");
+            rate_limited += 1;
+            continue;
+        }
+        // Each request gets its own message back, whatever it was written
+        // with.
+        let message = &answer.data()["postMessage"]["message"];
+        assert_eq!(message["body"], json!(body), "{}", answer.body);
+        assert_eq!(message["author"]["handle"], json!(actor.handle));
+        if actor.handle == app.staff().handle {
+            staff_posted += 1;
+        }
+    }
+    assert_eq!((staff_posted, rate_limited), (5, 3));
+    refused[0].expect_error("FORBIDDEN");
+    refused[1].expect_bad_input("parentId");
+    refused[2].expect_error("CONFLICT");
+
+    let mut stored = feed_bodies(
+        &app.gql(Some(app.staff()), FEED, json!({ "slug": "busy" }))
+            .await,
+    );
+    stored.sort();
+    let mut expected: Vec<String> = answers
+        .iter()
+        .filter(|a| !a.body["errors"].is_array())
+        .map(|a| {
+            a.data()["postMessage"]["message"]["body"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    expected.sort();
+    assert_eq!(stored, expected);
+    assert_eq!(stored.len(), 8);
+    // Nothing landed in the archived channel but the message from before.
+    let closed_feed = app
+        .gql(Some(app.staff()), FEED, json!({ "slug": "closed" }))
+        .await;
+    assert_eq!(feed_bodies(&closed_feed), vec!["elsewhere".to_owned()]);
+}
+db_test!(
+    concurrent_posts_are_each_checked_and_answered_on_their_own,
+    with = five_a_minute
+);
+
+/// The signed-in person behind a test actor, as the domain layer sees them.
+async fn viewer(app: &TestApp, actor: &Actor) -> Viewer {
+    let user = users::Entity::find()
+        .filter(users::Column::Email.eq(actor.email.as_str()))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("the actor exists");
+    Viewer::User(Signed {
+        user_id: user.id,
+        role: Role::from_db(&user.role),
+        session_id: Uuid::now_v7(),
+    })
+}
+
+async fn channel_id(app: &TestApp, slug: &str) -> Uuid {
+    channels::Entity::find()
+        .filter(channels::Column::Slug.eq(slug))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("the channel exists")
+        .id
+}
+
+fn pending(viewer: &Viewer, channel_id: Uuid, body: &str, parent_id: Option<Uuid>) -> Pending {
+    let new = NewMessage {
+        channel_id,
+        body: body.to_owned(),
+        parent_id,
+    };
+    Pending::new(viewer, new).unwrap()
+}
+
+async fn a_batch_costs_the_statements_of_one_post_and_keeps_the_order_of_replies(app: TestApp) {
+    app.create_channel(app.staff(), "busy", "PUBLIC", &["sales"])
+        .await;
+    let busy = global_id(Kind::Channel, channel_id(&app, "busy").await).to_string();
+    for actor in [app.manager(), app.comms()] {
+        app.gql(Some(actor), JOIN, json!({ "input": { "channelId": busy } }))
+            .await
+            .data();
+    }
+    let busy = channel_id(&app, "busy").await;
+    let (staff, manager, comms) = (
+        viewer(&app, app.staff()).await,
+        viewer(&app, app.manager()).await,
+        viewer(&app, app.comms()).await,
+    );
+    // The domain layer on a connection of its own that counts statements.
+    let mut db = app.db.clone();
+    let statements = Arc::new(AtomicU64::new(0));
+    let counter = statements.clone();
+    db.set_metric_callback(move |_| {
+        counter.fetch_add(1, Ordering::SeqCst);
+    });
+    let limits = Limits {
+        content_per_minute: 30,
+        ..app.config.limits.clone()
+    };
+
+    let mut costs = Vec::new();
+    for size in [1, 25] {
+        let batch = (0..size)
+            .map(|n| pending(&staff, busy, &format!("batch of {size}: {n}"), None))
+            .collect();
+        let before = statements.load(Ordering::SeqCst);
+        let outcomes = post::write(&db, &limits, batch).await;
+        costs.push(statements.load(Ordering::SeqCst) - before);
+        assert!(outcomes.iter().all(Result::is_ok), "{outcomes:?}");
+    }
+    eprintln!("statements for a batch of 1 and of 25 posts: {costs:?}");
+    assert_eq!(costs[0], costs[1], "{costs:?}");
+    assert!(costs[0] <= 8, "{costs:?}");
+
+    // Staff has 4 left of 30: the fifth and sixth are refused, the rest of
+    // the batch stands. Two replies in one batch: the first replier follows
+    // the thread before the second reply, as if they came one by one.
+    let root = post::post(&db, &manager, &limits, new_root(busy))
+        .await
+        .unwrap();
+    let batch = vec![
+        pending(&staff, busy, "staff 1", None),
+        pending(&staff, busy, "staff 2", None),
+        pending(&comms, busy, "first reply", Some(root.id)),
+        pending(&staff, busy, "staff 3", None),
+        pending(&staff, busy, "staff 4", None),
+        pending(&staff, busy, "staff 5", None),
+        pending(&staff, busy, "staff 6", Some(root.id)),
+        pending(&manager, busy, "second reply", Some(root.id)),
+    ];
+    let outcomes = post::write(&db, &limits, batch).await;
+    let refused: Vec<bool> = outcomes
+        .iter()
+        .map(|o| matches!(o, Err(Error::RateLimited { .. })))
+        .collect();
+    assert_eq!(
+        refused,
+        [false, false, false, false, false, true, true, false],
+        "{outcomes:?}"
+    );
+    let second = outcomes[7].as_ref().unwrap();
+    assert_eq!(second.body, "second reply");
+    // comms replied first: the manager's reply (the thread's starter is the
+    // actor) reaches comms alone.
+    let told = told_about(&app, app.comms(), second.id).await;
+    assert_eq!(told, 1);
+    let first = outcomes[2].as_ref().unwrap();
+    assert_eq!(told_about(&app, app.manager(), first.id).await, 1);
+    assert_eq!(told_about(&app, app.staff(), first.id).await, 0);
+}
+db_test!(a_batch_costs_the_statements_of_one_post_and_keeps_the_order_of_replies);
+
+fn new_root(channel_id: Uuid) -> NewMessage {
+    NewMessage {
+        channel_id,
+        body: "a thread".to_owned(),
+        parent_id: None,
+    }
+}
+
+/// How many of `actor`'s notifications are about message `id`.
+async fn told_about(app: &TestApp, actor: &Actor, id: Uuid) -> usize {
+    let id = global_id(Kind::Message, id).to_string();
+    let response = app
+        .gql(
+            Some(actor),
+            "{ notifications(first: 50) { edges { node { aboutMessage { id } } } } }",
+            Value::Null,
+        )
+        .await;
+    response.data()["notifications"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["node"]["aboutMessage"]["id"] == json!(id))
+        .count()
+}
