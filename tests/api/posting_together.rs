@@ -265,6 +265,34 @@ async fn a_batch_costs_the_statements_of_one_post_and_keeps_the_order_of_replies
     let first = outcomes[2].as_ref().unwrap();
     assert_eq!(told_about(&app, app.manager(), first.id).await, 1);
     assert_eq!(told_about(&app, app.staff(), first.id).await, 0);
+
+    // Should the database refuse a batch (here: an author who does not
+    // exist, so the message breaks its foreign key), each post is tried
+    // alone: the others are written all the same.
+    let ghost = Viewer::User(Signed {
+        user_id: Uuid::now_v7(),
+        role: Role::Admin,
+        session_id: Uuid::now_v7(),
+    });
+    let batch = vec![
+        pending(&manager, busy, "before the ghost", None),
+        pending(&ghost, busy, "boo", None),
+        pending(&comms, busy, "after the ghost", None),
+    ];
+    let outcomes = post::write(&db, &limits, batch).await;
+    assert!(
+        matches!(outcomes[1], Err(Error::Internal(_))),
+        "{outcomes:?}"
+    );
+    for (n, body) in [(0, "before the ghost"), (2, "after the ghost")] {
+        assert_eq!(outcomes[n].as_ref().unwrap().body, body, "{outcomes:?}");
+    }
+    let feed = app
+        .gql(Some(app.staff()), FEED, json!({ "slug": "busy" }))
+        .await;
+    let bodies = feed_bodies(&feed);
+    assert!(bodies.contains(&"after the ghost".to_owned()), "{bodies:?}");
+    assert!(!bodies.contains(&"boo".to_owned()), "{bodies:?}");
 }
 db_test!(a_batch_costs_the_statements_of_one_post_and_keeps_the_order_of_replies);
 

@@ -9,8 +9,10 @@
 //! the channel (NOT_FOUND, FORBIDDEN for a non-member, CONFLICT when
 //! archived), the author's budget (RATE_LIMITED, counting the batch's
 //! earlier posts), then the thread it replies to. A refused post is left
-//! out; the others are written. Should the database fail a batch, each post
-//! is tried again alone, so that no post fails for another's sake.
+//! out; the others are written. Should the database fail a batch before its
+//! commit, each post is tried again alone, so that no post fails for
+//! another's sake (a failed commit is not tried again: it may have taken
+//! effect).
 //!
 //! Notifications (see `write`) need a look at the mentioned and the
 //! followers, so the few posts that mention someone or reply are notified
@@ -93,39 +95,64 @@ pub async fn write(
     limits: &Limits,
     posts: Vec<Pending>,
 ) -> Vec<Result<Message>> {
-    match write_together(db, limits, &posts).await {
-        Ok(outcomes) => outcomes,
-        Err(err) if posts.len() == 1 => vec![Err(err)],
-        Err(err) => {
+    let err = match write_together(db, limits, &posts).await {
+        Ok(outcomes) => return outcomes,
+        Err(Failed::BeforeCommit(err) | Failed::AtCommit(err)) if posts.len() == 1 => {
+            return vec![Err(err)];
+        }
+        Err(Failed::AtCommit(err)) => err,
+        Err(Failed::BeforeCommit(err)) => {
             tracing::warn!(error = ?err, posts = posts.len(), "a batch of posts failed; writing each alone");
             let mut outcomes = Vec::with_capacity(posts.len());
             for post in &posts {
-                let alone = write_together(db, limits, std::slice::from_ref(post)).await;
-                outcomes.push(alone.and_then(|mut o| {
-                    o.pop()
-                        .unwrap_or_else(|| Err(Error::internal("a post has no outcome")))
-                }));
+                outcomes.push(
+                    match write_together(db, limits, std::slice::from_ref(post)).await {
+                        Ok(mut alone) => alone
+                            .pop()
+                            .unwrap_or_else(|| Err(Error::internal("a post has no outcome"))),
+                        Err(Failed::BeforeCommit(err) | Failed::AtCommit(err)) => Err(err),
+                    },
+                );
             }
-            outcomes
+            return outcomes;
         }
-    }
+    };
+    // The commit may have happened or not: trying again could post twice.
+    tracing::error!(error = ?err, posts = posts.len(), "the commit of a batch of posts failed");
+    posts
+        .iter()
+        .map(|_| Err(Error::internal("the commit of the post failed")))
+        .collect()
+}
+
+/// Why a batch was not written.
+enum Failed {
+    /// Rolled back: nothing was written, and each post may be tried again.
+    BeforeCommit(Error),
+    /// The commit failed: whether it took effect is unknown.
+    AtCommit(Error),
 }
 
 /// One transaction for `posts`. The outer error is the database's (the
-/// batch is rolled back); the inner ones are the posts refused.
+/// whole batch); the inner ones are the posts refused.
 async fn write_together(
     db: &DatabaseConnection,
     limits: &Limits,
     posts: &[Pending],
-) -> Result<Vec<Result<Message>>> {
-    let txn = db::begin_write(db).await?;
-    let decided = decide(&txn, limits, posts).await?;
+) -> std::result::Result<Vec<Result<Message>>, Failed> {
+    let txn = db::begin_write(db).await.map_err(Failed::BeforeCommit)?;
+    let decided = decide(&txn, limits, posts)
+        .await
+        .map_err(Failed::BeforeCommit)?;
     let written: Vec<&Admitted> = decided.iter().filter_map(|d| d.as_ref().ok()).collect();
     if written.is_empty() {
-        txn.rollback().await?;
+        // Nothing to write; this lets go of the rate-limit locks.
+        txn.rollback()
+            .await
+            .map_err(|e| Failed::BeforeCommit(e.into()))?;
     } else {
-        store(&txn, &written).await?;
-        events::commit(txn).await?;
+        store(&txn, &written).await.map_err(Failed::BeforeCommit)?;
+        events::commit(txn).await.map_err(Failed::AtCommit)?;
     }
     Ok(decided
         .into_iter()
@@ -148,7 +175,7 @@ async fn decide(
     posts: &[Pending],
 ) -> Result<Vec<Result<Admitted>>> {
     let accesses = accesses(txn, posts).await?;
-    let mut allowed: Vec<Result<Access>> = accesses
+    let allowed: Vec<Result<Access>> = accesses
         .into_iter()
         .map(|access| {
             let access = access?;
@@ -166,7 +193,7 @@ async fn decide(
     let mut budgets = Budgets::load(txn, limits, &authors).await?;
     let parents = parents(txn, posts).await?;
     let mut decided = Vec::with_capacity(posts.len());
-    for (post, access) in posts.iter().zip(allowed.drain(..)) {
+    for (post, access) in posts.iter().zip(allowed) {
         decided.push(access.and_then(|access| {
             budgets.check(post.actor.user_id)?;
             if let Some(parent_id) = post.parent_id {
