@@ -82,6 +82,26 @@ pub(crate) struct Access {
 }
 
 impl Access {
+    /// Where `actor` stands with `channel`, given whether they are a member;
+    /// NOT_FOUND (as `what`) for a private channel they may not see.
+    pub fn of(
+        actor: &Actor,
+        channel: channel_rows::Model,
+        member: bool,
+        what: &'static str,
+    ) -> Result<Access> {
+        let moderator = policy::allows(actor.role, Action::ModerateChannels);
+        let private = Visibility::from_db(&channel.visibility) == Visibility::Private;
+        if private && !member && !moderator {
+            return Err(Error::NotFound(what));
+        }
+        Ok(Access {
+            channel,
+            member,
+            moderator,
+        })
+    }
+
     /// Members post and react; admins may anywhere.
     pub fn may_take_part(&self) -> bool {
         self.member || self.moderator
@@ -144,16 +164,7 @@ pub(crate) async fn access(
         .one(conn)
         .await?
         .ok_or(Error::NotFound(what))?;
-    let moderator = policy::allows(actor.role, Action::ModerateChannels);
-    let private = Visibility::from_db(&channel.visibility) == Visibility::Private;
-    if private && !member && !moderator {
-        return Err(Error::NotFound(what));
-    }
-    Ok(Access {
-        channel,
-        member,
-        moderator,
-    })
+    Access::of(actor, channel, member, what)
 }
 
 /// The message row and the actor's standing with its channel; NOT_FOUND

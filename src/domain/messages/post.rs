@@ -33,10 +33,9 @@ use uuid::Uuid;
 
 use super::write::{Body, MESSAGE_ADDED, notify_new};
 use super::{Access, Message, follow};
-use crate::auth::{Action, Actor, Viewer, policy};
+use crate::auth::{Action, Actor, Viewer};
 use crate::config::Limits;
 use crate::db;
-use crate::domain::channels::Visibility;
 use crate::domain::rate_limit::Budgets;
 use crate::entities::{channel_members, channels, messages};
 use crate::error::{Error, Result};
@@ -314,16 +313,7 @@ async fn accesses(txn: &DatabaseTransaction, posts: &[Pending]) -> Result<Vec<Re
                 .cloned()
                 .ok_or(Error::NotFound("Channel"))?;
             let member = members.contains(&(channel.id, post.actor.user_id));
-            let moderator = policy::allows(post.actor.role, Action::ModerateChannels);
-            let private = Visibility::from_db(&channel.visibility) == Visibility::Private;
-            if private && !member && !moderator {
-                return Err(Error::NotFound("Channel"));
-            }
-            Ok(Access {
-                channel,
-                member,
-                moderator,
-            })
+            Access::of(&post.actor, channel, member, "Channel")
         })
         .collect())
 }
