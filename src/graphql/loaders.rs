@@ -162,6 +162,29 @@ where
     Ok(pages)
 }
 
+/// Loads `keys` (duplicates allowed) through `loader` at once, for priming
+/// a page: all the keys are known, so there is nothing to gain from the
+/// DataLoader's batching, which holds a load for its delay (1 ms, up to a
+/// tokio tick more) waiting for keys that will not come.
+pub async fn load_now<K, T>(
+    loader: &DataLoader<T>,
+    keys: impl IntoIterator<Item = K>,
+) -> async_graphql::Result<HashMap<K, T::Value>>
+where
+    K: Send + Sync + Clone + Eq + std::hash::Hash + 'static,
+    T: Loader<K, Error = async_graphql::Error>,
+{
+    let mut seen = std::collections::HashSet::new();
+    let keys: Vec<K> = keys
+        .into_iter()
+        .filter(|k| seen.insert(k.clone()))
+        .collect();
+    if keys.is_empty() {
+        return Ok(HashMap::new());
+    }
+    loader.loader().load(&keys).await
+}
+
 impl Loaders {
     /// The person with `id`, batched with every other lookup in the request.
     pub async fn person(

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::context::ContextExt;
-use super::loaders::{Loaders, Primed};
+use super::loaders::{Loaders, Primed, load_now};
 use super::messages::{Message, prime_messages};
 use super::node::{Kind, decode_as, global_id};
 use super::pagination::connection;
@@ -141,7 +141,7 @@ async fn prime(ctx: &Context<'_>, items: &[&domain::Notification]) -> Result<()>
         let mut actors: Vec<Uuid> = items.iter().filter_map(|n| n.actor_id).collect();
         actors.sort();
         actors.dedup();
-        let people = loaders.person.load_many(actors).await?;
+        let people = load_now(&loaders.person, actors).await?;
         Primed::put(&loaders.primed.people, people);
     }
     let post_ids = about("guest_post");
