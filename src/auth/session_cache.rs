@@ -204,6 +204,17 @@ mod tests {
     use super::*;
     use crate::domain::types::Role;
 
+    /// The cache is process-wide: a test that forgets bumps the generation
+    /// under another test's `remember`, which then (rightly) remembers
+    /// nothing. The tests that touch it take turns.
+    static TURNS: Mutex<()> = Mutex::new(());
+
+    fn my_turn() -> std::sync::MutexGuard<'static, ()> {
+        TURNS
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
     fn session(user_id: Uuid) -> Remembered {
         Remembered {
             actor: Actor {
@@ -217,6 +228,7 @@ mod tests {
 
     #[test]
     fn remembers_and_forgets_by_session_and_by_user() {
+        let _turn = my_turn();
         let (a, b) = (session(Uuid::now_v7()), session(Uuid::now_v7()));
         remember(generation(), a.clone());
         remember(generation(), b.clone());
@@ -240,6 +252,7 @@ mod tests {
 
     #[test]
     fn an_answer_read_before_a_forgetting_is_not_remembered() {
+        let _turn = my_turn();
         let a = session(Uuid::now_v7());
         let before = generation();
         forget_user(Uuid::now_v7());
