@@ -96,22 +96,17 @@ pub async fn write(
 ) -> Vec<Result<Message>> {
     let err = match write_together(db, limits, &posts).await {
         Ok(outcomes) => return outcomes,
-        Err(Failed::BeforeCommit(err) | Failed::AtCommit(err)) if posts.len() == 1 => {
-            return vec![Err(err)];
-        }
+        Err(failed) if posts.len() == 1 => return vec![Err(failed.into_error())],
         Err(Failed::AtCommit(err)) => err,
         Err(Failed::BeforeCommit(err)) => {
             tracing::warn!(error = ?err, posts = posts.len(), "a batch of posts failed; writing each alone");
             let mut outcomes = Vec::with_capacity(posts.len());
             for post in &posts {
-                outcomes.push(
-                    match write_together(db, limits, std::slice::from_ref(post)).await {
-                        Ok(mut alone) => alone
-                            .pop()
-                            .unwrap_or_else(|| Err(Error::internal("a post has no outcome"))),
-                        Err(Failed::BeforeCommit(err) | Failed::AtCommit(err)) => Err(err),
-                    },
-                );
+                let alone = write_together(db, limits, std::slice::from_ref(post)).await;
+                outcomes.push(alone.map_err(Failed::into_error).and_then(|mut o| {
+                    o.pop()
+                        .unwrap_or_else(|| Err(Error::internal("a post has no outcome")))
+                }));
             }
             return outcomes;
         }
@@ -130,6 +125,14 @@ enum Failed {
     BeforeCommit(Error),
     /// The commit failed: whether it took effect is unknown.
     AtCommit(Error),
+}
+
+impl Failed {
+    fn into_error(self) -> Error {
+        match self {
+            Failed::BeforeCommit(err) | Failed::AtCommit(err) => err,
+        }
+    }
 }
 
 /// One transaction for `posts`. The outer error is the database's (the

@@ -4,9 +4,9 @@
 //! post waiting (up to [`BATCH_MAX`]) and writes them in one transaction
 //! (`post::write`). A lone post goes straight through, as a batch of one;
 //! under load, posts that arrive while the writers are busy share the next
-//! batch's statements and commit. On PostgreSQL a post is about eight round
-//! trips whatever the batch's size, so this is what keeps the write path
-//! from being bound by round trips.
+//! batch's statements and commit. On PostgreSQL a batch is about eight round
+//! trips whatever its size, so this is what keeps the write path from being
+//! bound by round trips.
 
 use std::sync::Arc;
 

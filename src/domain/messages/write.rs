@@ -75,11 +75,11 @@ pub(super) async fn notify_new(
     channel: &channels::Model,
     message: &messages::Model,
 ) -> Result<()> {
-    let has_handles = !mentions::handles(&message.body).is_empty();
-    if !has_handles && message.parent_id.is_none() {
+    let handles = mentions::handles(&message.body);
+    if handles.is_empty() && message.parent_id.is_none() {
         return Ok(());
     }
-    let mentioned = store_mentions(txn, channel, message, &HashSet::new()).await?;
+    let mentioned = store_mentions(txn, channel, message, handles, &HashSet::new()).await?;
     let followers: Vec<Uuid> = match message.parent_id {
         Some(root) => thread_followers(txn, channel, root, message.author_id)
             .await?
@@ -147,7 +147,8 @@ pub async fn edit(
     active.body = Set(body.0);
     active.edited_at = Set(Some(Utc::now()));
     let message = active.update(&txn).await?;
-    let newly = store_mentions(&txn, &access.channel, &message, &before).await?;
+    let handles = mentions::handles(&message.body);
+    let newly = store_mentions(&txn, &access.channel, &message, handles, &before).await?;
     let author = author_name(&txn, actor.user_id).await?;
     notifications::notify(
         &txn,
@@ -197,16 +198,16 @@ pub async fn delete(db: &DatabaseConnection, viewer: &Viewer, id: Uuid) -> Resul
     Ok(message.into())
 }
 
-/// Makes the stored mentions of `message` the people its body mentions who
-/// may see the channel; `already` are those stored before (an edit). Returns
-/// the people newly mentioned.
+/// Makes the stored mentions of `message` the people of `handles` (those
+/// its body mentions) who may see the channel; `already` are those stored
+/// before (an edit). Returns the people newly mentioned.
 async fn store_mentions(
     conn: &impl ConnectionTrait,
     channel: &channels::Model,
     message: &messages::Model,
+    handles: Vec<String>,
     already: &HashSet<Uuid>,
 ) -> Result<Vec<Uuid>> {
-    let handles = mentions::handles(&message.body);
     let ids: Vec<Uuid> = if handles.is_empty() {
         Vec::new()
     } else {
