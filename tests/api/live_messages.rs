@@ -27,13 +27,7 @@ async fn launch_channel(app: &TestApp) -> String {
     let channel = app
         .create_channel(app.staff(), "launch", "PUBLIC", &["marketing", "sales"])
         .await;
-    app.gql(
-        Some(app.manager()),
-        "mutation($input: JoinChannelInput!) { joinChannel(input: $input) { channel { id } } }",
-        json!({ "input": { "channelId": channel } }),
-    )
-    .await
-    .data();
+    app.join_channel(app.manager(), &channel).await;
     channel
 }
 

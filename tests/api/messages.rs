@@ -26,8 +26,6 @@ const FOLLOW: &str = "mutation($input: FollowThreadInput!) { followThread(input:
 const UNFOLLOW: &str = "mutation($input: UnfollowThreadInput!) { unfollowThread(input: $input) { message { id viewerFollows } } }";
 const MUTE: &str = "mutation($input: MuteChannelInput!) { muteChannel(input: $input) { channel { viewerHasMuted } } }";
 const UNMUTE: &str = "mutation($input: UnmuteChannelInput!) { unmuteChannel(input: $input) { channel { viewerHasMuted } } }";
-const JOIN: &str =
-    "mutation($input: JoinChannelInput!) { joinChannel(input: $input) { channel { id } } }";
 const NODE: &str = "query($id: ID!) { node(id: $id) { id ... on Message { body channel { slug } replies(first: 5) { edges { node { body } } } } } }";
 const NOTIFICATIONS: &str =
     "{ notifications(first: 50) { edges { node { kind message aboutMessage { id } } } } }";
@@ -58,16 +56,6 @@ async fn post(
         .await
         .data()["postMessage"]["message"]
         .clone()
-}
-
-async fn join(app: &TestApp, actor: &Actor, channel_id: &str) {
-    app.gql(
-        Some(actor),
-        JOIN,
-        json!({ "input": { "channelId": channel_id } }),
-    )
-    .await
-    .data();
 }
 
 async fn feed(app: &TestApp, actor: &Actor, slug: &str, arguments: &str) -> GqlResponse {
@@ -145,7 +133,7 @@ async fn members_post_reply_edit_and_delete_and_the_feed_pages_newest_first(app:
         error["message"].as_str().unwrap().contains("join"),
         "{error}"
     );
-    join(&app, app.manager(), &channel).await;
+    app.join_channel(app.manager(), &channel).await;
     let reply = post(&app, app.manager(), &channel, "I do", Some(root_id)).await;
     assert_eq!(reply["parent"]["id"], root_id);
     post(&app, app.staff(), &channel, "Thanks", Some(root_id)).await;
@@ -258,7 +246,7 @@ async fn reactions_are_grouped_with_counts_and_the_viewers_own(app: TestApp) {
     let channel = app
         .create_channel(app.staff(), "wins", "PUBLIC", &["sales"])
         .await;
-    join(&app, app.manager(), &channel).await;
+    app.join_channel(app.manager(), &channel).await;
     let message = post(&app, app.staff(), &channel, "We closed ACME", None).await;
     let id = message["id"].as_str().unwrap();
     let react = |actor: &Actor, code: &str| {
@@ -307,8 +295,8 @@ async fn mentions_and_replies_notify_followers_except_the_muted_and_the_actor(ap
     let channel = app
         .create_channel(app.staff(), "onboarding", "PUBLIC", &["hr"])
         .await;
-    join(&app, app.manager(), &channel).await;
-    join(&app, app.comms(), &channel).await;
+    app.join_channel(app.manager(), &channel).await;
+    app.join_channel(app.comms(), &channel).await;
     // Mentions outside code are stored and notified; unknown handles and
     // code spans are ignored; the actor is never told.
     let root = post(
@@ -435,7 +423,7 @@ async fn a_feed_page_costs_the_same_few_statements_whatever_its_size(app: TestAp
     let channel = app
         .create_channel(app.staff(), "busy", "PUBLIC", &["sales", "marketing"])
         .await;
-    join(&app, app.manager(), &channel).await;
+    app.join_channel(app.manager(), &channel).await;
     for n in 0..60 {
         let author = if n % 2 == 0 {
             app.staff()
@@ -473,7 +461,7 @@ async fn a_page_of_notifications_with_their_messages_costs_the_same_few_statemen
     let channel = app
         .create_channel(app.manager(), "mentions", "PUBLIC", &["sales"])
         .await;
-    join(&app, app.staff(), &channel).await;
+    app.join_channel(app.staff(), &channel).await;
     for n in 0..50 {
         post(
             &app,
@@ -687,7 +675,7 @@ async fn messages_and_posts_share_one_budget_per_person_per_minute(app: TestApp)
     .await
     .data();
     // The budget is per person: someone else posts as usual.
-    join(&app, app.manager(), &channel).await;
+    app.join_channel(app.manager(), &channel).await;
     for body in ["one", "two", "three"] {
         post(&app, app.manager(), &channel, body, None).await;
     }

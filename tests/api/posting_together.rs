@@ -21,8 +21,6 @@ use crate::db_test;
 use crate::helpers::{Actor, GqlResponse, TestApp};
 
 const POST: &str = "mutation($input: PostMessageInput!) { postMessage(input: $input) { message { id body author { handle } } } }";
-const JOIN: &str =
-    "mutation($input: JoinChannelInput!) { joinChannel(input: $input) { channel { id } } }";
 const ARCHIVE: &str =
     "mutation($input: ArchiveChannelInput!) { archiveChannel(input: $input) { channel { id } } }";
 const FEED: &str = "query($slug: String!) { channel(slug: $slug) { messages(first: 50) { edges { node { body author { handle } } } } } }";
@@ -59,13 +57,7 @@ async fn concurrent_posts_are_each_checked_and_answered_on_their_own(app: TestAp
     let closed = app
         .create_channel(app.staff(), "closed", "PUBLIC", &["sales"])
         .await;
-    app.gql(
-        Some(app.manager()),
-        JOIN,
-        json!({ "input": { "channelId": busy } }),
-    )
-    .await
-    .data();
+    app.join_channel(app.manager(), &busy).await;
     // Administrators post anywhere; this spends no one else's budget.
     let elsewhere = send(&app, app.admin(), &closed, "elsewhere", None).await;
     let elsewhere = elsewhere.data()["postMessage"]["message"]["id"]
@@ -194,9 +186,7 @@ async fn a_batch_costs_the_statements_of_one_post_and_keeps_the_order_of_replies
         .await;
     let busy = global_id(Kind::Channel, channel_id(&app, "busy").await).to_string();
     for actor in [app.manager(), app.comms()] {
-        app.gql(Some(actor), JOIN, json!({ "input": { "channelId": busy } }))
-            .await
-            .data();
+        app.join_channel(actor, &busy).await;
     }
     let busy = channel_id(&app, "busy").await;
     let (staff, manager, comms) = (

@@ -49,6 +49,17 @@ impl TestApp {
             .to_owned()
     }
 
+    /// Has `actor` join the public channel `channel_id`.
+    pub async fn join_channel(&self, actor: &Actor, channel_id: &str) {
+        self.gql(
+            Some(actor),
+            "mutation($input: JoinChannelInput!) { joinChannel(input: $input) { channel { id } } }",
+            json!({ "input": { "channelId": channel_id } }),
+        )
+        .await
+        .data();
+    }
+
     /// Has `actor` add `user_id` to `channel_id`.
     pub async fn add_channel_member(&self, actor: &Actor, channel_id: &str, user_id: &str) {
         self.gql(
