@@ -16,6 +16,7 @@ use crate::auth::jwt::{self, JwtKeys};
 use crate::auth::password::PasswordHasher;
 use crate::config::Config;
 use crate::domain::messages::queue::PostQueue;
+use crate::graphql::documents::Documents;
 use crate::graphql::loaders::Batchers;
 use crate::graphql::{self, AppSchema};
 use crate::{db, events, http};
@@ -49,6 +50,8 @@ pub struct App {
     pub schema: AppSchema,
     /// The loaders every subscription shares (`Loaders::sharing`).
     pub live_loaders: Arc<Batchers>,
+    /// Parsed queries, kept by their text.
+    pub documents: Arc<Documents>,
 }
 
 impl App {
@@ -96,6 +99,7 @@ impl App {
             state,
             schema,
             live_loaders,
+            documents: Arc::default(),
         })
     }
 

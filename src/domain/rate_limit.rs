@@ -16,6 +16,7 @@ use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, FromQueryResult, 
 use uuid::Uuid;
 
 use crate::config::Limits;
+use crate::db;
 use crate::entities::{guest_posts, messages};
 use crate::error::{Error, Result};
 
@@ -123,17 +124,10 @@ async fn serialize_per_person(txn: &DatabaseTransaction, user_ids: &[Uuid]) -> R
     keys.dedup();
     // PostgreSQL evaluates a volatile function in the select list after the
     // ORDER BY, so the locks are taken in key order.
-    let rows: Vec<String> = (0..keys.len()).map(|i| format!("(${})", i + 2)).collect();
-    let sql = format!(
-        "SELECT pg_advisory_xact_lock($1, k) FROM (VALUES {}) AS keys (k) ORDER BY k",
-        rows.join(", ")
-    );
-    let mut values: Vec<sea_orm::Value> = vec![LOCK_CLASS.into()];
-    values.extend(keys.into_iter().map(sea_orm::Value::from));
     txn.execute_raw(Statement::from_sql_and_values(
         DbBackend::Postgres,
-        sql,
-        values,
+        "SELECT pg_advisory_xact_lock($1, k) FROM unnest($2::int4[]) AS keys (k) ORDER BY k",
+        [LOCK_CLASS.into(), keys.into()],
     ))
     .await?;
     Ok(())
@@ -155,13 +149,18 @@ async fn recent_content(
         items: i64,
         oldest: DateTime<Utc>,
     }
-    let mut both = within(messages::Entity, M::AuthorId, M::CreatedAt, user_ids, since);
+    let backend = txn.get_database_backend();
+    let mut both = within(
+        backend,
+        (messages::Entity, M::AuthorId, M::CreatedAt),
+        user_ids,
+        since,
+    );
     both.union(
         UnionType::All,
         within(
-            guest_posts::Entity,
-            P::AuthorId,
-            P::CreatedAt,
+            backend,
+            (guest_posts::Entity, P::AuthorId, P::CreatedAt),
             user_ids,
             since,
         ),
@@ -178,7 +177,6 @@ async fn recent_content(
         .from_subquery(both, recent.clone())
         .group_by_col((recent, author))
         .take();
-    let backend = txn.get_database_backend();
     let rows = Row::find_by_statement(backend.build(&query))
         .all(txn)
         .await?;
@@ -197,9 +195,8 @@ async fn recent_content(
 /// `SELECT author AS author_id, created AS created_at FROM table WHERE
 /// author IN user_ids AND created > since`.
 fn within<T, C>(
-    table: T,
-    author: C,
-    created: C,
+    backend: DbBackend,
+    (table, author, created): (T, C, C),
     user_ids: &[Uuid],
     since: DateTime<Utc>,
 ) -> SelectStatement
@@ -211,7 +208,7 @@ where
         .expr_as(Expr::col((table, author)), Alias::new("author_id"))
         .expr_as(Expr::col((table, created)), Alias::new("created_at"))
         .from(table)
-        .and_where(Expr::col((table, author)).is_in(user_ids.iter().copied()))
+        .and_where(db::is_any(backend, (table, author), user_ids.to_vec()))
         .and_where(Expr::col((table, created)).gt(since))
         .take()
 }

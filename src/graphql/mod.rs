@@ -5,6 +5,7 @@ pub mod channel_mutations;
 pub mod channels;
 pub mod context;
 pub mod departments;
+pub mod documents;
 pub mod limits;
 pub mod loaders;
 pub mod message_mutations;

@@ -239,7 +239,7 @@ async fn execute(
         );
     }
     let operation_name = request.operation_name.clone();
-    let doc = match request.parsed_query() {
+    let doc = match app.documents.parse(&mut request) {
         Ok(doc) => doc,
         Err(err) => {
             return refuse(

@@ -22,10 +22,10 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::Utc;
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::{BinOper, Expr, ExprTrait};
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, FromQueryResult, JoinType,
-    QueryFilter, QuerySelect, RelationTrait, Set,
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait,
+    FromQueryResult, JoinType, QueryFilter, QuerySelect, RelationTrait, Set,
 };
 use serde_json::json;
 use tracing::instrument;
@@ -143,6 +143,9 @@ async fn write_together(
     posts: &[Pending],
 ) -> std::result::Result<Vec<Result<Message>>, Failed> {
     let txn = db::begin_write(db).await.map_err(Failed::BeforeCommit)?;
+    db::prefer_generic_plans(&txn)
+        .await
+        .map_err(Failed::BeforeCommit)?;
     let decided = decide(&txn, limits, posts)
         .await
         .map_err(Failed::BeforeCommit)?;
@@ -271,7 +274,7 @@ fn added_event(message: &messages::Model) -> Event {
 }
 
 /// Each post's channel and its author's standing there, in one statement:
-/// the channels, each joined to those of the authors who are members.
+/// the channels, each joined to the memberships of those who post to it.
 async fn accesses(txn: &DatabaseTransaction, posts: &[Pending]) -> Result<Vec<Result<Access>>> {
     #[derive(FromQueryResult)]
     struct Row {
@@ -281,22 +284,55 @@ async fn accesses(txn: &DatabaseTransaction, posts: &[Pending]) -> Result<Vec<Re
     }
     let channel_ids = unique(posts.iter().map(|p| p.channel_id));
     let authors = unique(posts.iter().map(|p| p.actor.user_id));
+    let pairs: HashSet<(Uuid, Uuid)> = posts
+        .iter()
+        .map(|p| (p.channel_id, p.actor.user_id))
+        .collect();
+    let backend = txn.get_database_backend();
     let rows = channels::Entity::find()
         .join(
             JoinType::LeftJoin,
             channels::Relation::Members
                 .def()
                 .on_condition(move |_, members| {
-                    Expr::col((members, channel_members::Column::UserId))
-                        .is_in(authors.clone())
-                        .into()
+                    use channel_members::Column as M;
+                    // The authors' memberships are found through the index;
+                    // of those, only the pairs posted are returned, so the
+                    // rows stay one per post, not channels × authors (a
+                    // batch's authors are often members of all its
+                    // channels).
+                    let authors =
+                        db::is_any(backend, (members.clone(), M::UserId), authors.clone());
+                    let pair = Expr::tuple([
+                        Expr::col((members.clone(), M::ChannelId)),
+                        Expr::col((members, M::UserId)),
+                    ]);
+                    let posted = match backend {
+                        DbBackend::Postgres => {
+                            let (channels, users): (Vec<Uuid>, Vec<Uuid>) =
+                                pairs.iter().copied().unzip();
+                            pair.binary(
+                                BinOper::In,
+                                Expr::cust_with_values(
+                                    "(SELECT * FROM unnest($1::uuid[], $2::uuid[]))",
+                                    [channels, users],
+                                ),
+                            )
+                        }
+                        _ => pair.in_tuples(pairs.iter().copied()),
+                    };
+                    authors.and(posted).into()
                 }),
         )
         .column_as(
             Expr::col((channel_members::Entity, channel_members::Column::UserId)),
             "member_id",
         )
-        .filter(channels::Column::Id.is_in(channel_ids))
+        .filter(db::is_any(
+            backend,
+            (channels::Entity, channels::Column::Id),
+            channel_ids,
+        ))
         .into_model::<Row>()
         .all(txn)
         .await?;
@@ -330,8 +366,13 @@ async fn parents(
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
+    let backend = txn.get_database_backend();
     Ok(messages::Entity::find()
-        .filter(messages::Column::Id.is_in(ids))
+        .filter(db::is_any(
+            backend,
+            (messages::Entity, messages::Column::Id),
+            ids,
+        ))
         .all(txn)
         .await?
         .into_iter()
