@@ -22,10 +22,10 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::Utc;
-use sea_orm::sea_query::{BinOper, Expr, ExprTrait};
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait,
-    FromQueryResult, JoinType, QueryFilter, QuerySelect, RelationTrait, Set,
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, FromQueryResult,
+    JoinType, QueryFilter, QuerySelect, RelationTrait, Set,
 };
 use serde_json::json;
 use tracing::instrument;
@@ -284,9 +284,11 @@ async fn accesses(txn: &DatabaseTransaction, posts: &[Pending]) -> Result<Vec<Re
     }
     let channel_ids = unique(posts.iter().map(|p| p.channel_id));
     let authors = unique(posts.iter().map(|p| p.actor.user_id));
-    let pairs: HashSet<(Uuid, Uuid)> = posts
+    let pairs: Vec<(Uuid, Uuid)> = posts
         .iter()
         .map(|p| (p.channel_id, p.actor.user_id))
+        .collect::<HashSet<_>>()
+        .into_iter()
         .collect();
     let backend = txn.get_database_backend();
     let rows = channels::Entity::find()
@@ -303,25 +305,10 @@ async fn accesses(txn: &DatabaseTransaction, posts: &[Pending]) -> Result<Vec<Re
                     // channels).
                     let authors =
                         db::is_any(backend, (members.clone(), M::UserId), authors.clone());
-                    let pair = Expr::tuple([
-                        Expr::col((members.clone(), M::ChannelId)),
-                        Expr::col((members, M::UserId)),
-                    ]);
-                    let posted = match backend {
-                        DbBackend::Postgres => {
-                            let (channels, users): (Vec<Uuid>, Vec<Uuid>) =
-                                pairs.iter().copied().unzip();
-                            pair.binary(
-                                BinOper::In,
-                                Expr::cust_with_values(
-                                    "(SELECT * FROM unnest($1::uuid[], $2::uuid[]))",
-                                    [channels, users],
-                                ),
-                            )
-                        }
-                        _ => pair.in_tuples(pairs.iter().copied()),
-                    };
-                    authors.and(posted).into()
+                    let pair = ((members.clone(), M::ChannelId), (members, M::UserId));
+                    authors
+                        .and(db::is_any_pair(backend, pair, pairs.clone()))
+                        .into()
                 }),
         )
         .column_as(
