@@ -138,9 +138,7 @@ async fn prime(ctx: &Context<'_>, items: &[&domain::Notification]) -> Result<()>
             .collect()
     };
     if node.field("actor").exists() {
-        let mut actors: Vec<Uuid> = items.iter().filter_map(|n| n.actor_id).collect();
-        actors.sort();
-        actors.dedup();
+        let actors = items.iter().filter_map(|n| n.actor_id);
         let people = load_now(&loaders.person, actors).await?;
         Primed::put(&loaders.primed.people, people);
     }

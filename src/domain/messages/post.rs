@@ -284,12 +284,7 @@ async fn accesses(txn: &DatabaseTransaction, posts: &[Pending]) -> Result<Vec<Re
     }
     let channel_ids = unique(posts.iter().map(|p| p.channel_id));
     let authors = unique(posts.iter().map(|p| p.actor.user_id));
-    let pairs: Vec<(Uuid, Uuid)> = posts
-        .iter()
-        .map(|p| (p.channel_id, p.actor.user_id))
-        .collect::<HashSet<_>>()
-        .into_iter()
-        .collect();
+    let pairs = unique(posts.iter().map(|p| (p.channel_id, p.actor.user_id)));
     let backend = txn.get_database_backend();
     let rows = channels::Entity::find()
         .join(
@@ -388,7 +383,7 @@ fn check_parent(parent: Option<&messages::Model>, channel_id: Uuid) -> Result<()
 }
 
 /// The distinct values, in first-seen order.
-fn unique(values: impl Iterator<Item = Uuid>) -> Vec<Uuid> {
+fn unique<T: Copy + Eq + std::hash::Hash>(values: impl Iterator<Item = T>) -> Vec<T> {
     let mut seen = HashSet::new();
     values.filter(|v| seen.insert(*v)).collect()
 }
