@@ -12,6 +12,7 @@ mod m20261127_000004_create_events;
 mod m20261127_000005_create_channels;
 mod m20261127_000006_create_messages;
 mod m20261127_000007_index_content_by_author;
+mod m20261127_000008_derive_thread_starter_follows;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000005_create_channels::Migration),
             Box::new(m20261127_000006_create_messages::Migration),
             Box::new(m20261127_000007_index_content_by_author::Migration),
+            Box::new(m20261127_000008_derive_thread_starter_follows::Migration),
         ]
     }
 }

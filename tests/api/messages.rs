@@ -419,6 +419,100 @@ async fn mentions_and_replies_notify_followers_except_the_muted_and_the_actor(ap
 }
 db_test!(mentions_and_replies_notify_followers_except_the_muted_and_the_actor);
 
+/// Whether `actor` follows the thread of `message_id`, read through the
+/// feed's `viewerFollows` (not through a follow mutation's answer).
+async fn follows_thread(app: &TestApp, actor: &Actor, message_id: &str) -> bool {
+    let response = app
+        .gql(
+            Some(actor),
+            "query($id: ID!) { node(id: $id) { ... on Message { viewerFollows } } }",
+            json!({ "id": message_id }),
+        )
+        .await;
+    response.data()["node"]["viewerFollows"]
+        .as_bool()
+        .expect("viewerFollows")
+}
+
+// A starter follows their thread by being its author (no follow row is
+// written with the post): until they unfollow, after which only following
+// again or replying makes them follow it once more.
+async fn a_thread_starter_follows_it_until_they_unfollow(app: TestApp) {
+    let channel = app
+        .create_channel(app.staff(), "launch", "PUBLIC", &["marketing", "sales"])
+        .await;
+    app.join_channel(app.manager(), &channel).await;
+    app.join_channel(app.comms(), &channel).await;
+    let root = post(&app, app.staff(), &channel, "Launch on Monday?", None).await;
+    let root_id = root["id"].as_str().unwrap();
+    assert_eq!(root["viewerFollows"], true);
+    assert!(follows_thread(&app, app.staff(), root_id).await);
+    assert!(!follows_thread(&app, app.manager(), root_id).await);
+
+    post(&app, app.manager(), &channel, "Yes", Some(root_id)).await;
+    assert_eq!(notifications(&app, app.staff()).await.len(), 1);
+
+    let unfollowed = app
+        .gql(
+            Some(app.staff()),
+            UNFOLLOW,
+            json!({ "input": { "messageId": root_id } }),
+        )
+        .await;
+    assert_eq!(
+        unfollowed.data()["unfollowThread"]["message"]["viewerFollows"],
+        false
+    );
+    assert!(!follows_thread(&app, app.staff(), root_id).await);
+    // Unfollowing twice is a no-op; the replier still follows.
+    app.gql(
+        Some(app.staff()),
+        UNFOLLOW,
+        json!({ "input": { "messageId": root_id } }),
+    )
+    .await
+    .data();
+    post(&app, app.comms(), &channel, "Tuesday?", Some(root_id)).await;
+    assert_eq!(notifications(&app, app.staff()).await.len(), 1);
+    assert_eq!(notifications(&app, app.manager()).await.len(), 1);
+
+    app.gql(
+        Some(app.staff()),
+        FOLLOW,
+        json!({ "input": { "messageId": root_id } }),
+    )
+    .await
+    .data();
+    assert!(follows_thread(&app, app.staff(), root_id).await);
+    post(&app, app.comms(), &channel, "Monday then", Some(root_id)).await;
+    assert_eq!(notifications(&app, app.staff()).await.len(), 2);
+
+    // Replying in one's own thread after unfollowing follows it again.
+    app.gql(
+        Some(app.staff()),
+        UNFOLLOW,
+        json!({ "input": { "messageId": root_id } }),
+    )
+    .await
+    .data();
+    let own = post(&app, app.staff(), &channel, "Monday it is", Some(root_id)).await;
+    assert_eq!(own["viewerFollows"], true);
+    post(&app, app.manager(), &channel, "Great", Some(root_id)).await;
+    assert_eq!(notifications(&app, app.staff()).await.len(), 3);
+    // Another thread of the same starter is untouched by all of this.
+    let other = post(&app, app.staff(), &channel, "And the blog post?", None).await;
+    post(
+        &app,
+        app.manager(),
+        &channel,
+        "Drafting",
+        other["id"].as_str(),
+    )
+    .await;
+    assert_eq!(notifications(&app, app.staff()).await.len(), 4);
+}
+db_test!(a_thread_starter_follows_it_until_they_unfollow);
+
 async fn a_feed_page_costs_the_same_few_statements_whatever_its_size(app: TestApp) {
     let channel = app
         .create_channel(app.staff(), "busy", "PUBLIC", &["sales", "marketing"])

@@ -1,8 +1,15 @@
 //! Following threads (notified of replies) and muting channels (no reply
 //! notifications from them; mentions still come through).
+//!
+//! A thread's starter follows it without a row: the root message's author
+//! is the starter, and a `thread_follows` row with `following = false`
+//! says they unfollowed. Everyone else follows by a row with `following =
+//! true` (written when they reply or follow). So starting a thread, the
+//! commonest write, writes no follow at all; [`followers`] is the one
+//! place that reads both.
 
 use chrono::Utc;
-use sea_orm::sea_query::OnConflict;
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query, SelectStatement, UnionType};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Set};
 use tracing::instrument;
 use uuid::Uuid;
@@ -11,7 +18,7 @@ use super::{Message, access, message_access};
 use crate::auth::{Action, Viewer};
 use crate::db;
 use crate::domain::channels::Channel;
-use crate::entities::{channel_mutes, thread_follows};
+use crate::entities::{channel_mutes, messages, thread_follows};
 use crate::error::Result;
 
 /// Follows the thread `message_id` belongs to (a reply's thread is its
@@ -43,23 +50,21 @@ async fn set_follow(
     if let Some(parent_id) = message.parent_id {
         message = message_access(&txn, actor, parent_id).await?.0;
     }
-    if on {
-        insert_follows(&txn, &[(message.id, actor.user_id)]).await?;
-    } else {
-        thread_follows::Entity::delete_by_id((message.id, actor.user_id))
-            .exec(&txn)
-            .await?;
-    }
+    // A row either way: "not following" must be said for a starter, and
+    // for anyone else it is the same as no row.
+    set_following(&txn, &[(message.id, actor.user_id)], on).await?;
     txn.commit().await?;
     Ok(message.into())
 }
 
-/// Makes each (thread root, person) a follow unless it is one already: one
-/// insert that does nothing on the existing rows.
-pub(super) async fn insert_follows(
+/// Makes each (thread root, person) a follow, or an unfollow: one upsert,
+/// which leaves the rows that say so already untouched.
+pub(super) async fn set_following(
     conn: &impl ConnectionTrait,
     follows: &[(Uuid, Uuid)],
+    following: bool,
 ) -> Result<()> {
+    use thread_follows::Column as F;
     if follows.is_empty() {
         return Ok(());
     }
@@ -70,19 +75,62 @@ pub(super) async fn insert_follows(
             message_id: Set(*root),
             user_id: Set(*user_id),
             created_at: Set(now),
+            following: Set(following),
         });
+    let changed = Expr::col((thread_follows::Entity, F::Following))
+        .ne(Expr::col((Alias::new("excluded"), F::Following)));
     thread_follows::Entity::insert_many(rows)
         .on_conflict(
-            OnConflict::columns([
-                thread_follows::Column::MessageId,
-                thread_follows::Column::UserId,
-            ])
-            .do_nothing()
-            .to_owned(),
+            OnConflict::columns([F::MessageId, F::UserId])
+                .update_column(F::Following)
+                .action_and_where(changed)
+                .to_owned(),
         )
         .exec_without_returning(conn)
         .await?;
     Ok(())
+}
+
+/// Who follows the threads `roots`, as `(message_id, user_id)` rows: those
+/// whose row says so, and each thread's starter unless their row says
+/// otherwise. Only `people`'s follows, when given. One statement, which
+/// reads the follows by their key and the roots by theirs.
+pub(super) fn followers(roots: Vec<Uuid>, people: Option<Vec<Uuid>>) -> SelectStatement {
+    use messages::Column as M;
+    use thread_follows::Column as F;
+    let follows = thread_follows::Entity;
+    let mut by_row = Query::select()
+        .columns([(follows, F::MessageId), (follows, F::UserId)])
+        .from(follows)
+        .and_where(Expr::col((follows, F::MessageId)).is_in(roots.clone()))
+        .and_where(Expr::col((follows, F::Following)).eq(true))
+        .take();
+    let unfollowed = Query::select()
+        .expr(Expr::val(1))
+        .from(follows)
+        .and_where(Expr::col((follows, F::MessageId)).equals((messages::Entity, M::Id)))
+        .and_where(Expr::col((follows, F::UserId)).equals((messages::Entity, M::AuthorId)))
+        .and_where(Expr::col((follows, F::Following)).eq(false))
+        .take();
+    let mut starters = Query::select()
+        .expr_as(
+            Expr::col((messages::Entity, M::Id)),
+            Alias::new("message_id"),
+        )
+        .expr_as(
+            Expr::col((messages::Entity, M::AuthorId)),
+            Alias::new("user_id"),
+        )
+        .from(messages::Entity)
+        .and_where(Expr::col((messages::Entity, M::Id)).is_in(roots))
+        .and_where(Expr::exists(unfollowed).not())
+        .take();
+    if let Some(people) = people {
+        by_row.and_where(Expr::col((follows, F::UserId)).is_in(people.clone()));
+        starters.and_where(Expr::col((messages::Entity, M::AuthorId)).is_in(people));
+    }
+    by_row.union(UnionType::Distinct, starters);
+    by_row
 }
 
 /// Mutes a channel the viewer may see; muting again is a no-op.

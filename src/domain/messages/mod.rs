@@ -31,8 +31,7 @@ use super::pagination::{Cursor, Page, PageArgs, page_per_group_by_time};
 use super::people::Person;
 use crate::auth::{Action, Actor, Viewer, policy};
 use crate::entities::{
-    channel_members, channels as channel_rows, message_mentions, message_reactions, messages,
-    thread_follows, users,
+    channel_members, channels as channel_rows, message_mentions, message_reactions, messages, users,
 };
 use crate::error::{Error, Result};
 
@@ -389,14 +388,20 @@ pub async fn follows(
     user_ids: &[Uuid],
     root_ids: &[Uuid],
 ) -> Result<HashSet<(Uuid, Uuid)>> {
-    Ok(thread_follows::Entity::find()
-        .filter(thread_follows::Column::UserId.is_in(user_ids.iter().copied()))
-        .filter(thread_follows::Column::MessageId.is_in(root_ids.iter().copied()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|f| (f.message_id, f.user_id))
-        .collect())
+    #[derive(FromQueryResult)]
+    struct Follow {
+        message_id: Uuid,
+        user_id: Uuid,
+    }
+    let query = follow::followers(root_ids.to_vec(), Some(user_ids.to_vec()));
+    Ok(
+        Follow::find_by_statement(db.get_database_backend().build(&query))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|f| (f.message_id, f.user_id))
+            .collect(),
+    )
 }
 
 /// Of `candidates`, the active people who may see `channel` (everyone for a

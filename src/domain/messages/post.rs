@@ -224,7 +224,7 @@ async fn decide(
 }
 
 /// Writes the admitted posts: the messages, the notifications of those that
-/// mention or reply, the follows, the events.
+/// mention or reply, the replies' follows, the events.
 async fn store(txn: &DatabaseTransaction, written: &[&Admitted]) -> Result<()> {
     let rows = written.iter().map(|a| {
         let m = &a.message;
@@ -242,19 +242,16 @@ async fn store(txn: &DatabaseTransaction, written: &[&Admitted]) -> Result<()> {
     messages::Entity::insert_many(rows)
         .exec_without_returning(txn)
         .await?;
-    // You follow the threads you start or reply in. A reply's follow goes
-    // in before the next reply is notified; a new thread's concerns nobody
-    // else in the batch (no one can reply to it yet).
-    let mut roots = Vec::new();
+    // You follow the threads you start or reply in. A starter's follow is
+    // their authorship (`follow`); a reply's follow goes in before the next
+    // reply is notified, as if they had come one by one.
     for admitted in written {
         let message = &admitted.message;
         notify_new(txn, &admitted.channel, message).await?;
-        match message.parent_id {
-            Some(root) => follow::insert_follows(txn, &[(root, message.author_id)]).await?,
-            None => roots.push((message.id, message.author_id)),
+        if let Some(root) = message.parent_id {
+            follow::set_following(txn, &[(root, message.author_id)], true).await?;
         }
     }
-    follow::insert_follows(txn, &roots).await?;
     // Last, just before the commit: relays wait at a gap in the event ids
     // until it commits (`crate::events`).
     let added = written.iter().map(|a| added_event(&a.message)).collect();

@@ -11,7 +11,7 @@
 use std::collections::HashSet;
 
 use chrono::Utc;
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
     EntityTrait, IntoActiveModel, QueryFilter, QuerySelect, Set,
@@ -20,10 +20,10 @@ use serde_json::json;
 use tracing::instrument;
 use uuid::Uuid;
 
-use super::{BODY_MAX_BYTES, Message, mentions, message_access, who_may_see};
+use super::{BODY_MAX_BYTES, Message, follow, mentions, message_access, who_may_see};
 use crate::auth::{Action, Viewer, policy};
 use crate::domain::notifications::{self, Kind, Subject};
-use crate::entities::{channel_mutes, channels, message_mentions, messages, thread_follows, users};
+use crate::entities::{channel_mutes, channels, message_mentions, messages, users};
 use crate::error::{Error, Result};
 use crate::events::{self, Event};
 use crate::{db, domain::types::bounded_text};
@@ -257,16 +257,22 @@ async fn thread_followers(
         .column(channel_mutes::Column::UserId)
         .from(channel_mutes::Entity)
         .and_where(Expr::col(channel_mutes::Column::ChannelId).eq(channel.id))
-        .to_owned();
-    let followers: Vec<Uuid> = thread_follows::Entity::find()
-        .select_only()
-        .column(thread_follows::Column::UserId)
-        .filter(thread_follows::Column::MessageId.eq(root))
-        .filter(thread_follows::Column::UserId.ne(actor_id))
-        .filter(thread_follows::Column::UserId.not_in_subquery(muted))
-        .into_tuple::<Uuid>()
-        .all(conn)
-        .await?;
+        .take();
+    let following = Alias::new("following");
+    let user_id = Alias::new("user_id");
+    let query = Query::select()
+        .column((following.clone(), user_id.clone()))
+        .from_subquery(follow::followers(vec![root], None), following.clone())
+        .and_where(Expr::col((following.clone(), user_id.clone())).ne(actor_id))
+        .and_where(Expr::col((following, user_id)).not_in_subquery(muted))
+        .take();
+    let backend = conn.get_database_backend();
+    let followers: Vec<Uuid> = conn
+        .query_all_raw(backend.build(&query))
+        .await?
+        .iter()
+        .map(|row| row.try_get("", "user_id"))
+        .collect::<std::result::Result<_, _>>()?;
     who_may_see(conn, channel, &followers).await
 }
 
