@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::Context;
 use axum::serve::ListenerExt;
-use sea_orm::DatabaseConnection;
+use sea_orm::{DatabaseConnection, DbBackend};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
@@ -36,9 +36,13 @@ pub struct AppState {
     /// SQL statements run through `db` (requests, not the background
     /// jobs), for the statement-count tests.
     pub statements: Arc<AtomicU64>,
-    /// The same pool without the statement counter, for the scheduler and
-    /// the events relay, so that their polling never counts as a request's.
+    /// The same pool without the statement counter, for the scheduler, so
+    /// that its polling never counts as a request's.
     pub background_db: DatabaseConnection,
+    /// The events relay's pool, without the counter: on PostgreSQL the
+    /// writers' pool of generic plans (`db::connect_keyed`), whose
+    /// "events after id N" it reads hundreds of times a second.
+    pub relay_db: DatabaseConnection,
     /// Where posts wait to be written together (`messages::queue`).
     pub posts: PostQueue,
 }
@@ -59,15 +63,26 @@ impl App {
     /// prepares keys and the schema.
     pub async fn build(config: Config, migrate: bool) -> anyhow::Result<App> {
         config.validate()?;
-        let db = db::connect(&config.database_url(), config.db_pool_size).await?;
+        let url = config.database_url();
+        let db = db::connect(&url, config.db_pool_size).await?;
         if migrate {
             db::migrate(&db).await?;
         }
-        App::with_database(config, db)
+        // SQLite has one writer and nothing to plan: one pool.
+        let keyed = match db.get_database_backend() {
+            DbBackend::Postgres => db::connect_keyed(&url).await?,
+            _ => db.clone(),
+        };
+        App::with_database(config, db, keyed)
     }
 
-    /// Like [`App::build`], on a connection the caller already made.
-    pub fn with_database(config: Config, db: DatabaseConnection) -> anyhow::Result<App> {
+    /// Like [`App::build`], on connections the caller already made: `db`
+    /// for requests and `keyed` for the post writers and the events relay.
+    fn with_database(
+        config: Config,
+        db: DatabaseConnection,
+        keyed: DatabaseConnection,
+    ) -> anyhow::Result<App> {
         let secret = jwt::resolve_secret(&config)?;
         let auth = AuthService {
             keys: JwtKeys::from_config(&config, &secret)?,
@@ -76,18 +91,23 @@ impl App {
             throttle: config.login_throttle.clone(),
         };
         let background_db = db.clone();
-        let mut db = db;
+        let relay_db = keyed.clone();
         let statements = Arc::new(AtomicU64::new(0));
-        let counter = statements.clone();
-        db.set_metric_callback(move |_| {
-            counter.fetch_add(1, Ordering::Relaxed);
-        });
-        let posts = PostQueue::start(db.clone(), config.limits.clone());
+        // Posts are requests' statements too.
+        let (mut db, mut writers_db) = (db, keyed);
+        for pool in [&mut db, &mut writers_db] {
+            let counter = statements.clone();
+            pool.set_metric_callback(move |_| {
+                counter.fetch_add(1, Ordering::Relaxed);
+            });
+        }
+        let posts = PostQueue::start(writers_db, config.limits.clone());
         let state = AppState {
             posts,
             db,
             statements,
             background_db,
+            relay_db,
             config: Arc::new(config),
             auth: Arc::new(auth),
             events: events::Hub::default(),
@@ -123,7 +143,7 @@ impl App {
         ));
         let (stop_events, events_stopped) = watch::channel(false);
         let relay = tokio::spawn(events::run(
-            self.state.background_db.clone(),
+            self.state.relay_db.clone(),
             self.state.events.clone(),
             last_event,
             events_stopped,

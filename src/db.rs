@@ -9,8 +9,9 @@
 //! Batches of posts (`domain::messages::post`) are the one hot write path.
 //! On PostgreSQL their statements keep one text whatever the batch size where
 //! they can (`is_any`), each connection keeps enough prepared statements for
-//! the rest, and their transactions use generic plans (`prefer_generic_plans`),
-//! so a statement is parsed and planned once per connection, not per batch.
+//! the rest, and the post writers and the events relay have a pool of their
+//! own whose connections use generic plans ([`connect_keyed`]), so a
+//! statement is parsed and planned once per connection, not per batch.
 
 use std::time::Duration;
 
@@ -20,7 +21,7 @@ use sea_orm::sea_query::extension::postgres::PgFunc;
 use sea_orm::sea_query::{BinOper, Expr, ExprTrait, IntoColumnRef};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
     SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 use uuid::Uuid;
@@ -36,6 +37,40 @@ const STATEMENT_CACHE: usize = 512;
 
 /// Opens a pool on `url` with synaps' settings.
 pub async fn connect(url: &str, pool_size: u32) -> anyhow::Result<DatabaseConnection> {
+    connect_with(url, pool_size, Plans::Chosen).await
+}
+
+/// Connections of the pool [`connect_keyed`] opens on PostgreSQL: the post
+/// writers (`domain::messages::queue`), and the events relay's reads, its
+/// listener and its NOTIFYs (`events::run`).
+pub const KEYED_POOL_SIZE: u32 = 6;
+
+/// A small PostgreSQL pool for the statements run hundreds of times a
+/// second whose plans never depend on their values (key lookups, inserts,
+/// "the events after id N"): the post writers and the events relay. Its
+/// connections use generic plans, so each prepared statement is planned
+/// once per connection. PostgreSQL's own choice plans some of them on every
+/// run (a range on a parameter, such as the rate limit's window or the
+/// relay's `id > $1`): planning was about a quarter of its time on a batch
+/// of posts. Every other statement keeps PostgreSQL's choice.
+pub async fn connect_keyed(url: &str) -> anyhow::Result<DatabaseConnection> {
+    connect_with(url, KEYED_POOL_SIZE, Plans::Generic).await
+}
+
+/// How PostgreSQL plans a pool's prepared statements.
+#[derive(Clone, Copy, PartialEq)]
+enum Plans {
+    /// Custom or generic, as PostgreSQL estimates best.
+    Chosen,
+    /// Generic: planned once per connection.
+    Generic,
+}
+
+async fn connect_with(
+    url: &str,
+    pool_size: u32,
+    plans: Plans,
+) -> anyhow::Result<DatabaseConnection> {
     let mut options = ConnectOptions::new(url.to_owned());
     options
         .max_connections(Ord::max(pool_size, 1))
@@ -50,11 +85,15 @@ pub async fn connect(url: &str, pool_size: u32) -> anyhow::Result<DatabaseConnec
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
         })
-        .map_sqlx_postgres_opts(|opts| {
-            opts.statement_cache_capacity(STATEMENT_CACHE).options([
+        .map_sqlx_postgres_opts(move |opts| {
+            let opts = opts.statement_cache_capacity(STATEMENT_CACHE).options([
                 ("statement_timeout", "5s"),
                 ("idle_in_transaction_session_timeout", "10s"),
-            ])
+            ]);
+            match plans {
+                Plans::Chosen => opts,
+                Plans::Generic => opts.options([("plan_cache_mode", "force_generic_plan")]),
+            }
         });
     Database::connect(options)
         .await
@@ -81,20 +120,6 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction>
         ..Default::default()
     };
     Ok(db.begin_with_options(options).await?)
-}
-
-/// Makes the rest of a PostgreSQL transaction run its prepared statements
-/// with generic plans: planned once per connection instead of on every run.
-/// PostgreSQL's own choice keeps planning some statements each time (those
-/// with a range on a parameter, such as the rate limit's window): planning
-/// was about a quarter of its time on a batch of posts. Use it only where the
-/// statements' plans do not depend on their values (index lookups by key).
-pub async fn prefer_generic_plans(txn: &DatabaseTransaction) -> Result<()> {
-    if txn.get_database_backend() == DbBackend::Postgres {
-        txn.execute_unprepared("SET LOCAL plan_cache_mode = force_generic_plan")
-            .await?;
-    }
-    Ok(())
 }
 
 /// `column IN (ids)`; on PostgreSQL `column = ANY($1)`, one statement text

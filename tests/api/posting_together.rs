@@ -311,3 +311,37 @@ async fn told_about(app: &TestApp, actor: &Actor, id: Uuid) -> usize {
         .filter(|e| e["node"]["aboutMessage"]["id"] == json!(id))
         .count()
 }
+
+/// `SHOW plan_cache_mode` on a connection of `db`.
+async fn plan_cache_mode(db: &sea_orm::DatabaseConnection) -> String {
+    use sea_orm::ConnectionTrait;
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SHOW plan_cache_mode",
+        ))
+        .await
+        .expect("SHOW runs")
+        .expect("a row");
+    row.try_get_by_index(0).expect("a text")
+}
+
+// The post writers' pool plans each statement once per connection; the
+// requests' pool leaves the choice to PostgreSQL, whose plans for skewed
+// lookups depend on the values.
+async fn only_the_writers_pool_forces_generic_plans(app: TestApp) {
+    let keyed = synaps::db::connect_keyed(app.database_url())
+        .await
+        .expect("the writers' pool connects");
+    assert_eq!(plan_cache_mode(&keyed).await, "force_generic_plan");
+    assert_eq!(plan_cache_mode(&app.db).await, "auto");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_the_writers_pool_forces_generic_plans_on_postgres() {
+    crate::helpers::run(
+        crate::helpers::Backend::Postgres,
+        only_the_writers_pool_forces_generic_plans,
+    )
+    .await;
+}

@@ -143,9 +143,6 @@ async fn write_together(
     posts: &[Pending],
 ) -> std::result::Result<Vec<Result<Message>>, Failed> {
     let txn = db::begin_write(db).await.map_err(Failed::BeforeCommit)?;
-    db::prefer_generic_plans(&txn)
-        .await
-        .map_err(Failed::BeforeCommit)?;
     let decided = decide(&txn, limits, posts)
         .await
         .map_err(Failed::BeforeCommit)?;
