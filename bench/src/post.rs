@@ -255,9 +255,10 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     ));
     stats::print_ratio(&graphql, &raw);
     let removed = db.delete_marked(&marker).await?;
+    db.vacuum_messages().await?;
     println!(
-        "removed the {removed} rows the raw phase inserted; the GraphQL posts stay \
-         (bodies start with \"synaps-bench post {run_id}\")"
+        "removed the {removed} rows the raw phase inserted (and vacuumed them away); the \
+         GraphQL posts stay (bodies start with \"synaps-bench post {run_id}\")"
     );
     db.close().await;
     Ok(())

@@ -389,6 +389,17 @@ impl Db {
         });
         Ok(deleted)
     }
+
+    /// On PostgreSQL, vacuums `messages` after [`Self::delete_marked`]: its
+    /// dead rows would otherwise slow the next run wherever autovacuum is
+    /// off or behind (it is off on the machine these figures come from),
+    /// and the raw rate fell from run to run. SQLite has no dead rows.
+    pub async fn vacuum_messages(&self) -> anyhow::Result<()> {
+        if let Db::Postgres(pool) = self {
+            sqlx::query("VACUUM messages").execute(pool).await?;
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]

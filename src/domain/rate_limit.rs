@@ -12,7 +12,7 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{
     Alias, Asterisk, Expr, ExprTrait, Func, IntoIden, Query, SelectStatement, UnionType,
 };
-use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, FromQueryResult, Statement};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, FromQueryResult, Value};
 use uuid::Uuid;
 
 use crate::config::Limits;
@@ -67,11 +67,23 @@ impl Budgets {
         limits: &Limits,
         user_ids: &[Uuid],
     ) -> Result<Budgets> {
+        if !user_ids.is_empty() {
+            serialize_per_person(txn, user_ids).await?;
+        }
+        Budgets::read_locked(txn, limits, user_ids).await
+    }
+
+    /// Reads what the people created in the last minute, in a transaction
+    /// whose earlier statement took their locks ([`take_locks`]).
+    pub async fn read_locked(
+        txn: &DatabaseTransaction,
+        limits: &Limits,
+        user_ids: &[Uuid],
+    ) -> Result<Budgets> {
         let now = Utc::now();
         let recent = if user_ids.is_empty() {
             HashMap::new()
         } else {
-            serialize_per_person(txn, user_ids).await?;
             recent_content(txn, user_ids, now - Duration::seconds(WINDOW_SECS)).await?
         };
         Ok(Budgets {
@@ -103,13 +115,27 @@ impl Budgets {
 }
 
 /// On PostgreSQL, makes each person's concurrent writes take turns until
-/// commit, so that two replicas cannot both read "59" and both write. The
-/// locks are taken in key order, so two batches never wait for each other
-/// in a circle. (A SQLite write transaction begins `IMMEDIATE` and is alone
-/// already.)
+/// commit, so that two replicas cannot both read "59" and both write. (A
+/// SQLite write transaction begins `IMMEDIATE` and is alone already.)
 async fn serialize_per_person(txn: &DatabaseTransaction, user_ids: &[Uuid]) -> Result<()> {
-    if txn.get_database_backend() != DbBackend::Postgres {
-        return Ok(());
+    let backend = txn.get_database_backend();
+    if let Some(locks) = take_locks(backend, user_ids) {
+        let query = Query::select().expr(locks).take();
+        txn.execute(&query).await?;
+    }
+    Ok(())
+}
+
+/// On PostgreSQL, an expression that takes `user_ids`' rate-limit locks
+/// when evaluated (and counts them), to be held until commit. Any statement
+/// may carry it, so that a batch of posts takes the locks in its first
+/// statement rather than in a round trip of their own; the count must then
+/// come in a later statement, which sees what was committed up to the
+/// locks. The locks are taken in key order, so two transactions never wait
+/// for each other in a circle. `None` on SQLite.
+pub fn take_locks(backend: DbBackend, user_ids: &[Uuid]) -> Option<Expr> {
+    if backend != DbBackend::Postgres {
+        return None;
     }
     // Any 32 bits of the id will do: a collision only makes two people wait
     // for each other's commit.
@@ -123,14 +149,13 @@ async fn serialize_per_person(txn: &DatabaseTransaction, user_ids: &[Uuid]) -> R
     keys.sort_unstable();
     keys.dedup();
     // PostgreSQL evaluates a volatile function in the select list after the
-    // ORDER BY, so the locks are taken in key order.
-    txn.execute_raw(Statement::from_sql_and_values(
-        DbBackend::Postgres,
-        "SELECT pg_advisory_xact_lock($1, k) FROM unnest($2::int4[]) AS keys (k) ORDER BY k",
-        [LOCK_CLASS.into(), keys.into()],
+    // ORDER BY, so the locks are taken in key order; it keeps a volatile
+    // output of a subquery even when nothing reads it.
+    Some(Expr::cust_with_values(
+        "(SELECT count(*) FROM (SELECT pg_advisory_xact_lock($1, k) FROM \
+         unnest($2::int4[]) AS keys (k) ORDER BY k) AS taken)",
+        [Value::from(LOCK_CLASS), Value::from(keys)],
     ))
-    .await?;
-    Ok(())
 }
 
 /// The messages and guest posts each person created after `since`, in one

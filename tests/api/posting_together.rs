@@ -345,3 +345,66 @@ async fn only_the_writers_pool_forces_generic_plans_on_postgres() {
     )
     .await;
 }
+
+// On PostgreSQL a batch takes its authors' rate-limit locks in its first
+// statement and counts in a later one: a batch waits for another
+// transaction that holds an author's lock, and then counts what that
+// transaction wrote (two replicas cannot both spend the last item).
+async fn a_batch_waits_for_the_authors_lock_and_counts_what_it_guarded(app: TestApp) {
+    use synaps::domain::rate_limit::Budgets;
+    use synaps::entities::messages;
+    app.create_channel(app.staff(), "guarded", "PUBLIC", &["sales"])
+        .await;
+    let guarded = channel_id(&app, "guarded").await;
+    let staff = viewer(&app, app.staff()).await;
+    let author = staff.actor().expect("signed in").user_id;
+    let limits = Limits {
+        content_per_minute: 1,
+        ..app.config.limits.clone()
+    };
+
+    // Another writer holds the author's lock and spends the last item.
+    let other = synaps::db::begin_write(&app.db).await.unwrap();
+    let budgets = Budgets::load(&other, &limits, &[author]).await.unwrap();
+    budgets.check(author).expect("one item left");
+    let now = chrono::Utc::now();
+    let row = messages::ActiveModel {
+        id: sea_orm::Set(Uuid::now_v7()),
+        channel_id: sea_orm::Set(guarded),
+        author_id: sea_orm::Set(author),
+        parent_id: sea_orm::Set(None),
+        body: sea_orm::Set("written under the lock".to_owned()),
+        created_at: sea_orm::Set(now),
+        edited_at: sea_orm::Set(None),
+        deleted_at: sea_orm::Set(None),
+    };
+    messages::Entity::insert(row)
+        .exec_without_returning(&other)
+        .await
+        .unwrap();
+
+    let db = app.db.clone();
+    let batch_limits = limits.clone();
+    let batch = tokio::spawn(async move {
+        let post = pending(&staff, guarded, "the batch's", None);
+        post::write(&db, &batch_limits, vec![post]).await
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(!batch.is_finished(), "the batch did not wait for the lock");
+
+    other.commit().await.unwrap();
+    let mut outcomes = batch.await.unwrap();
+    match outcomes.pop() {
+        Some(Err(Error::RateLimited { .. })) => {}
+        other => panic!("expected RATE_LIMITED, got {other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_waits_for_the_authors_lock_and_counts_what_it_guarded_on_postgres() {
+    crate::helpers::run(
+        crate::helpers::Backend::Postgres,
+        a_batch_waits_for_the_authors_lock_and_counts_what_it_guarded,
+    )
+    .await;
+}
