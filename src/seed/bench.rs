@@ -32,8 +32,9 @@
 //! - **Reactions**: about 20% of the messages have reactions from one to
 //!   three distinct bench people, with codes from
 //!   [`reactions::CODES`](crate::domain::messages::reactions::CODES).
-//! - Not written: mentions, thread follows, notifications, events. On
-//!   PostgreSQL the loaded tables are ANALYZEd before the commit.
+//! - Not written: mentions, repliers' thread follows, notifications,
+//!   events (a thread's starter follows it without a row). On PostgreSQL
+//!   the loaded tables are ANALYZEd before the commit.
 //!
 //! The random choices come from a fixed seed, so two runs of the same build
 //! with the same sizes make the same people, channels, bodies, threads and

@@ -4,9 +4,10 @@
 //! post waiting (up to [`BATCH_MAX`]) and writes them in one transaction
 //! (`post::write`). A lone post goes straight through, as a batch of one;
 //! under load, posts that arrive while the writers are busy share the next
-//! batch's statements and commit. On PostgreSQL a batch is about eight round
-//! trips whatever its size, so this is what keeps the write path from being
-//! bound by round trips.
+//! batch's statements and commit. On PostgreSQL a batch is six round trips
+//! whatever its size (BEGIN, the access check with the rate-limit locks,
+//! the count, two INSERTs, COMMIT; more for mentions and replies), so this
+//! is what keeps the write path from being bound by round trips.
 
 use std::sync::Arc;
 
@@ -26,8 +27,11 @@ pub const BATCH_MAX: usize = 64;
 /// grows as its batch shrinks: at 32 posts in flight, PostgreSQL spent
 /// 0.21, 0.28 and 0.38 ms of CPU per post with 1, 2 and 4 writers. One
 /// writer leaves the machine idle between batches; two kept the rate of
-/// four (about 3,000 posts/s) with a quarter less database work. (SQLite
-/// writes one transaction at a time: one writer.)
+/// four (about 3,000 posts/s) with a quarter less database work. On a
+/// later, less loaded machine, 1 to 4 writers gave the same rate within
+/// its noise (about 4,000 posts/s): there a batch's round trips set the
+/// pace, not the CPU. (SQLite writes one transaction at a time: one
+/// writer.)
 const POSTGRES_WRITERS: usize = 2;
 /// Posts waiting at most; a request beyond waits to join the queue.
 const WAITING_MAX: usize = 4096;
