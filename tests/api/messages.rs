@@ -92,6 +92,24 @@ async fn notifications(app: &TestApp, actor: &Actor) -> Vec<(String, String)> {
         .collect()
 }
 
+/// Follows (`on`) or unfollows the thread of `message_id` as `actor`; the
+/// thread's root as answered (`id viewerFollows`).
+async fn set_follow(app: &TestApp, actor: &Actor, message_id: &str, on: bool) -> Value {
+    let (mutation, field) = if on {
+        (FOLLOW, "followThread")
+    } else {
+        (UNFOLLOW, "unfollowThread")
+    };
+    let response = app
+        .gql(
+            Some(actor),
+            mutation,
+            json!({ "input": { "messageId": message_id } }),
+        )
+        .await;
+    response.data()[field]["message"].clone()
+}
+
 async fn members_post_reply_edit_and_delete_and_the_feed_pages_newest_first(app: TestApp) {
     let channel = app
         .create_channel(app.staff(), "launch", "PUBLIC", &["marketing", "sales"])
@@ -359,30 +377,12 @@ async fn mentions_and_replies_notify_followers_except_the_muted_and_the_actor(ap
     assert!(notifications(&app, app.comms()).await.is_empty());
 
     // Unfollowing stops reply notifications; following again restarts them.
-    let unfollowed = app
-        .gql(
-            Some(app.manager()),
-            UNFOLLOW,
-            json!({ "input": { "messageId": reply["id"] } }),
-        )
-        .await;
-    assert_eq!(
-        unfollowed.data()["unfollowThread"]["message"]["id"],
-        root_id
-    );
-    assert_eq!(
-        unfollowed.data()["unfollowThread"]["message"]["viewerFollows"],
-        false
-    );
+    let reply_id = reply["id"].as_str().unwrap();
+    let unfollowed = set_follow(&app, app.manager(), reply_id, false).await;
+    assert_eq!(unfollowed, json!({ "id": root_id, "viewerFollows": false }));
     post(&app, app.comms(), &channel, "Done", Some(root_id)).await;
     assert_eq!(notifications(&app, app.manager()).await.len(), 3);
-    app.gql(
-        Some(app.manager()),
-        FOLLOW,
-        json!({ "input": { "messageId": root_id } }),
-    )
-    .await
-    .data();
+    set_follow(&app, app.manager(), root_id, true).await;
     app.gql(
         Some(app.staff()),
         UNMUTE,
@@ -452,49 +452,22 @@ async fn a_thread_starter_follows_it_until_they_unfollow(app: TestApp) {
     post(&app, app.manager(), &channel, "Yes", Some(root_id)).await;
     assert_eq!(notifications(&app, app.staff()).await.len(), 1);
 
-    let unfollowed = app
-        .gql(
-            Some(app.staff()),
-            UNFOLLOW,
-            json!({ "input": { "messageId": root_id } }),
-        )
-        .await;
-    assert_eq!(
-        unfollowed.data()["unfollowThread"]["message"]["viewerFollows"],
-        false
-    );
+    let unfollowed = set_follow(&app, app.staff(), root_id, false).await;
+    assert_eq!(unfollowed["viewerFollows"], false);
     assert!(!follows_thread(&app, app.staff(), root_id).await);
     // Unfollowing twice is a no-op; the replier still follows.
-    app.gql(
-        Some(app.staff()),
-        UNFOLLOW,
-        json!({ "input": { "messageId": root_id } }),
-    )
-    .await
-    .data();
+    set_follow(&app, app.staff(), root_id, false).await;
     post(&app, app.comms(), &channel, "Tuesday?", Some(root_id)).await;
     assert_eq!(notifications(&app, app.staff()).await.len(), 1);
     assert_eq!(notifications(&app, app.manager()).await.len(), 1);
 
-    app.gql(
-        Some(app.staff()),
-        FOLLOW,
-        json!({ "input": { "messageId": root_id } }),
-    )
-    .await
-    .data();
+    set_follow(&app, app.staff(), root_id, true).await;
     assert!(follows_thread(&app, app.staff(), root_id).await);
     post(&app, app.comms(), &channel, "Monday then", Some(root_id)).await;
     assert_eq!(notifications(&app, app.staff()).await.len(), 2);
 
     // Replying in one's own thread after unfollowing follows it again.
-    app.gql(
-        Some(app.staff()),
-        UNFOLLOW,
-        json!({ "input": { "messageId": root_id } }),
-    )
-    .await
-    .data();
+    set_follow(&app, app.staff(), root_id, false).await;
     let own = post(&app, app.staff(), &channel, "Monday it is", Some(root_id)).await;
     assert_eq!(own["viewerFollows"], true);
     post(&app, app.manager(), &channel, "Great", Some(root_id)).await;
