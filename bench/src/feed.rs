@@ -9,7 +9,9 @@ use std::sync::Arc;
 use anyhow::Context;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use serde_json::{Value, json};
+use serde::Deserialize;
+use serde::de::IgnoredAny;
+use serde_json::json;
 use uuid::Uuid;
 
 use crate::graphql::Client;
@@ -56,6 +58,23 @@ fn chooser(seed: u64, worker: usize) -> StdRng {
     StdRng::seed_from_u64(seed.wrapping_mul(1_000_003).wrapping_add(worker as u64))
 }
 
+/// The part of a page's answer the reader looks at: how many edges came.
+/// The edges are read as JSON, not kept.
+#[derive(Deserialize)]
+struct FeedData {
+    channel: Option<FeedChannel>,
+}
+
+#[derive(Deserialize)]
+struct FeedChannel {
+    messages: FeedMessages,
+}
+
+#[derive(Deserialize)]
+struct FeedMessages {
+    edges: Vec<IgnoredAny>,
+}
+
 struct GraphqlReader {
     client: Client,
     token: Arc<str>,
@@ -67,18 +86,19 @@ struct GraphqlReader {
 impl Worker for GraphqlReader {
     async fn step(&mut self) -> Result<u64, Failure> {
         let slug = &self.slugs[self.rng.random_range(0..self.slugs.len())];
-        let data = self
+        let data: FeedData = self
             .client
-            .execute(
+            .execute_as(
                 Some(&self.token),
                 FEED,
                 json!({ "slug": slug, "first": self.page }),
             )
             .await?;
         let edges = data
-            .pointer("/channel/messages/edges")
-            .and_then(Value::as_array)
-            .ok_or_else(|| Failure::other("no channel.messages.edges in the answer"))?;
+            .channel
+            .ok_or_else(|| Failure::other(format!("no channel {slug} in the answer")))?
+            .messages
+            .edges;
         Ok(edges.len() as u64)
     }
 }

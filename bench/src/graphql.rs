@@ -7,6 +7,8 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use futures_util::StreamExt;
 use reqwest::Url;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use crate::stats::{Failure, STEP_TIMEOUT};
@@ -79,6 +81,20 @@ impl Client {
         query: &str,
         variables: Value,
     ) -> Result<Value, Failure> {
+        self.execute_as(token, query, variables).await
+    }
+
+    /// As [`Client::execute`], with `data` read into `T`. A `T` that skips
+    /// what it does not need (`serde::de::IgnoredAny`) still checks the
+    /// whole answer is valid JSON, without building it in memory: the load
+    /// generator shares the cores with the server, and what it spends is
+    /// taken from the server's rate.
+    pub async fn execute_as<T: DeserializeOwned>(
+        &self,
+        token: Option<&str>,
+        query: &str,
+        variables: Value,
+    ) -> Result<T, Failure> {
         let mut request = self
             .http
             .post(self.endpoint.clone())
@@ -95,20 +111,16 @@ impl Client {
             .bytes()
             .await
             .map_err(|e| Failure::other(format!("HTTP body: {e}")))?;
-        let mut body: Value = serde_json::from_slice(&bytes).map_err(|_| {
+        let body: Answer<T> = serde_json::from_slice(&bytes).map_err(|err| {
             let text = String::from_utf8_lossy(&bytes);
             Failure::other(format!(
-                "HTTP {status}: {}",
+                "HTTP {status} ({err}): {}",
                 text.chars().take(200).collect::<String>()
             ))
         })?;
-        if let Some(error) = body.get("errors").and_then(|e| e.get(0)) {
-            let code = error
-                .pointer("/extensions/code")
-                .and_then(Value::as_str)
-                .unwrap_or("NO_CODE");
-            let message = error.get("message").and_then(Value::as_str).unwrap_or("");
-            let text = format!("{code}: {message}");
+        if let Some(error) = body.errors.first() {
+            let code = error.extensions.code.as_deref().unwrap_or("NO_CODE");
+            let text = format!("{code}: {}", error.message);
             return Err(if code == "RATE_LIMITED" {
                 Failure::RateLimited(text)
             } else {
@@ -118,10 +130,8 @@ impl Client {
         if !status.is_success() {
             return Err(Failure::other(format!("HTTP {status}")));
         }
-        match body.get_mut("data").map(Value::take) {
-            Some(data) if !data.is_null() => Ok(data),
-            _ => Err(Failure::other(format!("HTTP {status}: no data"))),
-        }
+        body.data
+            .ok_or_else(|| Failure::other(format!("HTTP {status}: no data")))
     }
 
     /// Signs in; the access token.
@@ -160,6 +170,27 @@ impl Client {
             .await;
         found.into_iter().collect()
     }
+}
+
+/// A GraphQL response: `data` (absent or null on failure) and `errors`.
+#[derive(Deserialize)]
+struct Answer<T> {
+    data: Option<T>,
+    #[serde(default)]
+    errors: Vec<AnswerError>,
+}
+
+#[derive(Deserialize)]
+struct AnswerError {
+    #[serde(default)]
+    message: String,
+    #[serde(default)]
+    extensions: ErrorExtensions,
+}
+
+#[derive(Deserialize, Default)]
+struct ErrorExtensions {
+    code: Option<String>,
 }
 
 /// Signs in every one of `emails`, `concurrency` at a time (each login costs

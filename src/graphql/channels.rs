@@ -113,7 +113,9 @@ impl Channel {
         before: Option<String>,
     ) -> Result<MessageConnection> {
         let page = ctx.page_args(first, after, last, before)?;
-        let found = messages::in_channel(ctx.db(), ctx.viewer(), &self.0, &page).await?;
+        // Boxed, so that a list of channels resolves each field in a small
+        // box (see `messages::prime`).
+        let found = Box::pin(messages::in_channel(ctx.db(), ctx.viewer(), &self.0, &page)).await?;
         super::messages::prime(ctx, &found).await?;
         Ok(connection(found, Message, EmptyFields))
     }

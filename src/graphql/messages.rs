@@ -197,7 +197,16 @@ pub type MessageConnection =
 /// `edges.node { replyCount reactions author { departments } replies }`
 /// (and the same under `replies`): one statement each, however long the
 /// page (see [`Primed`]).
+///
+/// Its work is boxed. async-graphql resolves every field of every object in
+/// a box of its own, as large as the object's largest field future; inline,
+/// priming made each field of a `Message` or `Channel` 7.6 KiB to allocate
+/// and copy, where 0.7 KiB does (the test below).
 pub async fn prime(ctx: &Context<'_>, page: &Page<messages::Message>) -> Result<()> {
+    Box::pin(prime_page(ctx, page)).await
+}
+
+async fn prime_page(ctx: &Context<'_>, page: &Page<messages::Message>) -> Result<()> {
     let loaders = ctx.data_unchecked::<Loaders>();
     if page.items.is_empty() || !loaders.primed.enabled {
         return Ok(());
@@ -351,4 +360,42 @@ async fn prime_fields(
     };
     futures_util::future::try_join4(reply_counts, reactions, people, departments).await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::future::Future;
+
+    use async_graphql::resolver_utils::ContainerType;
+
+    use super::*;
+    use crate::graphql::channels::Channel;
+
+    /// The size of the future `resolve_field` returns for `T`: what
+    /// async-graphql allocates and copies for each field it resolves.
+    fn field_future_size<'a, T: 'a, F: Future>(_: fn(&'a T, &'a Context<'a>) -> F) -> usize {
+        std::mem::size_of::<F>()
+    }
+
+    #[test]
+    fn a_page_of_messages_resolves_each_field_in_a_small_box() {
+        let sizes = [
+            (
+                "Message",
+                field_future_size(<Message as ContainerType>::resolve_field),
+            ),
+            (
+                "Channel",
+                field_future_size(<Channel as ContainerType>::resolve_field),
+            ),
+            (
+                "User",
+                field_future_size(<User as ContainerType>::resolve_field),
+            ),
+        ];
+        println!("{sizes:?}");
+        for (name, size) in sizes {
+            assert!(size <= 2048, "{name}'s field future is {size} bytes");
+        }
+    }
 }
