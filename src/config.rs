@@ -118,6 +118,17 @@ pub struct ThrottleConfig {
     pub address_window_secs: u64,
 }
 
+/// Database connections per process unless `SYNAPS_DB_POOL_SIZE` says:
+/// four per core of this machine, at least 8. More connections than the
+/// cores can serve only queue inside PostgreSQL, where they take turns on
+/// the CPU and stretch every request's tail: on 2 cores, `synaps-bench
+/// feed` at 32 clients served 980 pages/s with a p99 of 40 ms through 8
+/// connections, and 810/s with a p99 of 53 ms through 16.
+fn default_pool_size() -> u32 {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    u32::try_from(cores * 4).unwrap_or(u32::MAX).max(8)
+}
+
 impl Default for Config {
     fn default() -> Self {
         Config {
@@ -126,7 +137,7 @@ impl Default for Config {
             public_url: String::new(),
             database_url: String::new(),
             data_dir: PathBuf::from("."),
-            db_pool_size: 16,
+            db_pool_size: default_pool_size(),
             log_format: LogFormat::Pretty,
             trusted_proxy_hops: 0,
             scheduler_interval_ms: 5000,

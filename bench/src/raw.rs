@@ -5,7 +5,8 @@
 //! src/domain/messages `in_channel`, `reply_counts`, `reaction_groups`,
 //! src/domain/people `by_ids`, src/domain/departments `of_users`, and the
 //! INSERT of src/domain/messages/write.rs `post`): the same tables, columns,
-//! filters, ordering and IN lists, each on its own pooled connection as the
+//! filters, ordering and id lists (arrays on PostgreSQL, IN lists on
+//! SQLite, as `db::is_any` writes them), each on its own pooled connection as the
 //! server's DataLoaders do, and every column decoded. What they leave out is
 //! the server's own overhead: HTTP, JSON, GraphQL parsing, validation and
 //! execution, authentication (one sessions ⋈ users lookup per request) and
@@ -62,43 +63,78 @@ fn placeholders(first: usize, n: usize) -> String {
         .join(", ")
 }
 
+/// How a statement takes a list of ids, as synaps's `db::is_any` writes
+/// it: one array on PostgreSQL (one statement text, whose plan PostgreSQL
+/// keeps), an IN list on SQLite.
+#[derive(Clone, Copy)]
+enum IdList {
+    Array,
+    Placeholders,
+}
+
+impl IdList {
+    /// `column` is one of the `n` ids bound from `$first` on.
+    fn sql(self, column: &str, first: usize, n: usize) -> String {
+        match self {
+            IdList::Array => format!("{column} = ANY(${first})"),
+            IdList::Placeholders => format!("{column} IN ({})", placeholders(first, n)),
+        }
+    }
+}
+
+/// Binds a list of ids the way [`IdList`] reads it for the query's database.
+trait BindIds: Sized {
+    fn bind_ids(self, ids: &[Uuid]) -> Self;
+}
+
+impl BindIds for sqlx::query::Query<'_, sqlx::Postgres, sqlx::postgres::PgArguments> {
+    fn bind_ids(self, ids: &[Uuid]) -> Self {
+        self.bind(ids.to_vec())
+    }
+}
+
+impl BindIds for sqlx::query::Query<'_, sqlx::Sqlite, sqlx::sqlite::SqliteArguments> {
+    fn bind_ids(self, ids: &[Uuid]) -> Self {
+        ids.iter().fold(self, |query, id| query.bind(*id))
+    }
+}
+
 /// `messages::reply_counts`: one GROUP BY for the page.
-fn reply_counts_sql(n: usize) -> String {
+fn reply_counts_sql(list: IdList, n: usize) -> String {
     format!(
-        "SELECT parent_id, COUNT(id) AS replies FROM messages WHERE parent_id IN ({}) \
-         GROUP BY parent_id",
-        placeholders(1, n)
+        "SELECT parent_id, COUNT(id) AS replies FROM messages WHERE {} GROUP BY parent_id",
+        list.sql("parent_id", 1, n)
     )
 }
 
 /// `messages::reaction_groups`: counts by (message, code), and whether the
 /// viewer ($1) is among them.
-fn reactions_sql(n: usize) -> String {
+fn reactions_sql(list: IdList, n: usize) -> String {
     format!(
         "SELECT message_id, code, COUNT(user_id) AS reacted, \
          SUM(CASE WHEN user_id = $1 THEN 1 ELSE 0 END) AS mine \
-         FROM message_reactions WHERE message_id IN ({}) GROUP BY message_id, code",
-        placeholders(2, n)
+         FROM message_reactions WHERE {} GROUP BY message_id, code",
+        list.sql("message_id", 2, n)
     )
 }
 
 /// `people::by_ids`: every column of the authors (as the ORM selects them).
-fn people_sql(n: usize) -> String {
+fn people_sql(list: IdList, n: usize) -> String {
     format!(
         "SELECT id, email, handle, display_name, title, bio, role, password_hash, \
-         token_version, deactivated_at, created_at, updated_at FROM users WHERE id IN ({})",
-        placeholders(1, n)
+         token_version, deactivated_at, created_at, updated_at FROM users WHERE {}",
+        list.sql("id", 1, n)
     )
 }
 
 /// `departments::of_users`: the authors' departments, by name.
-fn departments_sql(n: usize) -> String {
+fn departments_sql(list: IdList, n: usize) -> String {
     format!(
         "SELECT department_members.user_id, departments.id, departments.slug, departments.name, \
          departments.description, departments.created_at FROM departments \
          INNER JOIN department_members ON departments.id = department_members.department_id \
-         WHERE department_members.user_id IN ({}) ORDER BY departments.name ASC",
-        placeholders(1, n)
+         WHERE {} ORDER BY departments.name ASC",
+        list.sql("department_members.user_id", 1, n)
     )
 }
 
@@ -188,6 +224,14 @@ impl Db {
             .collect::<Result<_, _>>()?)
     }
 
+    /// How this database's statements take lists of ids.
+    fn id_list(&self) -> IdList {
+        match self {
+            Db::Postgres(_) => IdList::Array,
+            Db::Sqlite(_) => IdList::Placeholders,
+        }
+    }
+
     pub async fn close(&self) {
         on_pool!(self, pool => { pool.close().await; });
     }
@@ -243,6 +287,7 @@ impl Db {
     /// reactions, authors and the authors' departments. The messages on the
     /// page.
     pub async fn feed_page(&self, slug: &str, viewer: Uuid, first: usize) -> Result<u64, Failure> {
+        let list = self.id_list();
         on_pool!(self, pool => {
             let channel = sqlx::query(CHANNEL_BY_SLUG)
                 .bind(slug)
@@ -288,19 +333,13 @@ impl Db {
                 return Ok(0);
             }
 
-            let mut query = sqlx::query(AssertSqlSafe(reply_counts_sql(ids.len())));
-            for id in &ids {
-                query = query.bind(*id);
-            }
-            for row in query.fetch_all(pool).await? {
+            let query = sqlx::query(AssertSqlSafe(reply_counts_sql(list, ids.len())));
+            for row in query.bind_ids(&ids).fetch_all(pool).await? {
                 let _: (Uuid, i64) = (row.try_get("parent_id")?, row.try_get("replies")?);
             }
 
-            let mut query = sqlx::query(AssertSqlSafe(reactions_sql(ids.len()))).bind(viewer);
-            for id in &ids {
-                query = query.bind(*id);
-            }
-            for row in query.fetch_all(pool).await? {
+            let query = sqlx::query(AssertSqlSafe(reactions_sql(list, ids.len()))).bind(viewer);
+            for row in query.bind_ids(&ids).fetch_all(pool).await? {
                 let _: (Uuid, String, i64, Option<i64>) = (
                     row.try_get("message_id")?,
                     row.try_get("code")?,
@@ -311,11 +350,8 @@ impl Db {
 
             authors.sort_unstable();
             authors.dedup();
-            let mut query = sqlx::query(AssertSqlSafe(people_sql(authors.len())));
-            for id in &authors {
-                query = query.bind(*id);
-            }
-            for row in query.fetch_all(pool).await? {
+            let query = sqlx::query(AssertSqlSafe(people_sql(list, authors.len())));
+            for row in query.bind_ids(&authors).fetch_all(pool).await? {
                 let _: (Uuid, String, String, String, String, String, String, String) = (
                     row.try_get("id")?,
                     row.try_get("email")?,
@@ -334,11 +370,8 @@ impl Db {
                 );
             }
 
-            let mut query = sqlx::query(AssertSqlSafe(departments_sql(authors.len())));
-            for id in &authors {
-                query = query.bind(*id);
-            }
-            for row in query.fetch_all(pool).await? {
+            let query = sqlx::query(AssertSqlSafe(departments_sql(list, authors.len())));
+            for row in query.bind_ids(&authors).fetch_all(pool).await? {
                 let _: (Uuid, Uuid, String, String, String, DateTime<Utc>) = (
                     row.try_get(0)?,
                     row.try_get(1)?,
@@ -409,7 +442,8 @@ mod tests {
     #[test]
     fn in_lists_number_their_placeholders() {
         assert_eq!(placeholders(1, 3), "$1, $2, $3");
-        assert!(reactions_sql(2).contains("IN ($2, $3)"));
+        assert!(reactions_sql(IdList::Placeholders, 2).contains("message_id IN ($2, $3)"));
+        assert!(reactions_sql(IdList::Array, 2).contains("message_id = ANY($2)"));
     }
 
     #[test]

@@ -300,7 +300,11 @@ pub async fn of_users(
             departments::Column::CreatedAt,
         ])
         .join(JoinType::InnerJoin, departments::Relation::Members.def())
-        .filter(department_members::Column::UserId.is_in(user_ids.iter().copied()))
+        .filter(db::is_any(
+            db.get_database_backend(),
+            department_members::Column::UserId,
+            user_ids.to_vec(),
+        ))
         .order_by_asc(departments::Column::Name)
         .into_model::<Row>()
         .all(db)

@@ -123,7 +123,11 @@ pub async fn by_handle(db: &DatabaseConnection, viewer: &Viewer, handle: &str) -
 /// something that referenced these people.
 pub async fn by_ids(db: &DatabaseConnection, ids: &[Uuid]) -> Result<Vec<Person>> {
     Ok(users::Entity::find()
-        .filter(users::Column::Id.is_in(ids.iter().copied()))
+        .filter(db::is_any(
+            db.get_database_backend(),
+            users::Column::Id,
+            ids.to_vec(),
+        ))
         .all(db)
         .await?
         .into_iter()

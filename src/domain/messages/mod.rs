@@ -30,6 +30,7 @@ use super::channels::{Channel, Visibility};
 use super::pagination::{Cursor, Page, PageArgs, page_per_group_by_time};
 use super::people::Person;
 use crate::auth::{Action, Actor, Viewer, policy};
+use crate::db;
 use crate::entities::{
     channel_members, channels as channel_rows, message_mentions, message_reactions, messages, users,
 };
@@ -251,7 +252,9 @@ pub async fn by_ids(db: &DatabaseConnection, ids: &[Uuid]) -> Result<Vec<Message
         .collect())
 }
 
-/// How many replies each of `ids` has: one GROUP BY.
+/// How many replies each of `ids` has: one GROUP BY. On PostgreSQL the ids
+/// go as one array, so the statement's plan is made once and kept (with an
+/// IN list PostgreSQL plans every execution anew).
 pub async fn reply_counts(db: &DatabaseConnection, ids: &[Uuid]) -> Result<HashMap<Uuid, u64>> {
     #[derive(FromQueryResult)]
     struct Row {
@@ -262,7 +265,11 @@ pub async fn reply_counts(db: &DatabaseConnection, ids: &[Uuid]) -> Result<HashM
         .select_only()
         .column(messages::Column::ParentId)
         .column_as(messages::Column::Id.count(), "replies")
-        .filter(messages::Column::ParentId.is_in(ids.iter().copied()))
+        .filter(db::is_any(
+            db.get_database_backend(),
+            messages::Column::ParentId,
+            ids.to_vec(),
+        ))
         .group_by(messages::Column::ParentId)
         .into_model::<Row>()
         .all(db)
@@ -314,7 +321,11 @@ pub async fn reaction_groups(
         .column(message_reactions::Column::Code)
         .column_as(message_reactions::Column::UserId.count(), "reacted")
         .column_as(Expr::expr(mine).sum(), "mine")
-        .filter(message_reactions::Column::MessageId.is_in(ids.iter().copied()))
+        .filter(db::is_any(
+            db.get_database_backend(),
+            message_reactions::Column::MessageId,
+            ids.to_vec(),
+        ))
         .group_by(message_reactions::Column::MessageId)
         .group_by(message_reactions::Column::Code)
         .into_model::<Row>()
