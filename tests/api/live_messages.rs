@@ -197,6 +197,37 @@ async fn edits_reactions_and_deletions_arrive_as_the_message_is_now(app: TestApp
 }
 db_test!(edits_reactions_and_deletions_arrive_as_the_message_is_now);
 
+/// Subscribers' loads are batched together (`Loaders::sharing`), so one
+/// event's reactions are read for several viewers at once: each still sees
+/// whether they reacted themselves.
+async fn each_subscriber_sees_its_own_viewer_has_reacted(app: TestApp) {
+    let channel = launch_channel(&app).await;
+    let id = post(&app, app.manager(), &channel, "react to me", None).await;
+    let mut reactor = Ws::open(&app.address, Some(&app.staff().token)).await;
+    let mut onlooker = Ws::open(&app.address, Some(&app.manager().token)).await;
+    for ws in [&mut reactor, &mut onlooker] {
+        ws.subscribe_with("changed", CHANGED, json!({ "channel": channel }))
+            .await;
+        ws.sync().await;
+    }
+
+    app.gql(
+        Some(app.staff()),
+        "mutation($input: AddReactionInput!) { addReaction(input: $input) { message { id } } }",
+        json!({ "input": { "messageId": id, "code": "tada" } }),
+    )
+    .await
+    .data();
+    for (ws, reacted) in [(&mut reactor, true), (&mut onlooker, false)] {
+        let event = ws.next(SECOND).await;
+        assert_eq!(
+            event["payload"]["data"]["messageChanged"]["reactions"],
+            json!([{ "code": "tada", "count": 1, "viewerHasReacted": reacted }])
+        );
+    }
+}
+db_test!(each_subscriber_sees_its_own_viewer_has_reacted);
+
 async fn a_mention_arrives_live_as_a_notification_only_for_its_recipient(app: TestApp) {
     let channel = launch_channel(&app).await;
     let mut stella = Ws::open(&app.address, Some(&app.staff().token)).await;

@@ -244,7 +244,11 @@ pub async fn replies_of(
 /// message the viewer already holds).
 pub async fn by_ids(db: &DatabaseConnection, ids: &[Uuid]) -> Result<Vec<Message>> {
     Ok(messages::Entity::find()
-        .filter(messages::Column::Id.is_in(ids.iter().copied()))
+        .filter(db::is_any(
+            db.get_database_backend(),
+            messages::Column::Id,
+            ids.to_vec(),
+        ))
         .all(db)
         .await?
         .into_iter()
@@ -305,6 +309,7 @@ pub async fn reaction_groups(
         reacted: i64,
         mine: Option<i64>,
     }
+    let backend = db.get_database_backend();
     let only = match viewers {
         [one] => Some(*one),
         _ => None,
@@ -322,7 +327,7 @@ pub async fn reaction_groups(
         .column_as(message_reactions::Column::UserId.count(), "reacted")
         .column_as(Expr::expr(mine).sum(), "mine")
         .filter(db::is_any(
-            db.get_database_backend(),
+            backend,
             message_reactions::Column::MessageId,
             ids.to_vec(),
         ))
@@ -339,8 +344,16 @@ pub async fn reaction_groups(
             .collect(),
         None if rows.is_empty() || viewers.is_empty() => HashSet::new(),
         None => message_reactions::Entity::find()
-            .filter(message_reactions::Column::MessageId.is_in(ids.iter().copied()))
-            .filter(message_reactions::Column::UserId.is_in(viewers.iter().copied()))
+            .filter(db::is_any(
+                backend,
+                message_reactions::Column::MessageId,
+                ids.to_vec(),
+            ))
+            .filter(db::is_any(
+                backend,
+                message_reactions::Column::UserId,
+                viewers.to_vec(),
+            ))
             .all(db)
             .await?
             .into_iter()
@@ -373,7 +386,11 @@ pub async fn mentions_of(
     ids: &[Uuid],
 ) -> Result<HashMap<Uuid, Vec<Person>>> {
     let pairs = message_mentions::Entity::find()
-        .filter(message_mentions::Column::MessageId.is_in(ids.iter().copied()))
+        .filter(db::is_any(
+            db.get_database_backend(),
+            message_mentions::Column::MessageId,
+            ids.to_vec(),
+        ))
         .find_also_related(users::Entity)
         .all(db)
         .await?;
