@@ -52,6 +52,17 @@ async fn post(
         .to_owned()
 }
 
+/// `actor` reacts to message `id` with `code`.
+async fn react(app: &TestApp, actor: &Actor, id: &str, code: &str) {
+    app.gql(
+        Some(actor),
+        "mutation($input: AddReactionInput!) { addReaction(input: $input) { message { id } } }",
+        json!({ "input": { "messageId": id, "code": code } }),
+    )
+    .await
+    .data();
+}
+
 /// Opens a socket as `actor` and subscribes to the channel's new messages.
 /// Without `after`, returns once the subscription is registered; with it,
 /// the replay comes first (and is heard only once it is registered).
@@ -166,13 +177,7 @@ async fn edits_reactions_and_deletions_arrive_as_the_message_is_now(app: TestApp
     assert_eq!(edited["body"], "final");
     assert!(edited["editedAt"].is_string());
 
-    app.gql(
-        Some(app.staff()),
-        "mutation($input: AddReactionInput!) { addReaction(input: $input) { message { id } } }",
-        json!({ "input": { "messageId": id, "code": "tada" } }),
-    )
-    .await
-    .data();
+    react(&app, app.staff(), &id, "tada").await;
     let reacted = ws.next(SECOND).await;
     assert_eq!(
         reacted["payload"]["data"]["messageChanged"]["reactions"],
@@ -211,13 +216,7 @@ async fn each_subscriber_sees_its_own_viewer_has_reacted(app: TestApp) {
         ws.sync().await;
     }
 
-    app.gql(
-        Some(app.staff()),
-        "mutation($input: AddReactionInput!) { addReaction(input: $input) { message { id } } }",
-        json!({ "input": { "messageId": id, "code": "tada" } }),
-    )
-    .await
-    .data();
+    react(&app, app.staff(), &id, "tada").await;
     for (ws, reacted) in [(&mut reactor, true), (&mut onlooker, false)] {
         let event = ws.next(SECOND).await;
         assert_eq!(
