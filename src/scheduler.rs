@@ -3,7 +3,8 @@
 //! the database (`domain::posts::review::publish_due`), not a timer per
 //! process, so a post publishes exactly once however many replicas run, and
 //! a post whose time passed while every replica was down publishes on the
-//! next start. It also prunes the events table (`events::prune`).
+//! next start. It also prunes the events table (`events::prune`) and the
+//! content rate limit's old counts (`rate_limit::prune`).
 
 use std::time::Duration;
 
@@ -12,6 +13,7 @@ use sea_orm::DatabaseConnection;
 use tokio::sync::watch;
 
 use crate::domain::posts::review;
+use crate::domain::rate_limit;
 use crate::events;
 
 /// Runs until `stop` changes.
@@ -28,6 +30,9 @@ pub async fn run(db: DatabaseConnection, interval: Duration, mut stop: watch::Re
                     Ok(0) => {}
                     Ok(pruned) => tracing::debug!(pruned, "old events pruned"),
                     Err(err) => tracing::warn!(error = ?err, "pruning old events failed; retrying on the next tick"),
+                }
+                if let Err(err) = rate_limit::prune(&db, Utc::now()).await {
+                    tracing::warn!(error = ?err, "pruning old content counts failed; retrying on the next tick");
                 }
             }
             _ = stop.changed() => return,

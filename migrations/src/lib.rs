@@ -13,6 +13,7 @@ mod m20261127_000005_create_channels;
 mod m20261127_000006_create_messages;
 mod m20261127_000007_index_content_by_author;
 mod m20261127_000008_derive_thread_starter_follows;
+mod m20261128_000009_create_content_counts;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000006_create_messages::Migration),
             Box::new(m20261127_000007_index_content_by_author::Migration),
             Box::new(m20261127_000008_derive_thread_starter_follows::Migration),
+            Box::new(m20261128_000009_create_content_counts::Migration),
         ]
     }
 }

@@ -1,44 +1,67 @@
 //! The content rate limit (HARDENING.md: at most 60 messages and guest posts
 //! a minute per person, `limits.content_per_minute`).
 //!
-//! The count is read from the database inside the writing transaction, so
-//! every replica enforces one budget and a refused write leaves nothing
-//! behind. It covers creating content only: edits, reactions and deletions
-//! add nothing new to read and are not counted.
+//! The count is kept in the database, in the writing transaction, so every
+//! replica enforces one budget and a refused write leaves nothing behind.
+//! It covers creating content only: edits, reactions and deletions add
+//! nothing new to read and are not counted.
+//!
+//! What a person created is counted per 10-second slot (`content_counts`),
+//! and a write reads the person's slots of the last minute: a handful of
+//! rows, however much they wrote. (Counting the messages themselves read
+//! every one of them, the larger part of the database's work per post
+//! under load: at 32 posts in flight, 0.38 of 0.7 ms per batch.) The
+//! oldest slot read may have begun up to 70 s ago, so the limit holds in
+//! every minute and, at worst, for 10 s longer.
 
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::sea_query::{
-    Alias, Asterisk, Expr, ExprTrait, Func, IntoIden, Query, SelectStatement, UnionType,
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait,
+    FromQueryResult, QueryFilter, QuerySelect, Value,
 };
-use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, FromQueryResult, Value};
 use uuid::Uuid;
 
 use crate::config::Limits;
 use crate::db;
-use crate::entities::{guest_posts, messages};
+use crate::entities::content_counts;
 use crate::error::{Error, Result};
 
 /// The window the budget covers.
 const WINDOW_SECS: i64 = 60;
+/// The length of a slot: the window is counted in whole slots. Shorter
+/// slots read more rows per person; longer ones hold the limit longer
+/// than a minute.
+const SLOT_SECS: i64 = 10;
 /// The first key of the PostgreSQL advisory lock taken per person (the
 /// two-key form, so it never meets the events' single-key lock). Spells
 /// "rate".
 const LOCK_CLASS: i32 = 0x7261_7465;
 
+/// The slot `at` falls in.
+fn slot_of(at: DateTime<Utc>) -> i64 {
+    at.timestamp().div_euclid(SLOT_SECS)
+}
+
+/// The oldest slot counted at `now`: the one the window's start falls in.
+fn first_counted_slot(now: DateTime<Utc>) -> i64 {
+    slot_of(now - Duration::seconds(WINDOW_SECS))
+}
+
 /// What one person created within the window.
 #[derive(Clone, Copy, Debug, Default)]
 struct Recent {
     count: i64,
-    /// Their oldest item within the window: the budget grows again when it
-    /// turns a minute old.
-    oldest: Option<DateTime<Utc>>,
+    /// The slot of their oldest item within the window: the budget grows
+    /// again when it leaves the window.
+    oldest_slot: Option<i64>,
 }
 
 /// `RATE_LIMITED` if `user_id` already created `limits.content_per_minute`
-/// messages and guest posts in the last minute. Call it in the transaction
-/// that will write the new one.
+/// messages and guest posts in the last minute; otherwise counts one more.
+/// Call it in the transaction that writes the new one.
 pub async fn check_content(
     txn: &DatabaseTransaction,
     limits: &Limits,
@@ -47,7 +70,7 @@ pub async fn check_content(
     let mut budgets = Budgets::load(txn, limits, &[user_id]).await?;
     budgets.check(user_id)?;
     budgets.spend(user_id);
-    Ok(())
+    budgets.record(txn).await
 }
 
 /// What each of several people may still create this minute, read in the
@@ -57,6 +80,8 @@ pub struct Budgets {
     limit: i64,
     now: DateTime<Utc>,
     recent: HashMap<Uuid, Recent>,
+    /// What this transaction created, per person: [`Budgets::record`].
+    spent: HashMap<Uuid, i32>,
 }
 
 impl Budgets {
@@ -84,12 +109,13 @@ impl Budgets {
         let recent = if user_ids.is_empty() {
             HashMap::new()
         } else {
-            recent_content(txn, user_ids, now - Duration::seconds(WINDOW_SECS)).await?
+            recent_content(txn, user_ids, now).await?
         };
         Ok(Budgets {
             limit: i64::from(limits.content_per_minute),
             now,
             recent,
+            spent: HashMap::new(),
         })
     }
 
@@ -101,17 +127,55 @@ impl Budgets {
         }
         tracing::info!(user.id = %user_id, recent = recent.count, "content rate limit reached");
         Err(Error::RateLimited {
-            retry_after_secs: retry_after(recent.oldest, self.now),
+            retry_after_secs: retry_after(recent.oldest_slot, self.now),
         })
     }
 
-    /// Counts one more item by `user_id` (written in this transaction).
+    /// Counts one more item by `user_id`, to be written in this transaction
+    /// ([`Budgets::record`]).
     pub fn spend(&mut self, user_id: Uuid) {
         let recent = self.recent.entry(user_id).or_default();
         recent.count += 1;
-        // Anything read from the window is older than now.
-        recent.oldest.get_or_insert(self.now);
+        recent.oldest_slot.get_or_insert(slot_of(self.now));
+        *self.spent.entry(user_id).or_default() += 1;
     }
+
+    /// Adds what was spent to the people's counts: one statement, in the
+    /// transaction that writes the content.
+    pub async fn record(&self, txn: &DatabaseTransaction) -> Result<()> {
+        use content_counts::Column as C;
+        if self.spent.is_empty() {
+            return Ok(());
+        }
+        let slot = slot_of(self.now);
+        let mut upsert = Query::insert();
+        upsert
+            .into_table(content_counts::Entity)
+            .columns([C::AuthorId, C::Slot, C::Items]);
+        for (author, items) in &self.spent {
+            upsert.values_panic([(*author).into(), slot.into(), (*items).into()]);
+        }
+        upsert.on_conflict(
+            OnConflict::columns([C::AuthorId, C::Slot])
+                .value(
+                    C::Items,
+                    Expr::col((content_counts::Entity, C::Items)).add(Expr::cust("excluded.items")),
+                )
+                .to_owned(),
+        );
+        txn.execute(&upsert).await?;
+        Ok(())
+    }
+}
+
+/// Forgets the slots that left the window (the scheduler, every few
+/// seconds). Returns how many it removed.
+pub async fn prune(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<u64> {
+    let old = content_counts::Entity::delete_many()
+        .filter(content_counts::Column::Slot.lt(first_counted_slot(now)))
+        .exec(db)
+        .await?;
+    Ok(old.rows_affected)
 }
 
 /// On PostgreSQL, makes each person's concurrent writes take turns until
@@ -158,51 +222,34 @@ pub fn take_locks(backend: DbBackend, user_ids: &[Uuid]) -> Option<Expr> {
     ))
 }
 
-/// The messages and guest posts each person created after `since`, in one
-/// statement: both tables' rows (each read from an (author_id, created_at)
-/// index), counted per author.
+/// What each person created in the slots of the window that ends `now`:
+/// one statement, which reads each person's few slots by the key.
 async fn recent_content(
     txn: &DatabaseTransaction,
     user_ids: &[Uuid],
-    since: DateTime<Utc>,
+    now: DateTime<Utc>,
 ) -> Result<HashMap<Uuid, Recent>> {
-    use guest_posts::Column as P;
-    use messages::Column as M;
+    use content_counts::Column as C;
     #[derive(FromQueryResult)]
     struct Row {
         author_id: Uuid,
         items: i64,
-        oldest: DateTime<Utc>,
+        oldest_slot: i64,
     }
     let backend = txn.get_database_backend();
-    let mut both = within(
-        backend,
-        (messages::Entity, M::AuthorId, M::CreatedAt),
-        user_ids,
-        since,
-    );
-    both.union(
-        UnionType::All,
-        within(
+    let rows = content_counts::Entity::find()
+        .select_only()
+        .column(C::AuthorId)
+        .column_as(C::Items.sum(), "items")
+        .column_as(C::Slot.min(), "oldest_slot")
+        .filter(db::is_any(
             backend,
-            (guest_posts::Entity, P::AuthorId, P::CreatedAt),
-            user_ids,
-            since,
-        ),
-    );
-    let recent = Alias::new("recent");
-    let (author, created) = (Alias::new("author_id"), Alias::new("created_at"));
-    let query = Query::select()
-        .column((recent.clone(), author.clone()))
-        .expr_as(Func::count(Expr::col(Asterisk)), Alias::new("items"))
-        .expr_as(
-            Func::min(Expr::col((recent.clone(), created))),
-            Alias::new("oldest"),
-        )
-        .from_subquery(both, recent.clone())
-        .group_by_col((recent, author))
-        .take();
-    let rows = Row::find_by_statement(backend.build(&query))
+            (content_counts::Entity, C::AuthorId),
+            user_ids.to_vec(),
+        ))
+        .filter(C::Slot.gte(first_counted_slot(now)))
+        .group_by(C::AuthorId)
+        .into_model::<Row>()
         .all(txn)
         .await?;
     Ok(rows
@@ -210,41 +257,22 @@ async fn recent_content(
         .map(|r| {
             let recent = Recent {
                 count: r.items,
-                oldest: Some(r.oldest),
+                oldest_slot: Some(r.oldest_slot),
             };
             (r.author_id, recent)
         })
         .collect())
 }
 
-/// `SELECT author AS author_id, created AS created_at FROM table WHERE
-/// author IN user_ids AND created > since`.
-fn within<T, C>(
-    backend: DbBackend,
-    (table, author, created): (T, C, C),
-    user_ids: &[Uuid],
-    since: DateTime<Utc>,
-) -> SelectStatement
-where
-    T: IntoIden + Copy + 'static,
-    C: IntoIden + Copy + 'static,
-{
-    Query::select()
-        .expr_as(Expr::col((table, author)), Alias::new("author_id"))
-        .expr_as(Expr::col((table, created)), Alias::new("created_at"))
-        .from(table)
-        .and_where(db::is_any(backend, (table, author), user_ids.to_vec()))
-        .and_where(Expr::col((table, created)).gt(since))
-        .take()
-}
-
-/// Whole seconds until the oldest item in the window leaves it (at least 1).
-fn retry_after(oldest: Option<DateTime<Utc>>, now: DateTime<Utc>) -> u64 {
-    let Some(oldest) = oldest else {
+/// Whole seconds until the oldest slot counted leaves the window (at least
+/// 1).
+fn retry_after(oldest_slot: Option<i64>, now: DateTime<Utc>) -> u64 {
+    let Some(oldest) = oldest_slot else {
         return 1;
     };
-    let free_at = oldest + Duration::seconds(WINDOW_SECS);
-    let millis = u64::try_from((free_at - now).num_milliseconds()).unwrap_or(0);
+    // The slot is counted while the window's start falls in it or before.
+    let free_at_ms = ((oldest + 1) * SLOT_SECS + WINDOW_SECS) * 1000;
+    let millis = u64::try_from(free_at_ms - now.timestamp_millis()).unwrap_or(0);
     // Round up: "try again in 0 seconds" would fail again.
     Ord::max(millis.div_ceil(1000), 1)
 }
@@ -253,15 +281,31 @@ fn retry_after(oldest: Option<DateTime<Utc>>, now: DateTime<Utc>) -> u64 {
 mod tests {
     use super::*;
 
+    /// 5.5 s into slot 100,000.
+    fn now() -> DateTime<Utc> {
+        DateTime::from_timestamp_millis(1_000_005_500).unwrap()
+    }
+
     #[test]
-    fn retry_after_counts_until_the_oldest_item_is_a_minute_old() {
-        let now = Utc::now();
-        assert_eq!(retry_after(Some(now - Duration::seconds(15)), now), 45);
-        assert_eq!(
-            retry_after(Some(now - Duration::milliseconds(59_500)), now),
-            1
-        );
-        assert_eq!(retry_after(Some(now - Duration::seconds(61)), now), 1);
+    fn the_window_counts_every_item_of_the_last_minute_and_none_older_than_70_s() {
+        let now = now();
+        let counted =
+            |age_ms: i64| slot_of(now - Duration::milliseconds(age_ms)) >= first_counted_slot(now);
+        assert!(counted(0));
+        assert!(counted(60_000));
+        assert!(counted(65_500), "the start of the oldest slot counted");
+        assert!(!counted(65_501));
+        assert!(!counted(70_000));
+    }
+
+    #[test]
+    fn retry_after_counts_until_the_oldest_slot_leaves_the_window() {
+        let now = now();
+        // Posted in this slot: counted until the window starts after it.
+        assert_eq!(retry_after(Some(100_000), now), 65);
+        // The oldest slot still counted leaves in 4.5 s.
+        assert_eq!(retry_after(Some(99_994), now), 5);
+        assert_eq!(retry_after(Some(99_990), now), 1);
         assert_eq!(retry_after(None, now), 1);
     }
 }

@@ -5,6 +5,7 @@ pub mod channel_departments;
 pub mod channel_members;
 pub mod channel_mutes;
 pub mod channels;
+pub mod content_counts;
 pub mod department_members;
 pub mod departments;
 pub mod events;

@@ -365,8 +365,10 @@ async fn a_batch_waits_for_the_authors_lock_and_counts_what_it_guarded(app: Test
 
     // Another writer holds the author's lock and spends the last item.
     let other = synaps::db::begin_write(&app.db).await.unwrap();
-    let budgets = Budgets::load(&other, &limits, &[author]).await.unwrap();
+    let mut budgets = Budgets::load(&other, &limits, &[author]).await.unwrap();
     budgets.check(author).expect("one item left");
+    budgets.spend(author);
+    budgets.record(&other).await.unwrap();
     let now = chrono::Utc::now();
     let row = messages::ActiveModel {
         id: sea_orm::Set(Uuid::now_v7()),

@@ -169,8 +169,9 @@ struct Admitted {
 }
 
 /// Checks every post against its channel, its author's budget and its
-/// thread; builds the rows of those that pass. Takes the authors'
-/// rate-limit locks, held until the commit.
+/// thread; builds the rows of those that pass, and counts them against
+/// their authors' budgets. Takes the authors' rate-limit locks, held until
+/// the commit.
 async fn decide(
     txn: &DatabaseTransaction,
     limits: &Limits,
@@ -218,6 +219,7 @@ async fn decide(
             })
         }));
     }
+    budgets.record(txn).await?;
     Ok(decided)
 }
 

@@ -379,6 +379,7 @@ impl TestApp {
             "message_reactions",
             "thread_follows",
             "channel_mutes",
+            "content_counts",
         ] {
             counts.insert(table.to_owned(), self.count_rows(table).await);
         }
@@ -392,8 +393,8 @@ impl TestApp {
     pub async fn snapshot(&self) -> String {
         use sea_orm::{EntityTrait, QueryOrder};
         use synaps::entities::{
-            channel_departments, channel_members, channel_mutes, channels, departments,
-            guest_posts, message_mentions, message_reactions, messages, notifications,
+            channel_departments, channel_members, channel_mutes, channels, content_counts,
+            departments, guest_posts, message_mentions, message_reactions, messages, notifications,
             post_revisions, review_events, thread_follows, users,
         };
         let users = users::Entity::find()
@@ -473,8 +474,15 @@ impl TestApp {
             .all(&self.db)
             .await
             .expect("mutes");
+        // The rate limit's counts: a refused write must not count.
+        let counts = content_counts::Entity::find()
+            .order_by_asc(content_counts::Column::AuthorId)
+            .order_by_asc(content_counts::Column::Slot)
+            .all(&self.db)
+            .await
+            .expect("content counts");
         format!(
-            "{users:?}\n{departments:?}\n{posts:?}\n{revisions:?}\n{events:?}\n{notifications:?}\n{channels:?}\n{channel_departments:?}\n{channel_members:?}\n{messages:?}\n{mentions:?}\n{reactions:?}\n{follows:?}\n{mutes:?}\n{:?}",
+            "{users:?}\n{departments:?}\n{posts:?}\n{revisions:?}\n{events:?}\n{notifications:?}\n{channels:?}\n{channel_departments:?}\n{channel_members:?}\n{messages:?}\n{mentions:?}\n{reactions:?}\n{follows:?}\n{mutes:?}\n{counts:?}\n{:?}",
             self.table_counts().await
         )
     }
