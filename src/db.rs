@@ -18,10 +18,13 @@ use std::time::Duration;
 use anyhow::Context;
 use migrations::{Migrator, MigratorTrait};
 use sea_orm::sea_query::extension::postgres::PgFunc;
-use sea_orm::sea_query::{BinOper, Expr, ExprTrait, IntoColumnRef};
+use sea_orm::sea_query::{
+    Alias, BinOper, CommonTableExpression, Expr, ExprTrait, InsertStatement, IntoColumnRef,
+    WithClause,
+};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
     SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 use uuid::Uuid;
@@ -153,6 +156,36 @@ pub fn is_any_pair(
         }
         _ => columns.in_tuples(pairs),
     }
+}
+
+/// Runs `inserts` in `txn`: on PostgreSQL in one statement and one round
+/// trip (all but the last as data-modifying `WITH` queries, which
+/// PostgreSQL runs to completion whatever the last one does), elsewhere
+/// one after another. They run on one snapshot, so none may read what
+/// another writes; a foreign key may point at a row written earlier in
+/// the transaction, not within the same statement.
+pub async fn insert_together(
+    txn: &DatabaseTransaction,
+    mut inserts: Vec<InsertStatement>,
+) -> Result<()> {
+    let Some(last) = inserts.pop() else {
+        return Ok(());
+    };
+    if txn.get_database_backend() != DbBackend::Postgres || inserts.is_empty() {
+        for insert in inserts.iter().chain([&last]) {
+            txn.execute(insert).await?;
+        }
+        return Ok(());
+    }
+    let mut with = WithClause::new();
+    for (n, insert) in inserts.into_iter().enumerate() {
+        let mut cte = CommonTableExpression::new();
+        cte.table_name(Alias::new(format!("insert_{n}")))
+            .query(insert);
+        with.cte(cte);
+    }
+    txn.execute(&last.with(with)).await?;
+    Ok(())
 }
 
 /// The URL without its password, for messages.

@@ -30,10 +30,11 @@ use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use sea_orm::sea_query::InsertStatement;
 use sea_orm::sqlx::postgres::PgListener;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait,
-    NotSet, QueryFilter, QueryOrder, QuerySelect, Set,
+    NotSet, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
 };
 use tokio::sync::{broadcast, watch};
 use tokio::time::Instant;
@@ -109,16 +110,14 @@ pub async fn record(txn: &DatabaseTransaction, event: Event) -> Result<i64> {
     Ok(stored.id)
 }
 
-/// Writes `events` in the caller's transaction, in order, in one statement.
-pub async fn record_all(txn: &DatabaseTransaction, events: Vec<Event>) -> Result<()> {
+/// The statement that writes `events`, in order (none for none), for the
+/// caller to run in its transaction, last before the commit.
+pub fn insert_all(events: Vec<Event>) -> Option<InsertStatement> {
     if events.is_empty() {
-        return Ok(());
+        return None;
     }
     let now = Utc::now();
-    events::Entity::insert_many(events.into_iter().map(|event| row(event, now)))
-        .exec_without_returning(txn)
-        .await?;
-    Ok(())
+    Some(events::Entity::insert_many(events.into_iter().map(|event| row(event, now))).into_query())
 }
 
 /// The row that stores `event`; the database hands out its id.

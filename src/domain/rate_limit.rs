@@ -14,10 +14,10 @@
 //! oldest slot read may have begun up to 70 s ago, so the limit holds in
 //! every minute and, at worst, for 10 s longer.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, InsertStatement, OnConflict, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait,
     FromQueryResult, QueryFilter, QuerySelect, Value,
@@ -81,7 +81,7 @@ pub struct Budgets {
     now: DateTime<Utc>,
     recent: HashMap<Uuid, Recent>,
     /// What this transaction created, per person: [`Budgets::record`].
-    spent: HashMap<Uuid, i32>,
+    spent: BTreeMap<Uuid, i32>,
 }
 
 impl Budgets {
@@ -115,7 +115,7 @@ impl Budgets {
             limit: i64::from(limits.content_per_minute),
             now,
             recent,
-            spent: HashMap::new(),
+            spent: BTreeMap::new(),
         })
     }
 
@@ -140,12 +140,21 @@ impl Budgets {
         *self.spent.entry(user_id).or_default() += 1;
     }
 
-    /// Adds what was spent to the people's counts: one statement, in the
-    /// transaction that writes the content.
+    /// Adds what was spent to the people's counts, in the transaction that
+    /// writes the content.
     pub async fn record(&self, txn: &DatabaseTransaction) -> Result<()> {
+        if let Some(upsert) = self.upsert() {
+            txn.execute(&upsert).await?;
+        }
+        Ok(())
+    }
+
+    /// The statement [`Budgets::record`] runs (none if nothing was spent),
+    /// for a caller that runs it together with others.
+    pub fn upsert(&self) -> Option<InsertStatement> {
         use content_counts::Column as C;
         if self.spent.is_empty() {
-            return Ok(());
+            return None;
         }
         let slot = slot_of(self.now);
         let mut upsert = Query::insert();
@@ -163,8 +172,7 @@ impl Budgets {
                 )
                 .to_owned(),
         );
-        txn.execute(&upsert).await?;
-        Ok(())
+        Some(upsert)
     }
 }
 

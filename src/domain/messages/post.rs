@@ -25,13 +25,13 @@ use chrono::Utc;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, FromQueryResult,
-    JoinType, QueryFilter, QuerySelect, RelationTrait, Set,
+    JoinType, QueryFilter, QuerySelect, QueryTrait, RelationTrait, Set,
 };
 use serde_json::json;
 use tracing::instrument;
 use uuid::Uuid;
 
-use super::write::{Body, MESSAGE_ADDED, notify_new};
+use super::write::{Body, MESSAGE_ADDED, notifies, notify_new};
 use super::{Access, Message, follow};
 use crate::auth::{Action, Actor, Viewer};
 use crate::config::Limits;
@@ -143,7 +143,7 @@ async fn write_together(
     posts: &[Pending],
 ) -> std::result::Result<Vec<Result<Message>>, Failed> {
     let txn = db::begin_write(db).await.map_err(Failed::BeforeCommit)?;
-    let decided = decide(&txn, limits, posts)
+    let (decided, budgets) = decide(&txn, limits, posts)
         .await
         .map_err(Failed::BeforeCommit)?;
     let written: Vec<&Admitted> = decided.iter().filter_map(|d| d.as_ref().ok()).collect();
@@ -153,7 +153,9 @@ async fn write_together(
             .await
             .map_err(|e| Failed::BeforeCommit(e.into()))?;
     } else {
-        store(&txn, &written).await.map_err(Failed::BeforeCommit)?;
+        store(&txn, &written, &budgets)
+            .await
+            .map_err(Failed::BeforeCommit)?;
         events::commit(txn).await.map_err(Failed::AtCommit)?;
     }
     Ok(decided
@@ -169,14 +171,14 @@ struct Admitted {
 }
 
 /// Checks every post against its channel, its author's budget and its
-/// thread; builds the rows of those that pass, and counts them against
-/// their authors' budgets. Takes the authors' rate-limit locks, held until
-/// the commit.
+/// thread; builds the rows of those that pass, and spends their authors'
+/// budgets (which `store` records). Takes the authors' rate-limit locks,
+/// held until the commit.
 async fn decide(
     txn: &DatabaseTransaction,
     limits: &Limits,
     posts: &[Pending],
-) -> Result<Vec<Result<Admitted>>> {
+) -> Result<(Vec<Result<Admitted>>, Budgets)> {
     let accesses = accesses(txn, posts).await?;
     let allowed: Vec<Result<Access>> = accesses
         .into_iter()
@@ -219,13 +221,15 @@ async fn decide(
             })
         }));
     }
-    budgets.record(txn).await?;
-    Ok(decided)
+    Ok((decided, budgets))
 }
 
 /// Writes the admitted posts: the messages, the notifications of those that
-/// mention or reply, the replies' follows, the events.
-async fn store(txn: &DatabaseTransaction, written: &[&Admitted]) -> Result<()> {
+/// mention or reply, the replies' follows, the authors' counts and the
+/// events. Without notifications (most batches) that is one statement on
+/// PostgreSQL (`db::insert_together`); with them, the messages go first,
+/// for the notifications to point at.
+async fn store(txn: &DatabaseTransaction, written: &[&Admitted], budgets: &Budgets) -> Result<()> {
     let rows = written.iter().map(|a| {
         let m = &a.message;
         messages::ActiveModel {
@@ -239,24 +243,32 @@ async fn store(txn: &DatabaseTransaction, written: &[&Admitted]) -> Result<()> {
             deleted_at: Set(None),
         }
     });
-    messages::Entity::insert_many(rows)
-        .exec_without_returning(txn)
-        .await?;
+    let mut inserts = vec![messages::Entity::insert_many(rows).into_query()];
+    let notifying: Vec<&Admitted> = written
+        .iter()
+        .copied()
+        .filter(|a| notifies(&a.message))
+        .collect();
+    if !notifying.is_empty() {
+        db::insert_together(txn, std::mem::take(&mut inserts)).await?;
+    }
     // You follow the threads you start or reply in. A starter's follow is
     // their authorship (`follow`); a reply's follow goes in before the next
     // reply is notified, as if they had come one by one.
-    for admitted in written {
+    for admitted in notifying {
         let message = &admitted.message;
         notify_new(txn, &admitted.channel, message).await?;
         if let Some(root) = message.parent_id {
             follow::set_following(txn, &[(root, message.author_id)], true).await?;
         }
     }
+    inserts.extend(budgets.upsert());
     // Last, just before the commit: relays wait at a gap in the event ids
     // until it commits (`crate::events`).
-    let added = written.iter().map(|a| added_event(&a.message)).collect();
-    events::record_all(txn, added).await?;
-    Ok(())
+    inserts.extend(events::insert_all(
+        written.iter().map(|a| added_event(&a.message)).collect(),
+    ));
+    db::insert_together(txn, inserts).await
 }
 
 /// The event for a new message.

@@ -67,6 +67,12 @@ pub(super) fn changed_event(message: &messages::Model, what: &str) -> Event {
     }
 }
 
+/// Whether a new message may notify someone: it mentions a handle, or
+/// replies in a thread.
+pub(super) fn notifies(message: &messages::Model) -> bool {
+    message.parent_id.is_some() || !mentions::handles(&message.body).is_empty()
+}
+
 /// Stores the mentions of a new message and notifies the mentioned and, for
 /// a reply, the thread's followers. Most messages notify nobody and cost
 /// no statement here.
@@ -75,10 +81,10 @@ pub(super) async fn notify_new(
     channel: &channels::Model,
     message: &messages::Model,
 ) -> Result<()> {
-    let handles = mentions::handles(&message.body);
-    if handles.is_empty() && message.parent_id.is_none() {
+    if !notifies(message) {
         return Ok(());
     }
+    let handles = mentions::handles(&message.body);
     let mentioned = store_mentions(txn, channel, message, handles, &HashSet::new()).await?;
     let followers: Vec<Uuid> = match message.parent_id {
         Some(root) => thread_followers(txn, channel, root, message.author_id)
