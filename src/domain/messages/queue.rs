@@ -4,10 +4,11 @@
 //! post waiting (up to [`BATCH_MAX`]) and writes them in one transaction
 //! (`post::write`). A lone post goes straight through, as a batch of one;
 //! under load, posts that arrive while the writers are busy share the next
-//! batch's statements and commit. On PostgreSQL a batch is six round trips
+//! batch's statements and commit. On PostgreSQL a batch is five round trips
 //! whatever its size (BEGIN, the access check with the rate-limit locks,
-//! the count, two INSERTs, COMMIT; more for mentions and replies), so this
-//! is what keeps the write path from being bound by round trips.
+//! the authors' counts, one statement that inserts the messages, counts and
+//! events, COMMIT; more for mentions and replies), so this is what keeps
+//! the write path from being bound by round trips.
 
 use std::sync::Arc;
 
