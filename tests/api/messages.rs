@@ -753,3 +753,28 @@ db_test!(
     messages_and_posts_share_one_budget_per_person_per_minute,
     with = three_a_minute
 );
+
+/// The scheduler prunes the counts of slots that left the window, and only
+/// those: pruning now keeps the budget spent, pruning as if 70 s had passed
+/// gives it back.
+async fn old_counts_are_pruned_and_the_budget_returns(app: TestApp) {
+    use synaps::domain::rate_limit;
+    let channel = app
+        .create_channel(app.staff(), "busy", "PUBLIC", &["sales"])
+        .await;
+    for body in ["one", "two", "three"] {
+        post(&app, app.staff(), &channel, body, None).await;
+    }
+    let now = chrono::Utc::now();
+    assert_eq!(rate_limit::prune(&app.db, now).await.unwrap(), 0);
+    expect_rate_limited(&try_post(&app, app.staff(), &channel, "four", None).await);
+
+    let later = now + chrono::Duration::seconds(71);
+    assert!(rate_limit::prune(&app.db, later).await.unwrap() >= 1);
+    assert_eq!(app.count_rows("content_counts").await, 0);
+    post(&app, app.staff(), &channel, "four, after the window", None).await;
+}
+db_test!(
+    old_counts_are_pruned_and_the_budget_returns,
+    with = three_a_minute
+);
