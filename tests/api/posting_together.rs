@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use futures_util::future::join_all;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, DbBackend, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 use synaps::auth::{Actor as Signed, Viewer};
 use synaps::config::Limits;
@@ -218,7 +218,13 @@ async fn a_batch_costs_the_statements_of_one_post_and_keeps_the_order_of_replies
     }
     eprintln!("statements for a batch of 1 and of 25 posts: {costs:?}");
     assert_eq!(costs[0], costs[1], "{costs:?}");
-    assert!(costs[0] <= 8, "{costs:?}");
+    // The access check with the rate-limit locks, the counts, and the
+    // inserts: one statement on PostgreSQL, one per table on SQLite.
+    let most = match app.db.get_database_backend() {
+        DbBackend::Postgres => 3,
+        _ => 5,
+    };
+    assert!(costs[0] <= most, "{costs:?}");
 
     // Staff has 4 left of 30: the fifth and sixth are refused, the rest of
     // the batch stands. Two replies in one batch: the first replier follows
