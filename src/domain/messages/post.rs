@@ -31,7 +31,7 @@ use serde_json::json;
 use tracing::instrument;
 use uuid::Uuid;
 
-use super::write::{Body, MESSAGE_ADDED, notifies, notify_new};
+use super::write::{Body, MESSAGE_ADDED, notify_new, notifying_handles};
 use super::{Access, Message, follow};
 use crate::auth::{Action, Actor, Viewer};
 use crate::config::Limits;
@@ -244,10 +244,9 @@ async fn store(txn: &DatabaseTransaction, written: &[&Admitted], budgets: &Budge
         }
     });
     let mut inserts = vec![messages::Entity::insert_many(rows).into_query()];
-    let notifying: Vec<&Admitted> = written
+    let notifying: Vec<(&Admitted, Vec<String>)> = written
         .iter()
-        .copied()
-        .filter(|a| notifies(&a.message))
+        .filter_map(|a| Some((*a, notifying_handles(&a.message)?)))
         .collect();
     if !notifying.is_empty() {
         db::insert_together(txn, std::mem::take(&mut inserts)).await?;
@@ -255,9 +254,9 @@ async fn store(txn: &DatabaseTransaction, written: &[&Admitted], budgets: &Budge
     // You follow the threads you start or reply in. A starter's follow is
     // their authorship (`follow`); a reply's follow goes in before the next
     // reply is notified, as if they had come one by one.
-    for admitted in notifying {
+    for (admitted, handles) in notifying {
         let message = &admitted.message;
-        notify_new(txn, &admitted.channel, message).await?;
+        notify_new(txn, &admitted.channel, message, handles).await?;
         if let Some(root) = message.parent_id {
             follow::set_following(txn, &[(root, message.author_id)], true).await?;
         }

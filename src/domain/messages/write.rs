@@ -67,24 +67,23 @@ pub(super) fn changed_event(message: &messages::Model, what: &str) -> Event {
     }
 }
 
-/// Whether a new message may notify someone: it mentions a handle, or
-/// replies in a thread.
-pub(super) fn notifies(message: &messages::Model) -> bool {
-    message.parent_id.is_some() || !mentions::handles(&message.body).is_empty()
+/// The handles a new message mentions, if it may notify someone (it
+/// mentions a handle, or replies in a thread): what [`notify_new`] takes.
+/// `None` for most messages, which notify nobody.
+pub(super) fn notifying_handles(message: &messages::Model) -> Option<Vec<String>> {
+    let handles = mentions::handles(&message.body);
+    (message.parent_id.is_some() || !handles.is_empty()).then_some(handles)
 }
 
-/// Stores the mentions of a new message and notifies the mentioned and, for
-/// a reply, the thread's followers. Most messages notify nobody and cost
-/// no statement here.
+/// Stores the mentions (`handles`, from [`notifying_handles`]) of a new
+/// message and notifies the mentioned and, for a reply, the thread's
+/// followers.
 pub(super) async fn notify_new(
     txn: &DatabaseTransaction,
     channel: &channels::Model,
     message: &messages::Model,
+    handles: Vec<String>,
 ) -> Result<()> {
-    if !notifies(message) {
-        return Ok(());
-    }
-    let handles = mentions::handles(&message.body);
     let mentioned = store_mentions(txn, channel, message, handles, &HashSet::new()).await?;
     let followers: Vec<Uuid> = match message.parent_id {
         Some(root) => thread_followers(txn, channel, root, message.author_id)
