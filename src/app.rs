@@ -1,4 +1,7 @@
-//! Building the application from configuration, and serving it.
+//! The composition root: builds the application from configuration and
+//! serves it. Nothing imports this module but the CLI (and the tests): the
+//! state every request shares is `state::AppState`, and what the routes
+//! serve is `http::App`, whose constructors live here.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -16,52 +19,28 @@ use crate::auth::jwt::{self, JwtKeys};
 use crate::auth::password::PasswordHasher;
 use crate::config::Config;
 use crate::domain::messages::queue::PostQueue;
-use crate::graphql::documents::Documents;
+use crate::graphql;
 use crate::graphql::loaders::Batchers;
-use crate::graphql::{self, AppSchema};
+pub use crate::http::App;
+use crate::state::AppState;
 use crate::{db, events, http};
-
-/// Shared by every request.
-#[derive(Clone)]
-pub struct AppState {
-    pub db: DatabaseConnection,
-    pub config: Arc<Config>,
-    pub auth: Arc<AuthService>,
-    /// Events for subscriptions, fed by the relay (`events::run`).
-    pub events: events::Hub,
-    /// Set to `true` when the server shuts down: open WebSockets close with
-    /// 1001 (axum's graceful shutdown does not wait for upgraded sockets).
-    /// Each socket holds a receiver, so its count is the open sockets.
-    pub sockets: Arc<watch::Sender<bool>>,
-    /// SQL statements run through `db` (requests, not the background
-    /// jobs), for the statement-count tests.
-    pub statements: Arc<AtomicU64>,
-    /// The same pool without the statement counter, for the scheduler, so
-    /// that its polling never counts as a request's.
-    pub background_db: DatabaseConnection,
-    /// The events relay's pool, without the counter: on PostgreSQL the
-    /// writers' pool of generic plans (`db::connect_keyed`), whose
-    /// "events after id N" it reads hundreds of times a second.
-    pub relay_db: DatabaseConnection,
-    /// Where posts wait to be written together (`messages::queue`).
-    pub posts: PostQueue,
-}
-
-/// A ready-to-serve synaps.
-#[derive(Clone)]
-pub struct App {
-    pub state: AppState,
-    pub schema: AppSchema,
-    /// The loaders every subscription shares (`Loaders::sharing`).
-    pub live_loaders: Arc<Batchers>,
-    /// Parsed queries, kept by their text.
-    pub documents: Arc<Documents>,
-}
 
 impl App {
     /// Connects to the database, migrates it unless `migrate` is false, and
     /// prepares keys and the schema.
     pub async fn build(config: Config, migrate: bool) -> anyhow::Result<App> {
+        App::build_counting(config, migrate, None).await
+    }
+
+    /// Like [`App::build`], adding one to `statements` for every SQL
+    /// statement run on behalf of requests (the pools of `db` and of the
+    /// post writers, not the background jobs'). For the tests that assert
+    /// what a request costs; a server never counts.
+    pub async fn build_counting(
+        config: Config,
+        migrate: bool,
+        statements: Option<Arc<AtomicU64>>,
+    ) -> anyhow::Result<App> {
         config.validate()?;
         let url = config.database_url();
         let db = db::connect(&url, config.db_pool_size).await?;
@@ -73,15 +52,16 @@ impl App {
             DbBackend::Postgres => db::connect_keyed(&url).await?,
             _ => db.clone(),
         };
-        App::with_database(config, db, keyed)
+        App::with_database(config, db, keyed, statements)
     }
 
-    /// Like [`App::build`], on connections the caller already made: `db`
-    /// for requests and `keyed` for the post writers and the events relay.
+    /// Builds on connections the caller already made: `db` for requests and
+    /// `keyed` for the post writers and the events relay.
     fn with_database(
         config: Config,
         db: DatabaseConnection,
         keyed: DatabaseConnection,
+        statements: Option<Arc<AtomicU64>>,
     ) -> anyhow::Result<App> {
         let secret = jwt::resolve_secret(&config)?;
         let auth = AuthService {
@@ -90,22 +70,23 @@ impl App {
             refresh_ttl_secs: config.jwt.refresh_ttl_secs,
             throttle: config.login_throttle.clone(),
         };
+        // Cloned before any counter is installed, so they never count.
         let background_db = db.clone();
         let relay_db = keyed.clone();
-        let statements = Arc::new(AtomicU64::new(0));
-        // Posts are requests' statements too.
         let (mut db, mut writers_db) = (db, keyed);
-        for pool in [&mut db, &mut writers_db] {
-            let counter = statements.clone();
-            pool.set_metric_callback(move |_| {
-                counter.fetch_add(1, Ordering::Relaxed);
-            });
+        if let Some(statements) = statements {
+            // Posts are requests' statements too.
+            for pool in [&mut db, &mut writers_db] {
+                let counter = statements.clone();
+                pool.set_metric_callback(move |_| {
+                    counter.fetch_add(1, Ordering::Relaxed);
+                });
+            }
         }
         let posts = PostQueue::start(writers_db, config.limits.clone());
         let state = AppState {
             posts,
             db,
-            statements,
             background_db,
             relay_db,
             config: Arc::new(config),

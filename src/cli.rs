@@ -8,9 +8,9 @@ use clap::{ArgGroup, Parser, Subcommand, ValueEnum};
 use migrations::{Migrator, MigratorTrait};
 
 use crate::app::{App, shutdown_signal};
+use crate::auth::Role;
 use crate::config::Config;
 use crate::domain::people::{self, NewPerson};
-use crate::domain::types::Role;
 use crate::{db, graphql, seed, telemetry};
 
 #[derive(Parser, Debug)]

@@ -81,7 +81,7 @@ impl std::fmt::Debug for JwtConfig {
     }
 }
 
-/// Request limits (HARDENING.md, "Defaults").
+/// Request limits (docs/SECURITY.md, "GraphQL limits").
 #[derive(Clone, Debug, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Limits {

@@ -2,7 +2,7 @@
 //!
 //! SQLite gets WAL, a 5 s busy timeout, `synchronous = NORMAL` and foreign
 //! keys; its write transactions begin `IMMEDIATE` so that a read-then-write
-//! never fails with "database is locked" (HARDENING.md). PostgreSQL gets a
+//! never fails with "database is locked" (docs/SECURITY.md). PostgreSQL gets a
 //! statement timeout and an idle-in-transaction timeout. Both pools have a
 //! short acquire timeout: a request should fail fast rather than queue for 30 s.
 //!

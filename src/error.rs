@@ -1,7 +1,7 @@
 //! The error contract between synaps and its clients.
 //!
 //! Every failure a client can see is one [`Error`] variant, and each variant
-//! maps to exactly one `extensions.code` (DESIGN.md) in [`Error::code`]. The
+//! maps to exactly one `extensions.code` (docs/DESIGN.md) in [`Error::code`]. The
 //! domain layer returns these; GraphQL resolvers pass them through with `?`.
 //!
 //! Policy:

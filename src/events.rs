@@ -19,7 +19,7 @@
 //! - On PostgreSQL, each replica sends `NOTIFY synaps_events` after its
 //!   commits, one for many (`tell_replicas`; not inside the transaction,
 //!   where it would serialise commits). NOTIFY is only a wake-up
-//!   (HARDENING.md: nothing is replayed to a listener that was away): the
+//!   (docs/SECURITY.md: nothing is replayed to a listener that was away): the
 //!   [`run`] relay reads every
 //!   event after its position on every wake-up, after every (re)connection
 //!   of its listener, and every [`SAFETY_POLL`] regardless, and broadcasts

@@ -17,4 +17,5 @@ pub mod graphql;
 pub mod http;
 pub mod scheduler;
 pub mod seed;
+pub mod state;
 pub mod telemetry;

@@ -11,12 +11,12 @@ mod posts;
 use anyhow::Context;
 use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
 
-use crate::app::AppState;
+use crate::auth::Role;
 use crate::auth::Viewer;
 use crate::domain::departments::{self, NewDepartment};
 use crate::domain::people::{self, NewPerson};
-use crate::domain::types::Role;
 use crate::entities::{departments as department_rows, users};
+use crate::state::AppState;
 
 /// Every demo account's password (printed, and in the README).
 pub const DEMO_PASSWORD: &str = "synaps-demo-2026";

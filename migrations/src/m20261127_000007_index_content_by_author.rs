@@ -1,4 +1,4 @@
-//! Indexes for the content rate limit (HARDENING.md: at most 60 messages and
+//! Indexes for the content rate limit (docs/SECURITY.md: at most 60 messages and
 //! guest posts a minute per person): every `postMessage` and
 //! `createPostDraft` counts the author's messages and posts of the last
 //! minute, which must read a few index entries, not the author's whole

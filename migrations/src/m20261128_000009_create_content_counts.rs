@@ -1,5 +1,5 @@
 //! What each person created, counted per 10-second slot: the content rate
-//! limit (HARDENING.md: at most 60 messages and guest posts a minute per
+//! limit (docs/SECURITY.md: at most 60 messages and guest posts a minute per
 //! person) reads a person's last seven slots, a handful of rows, rather
 //! than every message they wrote in the last minute. Counting those rows
 //! was most of the database's work per post under load (see

@@ -3,7 +3,7 @@
 //! The algorithm comes from configuration and is the only one accepted: the
 //! token's own `alg` header is never trusted. `exp`, `iat`, `iss`, `aud` and
 //! `sub` are required and checked, `nbf` is checked when present, with 30 s of
-//! clock leeway (HARDENING.md). A token also names its session (`sid`) and the
+//! clock leeway (docs/SECURITY.md). A token also names its session (`sid`) and the
 //! user's token version (`ver`), which the server compares with the database
 //! on every request so that sign-out, password change and deactivation cut
 //! access at once.
@@ -42,7 +42,7 @@ pub struct JwtKeys {
     ttl_secs: i64,
 }
 
-/// The shortest HS256 secret accepted (HARDENING.md: ≥ 32 random bytes).
+/// The shortest HS256 secret accepted (docs/SECURITY.md: ≥ 32 random bytes).
 pub const MIN_SECRET_BYTES: usize = 32;
 
 impl JwtKeys {

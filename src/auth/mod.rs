@@ -6,7 +6,7 @@
 //!   remembered for a while by [`session_cache`]).
 //! - [`password`]: argon2id hashing on blocking threads.
 //! - [`throttle`]: login attempt counters in the database.
-//! - [`policy`]: the roles table from DESIGN.md as one `match`.
+//! - [`policy`]: the roles table from docs/DESIGN.md as one `match`.
 
 pub mod jwt;
 pub mod password;
@@ -17,9 +17,8 @@ pub mod throttle;
 
 use uuid::Uuid;
 
-use crate::domain::types::Role;
 use crate::error::{Error, Result};
-pub use policy::Action;
+pub use policy::{Action, Role};
 
 /// A signed-in person, as established for this request.
 #[derive(Clone, Debug)]

@@ -1,6 +1,6 @@
 //! Password hashing with argon2id, off the async runtime, in bounded memory.
 //!
-//! A hash costs ~19 MiB and tens of milliseconds by design (HARDENING.md).
+//! A hash costs ~19 MiB and tens of milliseconds by design (docs/SECURITY.md).
 //! It runs on `spawn_blocking` behind a semaphore, so a burst of logins
 //! queues instead of exhausting CPU or memory. The argon2 memory itself comes
 //! from a small pool of buffers, one per permit, reused across hashes: letting

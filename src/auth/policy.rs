@@ -1,8 +1,49 @@
-//! The roles table (DESIGN.md, "Roles and what they may do") as one `match`.
+//! The roles table (docs/DESIGN.md, "Roles and what they may do") as one `match`.
 //! Everything not listed is denied. Checks that depend on the thing acted on
 //! (own profile, membership) live beside the rule in `domain/`.
 
-use crate::domain::types::Role;
+use std::fmt;
+
+/// What a person may do (docs/DESIGN.md, "Roles and what they may do").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Role {
+    Staff,
+    Manager,
+    Comms,
+    Admin,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [Role::Staff, Role::Manager, Role::Comms, Role::Admin];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Staff => "staff",
+            Role::Manager => "manager",
+            Role::Comms => "comms",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == value)
+    }
+
+    /// Reads a role stored in the database; an unknown value there is a bug,
+    /// so it fails closed to the least privileged role.
+    pub fn from_db(value: &str) -> Role {
+        Role::parse(value).unwrap_or_else(|| {
+            tracing::error!(role = value, "unknown role in database, treating as staff");
+            Role::Staff
+        })
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Action {

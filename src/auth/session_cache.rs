@@ -202,7 +202,7 @@ pub async fn forget_on_events(mut events: broadcast::Receiver<Arc<Recorded>>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::types::Role;
+    use crate::auth::Role;
 
     /// The cache is process-wide: a test that forgets bumps the generation
     /// under another test's `remember`, which then (rightly) remembers

@@ -10,7 +10,8 @@ use tracing::instrument;
 use uuid::Uuid;
 
 use super::pagination::{Cursor, Page, PageArgs};
-use super::types::{Email, Handle, NewPassword, Role, Slug, bounded_text, display_name};
+use super::types::{Email, Handle, NewPassword, Slug, bounded_text, display_name};
+use crate::auth::Role;
 use crate::auth::sessions::{self, Tokens};
 use crate::auth::throttle::{self, LoginKeys};
 use crate::auth::{Action, AuthService, Viewer};

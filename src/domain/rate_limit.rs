@@ -1,4 +1,4 @@
-//! The content rate limit (HARDENING.md: at most 60 messages and guest posts
+//! The content rate limit (docs/SECURITY.md: at most 60 messages and guest posts
 //! a minute per person, `limits.content_per_minute`).
 //!
 //! The count is kept in the database, in the writing transaction, so every

@@ -13,7 +13,7 @@ pub struct Model {
     pub display_name: String,
     pub title: String,
     pub bio: String,
-    /// One of `domain::types::Role`, stored by name.
+    /// One of `auth::Role`, stored by name.
     pub role: String,
     pub password_hash: String,
     pub token_version: i32,

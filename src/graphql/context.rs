@@ -3,10 +3,10 @@
 use async_graphql::Context;
 use sea_orm::DatabaseConnection;
 
-use crate::app::AppState;
 use crate::auth::Viewer;
 use crate::domain::pagination::PageArgs;
 use crate::error::Result;
+use crate::state::AppState;
 
 /// Facts about the HTTP request, for rules that need them (login throttling).
 #[derive(Clone, Debug)]

@@ -1,5 +1,5 @@
 //! Document checks that async-graphql does not make, run on the parsed
-//! document before anything executes (HARDENING.md): aliases per document,
+//! document before anything executes (docs/SECURITY.md): aliases per document,
 //! root fields per operation, and the fields that may appear at most once per
 //! document (`login`, `refreshSession`, `changePassword`, whose cost is a
 //! password hash or a token rotation each).

@@ -19,8 +19,8 @@ pub mod subscription;
 
 use async_graphql::{MergedObject, Schema, SchemaBuilder};
 
-use crate::app::AppState;
 use crate::config::Config;
+use crate::state::AppState;
 pub use subscription::Subscription;
 
 #[derive(MergedObject, Default)]
@@ -45,7 +45,7 @@ pub struct Mutation(
 
 pub type AppSchema = Schema<Query, Mutation, Subscription>;
 
-/// The schema with every limit from configuration (HARDENING.md).
+/// The schema with every limit from configuration (docs/SECURITY.md).
 fn builder(config: &Config) -> SchemaBuilder<Query, Mutation, Subscription> {
     let limits = &config.limits;
     let mut builder = Schema::build(Query::default(), Mutation::default(), Subscription)

@@ -10,10 +10,10 @@ use super::departments::Department;
 use super::loaders::{Loaders, Primed};
 use super::node::{Kind, decode_as, global_id};
 use super::pagination::connection;
+use crate::auth;
 use crate::auth::sessions::Tokens;
 use crate::domain::pagination::Cursor;
 use crate::domain::people::{self, NewPerson, PeopleFilter, Person, PersonChanges, ProfileChanges};
-use crate::domain::types;
 
 /// A person at the company.
 pub struct User(pub Person);
@@ -68,7 +68,9 @@ impl User {
     }
 }
 
-/// What a person may do (see DESIGN.md, "Roles").
+/// What a person may do: staff write and read; managers also see the
+/// synapses of their departments; comms review guest posts; admins manage
+/// people, roles and departments.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 pub enum Role {
     Staff,
@@ -77,24 +79,24 @@ pub enum Role {
     Admin,
 }
 
-impl From<types::Role> for Role {
-    fn from(role: types::Role) -> Self {
+impl From<auth::Role> for Role {
+    fn from(role: auth::Role) -> Self {
         match role {
-            types::Role::Staff => Role::Staff,
-            types::Role::Manager => Role::Manager,
-            types::Role::Comms => Role::Comms,
-            types::Role::Admin => Role::Admin,
+            auth::Role::Staff => Role::Staff,
+            auth::Role::Manager => Role::Manager,
+            auth::Role::Comms => Role::Comms,
+            auth::Role::Admin => Role::Admin,
         }
     }
 }
 
-impl From<Role> for types::Role {
+impl From<Role> for auth::Role {
     fn from(role: Role) -> Self {
         match role {
-            Role::Staff => types::Role::Staff,
-            Role::Manager => types::Role::Manager,
-            Role::Comms => types::Role::Comms,
-            Role::Admin => types::Role::Admin,
+            Role::Staff => auth::Role::Staff,
+            Role::Manager => auth::Role::Manager,
+            Role::Comms => auth::Role::Comms,
+            Role::Admin => auth::Role::Admin,
         }
     }
 }

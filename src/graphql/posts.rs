@@ -108,7 +108,8 @@ impl GuestPost {
     }
 }
 
-/// Where a post is in the workflow (see DESIGN.md).
+/// Where a guest post is in its workflow: DRAFT, IN_REVIEW, then APPROVED,
+/// SCHEDULED and PUBLISHED, or CHANGES_REQUESTED or REJECTED on the way.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 pub enum PostStatus {
     Draft,

@@ -1,7 +1,7 @@
 //! The public blog: `/blog` (newest first, paged by cursor), `/blog/{slug}`,
 //! `/blog/department/{slug}`, `/blog/feed.atom` and the stylesheet. No login;
 //! published posts only (see `domain::posts::public`). Every response carries
-//! the headers of HARDENING.md ("Public blog headers"): a CSP that allows no
+//! the headers of docs/SECURITY.md ("Content"): a CSP that allows no
 //! script at all, and only our own stylesheet.
 
 mod feed;
@@ -18,10 +18,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use serde::Deserialize;
 
-use crate::app::App;
 use crate::domain::pagination::{Cursor, PageArgs};
 use crate::domain::posts::public;
 use crate::error::Error;
+use crate::http::App;
 use page::{Listing, Pager};
 
 /// Posts per page on the index and department pages.

@@ -3,7 +3,7 @@
 //! We read the request ourselves rather than use async-graphql-axum's
 //! extractor, because the stock one accepts batches of any length, runs
 //! mutations sent over GET and parses any content type as JSON
-//! (HARDENING.md). In order, a request is refused with:
+//! (docs/SECURITY.md). In order, a request is refused with:
 //! - 406 if it accepts neither `application/graphql-response+json` nor JSON;
 //! - 415 for a POST that is not `application/json`; 413 past the body limit
 //!   (the layer in `http::router`); 400 for a batch array or invalid JSON;
@@ -27,11 +27,11 @@ use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::app::App;
 use crate::auth::sessions;
 use crate::graphql::context::RequestMeta;
 use crate::graphql::limits;
 use crate::graphql::loaders::Loaders;
+use crate::http::App;
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 const JSON: &str = "application/json";

@@ -5,8 +5,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde_json::json;
 
-use crate::app::App;
 use crate::db;
+use crate::http::App;
 
 /// The process is up.
 pub async fn healthz() -> &'static str {

@@ -6,6 +6,7 @@ pub mod graphql;
 pub mod health;
 pub mod ws;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -21,7 +22,23 @@ use tower_http::request_id::{
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::app::App;
+use crate::graphql::AppSchema;
+use crate::graphql::documents::Documents;
+use crate::graphql::loaders::Batchers;
+use crate::state::AppState;
+
+/// What the routes serve: the shared state and the GraphQL schema with its
+/// per-process helpers. Built and served by the composition root
+/// (`app.rs`, which holds its constructors), so that nothing here imports it.
+#[derive(Clone)]
+pub struct App {
+    pub state: AppState,
+    pub schema: AppSchema,
+    /// The loaders every subscription shares (`Loaders::sharing`).
+    pub live_loaders: Arc<Batchers>,
+    /// Parsed queries, kept by their text.
+    pub documents: Arc<Documents>,
+}
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 

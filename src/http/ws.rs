@@ -3,7 +3,7 @@
 //!
 //! We speak the protocol ourselves over axum's WebSocket, running each
 //! `subscribe` through `Schema::execute_stream`, because async-graphql's
-//! own server lacks what HARDENING.md asks for. Here:
+//! own server lacks what docs/SECURITY.md asks for. Here:
 //! - the `Sec-WebSocket-Protocol` must offer `graphql-transport-ws` (400
 //!   otherwise);
 //! - `connection_init` must come within 3 s (close 4408), once (4429); its
@@ -45,20 +45,20 @@ use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::Instant;
 
-use crate::app::App;
 use crate::auth::session_cache::{self, Forgotten};
 use crate::auth::{Viewer, sessions};
 use crate::error::Error;
 use crate::graphql::limits;
 use crate::graphql::loaders::Loaders;
+use crate::http::App;
 
 /// The only subprotocol served.
 pub const PROTOCOL: &str = "graphql-transport-ws";
-/// HARDENING.md: `connection_init` within 3 s.
+/// docs/SECURITY.md: `connection_init` within 3 s.
 const INIT_TIMEOUT: Duration = Duration::from_secs(3);
-/// HARDENING.md: a keep-alive ping every 30 s.
+/// docs/SECURITY.md: a keep-alive ping every 30 s.
 const KEEP_ALIVE: Duration = Duration::from_secs(30);
-/// HARDENING.md: at most 20 subscriptions per socket.
+/// docs/SECURITY.md: at most 20 subscriptions per socket.
 pub const MAX_SUBSCRIPTIONS: usize = 20;
 /// Messages waiting to be written to one socket. A healthy client drains
 /// them as fast as they come; the kernel's socket buffer absorbs bursts.

@@ -58,15 +58,15 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::DEPARTMENTS;
-use crate::app::AppState;
+use crate::auth::Role;
 use crate::db;
 use crate::domain::channels::Visibility;
 use crate::domain::messages::reactions::CODES;
-use crate::domain::types::Role;
 use crate::entities::{
     channel_departments, channel_members, channels, department_members, departments,
     message_reactions, messages, users,
 };
+use crate::state::AppState;
 
 /// Every bench account's password.
 pub const BENCH_PASSWORD: &str = "synaps-bench-2026";

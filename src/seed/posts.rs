@@ -6,11 +6,11 @@ use anyhow::Context;
 use chrono::{Duration, Utc};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
+use crate::auth::Role;
 use crate::auth::{Actor, Viewer};
 use crate::domain::posts::edit::{self, NewDraft};
 use crate::domain::posts::review::{self, TransitionInput};
 use crate::domain::posts::{Post, Transition};
-use crate::domain::types::Role;
 use crate::entities::{departments, users};
 
 /// Where a demo post ends up.

@@ -2,7 +2,7 @@
 //! nothing: every refused mutation leaves the database as it was.
 
 use serde_json::{Value, json};
-use synaps::domain::types::Role;
+use synaps::auth::Role;
 
 use crate::db_test;
 use crate::helpers::{

@@ -3,7 +3,7 @@
 //! bad input that changes nothing.
 
 use serde_json::{Value, json};
-use synaps::domain::types::Role;
+use synaps::auth::Role;
 use synaps::graphql::node::{Kind, global_id};
 use uuid::Uuid;
 

@@ -1,7 +1,7 @@
 //! Departments and people: reading the directory and administering it.
 
 use serde_json::{Value, json};
-use synaps::domain::types::Role;
+use synaps::auth::Role;
 
 use crate::db_test;
 use crate::helpers::{PASSWORD, TestApp};

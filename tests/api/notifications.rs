@@ -3,7 +3,7 @@
 //! reads and marks only their own.
 
 use serde_json::{Value, json};
-use synaps::domain::types::Role;
+use synaps::auth::Role;
 
 use crate::db_test;
 use crate::helpers::posts::Stage;

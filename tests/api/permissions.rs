@@ -1,11 +1,11 @@
-//! The roles table (DESIGN.md, "Roles and what they may do") as a matrix:
+//! The roles table (docs/DESIGN.md, "Roles and what they may do") as a matrix:
 //! every mutation and every protected query, for an anonymous caller and for
 //! each role, is either allowed or refused with the code the table implies.
 
 use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
 use serde_json::{Value, json};
-use synaps::domain::types::Role;
+use synaps::auth::Role;
 
 use crate::db_test;
 use crate::helpers::{Actor, PASSWORD, TestApp, missing_user_id, role_value};

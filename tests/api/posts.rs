@@ -1,4 +1,4 @@
-//! Guest posts: the workflow from draft to the public blog (DESIGN.md,
+//! Guest posts: the workflow from draft to the public blog (docs/DESIGN.md,
 //! "Guest post workflow"), who may take which step, editing with versions,
 //! the scheduler, bad input, and the lists.
 
@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use serde_json::{Value, json};
+use synaps::auth::Role;
 use synaps::config::Config;
-use synaps::domain::types::Role;
 
 use crate::db_test;
 use crate::helpers::posts::{
@@ -417,7 +417,7 @@ impl Caller {
         matches!(self, Caller::Comms | Caller::Admin)
     }
 
-    /// Whether DESIGN.md lets this caller see a post in `stage`: the author
+    /// Whether docs/DESIGN.md lets this caller see a post in `stage`: the author
     /// always, reviewers once it was submitted, everyone signed in once it is
     /// published.
     fn sees(self, stage: Stage) -> bool {

@@ -57,7 +57,7 @@ mod tests {
     use uuid::Uuid;
 
     use super::*;
-    use crate::domain::types::Role;
+    use crate::auth::Role;
 
     fn actor(role: Role) -> Actor {
         Actor {

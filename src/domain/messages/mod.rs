@@ -459,7 +459,7 @@ pub(crate) async fn who_may_see(
         select = select.filter(
             sea_orm::Condition::any()
                 .add(Expr::col((users::Entity, users::Column::Id)).in_subquery(members))
-                .add(users::Column::Role.eq(crate::domain::types::Role::Admin.as_str())),
+                .add(users::Column::Role.eq(crate::auth::Role::Admin.as_str())),
         );
     }
     Ok(select.into_tuple::<Uuid>().all(conn).await?)

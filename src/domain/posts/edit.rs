@@ -313,7 +313,7 @@ async fn check_department(
         .one(conn)
         .await?
         .is_some();
-    if !member && actor.role != crate::domain::types::Role::Admin {
+    if !member && actor.role != crate::auth::Role::Admin {
         return Err(Error::bad_input(
             "departmentId",
             "you can only write for a department you belong to",

@@ -24,9 +24,9 @@ use crate::entities::{departments, guest_posts, post_revisions, review_events, u
 use crate::error::{Error, Result};
 pub use workflow::{Status, Transition};
 
-/// Longest title, in characters (HARDENING.md).
+/// Longest title, in characters (docs/SECURITY.md).
 pub const TITLE_MAX: usize = 200;
-/// Longest body, in bytes of markdown (HARDENING.md: 256 KiB).
+/// Longest body, in bytes of markdown (docs/SECURITY.md: 256 KiB).
 pub const BODY_MAX_BYTES: usize = 256 * 1024;
 pub const EXCERPT_MAX: usize = 500;
 pub const COMMENT_MAX: usize = 4000;

@@ -1,6 +1,6 @@
 //! Markdown to safe HTML for the public: pulldown-cmark renders, ammonia
 //! sanitizes. pulldown-cmark passes raw HTML and `javascript:` links through,
-//! so its output is never trusted (HARDENING.md). The raw markdown is what is
+//! so its output is never trusted (docs/SECURITY.md). The raw markdown is what is
 //! stored; rendering happens when shown, so a sanitizer fix reaches old posts.
 
 use std::borrow::Cow;
@@ -11,7 +11,7 @@ use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd, html};
 
 /// Elements removed together with everything inside them. Each past ammonia
 /// advisory needed one of svg, math, style or a raw-text element
-/// (HARDENING.md); none of them is ever allowed, and their content is not
+/// (docs/SECURITY.md); none of them is ever allowed, and their content is not
 /// shown as text either.
 const DROPPED_WITH_CONTENT: [&str; 16] = [
     "script",

@@ -1,4 +1,4 @@
-//! The guest-post workflow (DESIGN.md) as data: which transition leads where,
+//! The guest-post workflow (docs/DESIGN.md) as data: which transition leads where,
 //! and who may take it. Pure functions, tested beside the table.
 //!
 //! ```text

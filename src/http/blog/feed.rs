@@ -1,6 +1,6 @@
 //! The Atom feed of the latest published posts, built with
 //! `atom_syndication`: titles and summaries are text constructs, bodies the
-//! sanitized HTML as escaped `type="html"` content (HARDENING.md).
+//! sanitized HTML as escaped `type="html"` content (docs/SECURITY.md).
 
 use atom_syndication::{
     Category, Content, Entry, Feed, FixedDateTime, Generator, Link, Person, Text,

@@ -2,7 +2,7 @@
 //! sessions, department ids, and ids that name nothing.
 
 use serde_json::json;
-use synaps::domain::types::Role;
+use synaps::auth::Role;
 use synaps::graphql::node::{Kind, global_id};
 use uuid::Uuid;
 

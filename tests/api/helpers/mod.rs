@@ -22,9 +22,9 @@ use futures_util::FutureExt;
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use serde_json::{Value, json};
 use synaps::app::App;
+use synaps::auth::Role;
 use synaps::config::{Config, PasswordConfig};
 use synaps::domain::people::{self, NewPerson};
-use synaps::domain::types::Role;
 use tokio::sync::oneshot;
 
 pub use database::Backend;
@@ -179,7 +179,10 @@ impl TestApp {
     ) -> TestApp {
         let mut config = test_config(&database.url, database.dir.path());
         configure(&mut config);
-        let app = App::build(config.clone(), true).await.expect("app builds");
+        let statements = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let app = App::build_counting(config.clone(), true, Some(statements.clone()))
+            .await
+            .expect("app builds");
         synaps::seed::seed_departments(&app.state.db)
             .await
             .expect("departments seed");
@@ -190,7 +193,6 @@ impl TestApp {
         let address = format!("http://{}", listener.local_addr().expect("address"));
         let (stop, stopped) = oneshot::channel::<()>();
         let state = app.state.clone();
-        let statements = app.state.statements.clone();
         let task = tokio::spawn(app.serve(listener, async {
             let _ = stopped.await;
         }));

@@ -26,7 +26,7 @@ pub fn is_author_step(mutation: &str) -> bool {
     matches!(mutation, "submitPost" | "withdrawPost")
 }
 
-/// The status `mutation` leads to from `status`, when DESIGN.md's workflow
+/// The status `mutation` leads to from `status`, when docs/DESIGN.md's workflow
 /// allows it there (written out from the design, not from the code).
 pub fn design_transition(mutation: &str, status: &str) -> Option<&'static str> {
     match (mutation, status) {
