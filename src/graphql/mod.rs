@@ -14,6 +14,7 @@ pub mod node;
 pub mod notifications;
 pub mod pagination;
 pub mod people;
+pub mod post_mutations;
 pub mod posts;
 pub mod subscription;
 
@@ -39,7 +40,7 @@ pub struct Mutation(
     departments::DepartmentMutation,
     channel_mutations::ChannelMutation,
     message_mutations::MessageMutation,
-    posts::PostMutation,
+    post_mutations::PostMutation,
     notifications::NotificationMutation,
 );
 

@@ -1,217 +1,23 @@
-//! People: the directory, signing in, self-service and administration.
+//! Administration: creating people, changing anyone's details and role,
+//! deactivating them.
 
-use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
+use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    IntoActiveModel, PaginatorTrait, QueryFilter, QuerySelect, RelationTrait, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    IntoActiveModel, QueryFilter, QuerySelect, Set,
 };
 use tracing::instrument;
 use uuid::Uuid;
 
-use super::pagination::{Cursor, Page, PageArgs};
-use super::types::{Email, Handle, NewPassword, Slug, bounded_text, display_name};
+use super::Person;
+use super::account::ProfileChanges;
 use crate::auth::Role;
-use crate::auth::sessions::{self, Tokens};
-use crate::auth::throttle::{self, LoginKeys};
+use crate::auth::sessions;
 use crate::auth::{Action, AuthService, Viewer};
+use crate::domain::types::{Email, Handle, NewPassword, Slug, bounded_text, display_name};
 use crate::entities::{department_members, departments, users};
 use crate::error::{Error, Result, is_unique_violation};
 use crate::{db, events};
-
-/// A person as the rest of synaps sees them (never the password hash).
-#[derive(Clone, Debug)]
-pub struct Person {
-    pub id: Uuid,
-    pub email: String,
-    pub handle: String,
-    pub display_name: String,
-    pub title: String,
-    pub bio: String,
-    pub role: Role,
-    pub deactivated_at: Option<DateTime<Utc>>,
-    pub created_at: DateTime<Utc>,
-}
-
-impl From<users::Model> for Person {
-    fn from(m: users::Model) -> Self {
-        Person {
-            id: m.id,
-            role: Role::from_db(&m.role),
-            email: m.email,
-            handle: m.handle,
-            display_name: m.display_name,
-            title: m.title,
-            bio: m.bio,
-            deactivated_at: m.deactivated_at,
-            created_at: m.created_at,
-        }
-    }
-}
-
-impl Person {
-    pub fn cursor(&self) -> Cursor {
-        Cursor::new(self.display_name.clone(), self.id)
-    }
-}
-
-const BAD_CREDENTIALS: &str = "The email or password is incorrect.";
-
-/// Signs in with email and password. Throttled per account and per address;
-/// an unknown email, a wrong password and a deactivated account all give the
-/// same answer in the same time.
-#[instrument(skip_all)]
-pub async fn login(
-    db: &DatabaseConnection,
-    auth: &AuthService,
-    email: &str,
-    password: &str,
-    address: &str,
-) -> Result<Tokens> {
-    // No account has such an email; and PostgreSQL cannot even compare
-    // text holding a NUL character, so it must not reach the database.
-    if email.len() > 254 || email.contains('\0') || password.len() > 1024 {
-        return Err(Error::Unauthenticated(BAD_CREDENTIALS));
-    }
-    let keys = LoginKeys::new(email, address);
-    throttle::check(db, &keys).await?;
-    let user = users::Entity::find()
-        .filter(users::Column::Email.eq(email.trim().to_lowercase()))
-        .one(db)
-        .await?;
-    let valid = auth
-        .hasher
-        .verify(password, user.as_ref().map(|u| u.password_hash.as_str()))
-        .await?;
-    let user = match user {
-        Some(user) if valid && user.deactivated_at.is_none() => user,
-        _ => {
-            throttle::record_failure(db, &auth.throttle, &keys).await?;
-            return Err(Error::Unauthenticated(BAD_CREDENTIALS));
-        }
-    };
-    throttle::record_success(db, &keys).await?;
-    let txn = db::begin_write(db).await?;
-    let tokens = sessions::start(&txn, &auth.keys, auth.refresh_ttl_secs, user).await?;
-    txn.commit().await?;
-    tracing::info!(user.id = %tokens.user.id, "signed in");
-    Ok(tokens)
-}
-
-/// The signed-in person.
-pub async fn me(db: &DatabaseConnection, viewer: &Viewer) -> Result<Person> {
-    let actor = viewer.require(Action::ManageOwnAccount)?;
-    find(db, actor.user_id).await
-}
-
-pub async fn by_id(db: &DatabaseConnection, viewer: &Viewer, id: Uuid) -> Result<Person> {
-    viewer.require(Action::ReadDirectory)?;
-    find(db, id).await
-}
-
-pub async fn by_handle(db: &DatabaseConnection, viewer: &Viewer, handle: &str) -> Result<Person> {
-    viewer.require(Action::ReadDirectory)?;
-    let handle = Handle::parse("handle", handle)?;
-    users::Entity::find()
-        .filter(users::Column::Handle.eq(handle.as_str()))
-        .one(db)
-        .await?
-        .map(Person::from)
-        .ok_or(Error::NotFound("User"))
-}
-
-/// Many people by id, for loaders. No policy check: callers already hold
-/// something that referenced these people.
-pub async fn by_ids(db: &DatabaseConnection, ids: &[Uuid]) -> Result<Vec<Person>> {
-    Ok(users::Entity::find()
-        .filter(db::is_any(
-            db.get_database_backend(),
-            users::Column::Id,
-            ids.to_vec(),
-        ))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(Person::from)
-        .collect())
-}
-
-async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<Person> {
-    users::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .map(Person::from)
-        .ok_or(Error::NotFound("User"))
-}
-
-/// Who to list in the directory.
-#[derive(Default)]
-pub struct PeopleFilter {
-    /// Matches name, handle or email, case-insensitively.
-    pub search: Option<String>,
-    /// A department slug.
-    pub department: Option<String>,
-}
-
-/// Active people, by name.
-pub async fn list(
-    db: &DatabaseConnection,
-    viewer: &Viewer,
-    filter: &PeopleFilter,
-    page: &PageArgs,
-) -> Result<Page<Person>> {
-    viewer.require(Action::ReadDirectory)?;
-    let select = filtered(filter)?;
-    let rows = page
-        .apply(select, users::Column::DisplayName, users::Column::Id)
-        .all(db)
-        .await?;
-    Ok(page
-        .finish(rows, |u| Cursor::new(u.display_name.clone(), u.id))
-        .map(Person::from))
-}
-
-pub async fn count(db: &DatabaseConnection, viewer: &Viewer, filter: &PeopleFilter) -> Result<u64> {
-    viewer.require(Action::ReadDirectory)?;
-    Ok(filtered(filter)?.count(db).await?)
-}
-
-fn filtered(filter: &PeopleFilter) -> Result<sea_orm::Select<users::Entity>> {
-    let mut select = users::Entity::find().filter(users::Column::DeactivatedAt.is_null());
-    if let Some(search) = &filter.search {
-        let search = bounded_text("search", search, 0, 100)?.to_lowercase();
-        if !search.is_empty() {
-            let escaped = search
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_");
-            let pattern = || LikeExpr::new(format!("%{escaped}%")).escape('\\');
-            select = select.filter(
-                Condition::any()
-                    .add(
-                        Expr::expr(Func::lower(Expr::col(users::Column::DisplayName)))
-                            .like(pattern()),
-                    )
-                    .add(Expr::col(users::Column::Handle).like(pattern()))
-                    .add(Expr::col(users::Column::Email).like(pattern())),
-            );
-        }
-    }
-    if let Some(slug) = &filter.department {
-        let slug = Slug::parse("department", slug)?;
-        select = select
-            .join(
-                sea_orm::JoinType::InnerJoin,
-                users::Relation::Memberships.def(),
-            )
-            .join(
-                sea_orm::JoinType::InnerJoin,
-                department_members::Relation::Department.def(),
-            )
-            .filter(departments::Column::Slug.eq(slug.as_str()));
-    }
-    Ok(select)
-}
 
 /// A person as an administrator creates them.
 pub struct NewPerson {
@@ -377,25 +183,6 @@ async fn free_handle(conn: &impl ConnectionTrait, base: &Handle) -> Result<Handl
         })
 }
 
-/// Profile fields a person may change about themselves.
-#[derive(Default)]
-pub struct ProfileChanges {
-    pub display_name: Option<String>,
-    pub handle: Option<String>,
-    pub title: Option<String>,
-    pub bio: Option<String>,
-}
-
-#[instrument(skip(db, viewer, changes))]
-pub async fn update_profile(
-    db: &DatabaseConnection,
-    viewer: &Viewer,
-    changes: ProfileChanges,
-) -> Result<Person> {
-    let actor = viewer.require(Action::ManageOwnAccount)?;
-    update_person(db, actor.user_id, None, changes).await
-}
-
 /// What an administrator may change about anyone.
 pub struct PersonChanges {
     pub id: Uuid,
@@ -413,7 +200,7 @@ pub async fn update(
     update_person(db, changes.id, changes.email, changes.profile).await
 }
 
-async fn update_person(
+pub(super) async fn update_person(
     db: &DatabaseConnection,
     id: Uuid,
     email: Option<String>,
@@ -492,68 +279,6 @@ async fn update_person(
     })?;
     txn.commit().await?;
     Ok(updated.into())
-}
-
-/// Changes the viewer's password. Every session is revoked (other devices are
-/// signed out) and a fresh one is returned for this client.
-#[instrument(skip_all)]
-pub async fn change_password(
-    db: &DatabaseConnection,
-    auth: &AuthService,
-    viewer: &Viewer,
-    current: &str,
-    new: &str,
-    address: &str,
-) -> Result<Tokens> {
-    let actor = viewer.require(Action::ManageOwnAccount)?;
-    let new = NewPassword::parse("newPassword", new)?;
-    let user = users::Entity::find_by_id(actor.user_id)
-        .one(db)
-        .await?
-        .ok_or(Error::NotFound("User"))?;
-    // Guessing the current password through a stolen session counts against
-    // the same throttle as guessing it at login.
-    let keys = LoginKeys::new(&user.email, address);
-    throttle::check(db, &keys).await?;
-    if current.len() > 1024
-        || !auth
-            .hasher
-            .verify(current, Some(&user.password_hash))
-            .await?
-    {
-        throttle::record_failure(db, &auth.throttle, &keys).await?;
-        return Err(Error::bad_input(
-            "currentPassword",
-            "is not your current password",
-        ));
-    }
-    if new.expose() == current {
-        return Err(Error::bad_input(
-            "newPassword",
-            "must differ from the current password",
-        ));
-    }
-    let hash = auth.hasher.hash(new.expose()).await?;
-    let txn = db::begin_write(db).await?;
-    let version = user.token_version.saturating_add(1);
-    let mut active = user.into_active_model();
-    active.password_hash = Set(hash);
-    active.token_version = Set(version);
-    active.updated_at = Set(Utc::now());
-    let user = active.update(&txn).await?;
-    sessions::revoke_all(&txn, user.id).await?;
-    let tokens = sessions::start(&txn, &auth.keys, auth.refresh_ttl_secs, user).await?;
-    events::commit(txn).await?;
-    tracing::info!(user.id = %actor.user_id, "password changed; other sessions revoked");
-    Ok(tokens)
-}
-
-/// Signs the viewer out of this session.
-pub async fn logout(db: &DatabaseConnection, viewer: &Viewer) -> Result<()> {
-    let actor = viewer.require(Action::ManageOwnAccount)?;
-    let txn = db::begin_write(db).await?;
-    sessions::revoke_session(&txn, actor.session_id).await?;
-    events::commit(txn).await
 }
 
 #[instrument(skip(db, viewer))]

@@ -1,0 +1,54 @@
+//! People: who works here and what they may do. The directory
+//! ([`directory`]), a person's own account ([`account`]) and administration
+//! ([`admin`]) are apart; this module holds the person they all return.
+
+mod account;
+mod admin;
+mod directory;
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::auth::Role;
+use crate::domain::pagination::Cursor;
+use crate::entities::users;
+
+pub use account::{ProfileChanges, change_password, login, logout, update_profile};
+pub use admin::{NewPerson, PersonChanges, create, create_unchecked, deactivate, set_role, update};
+pub use directory::{PeopleFilter, by_handle, by_id, by_ids, count, list, me};
+
+/// A person as the rest of synaps sees them (never the password hash).
+#[derive(Clone, Debug)]
+pub struct Person {
+    pub id: Uuid,
+    pub email: String,
+    pub handle: String,
+    pub display_name: String,
+    pub title: String,
+    pub bio: String,
+    pub role: Role,
+    pub deactivated_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<users::Model> for Person {
+    fn from(m: users::Model) -> Self {
+        Person {
+            id: m.id,
+            role: Role::from_db(&m.role),
+            email: m.email,
+            handle: m.handle,
+            display_name: m.display_name,
+            title: m.title,
+            bio: m.bio,
+            deactivated_at: m.deactivated_at,
+            created_at: m.created_at,
+        }
+    }
+}
+
+impl Person {
+    pub fn cursor(&self) -> Cursor {
+        Cursor::new(self.display_name.clone(), self.id)
+    }
+}

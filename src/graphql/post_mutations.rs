@@ -1,0 +1,227 @@
+//! Guest post mutations: drafting and editing (the author), and every
+//! workflow transition (the author or a reviewer). Each takes one `input`,
+//! calls one domain function in `domain::posts` (which checks the workflow
+//! and the policy) and returns a payload.
+
+use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::context::ContextExt;
+use super::node::{Kind, decode_as};
+use super::posts::GuestPost;
+use crate::domain::posts::Transition;
+use crate::domain::posts::edit::{self, DraftChanges, NewDraft};
+use crate::domain::posts::review::{self, TransitionInput};
+
+#[derive(InputObject)]
+pub struct CreatePostDraftInput {
+    /// At most 200 characters.
+    pub title: String,
+    /// Markdown, at most 256 KiB.
+    pub body: String,
+    /// At most 500 characters; shown on the blog index and in link previews.
+    pub excerpt: Option<String>,
+    /// A department you belong to.
+    pub department_id: ID,
+    pub planned_for: Option<NaiveDate>,
+    /// Derived from the title when omitted.
+    pub slug: Option<String>,
+    /// The message thread the post grew from: the id of its first message.
+    pub source_thread_id: Option<ID>,
+}
+
+#[derive(InputObject)]
+pub struct UpdatePostDraftInput {
+    pub id: ID,
+    /// The `version` you last saw; a stale one is a CONFLICT.
+    pub expected_version: i32,
+    pub title: Option<String>,
+    pub body: Option<String>,
+    pub excerpt: Option<String>,
+    pub department_id: Option<ID>,
+    pub planned_for: Option<NaiveDate>,
+    pub slug: Option<String>,
+    /// The message thread the post grew from: the id of its first message.
+    pub source_thread_id: Option<ID>,
+}
+
+#[derive(InputObject)]
+pub struct PostIdInput {
+    pub id: ID,
+}
+
+#[derive(InputObject)]
+pub struct PostCommentInput {
+    pub id: ID,
+    /// Required when requesting changes; optional when approving.
+    pub comment: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct RejectPostInput {
+    pub id: ID,
+    /// Why: required, and shown to the author.
+    pub reason: String,
+}
+
+#[derive(InputObject)]
+pub struct SchedulePostInput {
+    pub id: ID,
+    /// When to publish; must be in the future.
+    pub publish_at: DateTime<Utc>,
+}
+
+/// The post after the mutation.
+#[derive(SimpleObject)]
+pub struct PostPayload {
+    pub post: GuestPost,
+}
+
+#[derive(Default)]
+pub struct PostMutation;
+
+#[Object]
+impl PostMutation {
+    /// Starts a guest post about your work.
+    async fn create_post_draft(
+        &self,
+        ctx: &Context<'_>,
+        input: CreatePostDraftInput,
+    ) -> Result<PostPayload> {
+        let draft = NewDraft {
+            title: input.title,
+            body: input.body,
+            excerpt: input.excerpt,
+            department_id: decode_as("departmentId", Kind::Department, &input.department_id)?,
+            planned_for: input.planned_for,
+            slug: input.slug,
+            source_thread: source_thread(input.source_thread_id.as_ref())?,
+        };
+        let post =
+            edit::create_draft(ctx.db(), ctx.viewer(), &ctx.state().config.limits, draft).await?;
+        Ok(PostPayload {
+            post: GuestPost(post),
+        })
+    }
+
+    /// Edits your draft (DRAFT or CHANGES_REQUESTED) from the version you saw.
+    async fn update_post_draft(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdatePostDraftInput,
+    ) -> Result<PostPayload> {
+        let changes = DraftChanges {
+            id: decode_as("id", Kind::GuestPost, &input.id)?,
+            expected_version: input.expected_version,
+            title: input.title,
+            body: input.body,
+            excerpt: input.excerpt,
+            department_id: input
+                .department_id
+                .map(|id| decode_as("departmentId", Kind::Department, &id))
+                .transpose()?,
+            planned_for: input.planned_for,
+            slug: input.slug,
+            source_thread: source_thread(input.source_thread_id.as_ref())?,
+        };
+        let post = edit::update_draft(ctx.db(), ctx.viewer(), changes).await?;
+        Ok(PostPayload {
+            post: GuestPost(post),
+        })
+    }
+
+    /// Sends your post to the communications team for review.
+    async fn submit_post(&self, ctx: &Context<'_>, input: PostIdInput) -> Result<PostPayload> {
+        transition(ctx, &input.id, Transition::Submit, None, None).await
+    }
+
+    /// Takes your post back out of review, to DRAFT.
+    async fn withdraw_post(&self, ctx: &Context<'_>, input: PostIdInput) -> Result<PostPayload> {
+        transition(ctx, &input.id, Transition::Withdraw, None, None).await
+    }
+
+    /// Asks the author for changes, saying which (reviewers).
+    async fn request_post_changes(
+        &self,
+        ctx: &Context<'_>,
+        input: PostCommentInput,
+    ) -> Result<PostPayload> {
+        transition(
+            ctx,
+            &input.id,
+            Transition::RequestChanges,
+            input.comment,
+            None,
+        )
+        .await
+    }
+
+    /// Approves a post in review (reviewers; never your own).
+    async fn approve_post(
+        &self,
+        ctx: &Context<'_>,
+        input: PostCommentInput,
+    ) -> Result<PostPayload> {
+        transition(ctx, &input.id, Transition::Approve, input.comment, None).await
+    }
+
+    /// Rejects a post in review, with a reason (reviewers). Final.
+    async fn reject_post(&self, ctx: &Context<'_>, input: RejectPostInput) -> Result<PostPayload> {
+        transition(ctx, &input.id, Transition::Reject, Some(input.reason), None).await
+    }
+
+    /// Schedules an approved post to publish itself at `publishAt` (reviewers).
+    async fn schedule_post(
+        &self,
+        ctx: &Context<'_>,
+        input: SchedulePostInput,
+    ) -> Result<PostPayload> {
+        transition(
+            ctx,
+            &input.id,
+            Transition::Schedule,
+            None,
+            Some(input.publish_at),
+        )
+        .await
+    }
+
+    /// Takes a scheduled post back to APPROVED (reviewers).
+    async fn unschedule_post(&self, ctx: &Context<'_>, input: PostIdInput) -> Result<PostPayload> {
+        transition(ctx, &input.id, Transition::Unschedule, None, None).await
+    }
+
+    /// Publishes an approved post now (reviewers; never your own).
+    async fn publish_post(&self, ctx: &Context<'_>, input: PostIdInput) -> Result<PostPayload> {
+        transition(ctx, &input.id, Transition::Publish, None, None).await
+    }
+
+    /// Takes a post off the blog, back to APPROVED (reviewers).
+    async fn unpublish_post(&self, ctx: &Context<'_>, input: PostIdInput) -> Result<PostPayload> {
+        transition(ctx, &input.id, Transition::Unpublish, None, None).await
+    }
+}
+
+fn source_thread(id: Option<&ID>) -> crate::error::Result<Option<uuid::Uuid>> {
+    id.map(|id| decode_as("sourceThreadId", Kind::Message, id))
+        .transpose()
+}
+
+async fn transition(
+    ctx: &Context<'_>,
+    id: &ID,
+    transition: Transition,
+    comment: Option<String>,
+    publish_at: Option<DateTime<Utc>>,
+) -> Result<PostPayload> {
+    let input = TransitionInput {
+        post_id: decode_as("id", Kind::GuestPost, id)?,
+        transition,
+        comment,
+        publish_at,
+    };
+    let post = review::apply(ctx.db(), ctx.viewer(), input).await?;
+    Ok(PostPayload {
+        post: GuestPost(post),
+    })
+}
