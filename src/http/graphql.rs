@@ -17,13 +17,12 @@
 
 use std::net::{IpAddr, SocketAddr};
 
-use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::OperationType;
 use async_graphql::{ErrorExtensionValues, Value};
 use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -165,7 +164,7 @@ pub async fn get_graphql(
     let params = params.ok().map(|Query(p)| p);
     let Some(query) = params.as_ref().and_then(|p| p.query.clone()) else {
         if wants_html && !app.state.config.is_production() {
-            return Html(GraphiQLSource::build().endpoint("/graphql").finish()).into_response();
+            return super::graphiql::page();
         }
         let media = negotiate(&headers).unwrap_or(Media::Json);
         return refuse(

@@ -2,6 +2,7 @@
 //! (request id, tracing, timeout, panic catcher, body limit on `/graphql`).
 
 pub mod blog;
+pub mod graphiql;
 pub mod graphql;
 pub mod health;
 pub mod ws;
@@ -67,8 +68,15 @@ pub fn router(app: App) -> Router {
         // (413 past the limit), since axum's default limit does not apply.
         .layer(DefaultBodyLimit::disable())
         .layer(RequestBodyLimitLayer::new(limits.body_bytes));
+    // GraphiQL's assets, like its page, exist outside production only.
+    let graphiql_routes = if app.state.config.is_production() {
+        Router::new()
+    } else {
+        graphiql::routes()
+    };
     Router::new()
         .merge(graphql_routes)
+        .merge(graphiql_routes)
         .merge(blog::routes())
         // Subscriptions (graphql-transport-ws); outside the body limit, which
         // a WebSocket's messages do not pass through (see `ws`).
