@@ -4,11 +4,11 @@
 //! Who sees a message, and who may post, react, edit or delete one, is
 //! answered by its channel's rule (`channels::access`): a private channel's
 //! messages are NOT_FOUND to everyone else, whatever the path.
-//! `post` posts (many at once, fed by `queue`); `write` edits and deletes;
-//! `reactions` holds the fixed set of short codes; `follow` is followed
-//! threads and muted channels; `mentions` finds `@handle`s in a body. This
-//! file holds the message, the reads and the batched lookups behind the
-//! DataLoaders.
+//! `post` posts (many at once, fed by `queue`; `post::write_in` inside a
+//! caller's transaction); `write` edits and deletes; `reactions` holds the
+//! fixed set of short codes; `follow` is followed threads and muted
+//! channels; `mentions` finds `@handle`s in a body. This file holds the
+//! message, the reads and the batched lookups behind the DataLoaders.
 
 pub mod follow;
 pub mod live;

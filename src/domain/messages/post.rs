@@ -18,6 +18,20 @@
 //! followers, so the few posts that mention someone or reply are notified
 //! one by one, in order: a reply's author follows the thread before the
 //! next reply in the batch is notified, as if they had come one by one.
+//!
+//! **Inside a caller's transaction.** [`write_in`] writes one message in a
+//! transaction the caller opened (`db::begin_write`), so that a bigger
+//! action includes it atomically (a check-in that opens a thread): the
+//! same checks and the same writes as a post from the queue — the message,
+//! its mentions, the replier's follow, the author's content count, the
+//! notifications and the `message.added` event — through the same code
+//! ([`write_all_in`], of which the queue's batches are the many-post form).
+//! A refused post is an error and writes nothing; the caller decides
+//! whether to roll back (after a database error, PostgreSQL only lets the
+//! transaction roll back). Commit with `events::commit`, which wakes this
+//! process's relay, and soon: on PostgreSQL the author's rate-limit lock is
+//! held until then, and relays wait at the event's id until it commits
+//! (`crate::events`).
 
 use std::collections::{HashMap, HashSet};
 
@@ -143,20 +157,51 @@ async fn write_together(
     posts: &[Pending],
 ) -> std::result::Result<Vec<Result<Message>>, Failed> {
     let txn = db::begin_write(db).await.map_err(Failed::BeforeCommit)?;
-    let (decided, budgets) = decide(&txn, limits, posts)
+    let outcomes = write_all_in(&txn, limits, posts)
         .await
         .map_err(Failed::BeforeCommit)?;
-    let written: Vec<&Admitted> = decided.iter().filter_map(|d| d.as_ref().ok()).collect();
-    if written.is_empty() {
+    if outcomes.iter().any(Result::is_ok) {
+        events::commit(txn).await.map_err(Failed::AtCommit)?;
+    } else {
         // Nothing to write; this lets go of the rate-limit locks.
         txn.rollback()
             .await
             .map_err(|e| Failed::BeforeCommit(e.into()))?;
-    } else {
-        store(&txn, &written, &budgets)
-            .await
-            .map_err(Failed::BeforeCommit)?;
-        events::commit(txn).await.map_err(Failed::AtCommit)?;
+    }
+    Ok(outcomes)
+}
+
+/// Writes a message by `author` in the caller's transaction, with its
+/// mentions, the replier's follow, the author's content count, the
+/// notifications and its event (see the module docs): the same checks and
+/// writes as [`post`]. The caller commits (`events::commit`) or rolls back.
+#[instrument(skip_all, fields(channel.id = %new.channel_id))]
+pub async fn write_in(
+    txn: &DatabaseTransaction,
+    limits: &Limits,
+    author: &Actor,
+    new: NewMessage,
+) -> Result<Message> {
+    let pending = Pending::new(&Viewer::User(author.clone()), new)?;
+    write_all_in(txn, limits, std::slice::from_ref(&pending))
+        .await?
+        .pop()
+        .unwrap_or_else(|| Err(Error::internal("a post was written without an outcome")))
+}
+
+/// [`write_in`] for many posts at once (the queue's batches): one outcome
+/// per post, in order; a refused post is left out and the others are
+/// written. The outer error is the database's, after which the transaction
+/// is good only for a rollback.
+pub async fn write_all_in(
+    txn: &DatabaseTransaction,
+    limits: &Limits,
+    posts: &[Pending],
+) -> Result<Vec<Result<Message>>> {
+    let (decided, budgets) = decide(txn, limits, posts).await?;
+    let written: Vec<&Admitted> = decided.iter().filter_map(|d| d.as_ref().ok()).collect();
+    if !written.is_empty() {
+        store(txn, &written, &budgets).await?;
     }
     Ok(decided
         .into_iter()
