@@ -62,7 +62,7 @@ pub enum Action {
     ReviewPosts,
     /// Read public channels, create channels, join public ones; private
     /// channels and managing a channel also depend on membership and
-    /// authorship (see `domain::channels::rules`).
+    /// authorship (see `domain::channels::access`).
     UseChannels,
     /// See and manage every channel, private ones included.
     ModerateChannels,

@@ -1,6 +1,8 @@
 //! Posts that arrive together are written together (group commit,
 //! `messages::queue`): each is still checked on its own, answered with its
-//! own message, and a batch costs the statements of a single post.
+//! own message, and a batch costs the statements of a single post. A post
+//! written inside a caller's transaction (`post::write_in`) goes through
+//! the same code, and stands or falls with that transaction.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -18,6 +20,7 @@ use synaps::graphql::node::{Kind, global_id};
 use uuid::Uuid;
 
 use crate::db_test;
+use crate::helpers::ws::Ws;
 use crate::helpers::{Actor, GqlResponse, TestApp};
 
 const POST: &str = "mutation($input: PostMessageInput!) { postMessage(input: $input) { message { id body author { handle } } } }";
@@ -416,3 +419,132 @@ async fn a_batch_waits_for_the_authors_lock_and_counts_what_it_guarded_on_postgr
     )
     .await;
 }
+
+const ADDED: &str =
+    "subscription($channel: ID!) { messageAdded(channel: $channel) { node { id body } } }";
+const MESSAGE: &str = "query($id: ID!) { node(id: $id) { ... on Message { body author { handle } parent { id } mentions { handle } } } }";
+
+/// How many items `author` has counted against the content rate limit.
+async fn content_counted(app: &TestApp, author: Uuid) -> i32 {
+    use synaps::entities::content_counts;
+    content_counts::Entity::find()
+        .filter(content_counts::Column::AuthorId.eq(author))
+        .all(&app.db)
+        .await
+        .unwrap()
+        .iter()
+        .map(|c| c.items)
+        .sum()
+}
+
+// A bigger action (the weekly round opening a thread) writes a message
+// inside its own transaction: rolled back, nothing of the message remains;
+// committed, it is there with its mention, follow, count, notifications
+// and event, and a live subscriber hears it.
+async fn a_message_written_in_a_callers_transaction_stands_or_falls_with_it(app: TestApp) {
+    let round = app
+        .create_channel(app.staff(), "round", "PUBLIC", &["sales"])
+        .await;
+    for actor in [app.manager(), app.comms()] {
+        app.join_channel(actor, &round).await;
+    }
+    let root = send(
+        &app,
+        app.manager(),
+        &round,
+        "Who can help with the launch?",
+        None,
+    )
+    .await;
+    let root = root.data()["postMessage"]["message"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let root_id = synaps::entities::messages::Entity::find()
+        .filter(synaps::entities::messages::Column::Body.eq("Who can help with the launch?"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("the thread exists")
+        .id;
+    let author = viewer(&app, app.staff()).await.actor().unwrap().clone();
+    let body = format!("@{} and I can.", app.comms().handle);
+    let channel = channel_id(&app, "round").await;
+    let reply = || NewMessage {
+        channel_id: channel,
+        body: body.clone(),
+        parent_id: Some(root_id),
+    };
+    let mut listener = Ws::open(&app.address, Some(&app.manager().token)).await;
+    listener
+        .subscribe_with("added", ADDED, json!({ "channel": round }))
+        .await;
+    listener.sync().await;
+    let before = app.snapshot().await;
+    let events_before = app.count_rows("events").await;
+    let counted_before = content_counted(&app, author.user_id).await;
+
+    // Rolled back: nothing was written, and nothing is heard.
+    let txn = synaps::db::begin_write(&app.db).await.unwrap();
+    let written = post::write_in(&txn, &app.config.limits, &author, reply())
+        .await
+        .unwrap();
+    assert_eq!(written.body, body);
+    txn.rollback().await.unwrap();
+    assert_eq!(app.snapshot().await, before);
+    assert_eq!(app.count_rows("events").await, events_before);
+    let gone = app
+        .gql(
+            Some(app.staff()),
+            MESSAGE,
+            json!({ "id": global_id(Kind::Message, written.id).to_string() }),
+        )
+        .await;
+    assert_eq!(gone.code(), Some("NOT_FOUND"), "{}", gone.body);
+
+    // Committed: the message and everything that goes with it.
+    let txn = synaps::db::begin_write(&app.db).await.unwrap();
+    let written = post::write_in(&txn, &app.config.limits, &author, reply())
+        .await
+        .unwrap();
+    synaps::events::commit(txn).await.unwrap();
+    let id = global_id(Kind::Message, written.id).to_string();
+    let seen = app
+        .gql(Some(app.manager()), MESSAGE, json!({ "id": id }))
+        .await;
+    let message = &seen.data()["node"];
+    assert_eq!(message["body"], json!(body));
+    assert_eq!(message["author"]["handle"], json!(app.staff().handle));
+    assert_eq!(message["parent"]["id"], json!(root));
+    assert_eq!(
+        message["mentions"],
+        json!([{ "handle": app.comms().handle }])
+    );
+    // comms is told once (the mention), the thread's starter once (the
+    // reply), the author not at all.
+    assert_eq!(told_about(&app, app.comms(), written.id).await, 1);
+    assert_eq!(told_about(&app, app.manager(), written.id).await, 1);
+    assert_eq!(told_about(&app, app.staff(), written.id).await, 0);
+    let follows = app
+        .gql(
+            Some(app.staff()),
+            "query($id: ID!) { node(id: $id) { ... on Message { viewerFollows } } }",
+            json!({ "id": root }),
+        )
+        .await;
+    assert_eq!(follows.data()["node"]["viewerFollows"], json!(true));
+    assert_eq!(
+        content_counted(&app, author.user_id).await,
+        counted_before + 1
+    );
+    // The message's event, and one per kind of notification.
+    assert_eq!(app.count_rows("events").await, events_before + 3);
+    // On PostgreSQL the relay first waits out the rolled-back event's id
+    // (up to 6 s, `synaps::events`).
+    let heard = listener.next(std::time::Duration::from_secs(15)).await;
+    let node = &heard["payload"]["data"]["messageAdded"]["node"];
+    assert_eq!(node["id"], json!(id), "{heard}");
+    assert_eq!(node["body"], json!(body));
+    listener.expect_quiet().await;
+}
+db_test!(a_message_written_in_a_callers_transaction_stands_or_falls_with_it);

@@ -1,6 +1,7 @@
 //! Creating and changing channels: name, slug, topic, visibility, the
 //! departments a channel links, archiving. Each entry point parses its input,
-//! checks the rule (`rules::may_manage`) and writes in one transaction.
+//! checks the rule (`access::Access::require_manage`) and writes in one
+//! transaction.
 
 use chrono::Utc;
 use sea_orm::{
@@ -10,9 +11,9 @@ use sea_orm::{
 use tracing::instrument;
 use uuid::Uuid;
 
-use super::rules::{self, Change, Standing};
-use super::{Channel, DEPARTMENTS_MAX, NAME_MAX, TOPIC_MAX, Visibility, is_member};
-use crate::auth::{Action, Actor, Viewer, policy};
+use super::access::{self, Change};
+use super::{Channel, DEPARTMENTS_MAX, NAME_MAX, TOPIC_MAX, Visibility};
+use crate::auth::{Action, Actor, Viewer};
 use crate::db;
 use crate::domain::types::{Slug, bounded_text};
 use crate::entities::{channel_departments, channel_members, channels, departments};
@@ -50,7 +51,7 @@ pub async fn create(
     let name = channel_name(&input.name)?;
     let slug = match input.slug.as_deref() {
         Some(slug) => Slug::parse("slug", slug)?,
-        None => rules::slug_from_name(&name).ok_or_else(|| {
+        None => slug_from_name(&name).ok_or_else(|| {
             Error::bad_input("slug", "cannot be made from this name; give a slug")
         })?,
     };
@@ -254,36 +255,16 @@ pub(super) async fn authorize(
     field: &str,
     change: Change,
 ) -> Result<channels::Model> {
-    let channel = channels::Entity::find_by_id(channel_id)
-        .one(conn)
-        .await?
-        .ok_or(Error::NotFound("Channel"))?;
-    let standing = Standing {
-        is_creator: channel.created_by == actor.user_id,
-        is_member: is_member(conn, channel_id, actor.user_id).await?,
-    };
-    let moderator = policy::allows(actor.role, Action::ModerateChannels);
-    let private = Visibility::from_db(&channel.visibility) == Visibility::Private;
-    if private && !standing.is_member && !moderator {
-        return Err(Error::NotFound("Channel"));
-    }
-    if !rules::may_manage(actor, standing, change) {
-        return Err(Error::Forbidden);
-    }
-    not_archived(&channel, field)?;
-    Ok(channel)
+    let access = access::load(conn, actor, channel_id, "Channel").await?;
+    access.require_manage(change)?;
+    access.require_open(field)?;
+    Ok(access.into_row())
 }
 
-/// CONFLICT on `field` if the channel is archived (read-only).
-pub(super) fn not_archived(channel: &channels::Model, field: &str) -> Result<()> {
-    if channel.archived_at.is_some() {
-        Err(Error::conflict(
-            field,
-            "The channel is archived and read-only.",
-        ))
-    } else {
-        Ok(())
-    }
+/// A slug made from a channel's name (`Q4 Launch!` → `q4-launch`), or
+/// `None` when the name has too few letters or digits to make one.
+pub fn slug_from_name(name: &str) -> Option<Slug> {
+    Slug::from_text(name, 64)
 }
 
 async fn department_exists(conn: &impl ConnectionTrait, department_id: Uuid) -> Result<()> {
@@ -309,5 +290,25 @@ fn slug_clash(err: sea_orm::DbErr, slug: &Slug) -> Error {
         )
     } else {
         err.into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_are_derived_from_names() {
+        let derived = |name: &str| slug_from_name(name).map(|s| s.as_str().to_owned());
+        assert_eq!(derived("Q4 Launch!"), Some("q4-launch".to_owned()));
+        assert_eq!(
+            derived("  HR & Support -- onboarding "),
+            Some("hr-support-onboarding".to_owned())
+        );
+        assert_eq!(derived("Ünïcode café"), Some("unicode-cafe".to_owned()));
+        assert_eq!(derived("!"), None);
+        assert_eq!(derived("x"), None);
+        let long = derived(&"a".repeat(300)).unwrap_or_default();
+        assert_eq!(long.len(), 64);
     }
 }

@@ -13,14 +13,14 @@ use sea_orm::{
 use tracing::instrument;
 use uuid::Uuid;
 
-use super::edit::{authorize, not_archived};
-use super::rules::Change;
-use super::{Channel, Visibility, is_member};
-use crate::auth::{Action, Viewer, policy};
+use super::Channel;
+use super::access::{self, Change};
+use super::edit::authorize;
+use crate::auth::{Action, Viewer};
 use crate::db;
 use crate::domain::pagination::{Page, PageArgs, page_per_group};
 use crate::domain::people::Person;
-use crate::entities::{channel_members, channels, users};
+use crate::entities::{channel_members, users};
 use crate::error::{Error, Result};
 
 /// Joins a public channel; joining one's channel again is a no-op. A private
@@ -29,25 +29,14 @@ use crate::error::{Error, Result};
 pub async fn join(db: &DatabaseConnection, viewer: &Viewer, channel_id: Uuid) -> Result<Channel> {
     let actor = viewer.require(Action::UseChannels)?;
     let txn = db::begin_write(db).await?;
-    let channel = channels::Entity::find_by_id(channel_id)
-        .one(&txn)
-        .await?
-        .ok_or(Error::NotFound("Channel"))?;
-    let member = is_member(&txn, channel_id, actor.user_id).await?;
-    if Visibility::from_db(&channel.visibility) == Visibility::Private && !member {
-        // Invisible to non-members; admins see it but are added, not joined.
-        return Err(if policy::allows(actor.role, Action::ModerateChannels) {
-            Error::Forbidden
-        } else {
-            Error::NotFound("Channel")
-        });
-    }
-    not_archived(&channel, "channelId")?;
-    if !member {
+    let access = access::load(&txn, actor, channel_id, "Channel").await?;
+    access.require_join()?;
+    access.require_open("channelId")?;
+    if !access.is_member() {
         insert_member(&txn, channel_id, actor.user_id).await?;
     }
     txn.commit().await?;
-    Ok(channel.into())
+    Ok(access.into_channel())
 }
 
 /// Leaves a channel; leaving a public channel one is not in is a no-op.
@@ -55,21 +44,13 @@ pub async fn join(db: &DatabaseConnection, viewer: &Viewer, channel_id: Uuid) ->
 pub async fn leave(db: &DatabaseConnection, viewer: &Viewer, channel_id: Uuid) -> Result<Channel> {
     let actor = viewer.require(Action::UseChannels)?;
     let txn = db::begin_write(db).await?;
-    let channel = channels::Entity::find_by_id(channel_id)
-        .one(&txn)
-        .await?
-        .ok_or(Error::NotFound("Channel"))?;
-    let member = is_member(&txn, channel_id, actor.user_id).await?;
-    let private = Visibility::from_db(&channel.visibility) == Visibility::Private;
-    if private && !member && !policy::allows(actor.role, Action::ModerateChannels) {
-        return Err(Error::NotFound("Channel"));
-    }
-    not_archived(&channel, "channelId")?;
+    let access = access::load(&txn, actor, channel_id, "Channel").await?;
+    access.require_open("channelId")?;
     channel_members::Entity::delete_by_id((channel_id, actor.user_id))
         .exec(&txn)
         .await?;
     txn.commit().await?;
-    Ok(channel.into())
+    Ok(access.into_channel())
 }
 
 /// Adds a person to a channel (its members, creator, admins); adding a
@@ -119,6 +100,14 @@ pub async fn remove_member(
         .await?;
     txn.commit().await?;
     Ok(channel.into())
+}
+
+/// Whether `user_id` is a member of `channel_id`.
+async fn is_member(conn: &impl ConnectionTrait, channel_id: Uuid, user_id: Uuid) -> Result<bool> {
+    Ok(channel_members::Entity::find_by_id((channel_id, user_id))
+        .one(conn)
+        .await?
+        .is_some())
 }
 
 async fn insert_member(conn: &impl ConnectionTrait, channel_id: Uuid, user_id: Uuid) -> Result<()> {

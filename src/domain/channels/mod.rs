@@ -1,20 +1,22 @@
 //! Channels: public or private rooms linked to one or more departments (a
 //! channel linked to two or more is a synapse between them), with members.
 //!
-//! `rules` says who may see and manage a channel, `edit` creates and changes
-//! channels, `membership` joins, leaves and lists members, `synapses` answers
-//! the department-side questions (a department's channels, the departments it
-//! shares channels with). This file holds the channel itself and the lists.
+//! `access` is who may see a channel and do what in it (one rule, one
+//! type, also as the SQL condition of every list), `edit` creates and
+//! changes channels, `membership` joins, leaves and lists members,
+//! `synapses` answers the department-side questions (a department's
+//! channels, the departments it shares channels with). This file holds the
+//! channel itself and the lists.
 
+pub mod access;
 pub mod edit;
 pub mod membership;
-pub mod rules;
 pub mod synapses;
 
-use std::collections::{HashMap, HashSet};
+pub use access::{Scope, visible_in_scopes};
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Condition, Expr, ExprTrait, Func, LikeExpr, Query, SelectStatement};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query, SelectStatement};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
 };
@@ -22,8 +24,8 @@ use uuid::Uuid;
 
 use super::pagination::{Cursor, Page, PageArgs};
 use super::types::{Slug, bounded_text};
-use crate::auth::{Action, Viewer, policy};
-use crate::entities::{channel_departments, channel_members, channels, departments};
+use crate::auth::{Action, Viewer};
+use crate::entities::{channel_departments, channels, departments};
 use crate::error::{Error, Result};
 
 /// Longest channel name, in characters.
@@ -97,54 +99,6 @@ impl Channel {
     }
 }
 
-/// Which channels a viewer may see: all of them (admins), or the public ones
-/// and the private ones they are a member of. Part of loader keys, so that
-/// nothing loaded for one viewer can answer another.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Scope {
-    All,
-    MemberOf(Uuid),
-}
-
-impl Scope {
-    /// The viewer's scope; anonymous viewers see no channel at all.
-    pub fn of(viewer: &Viewer) -> Result<Scope> {
-        let actor = viewer.require(Action::UseChannels)?;
-        Ok(if policy::allows(actor.role, Action::ModerateChannels) {
-            Scope::All
-        } else {
-            Scope::MemberOf(actor.user_id)
-        })
-    }
-
-    /// The condition on `channels` that keeps the channels in scope.
-    pub fn condition(self) -> Condition {
-        match self {
-            Scope::All => Condition::all(),
-            Scope::MemberOf(user_id) => Condition::any()
-                .add(
-                    Expr::col((channels::Entity, channels::Column::Visibility))
-                        .eq(Visibility::Public.as_str()),
-                )
-                .add(
-                    Expr::col((channels::Entity, channels::Column::Id))
-                        .in_subquery(memberships_of(user_id)),
-                ),
-        }
-    }
-}
-
-/// `SELECT channel_id FROM channel_members WHERE user_id = ?`.
-fn memberships_of(user_id: Uuid) -> SelectStatement {
-    Query::select()
-        .column((channel_members::Entity, channel_members::Column::ChannelId))
-        .from(channel_members::Entity)
-        .and_where(
-            Expr::col((channel_members::Entity, channel_members::Column::UserId)).eq(user_id),
-        )
-        .to_owned()
-}
-
 /// `SELECT channel_id FROM channel_departments WHERE department_id = ?`.
 fn linked_to(department_id: Uuid) -> SelectStatement {
     Query::select()
@@ -163,57 +117,17 @@ fn linked_to(department_id: Uuid) -> SelectStatement {
         .to_owned()
 }
 
-/// Whether `user_id` is a member of `channel_id`.
-pub(crate) async fn is_member(
-    conn: &impl ConnectionTrait,
-    channel_id: Uuid,
-    user_id: Uuid,
-) -> Result<bool> {
-    Ok(channel_members::Entity::find_by_id((channel_id, user_id))
-        .one(conn)
-        .await?
-        .is_some())
-}
-
-/// The channel row, if the viewer may see it; a private channel the viewer
-/// may not see is NOT_FOUND, exactly like one that does not exist.
-async fn visible(
-    conn: &impl ConnectionTrait,
-    viewer: &Viewer,
-    row: Option<channels::Model>,
-) -> Result<Channel> {
-    let scope = Scope::of(viewer)?;
-    let row = row.ok_or(Error::NotFound("Channel"))?;
-    let channel = Channel::from(row);
-    let seen = match scope {
-        Scope::All => true,
-        Scope::MemberOf(user_id) => {
-            channel.visibility == Visibility::Public || is_member(conn, channel.id, user_id).await?
-        }
-    };
-    if seen {
-        Ok(channel)
-    } else {
-        Err(Error::NotFound("Channel"))
-    }
-}
-
 /// A channel the viewer may see, by slug.
 pub async fn by_slug(db: &DatabaseConnection, viewer: &Viewer, slug: &str) -> Result<Channel> {
-    Scope::of(viewer)?;
+    let actor = viewer.require(Action::UseChannels)?;
     let slug = Slug::parse("slug", slug)?;
-    let row = channels::Entity::find()
-        .filter(channels::Column::Slug.eq(slug.as_str()))
-        .one(db)
-        .await?;
-    visible(db, viewer, row).await
+    Ok(access::load_by_slug(db, actor, &slug).await?.into_channel())
 }
 
 /// A channel the viewer may see, by id.
 pub async fn by_id(db: &DatabaseConnection, viewer: &Viewer, id: Uuid) -> Result<Channel> {
-    Scope::of(viewer)?;
-    let row = channels::Entity::find_by_id(id).one(db).await?;
-    visible(db, viewer, row).await
+    let actor = viewer.require(Action::UseChannels)?;
+    Ok(access::load(db, actor, id, "Channel").await?.into_channel())
 }
 
 /// Filters for `channels(…)`.
@@ -288,8 +202,10 @@ async fn filtered(
             .filter(id().in_subquery(linked_to(b)));
     }
     match filter.joined {
-        Some(true) => select = select.filter(id().in_subquery(memberships_of(viewer_id))),
-        Some(false) => select = select.filter(id().not_in_subquery(memberships_of(viewer_id))),
+        Some(true) => select = select.filter(id().in_subquery(access::memberships_of(viewer_id))),
+        Some(false) => {
+            select = select.filter(id().not_in_subquery(access::memberships_of(viewer_id)))
+        }
         None => {}
     }
     if let Some(search) = &filter.search {
@@ -320,57 +236,4 @@ async fn department_id(conn: &impl ConnectionTrait, field: &str, slug: &str) -> 
         .await?
         .map(|d| d.id)
         .ok_or(Error::NotFound("Department"))
-}
-
-/// Channels by (id, scope) for loaders: each key's channel if that scope
-/// sees it. Two queries however many viewers ask, so the subscribers of one
-/// channel share them (the channels, then the memberships that decide the
-/// private ones).
-pub async fn visible_in_scopes(
-    db: &DatabaseConnection,
-    keys: &[(Uuid, Scope)],
-) -> Result<HashMap<(Uuid, Scope), Channel>> {
-    let ids: HashSet<Uuid> = keys.iter().map(|(id, _)| *id).collect();
-    let found: HashMap<Uuid, Channel> = channels::Entity::find()
-        .filter(channels::Column::Id.is_in(ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, Channel::from(c)))
-        .collect();
-    let private = |id: &Uuid| {
-        found
-            .get(id)
-            .is_some_and(|c| c.visibility == Visibility::Private)
-    };
-    let asking: Vec<(Uuid, Uuid)> = keys
-        .iter()
-        .filter_map(|(id, scope)| match scope {
-            Scope::MemberOf(user_id) if private(id) => Some((*id, *user_id)),
-            _ => None,
-        })
-        .collect();
-    let members: HashSet<(Uuid, Uuid)> = if asking.is_empty() {
-        HashSet::new()
-    } else {
-        channel_members::Entity::find()
-            .filter(channel_members::Column::ChannelId.is_in(asking.iter().map(|(c, _)| *c)))
-            .filter(channel_members::Column::UserId.is_in(asking.iter().map(|(_, u)| *u)))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|m| (m.channel_id, m.user_id))
-            .collect()
-    };
-    Ok(keys
-        .iter()
-        .filter_map(|(id, scope)| {
-            let channel = found.get(id)?;
-            let sees = match scope {
-                Scope::All => true,
-                Scope::MemberOf(user_id) => !private(id) || members.contains(&(*id, *user_id)),
-            };
-            sees.then(|| ((*id, *scope), channel.clone()))
-        })
-        .collect())
 }

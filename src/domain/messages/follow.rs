@@ -14,10 +14,11 @@ use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait
 use tracing::instrument;
 use uuid::Uuid;
 
-use super::{Message, access, message_access};
+use super::{Message, message_access};
 use crate::auth::{Action, Viewer};
 use crate::db;
 use crate::domain::channels::Channel;
+use crate::domain::channels::access;
 use crate::entities::{channel_mutes, messages, thread_follows};
 use crate::error::Result;
 
@@ -153,7 +154,7 @@ async fn set_mute(
 ) -> Result<Channel> {
     let actor = viewer.require(Action::UseChannels)?;
     let txn = db::begin_write(db).await?;
-    let access = access(&txn, actor, channel_id, "Channel").await?;
+    let access = access::load(&txn, actor, channel_id, "Channel").await?;
     let existing = channel_mutes::Entity::find_by_id((channel_id, actor.user_id))
         .one(&txn)
         .await?;
@@ -175,7 +176,7 @@ async fn set_mute(
         _ => {}
     }
     txn.commit().await?;
-    Ok(access.channel.into())
+    Ok(access.into_channel())
 }
 
 /// Which of `channel_ids` `user_id` has muted: one query.

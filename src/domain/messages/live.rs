@@ -14,9 +14,10 @@ use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilt
 use sea_orm::{QuerySelect, prelude::DateTimeUtc};
 use uuid::Uuid;
 
+use super::Message;
 use super::write::{MESSAGE_ADDED, MESSAGE_CHANGED};
-use super::{Message, access};
 use crate::auth::{Action, Viewer};
+use crate::domain::channels::access;
 use crate::domain::pagination::Cursor;
 use crate::entities::messages;
 use crate::error::{Error, Result};
@@ -61,7 +62,7 @@ pub async fn watch_channel(
     change: Change,
 ) -> Result<ChannelWatch> {
     let actor = viewer.require(Action::UseChannels)?;
-    access(db, actor, channel_id, "Channel").await?;
+    access::load(db, actor, channel_id, "Channel").await?;
     Ok(ChannelWatch { channel_id, change })
 }
 

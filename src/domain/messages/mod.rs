@@ -1,12 +1,14 @@
 //! Messages: markdown posted in channels, thread replies, tombstones,
 //! reactions, mentions, followed threads and muted channels.
 //!
-//! Who sees a message is who sees its channel (`channels::Scope`): a private
-//! channel's messages are NOT_FOUND to everyone else, whatever the path.
-//! `post` posts (many at once, fed by `queue`); `write` edits and deletes; `reactions` holds the fixed set of
-//! short codes; `follow` is followed threads and muted channels; `mentions`
-//! finds `@handle`s in a body. This file holds the message, the reads and
-//! the batched lookups behind the DataLoaders.
+//! Who sees a message, and who may post, react, edit or delete one, is
+//! answered by its channel's rule (`channels::access`): a private channel's
+//! messages are NOT_FOUND to everyone else, whatever the path.
+//! `post` posts (many at once, fed by `queue`; `post::write_in` inside a
+//! caller's transaction); `write` edits and deletes; `reactions` holds the
+//! fixed set of short codes; `follow` is followed threads and muted
+//! channels; `mentions` finds `@handle`s in a body. This file holds the
+//! message, the reads and the batched lookups behind the DataLoaders.
 
 pub mod follow;
 pub mod live;
@@ -22,18 +24,17 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Asterisk, Expr, ExprTrait, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter,
-    QueryOrder, QuerySelect,
+    QuerySelect,
 };
 use uuid::Uuid;
 
-use super::channels::{Channel, Visibility};
+use super::channels::Channel;
+use super::channels::access::{self, Access};
 use super::pagination::{Cursor, Page, PageArgs, page_per_group_by_time};
 use super::people::Person;
-use crate::auth::{Action, Actor, Viewer, policy};
+use crate::auth::{Action, Actor, Viewer};
 use crate::db;
-use crate::entities::{
-    channel_members, channels as channel_rows, message_mentions, message_reactions, messages, users,
-};
+use crate::entities::{message_mentions, message_reactions, messages, users};
 use crate::error::{Error, Result};
 
 /// Longest body, in bytes of markdown (64 KiB).
@@ -74,99 +75,6 @@ impl Message {
     }
 }
 
-/// Where an actor stands with a channel they may see.
-pub(crate) struct Access {
-    pub channel: channel_rows::Model,
-    pub member: bool,
-    pub moderator: bool,
-}
-
-impl Access {
-    /// Where `actor` stands with `channel`, given whether they are a member;
-    /// NOT_FOUND (as `what`) for a private channel they may not see.
-    pub fn of(
-        actor: &Actor,
-        channel: channel_rows::Model,
-        member: bool,
-        what: &'static str,
-    ) -> Result<Access> {
-        let moderator = policy::allows(actor.role, Action::ModerateChannels);
-        let private = Visibility::from_db(&channel.visibility) == Visibility::Private;
-        if private && !member && !moderator {
-            return Err(Error::NotFound(what));
-        }
-        Ok(Access {
-            channel,
-            member,
-            moderator,
-        })
-    }
-
-    /// Members post and react; admins may anywhere.
-    pub fn may_take_part(&self) -> bool {
-        self.member || self.moderator
-    }
-
-    /// FORBIDDEN (with a hint to join a public channel) unless the actor
-    /// takes part in the channel.
-    pub fn require_part(&self) -> Result<()> {
-        if self.may_take_part() {
-            Ok(())
-        } else {
-            Err(Error::ForbiddenBecause(
-                "Only members post and react in a channel; join it first (joinChannel).",
-            ))
-        }
-    }
-
-    /// CONFLICT on `field` if the channel is archived (read-only).
-    pub fn require_open(&self, field: &str) -> Result<()> {
-        if self.channel.archived_at.is_some() {
-            Err(Error::conflict(
-                field,
-                "The channel is archived and read-only.",
-            ))
-        } else {
-            Ok(())
-        }
-    }
-}
-
-/// The channel, if `actor` may see it; NOT_FOUND (as `what`) otherwise.
-pub(crate) async fn access(
-    conn: &impl ConnectionTrait,
-    actor: &Actor,
-    channel_id: Uuid,
-    what: &'static str,
-) -> Result<Access> {
-    /// The channel and whether the actor is a member, in one statement
-    /// (every post starts here).
-    #[derive(FromQueryResult)]
-    struct Row {
-        #[sea_orm(nested)]
-        channel: channel_rows::Model,
-        member: bool,
-    }
-    let membership = Query::select()
-        .expr(Expr::val(1))
-        .from(channel_members::Entity)
-        .and_where(
-            Expr::col((channel_members::Entity, channel_members::Column::ChannelId))
-                .equals((channel_rows::Entity, channel_rows::Column::Id)),
-        )
-        .and_where(
-            Expr::col((channel_members::Entity, channel_members::Column::UserId)).eq(actor.user_id),
-        )
-        .to_owned();
-    let Row { channel, member } = channel_rows::Entity::find_by_id(channel_id)
-        .expr_as(Expr::exists(membership), "member")
-        .into_model::<Row>()
-        .one(conn)
-        .await?
-        .ok_or(Error::NotFound(what))?;
-    Access::of(actor, channel, member, what)
-}
-
 /// The message row and the actor's standing with its channel; NOT_FOUND
 /// for a message in a channel the actor may not see.
 pub(crate) async fn message_access(
@@ -178,7 +86,7 @@ pub(crate) async fn message_access(
         .one(conn)
         .await?
         .ok_or(Error::NotFound("Message"))?;
-    let access = access(conn, actor, message.channel_id, "Message").await?;
+    let access = access::load(conn, actor, message.channel_id, "Message").await?;
     Ok((message, access))
 }
 
@@ -430,37 +338,4 @@ pub async fn follows(
             .map(|f| (f.message_id, f.user_id))
             .collect(),
     )
-}
-
-/// Of `candidates`, the active people who may see `channel` (everyone for a
-/// public channel; members and admins for a private one): one query.
-pub(crate) async fn who_may_see(
-    conn: &impl ConnectionTrait,
-    channel: &channel_rows::Model,
-    candidates: &[Uuid],
-) -> Result<Vec<Uuid>> {
-    if candidates.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut select = users::Entity::find()
-        .select_only()
-        .column(users::Column::Id)
-        .filter(users::Column::Id.is_in(candidates.iter().copied()))
-        .filter(users::Column::DeactivatedAt.is_null())
-        .order_by_asc(users::Column::Id);
-    if Visibility::from_db(&channel.visibility) == Visibility::Private {
-        let members = sea_orm::sea_query::Query::select()
-            .column(crate::entities::channel_members::Column::UserId)
-            .from(crate::entities::channel_members::Entity)
-            .and_where(
-                Expr::col(crate::entities::channel_members::Column::ChannelId).eq(channel.id),
-            )
-            .to_owned();
-        select = select.filter(
-            sea_orm::Condition::any()
-                .add(Expr::col((users::Entity, users::Column::Id)).in_subquery(members))
-                .add(users::Column::Role.eq(crate::auth::Role::Admin.as_str())),
-        );
-    }
-    Ok(select.into_tuple::<Uuid>().all(conn).await?)
 }

@@ -18,26 +18,40 @@
 //! followers, so the few posts that mention someone or reply are notified
 //! one by one, in order: a reply's author follows the thread before the
 //! next reply in the batch is notified, as if they had come one by one.
+//!
+//! **Inside a caller's transaction.** [`write_in`] writes one message in a
+//! transaction the caller opened (`db::begin_write`), so that a bigger
+//! action includes it atomically (a check-in that opens a thread): the
+//! same checks and the same writes as a post from the queue — the message,
+//! its mentions, the replier's follow, the author's content count, the
+//! notifications and the `message.added` event — through the same code
+//! ([`write_all_in`], of which the queue's batches are the many-post form).
+//! A refused post is an error and writes nothing; the caller decides
+//! whether to roll back (after a database error, PostgreSQL only lets the
+//! transaction roll back). Commit with `events::commit`, which wakes this
+//! process's relay, and soon: on PostgreSQL the author's rate-limit lock is
+//! held until then, and relays wait at the event's id until it commits
+//! (`crate::events`).
 
 use std::collections::{HashMap, HashSet};
 
 use chrono::Utc;
-use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, FromQueryResult,
-    JoinType, QueryFilter, QuerySelect, QueryTrait, RelationTrait, Set,
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter, QueryTrait,
+    Set,
 };
 use serde_json::json;
 use tracing::instrument;
 use uuid::Uuid;
 
 use super::write::{Body, MESSAGE_ADDED, notify_new, notifying_handles};
-use super::{Access, Message, follow};
+use super::{Message, follow};
 use crate::auth::{Action, Actor, Viewer};
 use crate::config::Limits;
 use crate::db;
+use crate::domain::channels::access::{self, Access};
 use crate::domain::rate_limit::{self, Budgets};
-use crate::entities::{channel_members, channels, messages};
+use crate::entities::{channels, messages};
 use crate::error::{Error, Result};
 use crate::events::{self, Event};
 
@@ -143,20 +157,51 @@ async fn write_together(
     posts: &[Pending],
 ) -> std::result::Result<Vec<Result<Message>>, Failed> {
     let txn = db::begin_write(db).await.map_err(Failed::BeforeCommit)?;
-    let (decided, budgets) = decide(&txn, limits, posts)
+    let outcomes = write_all_in(&txn, limits, posts)
         .await
         .map_err(Failed::BeforeCommit)?;
-    let written: Vec<&Admitted> = decided.iter().filter_map(|d| d.as_ref().ok()).collect();
-    if written.is_empty() {
+    if outcomes.iter().any(Result::is_ok) {
+        events::commit(txn).await.map_err(Failed::AtCommit)?;
+    } else {
         // Nothing to write; this lets go of the rate-limit locks.
         txn.rollback()
             .await
             .map_err(|e| Failed::BeforeCommit(e.into()))?;
-    } else {
-        store(&txn, &written, &budgets)
-            .await
-            .map_err(Failed::BeforeCommit)?;
-        events::commit(txn).await.map_err(Failed::AtCommit)?;
+    }
+    Ok(outcomes)
+}
+
+/// Writes a message by `author` in the caller's transaction, with its
+/// mentions, the replier's follow, the author's content count, the
+/// notifications and its event (see the module docs): the same checks and
+/// writes as [`post`]. The caller commits (`events::commit`) or rolls back.
+#[instrument(skip_all, fields(channel.id = %new.channel_id))]
+pub async fn write_in(
+    txn: &DatabaseTransaction,
+    limits: &Limits,
+    author: &Actor,
+    new: NewMessage,
+) -> Result<Message> {
+    let pending = Pending::new(&Viewer::User(author.clone()), new)?;
+    write_all_in(txn, limits, std::slice::from_ref(&pending))
+        .await?
+        .pop()
+        .unwrap_or_else(|| Err(Error::internal("a post was written without an outcome")))
+}
+
+/// [`write_in`] for many posts at once (the queue's batches): one outcome
+/// per post, in order; a refused post is left out and the others are
+/// written. The outer error is the database's, after which the transaction
+/// is good only for a rollback.
+pub async fn write_all_in(
+    txn: &DatabaseTransaction,
+    limits: &Limits,
+    posts: &[Pending],
+) -> Result<Vec<Result<Message>>> {
+    let (decided, budgets) = decide(txn, limits, posts).await?;
+    let written: Vec<&Admitted> = decided.iter().filter_map(|d| d.as_ref().ok()).collect();
+    if !written.is_empty() {
+        store(txn, &written, &budgets).await?;
     }
     Ok(decided
         .into_iter()
@@ -217,7 +262,7 @@ async fn decide(
                     edited_at: None,
                     deleted_at: None,
                 },
-                channel: access.channel,
+                channel: access.into_row(),
             })
         }));
     }
@@ -281,75 +326,16 @@ fn added_event(message: &messages::Model) -> Event {
     }
 }
 
-/// Each post's channel and its author's standing there, in one statement:
-/// the channels, each joined to the memberships of those who post to it.
-/// On PostgreSQL the same statement takes the authors' rate-limit locks
-/// (`rate_limit::take_locks`), one round trip fewer per batch: every row
-/// it returns took them, and a post is only admitted through a row.
+/// Each post's channel and its author's standing there, in one statement
+/// (`access::load_many`). On PostgreSQL the same statement takes the
+/// authors' rate-limit locks (`rate_limit::take_locks`), one round trip
+/// fewer per batch: every row it returns took them, and a post is only
+/// admitted through a row.
 async fn accesses(txn: &DatabaseTransaction, posts: &[Pending]) -> Result<Vec<Result<Access>>> {
-    #[derive(FromQueryResult)]
-    struct Row {
-        #[sea_orm(nested)]
-        channel: channels::Model,
-        member_id: Option<Uuid>,
-    }
-    let channel_ids = unique(posts.iter().map(|p| p.channel_id));
+    let wanted: Vec<(Uuid, &Actor)> = posts.iter().map(|p| (p.channel_id, &p.actor)).collect();
     let authors = unique(posts.iter().map(|p| p.actor.user_id));
-    let pairs = unique(posts.iter().map(|p| (p.channel_id, p.actor.user_id)));
-    let backend = txn.get_database_backend();
-    let locks = rate_limit::take_locks(backend, &authors);
-    let mut select = channels::Entity::find()
-        .join(
-            JoinType::LeftJoin,
-            channels::Relation::Members
-                .def()
-                .on_condition(move |_, members| {
-                    use channel_members::Column as M;
-                    // The authors' memberships are found through the index;
-                    // of those, only the pairs posted are returned, so the
-                    // rows stay one per post, not channels × authors (a
-                    // batch's authors are often members of all its
-                    // channels).
-                    let authors =
-                        db::is_any(backend, (members.clone(), M::UserId), authors.clone());
-                    let pair = ((members.clone(), M::ChannelId), (members, M::UserId));
-                    authors
-                        .and(db::is_any_pair(backend, pair, pairs.clone()))
-                        .into()
-                }),
-        )
-        .column_as(
-            Expr::col((channel_members::Entity, channel_members::Column::UserId)),
-            "member_id",
-        )
-        .filter(db::is_any(
-            backend,
-            (channels::Entity, channels::Column::Id),
-            channel_ids,
-        ));
-    if let Some(locks) = locks {
-        select = select.column_as(locks, "locks");
-    }
-    let rows = select.into_model::<Row>().all(txn).await?;
-    let mut found: HashMap<Uuid, channels::Model> = HashMap::new();
-    let mut members: HashSet<(Uuid, Uuid)> = HashSet::new();
-    for Row { channel, member_id } in rows {
-        if let Some(user_id) = member_id {
-            members.insert((channel.id, user_id));
-        }
-        found.entry(channel.id).or_insert(channel);
-    }
-    Ok(posts
-        .iter()
-        .map(|post| {
-            let channel = found
-                .get(&post.channel_id)
-                .cloned()
-                .ok_or(Error::NotFound("Channel"))?;
-            let member = members.contains(&(channel.id, post.actor.user_id));
-            Access::of(&post.actor, channel, member, "Channel")
-        })
-        .collect())
+    let locks = rate_limit::take_locks(txn.get_database_backend(), &authors);
+    access::load_many(txn, &wanted, locks, "Channel").await
 }
 
 /// The messages the posts reply to, by id: one statement.

@@ -20,8 +20,9 @@ use serde_json::json;
 use tracing::instrument;
 use uuid::Uuid;
 
-use super::{BODY_MAX_BYTES, Message, follow, mentions, message_access, who_may_see};
-use crate::auth::{Action, Viewer, policy};
+use super::{BODY_MAX_BYTES, Message, follow, mentions, message_access};
+use crate::auth::{Action, Viewer};
+use crate::domain::channels::access::who_may_see;
 use crate::domain::notifications::{self, Kind, Subject};
 use crate::entities::{channel_mutes, channels, message_mentions, messages, users};
 use crate::error::{Error, Result};
@@ -134,9 +135,7 @@ pub async fn edit(
     let body = Body::parse("body", body)?;
     let txn = db::begin_write(db).await?;
     let (message, access) = message_access(&txn, actor, id).await?;
-    if message.author_id != actor.user_id {
-        return Err(Error::ForbiddenBecause("Only its author edits a message."));
-    }
+    access.require_edit(message.author_id)?;
     access.require_open("id")?;
     if message.deleted_at.is_some() {
         return Err(Error::conflict("id", "The message was deleted."));
@@ -153,7 +152,7 @@ pub async fn edit(
     active.edited_at = Set(Some(Utc::now()));
     let message = active.update(&txn).await?;
     let handles = mentions::handles(&message.body);
-    let newly = store_mentions(&txn, &access.channel, &message, handles, &before).await?;
+    let newly = store_mentions(&txn, access.channel(), &message, handles, &before).await?;
     let author = author_name(&txn, actor.user_id).await?;
     notifications::notify(
         &txn,
@@ -164,7 +163,7 @@ pub async fn edit(
             kind: "message",
             id: message.id,
         },
-        &format!("{author} mentioned you in #{}.", access.channel.slug),
+        &format!("{author} mentioned you in #{}.", access.channel().slug),
     )
     .await?;
     events::record(&txn, changed_event(&message, "edited")).await?;
@@ -179,12 +178,7 @@ pub async fn delete(db: &DatabaseConnection, viewer: &Viewer, id: Uuid) -> Resul
     let actor = viewer.require(Action::UseChannels)?;
     let txn = db::begin_write(db).await?;
     let (message, access) = message_access(&txn, actor, id).await?;
-    let moderator = policy::allows(actor.role, Action::ModerateChannels);
-    if message.author_id != actor.user_id && !moderator {
-        return Err(Error::ForbiddenBecause(
-            "Only its author (or an administrator) deletes a message.",
-        ));
-    }
+    access.require_delete(message.author_id)?;
     access.require_open("id")?;
     if message.deleted_at.is_some() {
         txn.commit().await?;
