@@ -25,6 +25,10 @@
 //!   of its listener, and every [`SAFETY_POLL`] regardless, and broadcasts
 //!   them in process through the [`Hub`].
 //! - On SQLite (one process), [`wake`] after commit is the wake-up.
+//! - What changed is a [`Topic`], declared with its subject in [`topic`],
+//!   which alone maps it to and from a row. The relay reads each row into a
+//!   topic once, and skips (and logs) a row it cannot read, such as a topic
+//!   from a newer replica; subscribers match on the variant.
 
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
@@ -34,7 +38,7 @@ use sea_orm::sea_query::InsertStatement;
 use sea_orm::sqlx::postgres::PgListener;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait,
-    NotSet, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait,
 };
 use tokio::sync::{broadcast, watch};
 use tokio::time::Instant;
@@ -42,6 +46,10 @@ use uuid::Uuid;
 
 use crate::entities::events;
 use crate::error::Result;
+
+pub mod topic;
+
+pub use topic::{Delivered, Sessions, Topic, Unreadable};
 
 /// The PostgreSQL channel replicas listen on.
 pub const CHANNEL: &str = "synaps_events";
@@ -69,44 +77,28 @@ const HUB_CAPACITY: usize = 1024;
 /// A change to report, as the writer describes it.
 #[derive(Clone, Debug)]
 pub struct Event {
-    pub topic: &'static str,
-    pub post_id: Option<Uuid>,
-    pub author_id: Option<Uuid>,
-    pub channel_id: Option<Uuid>,
-    /// Small: ids and states, never content (subscribers load what they may
-    /// see through the domain layer).
-    pub payload: serde_json::Value,
+    /// What changed, with its subject and the ids subscriptions filter on.
+    pub topic: Topic,
+    /// A JSON object of details, small: ids and states, never content
+    /// (subscribers load what they may see through the domain layer).
+    /// `Null` for none.
+    pub details: serde_json::Value,
 }
 
-/// An event as stored and delivered.
+/// An event as stored and delivered (read by [`topic`]).
 #[derive(Clone, Debug)]
 pub struct Recorded {
     pub id: i64,
-    pub topic: String,
-    pub post_id: Option<Uuid>,
-    pub author_id: Option<Uuid>,
-    pub channel_id: Option<Uuid>,
-    pub payload: serde_json::Value,
+    pub topic: Topic,
+    /// The stored payload: the writer's details, and the ids [`Topic`]
+    /// keeps there (already in `topic`).
+    pub details: serde_json::Value,
     pub created_at: DateTime<Utc>,
-}
-
-impl From<events::Model> for Recorded {
-    fn from(m: events::Model) -> Self {
-        Recorded {
-            id: m.id,
-            payload: serde_json::from_str(&m.payload).unwrap_or(serde_json::Value::Null),
-            topic: m.topic,
-            post_id: m.post_id,
-            author_id: m.author_id,
-            channel_id: m.channel_id,
-            created_at: m.created_at,
-        }
-    }
 }
 
 /// Writes `event` in the caller's transaction; returns its id.
 pub async fn record(txn: &DatabaseTransaction, event: Event) -> Result<i64> {
-    let stored = row(event, Utc::now()).insert(txn).await?;
+    let stored = topic::row(event, Utc::now()).insert(txn).await?;
     Ok(stored.id)
 }
 
@@ -117,20 +109,10 @@ pub fn insert_all(events: Vec<Event>) -> Option<InsertStatement> {
         return None;
     }
     let now = Utc::now();
-    Some(events::Entity::insert_many(events.into_iter().map(|event| row(event, now))).into_query())
-}
-
-/// The row that stores `event`; the database hands out its id.
-fn row(event: Event, created_at: DateTime<Utc>) -> events::ActiveModel {
-    events::ActiveModel {
-        id: NotSet,
-        topic: Set(event.topic.to_owned()),
-        post_id: Set(event.post_id),
-        author_id: Set(event.author_id),
-        channel_id: Set(event.channel_id),
-        payload: Set(event.payload.to_string()),
-        created_at: Set(created_at),
-    }
+    Some(
+        events::Entity::insert_many(events.into_iter().map(|event| topic::row(event, now)))
+            .into_query(),
+    )
 }
 
 /// Commits a transaction that recorded events, then wakes this process's
@@ -384,8 +366,27 @@ async fn catch_up(db: &DatabaseConnection, hub: &Hub, position: &mut Position) -
                 return Ok(true);
             }
             position.last = row.id;
-            // No receivers is fine: nobody is subscribed on this replica.
-            let _ = hub.sender.send(Arc::new(Recorded::from(row)));
+            match topic::read(&row) {
+                Ok(event) => {
+                    // No receivers is fine: nobody is subscribed on this replica.
+                    let _ = hub.sender.send(Arc::new(event));
+                }
+                Err(Unreadable::Unknown {
+                    topic,
+                    subject_kind,
+                }) => tracing::debug!(
+                    id = row.id,
+                    topic,
+                    subject_kind,
+                    "skipping an event this build does not know (from a newer replica)"
+                ),
+                Err(Unreadable::Malformed { topic, missing }) => tracing::warn!(
+                    id = row.id,
+                    topic,
+                    missing,
+                    "skipping an event without an id its topic carries"
+                ),
+            }
         }
         if !full {
             return Ok(false);

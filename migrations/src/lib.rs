@@ -14,6 +14,7 @@ mod m20261127_000006_create_messages;
 mod m20261127_000007_index_content_by_author;
 mod m20261127_000008_derive_thread_starter_follows;
 mod m20261128_000009_create_content_counts;
+mod m20261203_000010_generalize_event_subjects;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000007_index_content_by_author::Migration),
             Box::new(m20261127_000008_derive_thread_starter_follows::Migration),
             Box::new(m20261128_000009_create_content_counts::Migration),
+            Box::new(m20261203_000010_generalize_event_subjects::Migration),
         ]
     }
 }

@@ -9,8 +9,8 @@
 //! - at once in this process, when a session is revoked or a person's
 //!   access changes ([`forget_session`], [`forget_user`], called by
 //!   `sessions::revoke_*` and role changes);
-//! - on every replica, when the relay delivers the `sessions.changed` event
-//!   those write in the same transaction ([`forget_on_events`]);
+//! - on every replica, when the relay delivers the `Topic::SessionsChanged`
+//!   event those write in the same transaction ([`forget_on_events`]);
 //! - after [`TTL`] in any case, which bounds how long a replica could trust
 //!   a revoked session were that event ever missed.
 //!
@@ -34,15 +34,13 @@ use tokio::sync::broadcast::{self, error::RecvError};
 use uuid::Uuid;
 
 use super::Actor;
-use crate::events::Recorded;
+use crate::events::{Recorded, Sessions, Topic};
 
 /// How long a session is trusted without looking at the database.
 pub const TTL: Duration = Duration::from_secs(30);
 /// The most sessions remembered; beyond, new ones are looked up every time
 /// until expired ones are swept.
 const CAPACITY: usize = 100_000;
-/// The topic of a revocation or a change of someone's role.
-pub const SESSIONS_CHANGED: &str = "sessions.changed";
 
 /// What a token must match to be let in on memory.
 #[derive(Clone, Debug)]
@@ -171,28 +169,23 @@ fn lock() -> std::sync::MutexGuard<'static, HashMap<Uuid, Entry>> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// Forgets what the `sessions.changed` events delivered by the relay name,
+/// Forgets the sessions that `Topic::SessionsChanged` events delivered by
+/// the relay name,
 /// until `events` closes: revocations made by other replicas (and by the
 /// command line) reach this one. A subscriber that lagged forgets
 /// everything, since it cannot know what it missed.
 pub async fn forget_on_events(mut events: broadcast::Receiver<Arc<Recorded>>) {
     loop {
         match events.recv().await {
-            Ok(event) if event.topic == SESSIONS_CHANGED => {
-                let id = |key: &str| {
-                    event
-                        .payload
-                        .get(key)
-                        .and_then(|v| v.as_str())
-                        .and_then(|v| v.parse::<Uuid>().ok())
-                };
-                match (id("sessionId"), id("userId")) {
-                    (Some(session_id), _) => forget_session(session_id),
-                    (None, Some(user_id)) => forget_user(user_id),
-                    (None, None) => forget(Forgotten::Everything),
+            Ok(event) => {
+                if let Topic::SessionsChanged { sessions } = event.topic {
+                    match sessions {
+                        Sessions::One(session_id) => forget_session(session_id),
+                        Sessions::OfUser(user_id) => forget_user(user_id),
+                        Sessions::All => forget(Forgotten::Everything),
+                    }
                 }
             }
-            Ok(_) => {}
             Err(RecvError::Lagged(_)) => forget(Forgotten::Everything),
             Err(RecvError::Closed) => break,
         }

@@ -12,7 +12,6 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
     EntityTrait, QueryFilter, Set,
 };
-use serde_json::json;
 use sha2::{Digest, Sha256};
 use tracing::instrument;
 use uuid::Uuid;
@@ -24,7 +23,7 @@ use crate::auth::Role;
 use crate::db;
 use crate::entities::{refresh_tokens, sessions, users};
 use crate::error::{Error, Result};
-use crate::events::{self, Event};
+use crate::events::{self, Event, Sessions, Topic};
 
 /// What a successful login or refresh hands the client.
 pub struct Tokens {
@@ -142,7 +141,7 @@ pub async fn revoke_session(txn: &DatabaseTransaction, session_id: Uuid) -> Resu
         .exec(txn)
         .await?;
     session_cache::forget_session(session_id);
-    events::record(txn, sessions_changed(json!({ "sessionId": session_id }))).await?;
+    events::record(txn, sessions_changed(Sessions::One(session_id))).await?;
     Ok(())
 }
 
@@ -165,17 +164,14 @@ pub async fn forget_user(txn: &DatabaseTransaction, user_id: Uuid) -> Result<()>
     // once; the event, after it, for the other replicas and for a lookup
     // that raced this transaction.
     session_cache::forget_user(user_id);
-    events::record(txn, sessions_changed(json!({ "userId": user_id }))).await?;
+    events::record(txn, sessions_changed(Sessions::OfUser(user_id))).await?;
     Ok(())
 }
 
-fn sessions_changed(payload: serde_json::Value) -> Event {
+fn sessions_changed(sessions: Sessions) -> Event {
     Event {
-        topic: session_cache::SESSIONS_CHANGED,
-        post_id: None,
-        author_id: None,
-        channel_id: None,
-        payload,
+        topic: Topic::SessionsChanged { sessions },
+        details: serde_json::Value::Null,
     }
 }
 

@@ -10,18 +10,13 @@ use sea_orm::{
     ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
     Set,
 };
-use serde_json::json;
 use uuid::Uuid;
 
 use super::pagination::{Cursor, Page, PageArgs};
 use crate::auth::{Action, Viewer};
 use crate::entities::notifications;
 use crate::error::{Error, Result};
-use crate::events::{self, Event, Recorded};
-
-/// The topic of new notifications: one event per [`notify`] call, listing
-/// each notification's id and recipient.
-pub const NOTIFICATIONS_ADDED: &str = "notification.added";
+use crate::events::{self, Delivered, Event, Recorded, Topic};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
@@ -123,19 +118,20 @@ pub async fn notify(
     notifications::Entity::insert_many(rows)
         .exec_without_returning(txn)
         .await?;
+    // One event per call, listing each notification and its recipient.
     events::record(
         txn,
         Event {
-            topic: NOTIFICATIONS_ADDED,
-            post_id: None,
-            author_id: actor_id,
-            channel_id: None,
-            payload: json!({
-                "notifications": delivered
+            topic: Topic::NotificationsAdded {
+                notifications: delivered
                     .iter()
-                    .map(|(id, recipient)| json!({ "id": id, "recipient": recipient }))
-                    .collect::<Vec<_>>(),
-            }),
+                    .map(|&(notification, recipient)| Delivered {
+                        notification,
+                        recipient,
+                    })
+                    .collect(),
+            },
+            details: serde_json::Value::Null,
         },
     )
     .await?;
@@ -144,16 +140,13 @@ pub async fn notify(
 
 /// The ids of the notifications an event added for `user_id`.
 pub fn added_for(event: &Recorded, user_id: Uuid) -> Vec<Uuid> {
-    if event.topic != NOTIFICATIONS_ADDED {
-        return Vec::new();
-    }
-    let Some(added) = event.payload["notifications"].as_array() else {
+    let Topic::NotificationsAdded { notifications } = &event.topic else {
         return Vec::new();
     };
-    added
+    notifications
         .iter()
-        .filter(|n| n["recipient"].as_str().and_then(|r| r.parse().ok()) == Some(user_id))
-        .filter_map(|n| n["id"].as_str()?.parse().ok())
+        .filter(|n| n.recipient == user_id)
+        .map(|n| n.notification)
         .collect()
 }
 

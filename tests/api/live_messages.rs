@@ -374,9 +374,8 @@ async fn events_older_than_a_day_are_pruned(app: TestApp) {
     let aged = |hours: i64, topic: &str| events::ActiveModel {
         id: NotSet,
         topic: Set(topic.to_owned()),
-        post_id: Set(None),
-        author_id: Set(None),
-        channel_id: Set(None),
+        subject_kind: Set("test".to_owned()),
+        subject_id: Set(None),
         payload: Set("{}".to_owned()),
         created_at: Set(chrono::Utc::now() - chrono::Duration::hours(hours)),
     };

@@ -13,6 +13,7 @@ mod channels;
 mod cli;
 mod directory;
 mod errors;
+mod events;
 mod layers;
 mod live_messages;
 mod messages;

@@ -15,13 +15,12 @@ use sea_orm::{QuerySelect, prelude::DateTimeUtc};
 use uuid::Uuid;
 
 use super::Message;
-use super::write::{MESSAGE_ADDED, MESSAGE_CHANGED};
 use crate::auth::{Action, Viewer};
 use crate::domain::channels::access;
 use crate::domain::pagination::Cursor;
 use crate::entities::messages;
 use crate::error::{Error, Result};
-use crate::events::Recorded;
+use crate::events::{Recorded, Topic};
 
 /// The most messages one replay delivers. A client further behind reloads
 /// the channel (`Channel.messages`) instead: replaying more would hold a
@@ -35,15 +34,6 @@ pub enum Change {
     Added,
     /// Edits, deletions and reaction changes.
     Changed,
-}
-
-impl Change {
-    fn topic(self) -> &'static str {
-        match self {
-            Change::Added => MESSAGE_ADDED,
-            Change::Changed => MESSAGE_CHANGED,
-        }
-    }
 }
 
 /// A subscription to one channel's messages.
@@ -69,10 +59,15 @@ pub async fn watch_channel(
 impl ChannelWatch {
     /// The message an event is about, if the event is for this watch.
     pub fn message_in(&self, event: &Recorded) -> Option<Uuid> {
-        if event.topic != self.change.topic() || event.channel_id != Some(self.channel_id) {
-            return None;
+        match (self.change, &event.topic) {
+            (Change::Added, Topic::MessageAdded { channel, message })
+            | (Change::Changed, Topic::MessageChanged { channel, message })
+                if *channel == self.channel_id =>
+            {
+                Some(*message)
+            }
+            _ => None,
         }
-        event.payload["messageId"].as_str()?.parse().ok()
     }
 }
 
@@ -150,14 +145,15 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn event(topic: &str, channel: Uuid, message: Uuid) -> Recorded {
+    fn event(change: Change, channel: Uuid, message: Uuid) -> Recorded {
+        let topic = match change {
+            Change::Added => Topic::MessageAdded { channel, message },
+            Change::Changed => Topic::MessageChanged { channel, message },
+        };
         Recorded {
             id: 1,
-            topic: topic.to_owned(),
-            post_id: None,
-            author_id: None,
-            channel_id: Some(channel),
-            payload: json!({ "messageId": message }),
+            topic,
+            details: json!({}),
             created_at: chrono::Utc::now(),
         }
     }
@@ -171,15 +167,15 @@ mod tests {
             change: Change::Added,
         };
         assert_eq!(
-            watch.message_in(&event(MESSAGE_ADDED, channel, message)),
+            watch.message_in(&event(Change::Added, channel, message)),
             Some(message)
         );
         assert_eq!(
-            watch.message_in(&event(MESSAGE_CHANGED, channel, message)),
+            watch.message_in(&event(Change::Changed, channel, message)),
             None
         );
         assert_eq!(
-            watch.message_in(&event(MESSAGE_ADDED, Uuid::now_v7(), message)),
+            watch.message_in(&event(Change::Added, Uuid::now_v7(), message)),
             None
         );
     }

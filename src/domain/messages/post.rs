@@ -44,7 +44,7 @@ use serde_json::json;
 use tracing::instrument;
 use uuid::Uuid;
 
-use super::write::{Body, MESSAGE_ADDED, notify_new, notifying_handles};
+use super::write::{Body, notify_new, notifying_handles};
 use super::{Message, follow};
 use crate::auth::{Action, Actor, Viewer};
 use crate::config::Limits;
@@ -53,7 +53,7 @@ use crate::domain::channels::access::{self, Access};
 use crate::domain::rate_limit::{self, Budgets};
 use crate::entities::{channels, messages};
 use crate::error::{Error, Result};
-use crate::events::{self, Event};
+use crate::events::{self, Event, Topic};
 
 /// What `postMessage` asks for.
 pub struct NewMessage {
@@ -318,11 +318,11 @@ async fn store(txn: &DatabaseTransaction, written: &[&Admitted], budgets: &Budge
 /// The event for a new message.
 fn added_event(message: &messages::Model) -> Event {
     Event {
-        topic: MESSAGE_ADDED,
-        post_id: None,
-        author_id: Some(message.author_id),
-        channel_id: Some(message.channel_id),
-        payload: json!({ "messageId": message.id, "parentId": message.parent_id }),
+        topic: Topic::MessageAdded {
+            channel: message.channel_id,
+            message: message.id,
+        },
+        details: json!({ "parentId": message.parent_id }),
     }
 }
 

@@ -26,13 +26,8 @@ use crate::domain::channels::access::who_may_see;
 use crate::domain::notifications::{self, Kind, Subject};
 use crate::entities::{channel_mutes, channels, message_mentions, messages, users};
 use crate::error::{Error, Result};
-use crate::events::{self, Event};
+use crate::events::{self, Event, Topic};
 use crate::{db, domain::types::bounded_text};
-
-/// The topic of a new message (root or reply).
-pub const MESSAGE_ADDED: &str = "message.added";
-/// The topic of an edit, a deletion or a reaction change.
-pub const MESSAGE_CHANGED: &str = "message.changed";
 
 /// A message body: markdown, 1 byte to 64 KiB after trimming.
 pub struct Body(String);
@@ -60,11 +55,11 @@ impl Body {
 /// The event for a change to a message (`what`: edited, deleted, …).
 pub(super) fn changed_event(message: &messages::Model, what: &str) -> Event {
     Event {
-        topic: MESSAGE_CHANGED,
-        post_id: None,
-        author_id: Some(message.author_id),
-        channel_id: Some(message.channel_id),
-        payload: json!({ "messageId": message.id, "parentId": message.parent_id, "change": what }),
+        topic: Topic::MessageChanged {
+            channel: message.channel_id,
+            message: message.id,
+        },
+        details: json!({ "parentId": message.parent_id, "change": what }),
     }
 }
 

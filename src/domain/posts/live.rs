@@ -8,20 +8,17 @@ use uuid::Uuid;
 use super::{Post, Status, by_id};
 use crate::auth::{Action, Viewer};
 use crate::error::{Error, Result};
-use crate::events::{Event, Recorded};
+use crate::events::{Event, Recorded, Topic};
 use sea_orm::DatabaseConnection;
-
-/// The topic of a post's status change.
-pub const STATUS_CHANGED: &str = "post.status_changed";
 
 /// The event for a post moving from `from` to `to`.
 pub fn status_changed(post_id: Uuid, author_id: Uuid, from: Status, to: Status) -> Event {
     Event {
-        topic: STATUS_CHANGED,
-        post_id: Some(post_id),
-        author_id: Some(author_id),
-        channel_id: None,
-        payload: json!({ "from": from.as_str(), "to": to.as_str() }),
+        topic: Topic::PostStatusChanged {
+            post: post_id,
+            author: author_id,
+        },
+        details: json!({ "from": from.as_str(), "to": to.as_str() }),
     }
 }
 
@@ -36,14 +33,14 @@ pub struct StatusChange {
 
 impl StatusChange {
     pub fn from_event(event: &Recorded) -> Option<StatusChange> {
-        if event.topic != STATUS_CHANGED {
+        let Topic::PostStatusChanged { post, author } = event.topic else {
             return None;
-        }
+        };
         Some(StatusChange {
-            post_id: event.post_id?,
-            author_id: event.author_id?,
-            from: Status::from_db(event.payload["from"].as_str()?),
-            to: Status::from_db(event.payload["to"].as_str()?),
+            post_id: post,
+            author_id: author,
+            from: Status::from_db(event.details["from"].as_str()?),
+            to: Status::from_db(event.details["to"].as_str()?),
         })
     }
 
