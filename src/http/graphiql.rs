@@ -26,7 +26,7 @@ use axum::routing::get;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-use crate::app::App;
+use crate::http::App;
 
 /// The page's policy: this origin only, with two exceptions that GraphiQL
 /// itself needs, each as narrow as it goes:
