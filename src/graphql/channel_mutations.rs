@@ -15,122 +15,171 @@ use crate::domain::channels::{self, membership};
 use crate::domain::people;
 use crate::error::Error;
 
+/// The input of `createChannel`.
 #[derive(InputObject)]
 pub struct CreateChannelInput {
-    /// 1–80 characters.
+    /// One line, 1–80 characters.
     pub name: String,
-    /// 2–64 of a-z, 0-9 and single hyphens; made from the name if omitted.
+    /// 2–64 of a-z, 0-9 and single hyphens, unique; made from the name if
+    /// omitted.
     pub slug: Option<String>,
     /// Up to 500 characters.
     pub topic: Option<String>,
     /// PUBLIC if omitted.
     pub visibility: Option<ChannelVisibility>,
-    /// At least one; two or more make the channel a synapse.
+    /// At least one and at most 20; two or more make the channel a synapse.
     pub department_ids: Vec<ID>,
 }
 
+/// The result of `createChannel`.
 #[derive(SimpleObject)]
 pub struct CreateChannelPayload {
+    /// The new channel, with you as its first member.
     pub channel: Channel,
 }
 
+/// The input of `updateChannel`: omitted fields stay as they are.
 #[derive(InputObject)]
 pub struct UpdateChannelInput {
+    /// The channel to change.
     pub id: ID,
+    /// One line, 1–80 characters.
     pub name: Option<String>,
+    /// 2–64 of a-z, 0-9 and single hyphens, unique.
     pub slug: Option<String>,
+    /// Up to 500 characters; empty clears it.
     pub topic: Option<String>,
+    /// Who may find the channel.
     pub visibility: Option<ChannelVisibility>,
 }
 
+/// The result of `updateChannel`.
 #[derive(SimpleObject)]
 pub struct UpdateChannelPayload {
+    /// The channel as it is now.
     pub channel: Channel,
 }
 
+/// The input of `linkChannelDepartment`.
 #[derive(InputObject)]
 pub struct LinkChannelDepartmentInput {
+    /// The channel.
     pub channel_id: ID,
+    /// The department to link it to.
     pub department_id: ID,
 }
 
+/// The result of `linkChannelDepartment`.
 #[derive(SimpleObject)]
 pub struct LinkChannelDepartmentPayload {
+    /// The channel, now linked to the department.
     pub channel: Channel,
+    /// The department linked.
     pub department: Department,
 }
 
+/// The input of `unlinkChannelDepartment`.
 #[derive(InputObject)]
 pub struct UnlinkChannelDepartmentInput {
+    /// The channel.
     pub channel_id: ID,
+    /// The department to unlink; not the channel's last one.
     pub department_id: ID,
 }
 
+/// The result of `unlinkChannelDepartment`.
 #[derive(SimpleObject)]
 pub struct UnlinkChannelDepartmentPayload {
+    /// The channel, no longer linked to the department.
     pub channel: Channel,
+    /// The department unlinked.
     pub department: Department,
 }
 
+/// The input of `joinChannel`.
 #[derive(InputObject)]
 pub struct JoinChannelInput {
+    /// A public channel; joining one you are in changes nothing.
     pub channel_id: ID,
 }
 
+/// The result of `joinChannel`.
 #[derive(SimpleObject)]
 pub struct JoinChannelPayload {
+    /// The channel, with you as a member.
     pub channel: Channel,
 }
 
+/// The input of `leaveChannel`.
 #[derive(InputObject)]
 pub struct LeaveChannelInput {
+    /// The channel; leaving one you are not in changes nothing.
     pub channel_id: ID,
 }
 
+/// The result of `leaveChannel`.
 #[derive(SimpleObject)]
 pub struct LeaveChannelPayload {
+    /// The channel you left, even when `channel` is null.
     pub channel_id: ID,
     /// The channel, or null when the viewer may no longer see it (a private
     /// channel they left).
     pub channel: Option<Channel>,
 }
 
+/// The input of `addChannelMember`.
 #[derive(InputObject)]
 pub struct AddChannelMemberInput {
+    /// The channel.
     pub channel_id: ID,
+    /// The person to add.
     pub user_id: ID,
 }
 
+/// The result of `addChannelMember`.
 #[derive(SimpleObject)]
 pub struct AddChannelMemberPayload {
+    /// The channel, with its new member.
     pub channel: Channel,
+    /// The person added.
     pub user: User,
 }
 
+/// The input of `removeChannelMember`.
 #[derive(InputObject)]
 pub struct RemoveChannelMemberInput {
+    /// The channel.
     pub channel_id: ID,
+    /// The person to remove.
     pub user_id: ID,
 }
 
+/// The result of `removeChannelMember`.
 #[derive(SimpleObject)]
 pub struct RemoveChannelMemberPayload {
+    /// The channel the person was removed from, even when `channel` is null.
     pub channel_id: ID,
     /// The channel, or null when the viewer may no longer see it.
     pub channel: Option<Channel>,
+    /// The person removed.
     pub user: User,
 }
 
+/// The input of `archiveChannel`.
 #[derive(InputObject)]
 pub struct ArchiveChannelInput {
+    /// A channel you created (admins: any).
     pub channel_id: ID,
 }
 
+/// The result of `archiveChannel`.
 #[derive(SimpleObject)]
 pub struct ArchiveChannelPayload {
+    /// The channel, with `archivedAt` set.
     pub channel: Channel,
 }
 
+/// Creating, changing, joining and leaving channels.
 #[derive(Default)]
 pub struct ChannelMutation;
 
@@ -141,7 +190,7 @@ impl ChannelMutation {
     async fn create_channel(
         &self,
         ctx: &Context<'_>,
-        input: CreateChannelInput,
+        #[graphql(desc = "The new channel.")] input: CreateChannelInput,
     ) -> Result<CreateChannelPayload> {
         let department_ids = input
             .department_ids
@@ -165,7 +214,7 @@ impl ChannelMutation {
     async fn update_channel(
         &self,
         ctx: &Context<'_>,
-        input: UpdateChannelInput,
+        #[graphql(desc = "The channel and the fields to change.")] input: UpdateChannelInput,
     ) -> Result<UpdateChannelPayload> {
         let changes = ChannelChanges {
             id: decode_as("id", Kind::Channel, &input.id)?,
@@ -184,6 +233,7 @@ impl ChannelMutation {
     async fn link_channel_department(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The channel and the department to link.")]
         input: LinkChannelDepartmentInput,
     ) -> Result<LinkChannelDepartmentPayload> {
         let channel_id = decode_as("channelId", Kind::Channel, &input.channel_id)?;
@@ -202,6 +252,7 @@ impl ChannelMutation {
     async fn unlink_channel_department(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The channel and the department to unlink.")]
         input: UnlinkChannelDepartmentInput,
     ) -> Result<UnlinkChannelDepartmentPayload> {
         let channel_id = decode_as("channelId", Kind::Channel, &input.channel_id)?;
@@ -219,7 +270,7 @@ impl ChannelMutation {
     async fn join_channel(
         &self,
         ctx: &Context<'_>,
-        input: JoinChannelInput,
+        #[graphql(desc = "The channel to join.")] input: JoinChannelInput,
     ) -> Result<JoinChannelPayload> {
         let channel_id = decode_as("channelId", Kind::Channel, &input.channel_id)?;
         let channel = membership::join(ctx.db(), ctx.viewer(), channel_id).await?;
@@ -232,7 +283,7 @@ impl ChannelMutation {
     async fn leave_channel(
         &self,
         ctx: &Context<'_>,
-        input: LeaveChannelInput,
+        #[graphql(desc = "The channel to leave.")] input: LeaveChannelInput,
     ) -> Result<LeaveChannelPayload> {
         let channel_id = decode_as("channelId", Kind::Channel, &input.channel_id)?;
         membership::leave(ctx.db(), ctx.viewer(), channel_id).await?;
@@ -246,7 +297,7 @@ impl ChannelMutation {
     async fn add_channel_member(
         &self,
         ctx: &Context<'_>,
-        input: AddChannelMemberInput,
+        #[graphql(desc = "The channel and the person to add.")] input: AddChannelMemberInput,
     ) -> Result<AddChannelMemberPayload> {
         let channel_id = decode_as("channelId", Kind::Channel, &input.channel_id)?;
         let user_id = decode_as("userId", Kind::User, &input.user_id)?;
@@ -262,7 +313,7 @@ impl ChannelMutation {
     async fn remove_channel_member(
         &self,
         ctx: &Context<'_>,
-        input: RemoveChannelMemberInput,
+        #[graphql(desc = "The channel and the person to remove.")] input: RemoveChannelMemberInput,
     ) -> Result<RemoveChannelMemberPayload> {
         let channel_id = decode_as("channelId", Kind::Channel, &input.channel_id)?;
         let user_id = decode_as("userId", Kind::User, &input.user_id)?;
@@ -279,7 +330,7 @@ impl ChannelMutation {
     async fn archive_channel(
         &self,
         ctx: &Context<'_>,
-        input: ArchiveChannelInput,
+        #[graphql(desc = "The channel to archive.")] input: ArchiveChannelInput,
     ) -> Result<ArchiveChannelPayload> {
         let channel_id = decode_as("channelId", Kind::Channel, &input.channel_id)?;
         let channel = edit::archive(ctx.db(), ctx.viewer(), channel_id).await?;

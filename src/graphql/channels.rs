@@ -26,6 +26,9 @@ use crate::domain::pagination::{Cursor, Page};
 /// a channel linked to two or more is a synapse between them.
 pub struct Channel(pub channels::Channel);
 
+/// A place to talk, public or private, linked to one or more departments;
+/// a channel linked to two or more is a synapse between them. Private
+/// channels exist only for their members (and administrators).
 #[Object]
 impl Channel {
     /// The channel's global id.
@@ -36,6 +39,7 @@ impl Channel {
     async fn slug(&self) -> &str {
         &self.0.slug
     }
+    /// The name people read: one line, 1–80 characters.
     async fn name(&self) -> &str {
         &self.0.name
     }
@@ -43,6 +47,7 @@ impl Channel {
     async fn topic(&self) -> &str {
         &self.0.topic
     }
+    /// Who may find the channel.
     async fn visibility(&self) -> ChannelVisibility {
         self.0.visibility.into()
     }
@@ -50,9 +55,12 @@ impl Channel {
     async fn archived_at(&self) -> Option<DateTime<Utc>> {
         self.0.archived_at
     }
+    /// When the channel was created.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+    /// When its details, its departments or its archiving last changed
+    /// (not its messages or members).
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }
@@ -107,9 +115,19 @@ impl Channel {
     async fn messages(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many items from the start, or after `after`: 1–100 (the default cap); 20 when neither `first` nor `last` is given."
+        )]
         first: Option<i32>,
+        #[graphql(desc = "Start after this cursor (an edge's `cursor`, or `pageInfo.endCursor`).")]
         after: Option<String>,
+        #[graphql(
+            desc = "How many items from the end, or before `before`: 1–100 (the default cap); not with `first`."
+        )]
         last: Option<i32>,
+        #[graphql(
+            desc = "End before this cursor (an edge's `cursor`, or `pageInfo.startCursor`)."
+        )]
         before: Option<String>,
     ) -> Result<MessageConnection> {
         let page = ctx.page_args(first, after, last, before)?;
@@ -124,9 +142,19 @@ impl Channel {
     async fn members(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many items from the start, or after `after`: 1–100 (the default cap); 20 when neither `first` nor `last` is given."
+        )]
         first: Option<i32>,
+        #[graphql(desc = "Start after this cursor (an edge's `cursor`, or `pageInfo.endCursor`).")]
         after: Option<String>,
+        #[graphql(
+            desc = "How many items from the end, or before `before`: 1–100 (the default cap); not with `first`."
+        )]
         last: Option<i32>,
+        #[graphql(
+            desc = "End before this cursor (an edge's `cursor`, or `pageInfo.startCursor`)."
+        )]
         before: Option<String>,
     ) -> Result<ChannelMemberConnection> {
         let page = ctx.page_args(first, after, last, before)?;
@@ -194,6 +222,7 @@ impl From<ChannelVisibility> for Visibility {
     }
 }
 
+/// Names `Channel.members`' connection `ChannelMemberConnection`.
 pub struct ChannelMemberConnectionName;
 
 impl ConnectionNameType for ChannelMemberConnectionName {
@@ -202,6 +231,7 @@ impl ConnectionNameType for ChannelMemberConnectionName {
     }
 }
 
+/// Names `Channel.members`' edges `ChannelMemberEdge`.
 pub struct ChannelMemberEdgeName;
 
 impl EdgeNameType for ChannelMemberEdgeName {
@@ -210,6 +240,7 @@ impl EdgeNameType for ChannelMemberEdgeName {
     }
 }
 
+/// A page of a channel's people.
 pub type ChannelMemberConnection = Connection<
     Cursor,
     User,
@@ -219,6 +250,7 @@ pub type ChannelMemberConnection = Connection<
     ChannelMemberEdgeName,
 >;
 
+/// Extra fields of a channel's member list.
 pub struct ChannelMemberConnectionFields {
     channel_id: Uuid,
 }
@@ -231,6 +263,7 @@ impl ChannelMemberConnectionFields {
     }
 }
 
+/// A page of `channels`.
 pub type ChannelConnection = Connection<
     Cursor,
     Channel,
@@ -240,6 +273,7 @@ pub type ChannelConnection = Connection<
     DefaultEdgeName,
 >;
 
+/// Extra fields of `channels`: the filter, to count what matches.
 pub struct ChannelConnectionFields(ChannelFilter);
 
 #[Object]
@@ -250,6 +284,7 @@ impl ChannelConnectionFields {
     }
 }
 
+/// Names `Department.channels`' connection `DepartmentChannelConnection`.
 pub struct DepartmentChannelConnectionName;
 
 impl ConnectionNameType for DepartmentChannelConnectionName {
@@ -258,6 +293,7 @@ impl ConnectionNameType for DepartmentChannelConnectionName {
     }
 }
 
+/// Names `Department.channels`' edges `DepartmentChannelEdge`.
 pub struct DepartmentChannelEdgeName;
 
 impl EdgeNameType for DepartmentChannelEdgeName {
@@ -266,6 +302,7 @@ impl EdgeNameType for DepartmentChannelEdgeName {
     }
 }
 
+/// A page of a department's channels.
 pub type DepartmentChannelConnection = Connection<
     Cursor,
     Channel,
@@ -278,11 +315,17 @@ pub type DepartmentChannelConnection = Connection<
 /// A department another one shares channels with: one edge of the synapse
 /// graph, seen from the department it was asked on.
 pub struct LinkedDepartment {
+    /// The department it was asked on.
     pub from: Uuid,
+    /// The other department, and how many channels the two share.
     pub link: Link,
+    /// Which channels the viewer may see.
     pub scope: Scope,
 }
 
+/// A department another one shares channels with: one edge of the synapse
+/// graph, seen from the department it was asked on. Only channels the
+/// viewer may see count.
 #[Object]
 impl LinkedDepartment {
     /// The other department.
@@ -329,6 +372,7 @@ impl LinkedDepartment {
     }
 }
 
+/// The channels' queries: `channels`, `channel`.
 #[derive(Default)]
 pub struct ChannelQuery;
 
@@ -349,9 +393,19 @@ impl ChannelQuery {
         #[graphql(desc = "Only channels the viewer is (true) or is not (false) a member of.")]
         joined: Option<bool>,
         #[graphql(desc = "Part of the name, case-insensitive.")] search: Option<String>,
+        #[graphql(
+            desc = "How many items from the start, or after `after`: 1–100 (the default cap); 20 when neither `first` nor `last` is given."
+        )]
         first: Option<i32>,
+        #[graphql(desc = "Start after this cursor (an edge's `cursor`, or `pageInfo.endCursor`).")]
         after: Option<String>,
+        #[graphql(
+            desc = "How many items from the end, or before `before`: 1–100 (the default cap); not with `first`."
+        )]
         last: Option<i32>,
+        #[graphql(
+            desc = "End before this cursor (an edge's `cursor`, or `pageInfo.startCursor`)."
+        )]
         before: Option<String>,
     ) -> Result<ChannelConnection> {
         let page = ctx.page_args(first, after, last, before)?;
@@ -366,7 +420,11 @@ impl ChannelQuery {
     }
 
     /// A channel by slug (NOT_FOUND for a private channel the viewer is not in).
-    async fn channel(&self, ctx: &Context<'_>, slug: String) -> Result<Channel> {
+    async fn channel(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The channel's slug, such as `spring-launch`.")] slug: String,
+    ) -> Result<Channel> {
         Ok(Channel(
             channels::by_slug(ctx.db(), ctx.viewer(), &slug).await?,
         ))

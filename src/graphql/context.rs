@@ -17,12 +17,17 @@ pub struct RequestMeta {
 
 static ANONYMOUS: Viewer = Viewer::Anonymous;
 
+/// Shortcuts from a resolver's `Context` to the application.
 pub trait ContextExt {
+    /// The application state the schema was built with.
     fn state(&self) -> &AppState;
+    /// The database.
     fn db(&self) -> &DatabaseConnection {
         &self.state().db
     }
+    /// Who is asking; anonymous when the request carried no token.
     fn viewer(&self) -> &Viewer;
+    /// Facts about the HTTP request, when there was one.
     fn request_meta(&self) -> Option<&RequestMeta>;
     /// Parses Relay paging arguments against the configured page-size cap.
     fn page_args(

@@ -23,6 +23,8 @@ use crate::domain::people;
 /// A department: marketing, sales, hr, customer-service, communications, ….
 pub struct Department(pub departments::Department);
 
+/// A department of the company: marketing, sales, hr, customer-service,
+/// communications, …. People belong to departments, and channels link them.
 #[Object]
 impl Department {
     /// The department's global id.
@@ -33,12 +35,15 @@ impl Department {
     async fn slug(&self) -> &str {
         &self.0.slug
     }
+    /// The name people read, such as `Customer service`.
     async fn name(&self) -> &str {
         &self.0.name
     }
+    /// What the department does; empty if not written.
     async fn description(&self) -> &str {
         &self.0.description
     }
+    /// When the department was created.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
@@ -56,9 +61,19 @@ impl Department {
     async fn members(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many items from the start, or after `after`: 1–100 (the default cap); 20 when neither `first` nor `last` is given."
+        )]
         first: Option<i32>,
+        #[graphql(desc = "Start after this cursor (an edge's `cursor`, or `pageInfo.endCursor`).")]
         after: Option<String>,
+        #[graphql(
+            desc = "How many items from the end, or before `before`: 1–100 (the default cap); not with `first`."
+        )]
         last: Option<i32>,
+        #[graphql(
+            desc = "End before this cursor (an edge's `cursor`, or `pageInfo.startCursor`)."
+        )]
         before: Option<String>,
     ) -> Result<MemberConnection> {
         let page = ctx.page_args(first, after, last, before)?;
@@ -89,9 +104,19 @@ impl Department {
     async fn channels(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many items from the start, or after `after`: 1–100 (the default cap); 20 when neither `first` nor `last` is given."
+        )]
         first: Option<i32>,
+        #[graphql(desc = "Start after this cursor (an edge's `cursor`, or `pageInfo.endCursor`).")]
         after: Option<String>,
+        #[graphql(
+            desc = "How many items from the end, or before `before`: 1–100 (the default cap); not with `first`."
+        )]
         last: Option<i32>,
+        #[graphql(
+            desc = "End before this cursor (an edge's `cursor`, or `pageInfo.startCursor`)."
+        )]
         before: Option<String>,
     ) -> Result<DepartmentChannelConnection> {
         let page = ctx.page_args(first, after, last, before)?;
@@ -130,6 +155,7 @@ impl Department {
     }
 }
 
+/// Names `Department.members`' connection `DepartmentMemberConnection`.
 pub struct MemberConnectionName;
 
 impl ConnectionNameType for MemberConnectionName {
@@ -138,6 +164,7 @@ impl ConnectionNameType for MemberConnectionName {
     }
 }
 
+/// Names `Department.members`' edges `DepartmentMemberEdge`.
 pub struct MemberEdgeName;
 
 impl EdgeNameType for MemberEdgeName {
@@ -146,6 +173,7 @@ impl EdgeNameType for MemberEdgeName {
     }
 }
 
+/// A page of a department's people.
 pub type MemberConnection = Connection<
     Cursor,
     User,
@@ -155,6 +183,7 @@ pub type MemberConnection = Connection<
     MemberEdgeName,
 >;
 
+/// Extra fields of a department's member list.
 pub struct MemberConnectionFields {
     department_id: uuid::Uuid,
 }
@@ -172,6 +201,7 @@ impl MemberConnectionFields {
     }
 }
 
+/// A page of departments.
 pub type DepartmentConnection = Connection<
     Cursor,
     Department,
@@ -181,6 +211,7 @@ pub type DepartmentConnection = Connection<
     DefaultEdgeName,
 >;
 
+/// Extra fields of the list of departments.
 pub struct DepartmentConnectionFields;
 
 #[Object]
@@ -191,6 +222,7 @@ impl DepartmentConnectionFields {
     }
 }
 
+/// The departments' queries: `departments`, `department`.
 #[derive(Default)]
 pub struct DepartmentQuery;
 
@@ -201,9 +233,19 @@ impl DepartmentQuery {
     async fn departments(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many items from the start, or after `after`: 1–100 (the default cap); 20 when neither `first` nor `last` is given."
+        )]
         first: Option<i32>,
+        #[graphql(desc = "Start after this cursor (an edge's `cursor`, or `pageInfo.endCursor`).")]
         after: Option<String>,
+        #[graphql(
+            desc = "How many items from the end, or before `before`: 1–100 (the default cap); not with `first`."
+        )]
         last: Option<i32>,
+        #[graphql(
+            desc = "End before this cursor (an edge's `cursor`, or `pageInfo.startCursor`)."
+        )]
         before: Option<String>,
     ) -> Result<DepartmentConnection> {
         let page = ctx.page_args(first, after, last, before)?;
@@ -212,57 +254,83 @@ impl DepartmentQuery {
     }
 
     /// A department by slug.
-    async fn department(&self, ctx: &Context<'_>, slug: String) -> Result<Department> {
+    async fn department(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The department's slug, such as `customer-service`.")] slug: String,
+    ) -> Result<Department> {
         Ok(Department(
             departments::by_slug(ctx.db(), ctx.viewer(), &slug).await?,
         ))
     }
 }
 
+/// The input of `createDepartment`.
 #[derive(InputObject)]
 pub struct CreateDepartmentInput {
-    /// 2–64 of a-z, 0-9 and single hyphens.
+    /// 2–64 of a-z, 0-9 and single hyphens; unique.
     pub slug: String,
+    /// One line, 1–200 characters.
     pub name: String,
+    /// Up to 2,000 characters; empty when omitted.
     pub description: Option<String>,
 }
 
+/// The result of `createDepartment`.
 #[derive(SimpleObject)]
 pub struct CreateDepartmentPayload {
+    /// The new department.
     pub department: Department,
 }
 
+/// The input of `updateDepartment`: omitted fields stay as they are.
 #[derive(InputObject)]
 pub struct UpdateDepartmentInput {
+    /// The department to change.
     pub id: ID,
+    /// 2–64 of a-z, 0-9 and single hyphens; unique.
     pub slug: Option<String>,
+    /// One line, 1–200 characters.
     pub name: Option<String>,
+    /// Up to 2,000 characters; empty clears it.
     pub description: Option<String>,
 }
 
+/// The result of `updateDepartment`.
 #[derive(SimpleObject)]
 pub struct UpdateDepartmentPayload {
+    /// The department as it is now.
     pub department: Department,
 }
 
+/// The input of `addDepartmentMember` and `removeDepartmentMember`.
 #[derive(InputObject)]
 pub struct DepartmentMemberInput {
+    /// The department.
     pub department_id: ID,
+    /// The person.
     pub user_id: ID,
 }
 
+/// The result of `addDepartmentMember`.
 #[derive(SimpleObject)]
 pub struct AddDepartmentMemberPayload {
+    /// The department, with its new member.
     pub department: Department,
+    /// The person added.
     pub user: User,
 }
 
+/// The result of `removeDepartmentMember`.
 #[derive(SimpleObject)]
 pub struct RemoveDepartmentMemberPayload {
+    /// The department, without the person.
     pub department: Department,
+    /// The person removed.
     pub user: User,
 }
 
+/// The administrators' department mutations.
 #[derive(Default)]
 pub struct DepartmentMutation;
 
@@ -272,7 +340,7 @@ impl DepartmentMutation {
     async fn create_department(
         &self,
         ctx: &Context<'_>,
-        input: CreateDepartmentInput,
+        #[graphql(desc = "The new department.")] input: CreateDepartmentInput,
     ) -> Result<CreateDepartmentPayload> {
         let new = NewDepartment {
             slug: input.slug,
@@ -289,7 +357,7 @@ impl DepartmentMutation {
     async fn update_department(
         &self,
         ctx: &Context<'_>,
-        input: UpdateDepartmentInput,
+        #[graphql(desc = "The department and the fields to change.")] input: UpdateDepartmentInput,
     ) -> Result<UpdateDepartmentPayload> {
         let changes = DepartmentChanges {
             id: decode_as("id", Kind::Department, &input.id)?,
@@ -307,7 +375,7 @@ impl DepartmentMutation {
     async fn add_department_member(
         &self,
         ctx: &Context<'_>,
-        input: DepartmentMemberInput,
+        #[graphql(desc = "The department and the person to add.")] input: DepartmentMemberInput,
     ) -> Result<AddDepartmentMemberPayload> {
         let (department_id, user_id) = member_ids(&input)?;
         departments::add_member(ctx.db(), ctx.viewer(), department_id, user_id).await?;
@@ -319,7 +387,7 @@ impl DepartmentMutation {
     async fn remove_department_member(
         &self,
         ctx: &Context<'_>,
-        input: DepartmentMemberInput,
+        #[graphql(desc = "The department and the person to remove.")] input: DepartmentMemberInput,
     ) -> Result<RemoveDepartmentMemberPayload> {
         let (department_id, user_id) = member_ids(&input)?;
         departments::remove_member(ctx.db(), ctx.viewer(), department_id, user_id).await?;

@@ -16,14 +16,28 @@ use crate::config::Limits;
 /// Fields allowed at most once per document.
 pub const ONCE_PER_DOCUMENT: [&str; 3] = ["login", "refreshSession", "changePassword"];
 
+/// A limit a document breaks.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Violation {
-    TooManyAliases { limit: usize },
-    TooManyRootFields { limit: usize },
-    Repeated { field: &'static str },
+    /// More aliases in the document than allowed.
+    TooManyAliases {
+        /// The configured limit.
+        limit: usize,
+    },
+    /// More root fields in one operation than allowed.
+    TooManyRootFields {
+        /// The configured limit.
+        limit: usize,
+    },
+    /// A field of [`ONCE_PER_DOCUMENT`] that appears more than once.
+    Repeated {
+        /// The field's name.
+        field: &'static str,
+    },
 }
 
 impl Violation {
+    /// The error message for the client.
     pub fn message(&self) -> String {
         match self {
             Violation::TooManyAliases { limit } => {

@@ -66,30 +66,52 @@ impl Loaders {
 /// One DataLoader per relation. They cache nothing: within a request they
 /// batch, across subscriptions they batch what arrives together.
 pub struct Batchers {
+    /// A person's departments.
     pub departments_of_user: DataLoader<DepartmentsOfUser>,
+    /// How many people a department has.
     pub member_count: DataLoader<MemberCount>,
+    /// A page of a department's people.
     pub members: DataLoader<Members>,
+    /// People by id.
     pub person: DataLoader<PersonById>,
+    /// Departments by id.
     pub department: DataLoader<DepartmentById>,
+    /// The departments a channel links.
     pub departments_of_channel: DataLoader<DepartmentsOfChannel>,
+    /// How many people a channel has.
     pub channel_member_count: DataLoader<ChannelMemberCount>,
+    /// A page of a channel's people.
     pub channel_members: DataLoader<ChannelMembers>,
+    /// Whether a person is in a channel.
     pub channel_membership: DataLoader<ChannelMembership>,
+    /// A page of a department's channels, in a viewer's scope.
     pub department_channels: DataLoader<DepartmentChannels>,
+    /// The departments a department shares channels with.
     pub linked_departments: DataLoader<LinkedDepartments>,
+    /// The channels two departments share.
     pub shared_channels: DataLoader<SharedChannels>,
+    /// How many messages the channels two departments share hold.
     pub link_message_count: DataLoader<LinkMessageCount>,
+    /// Channels by id, in a viewer's scope.
     pub channel: DataLoader<ChannelById>,
+    /// Messages by id.
     pub message: DataLoader<MessageById>,
+    /// A page of a thread's replies.
     pub replies: DataLoader<Replies>,
+    /// How many replies a thread has.
     pub reply_count: DataLoader<ReplyCount>,
+    /// A message's reactions, as a viewer sees them.
     pub reactions: DataLoader<Reactions>,
+    /// The people a message mentions.
     pub mentions: DataLoader<Mentions>,
+    /// Whether a person follows a thread.
     pub thread_follow: DataLoader<ThreadFollow>,
+    /// Whether a person muted a channel.
     pub channel_mute: DataLoader<ChannelMute>,
 }
 
 impl Batchers {
+    /// One loader per relation, each on its own connection handle to `db`.
     pub fn new(db: &DatabaseConnection) -> Batchers {
         Batchers {
             departments_of_user: DataLoader::new(DepartmentsOfUser(db.clone()), tokio::spawn),
@@ -241,10 +263,13 @@ impl Loader<Uuid> for MemberCount {
 /// departments share one query.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct MembersKey {
+    /// The department.
     pub department_id: Uuid,
+    /// The page asked for.
     pub page: PageArgs,
 }
 
+/// Pages of `Department.members`, keyed by [`MembersKey`].
 pub struct Members(DatabaseConnection);
 
 impl Loader<MembersKey> for Members {
@@ -337,10 +362,13 @@ impl Loader<Uuid> for ChannelMemberCount {
 /// A page of `Channel.members`: keys asking for the same page share a query.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct ChannelMembersKey {
+    /// The channel.
     pub channel_id: Uuid,
+    /// The page asked for.
     pub page: PageArgs,
 }
 
+/// Pages of `Channel.members`, keyed by [`ChannelMembersKey`].
 pub struct ChannelMembers(DatabaseConnection);
 
 impl Loader<ChannelMembersKey> for ChannelMembers {
@@ -371,10 +399,13 @@ impl PageKey for ChannelMembersKey {
 /// `Channel.viewerIsMember`: (channel, person) pairs, one query per person.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct MembershipKey {
+    /// The channel.
     pub channel_id: Uuid,
+    /// The person.
     pub user_id: Uuid,
 }
 
+/// Whether people are in channels, keyed by [`MembershipKey`].
 pub struct ChannelMembership(DatabaseConnection);
 
 impl Loader<MembershipKey> for ChannelMembership {
@@ -404,11 +435,15 @@ impl Loader<MembershipKey> for ChannelMembership {
 /// A page of `Department.channels`, in the viewer's scope.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct DepartmentChannelsKey {
+    /// The department.
     pub department_id: Uuid,
+    /// The channels the viewer may see.
     pub scope: Scope,
+    /// The page asked for.
     pub page: PageArgs,
 }
 
+/// Pages of `Department.channels`, keyed by [`DepartmentChannelsKey`].
 pub struct DepartmentChannels(DatabaseConnection);
 
 impl Loader<DepartmentChannelsKey> for DepartmentChannels {
@@ -472,11 +507,15 @@ impl Loader<(Uuid, Scope)> for LinkedDepartments {
 /// departments share) and of `LinkedDepartment.messageCount`.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct SharedChannelsKey {
+    /// The department the link is seen from.
     pub department_id: Uuid,
+    /// The other department.
     pub linked_id: Uuid,
+    /// The channels the viewer may see.
     pub scope: Scope,
 }
 
+/// `LinkedDepartment.channels`, keyed by [`SharedChannelsKey`].
 pub struct SharedChannels(DatabaseConnection);
 
 impl Loader<SharedChannelsKey> for SharedChannels {

@@ -46,6 +46,8 @@ impl Message {
     }
 }
 
+/// A message in a channel: a thread's first message, or a reply in it.
+/// Seen by whoever may see its channel.
 #[Object]
 impl Message {
     /// The message's global id.
@@ -62,6 +64,7 @@ impl Message {
         };
         Ok(Channel(found.ok_or(Error::NotFound("Channel"))?))
     }
+    /// Who wrote it.
     async fn author(&self, ctx: &Context<'_>) -> Result<User> {
         Ok(User(Loaders::person(ctx, self.0.author_id).await?))
     }
@@ -77,6 +80,7 @@ impl Message {
             markdown_to_safe_html(&self.0.body)
         }
     }
+    /// When it was posted.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
@@ -105,9 +109,19 @@ impl Message {
     async fn replies(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many items from the start, or after `after`: 1–100 (the default cap); 20 when neither `first` nor `last` is given."
+        )]
         first: Option<i32>,
+        #[graphql(desc = "Start after this cursor (an edge's `cursor`, or `pageInfo.endCursor`).")]
         after: Option<String>,
+        #[graphql(
+            desc = "How many items from the end, or before `before`: 1–100 (the default cap); not with `first`."
+        )]
         last: Option<i32>,
+        #[graphql(
+            desc = "End before this cursor (an edge's `cursor`, or `pageInfo.startCursor`)."
+        )]
         before: Option<String>,
     ) -> Result<MessageConnection> {
         let page = ctx.page_args(first, after, last, before)?;
@@ -176,7 +190,9 @@ pub struct Reaction {
     /// One of thumbsup, heart, tada, eyes, laughing, rocket,
     /// white_check_mark, pray.
     pub code: String,
+    /// How many people reacted with it.
     pub count: u64,
+    /// Whether you are one of them.
     pub viewer_has_reacted: bool,
 }
 
@@ -190,6 +206,7 @@ impl From<ReactionGroup> for Reaction {
     }
 }
 
+/// A page of messages: a channel's threads or a thread's replies.
 pub type MessageConnection =
     Connection<Cursor, Message, EmptyFields, EmptyFields, DefaultConnectionName, DefaultEdgeName>;
 

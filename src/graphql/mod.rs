@@ -1,6 +1,8 @@
 //! The GraphQL API: the schema, its limits, and one file per area. Types
 //! here are thin: they wire arguments to `domain/` and wrap what comes back.
 
+#![warn(missing_docs)]
+
 pub mod channel_mutations;
 pub mod channels;
 pub mod context;
@@ -24,6 +26,8 @@ use crate::config::Config;
 use crate::state::AppState;
 pub use subscription::Subscription;
 
+/// What you can read. Everything but `publicPosts` and `publicPost` needs
+/// you signed in (`Authorization: Bearer <accessToken>`).
 #[derive(MergedObject, Default)]
 pub struct Query(
     node::NodeQuery,
@@ -34,6 +38,8 @@ pub struct Query(
     notifications::NotificationQuery,
 );
 
+/// What you can change. Each mutation takes one `input` and returns a
+/// payload; all but `login` and `refreshSession` need you signed in.
 #[derive(MergedObject, Default)]
 pub struct Mutation(
     people::PeopleMutation,
@@ -44,6 +50,7 @@ pub struct Mutation(
     notifications::NotificationMutation,
 );
 
+/// The schema synaps serves.
 pub type AppSchema = Schema<Query, Mutation, Subscription>;
 
 /// The schema with every limit from configuration (docs/SECURITY.md).

@@ -20,11 +20,17 @@ use crate::error::{Error, Result};
 /// The kinds of thing a global id can name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
+    /// A person (`User`).
     User,
+    /// A `Department`.
     Department,
+    /// A `GuestPost`.
     GuestPost,
+    /// A `Notification`.
     Notification,
+    /// A `Channel`.
     Channel,
+    /// A `Message`.
     Message,
 }
 
@@ -84,21 +90,32 @@ pub fn decode_as(field: &str, kind: Kind, id: &ID) -> Result<Uuid> {
 #[derive(Interface)]
 #[graphql(field(name = "id", ty = "ID", desc = "The object's opaque global id."))]
 pub enum Node {
+    /// A person.
     User(User),
+    /// A department.
     Department(Department),
+    /// A guest post.
     GuestPost(GuestPost),
+    /// One of the viewer's notifications.
     Notification(Notification),
+    /// A channel.
     Channel(Channel),
+    /// A message.
     Message(Message),
 }
 
+/// The `node(id:)` query.
 #[derive(Default)]
 pub struct NodeQuery;
 
 #[Object]
 impl NodeQuery {
     /// Fetches any object by its global id.
-    async fn node(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Node> {
+    async fn node(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Any object's `id`.")] id: ID,
+    ) -> async_graphql::Result<Node> {
         let (kind, uuid) = decode("id", &id)?;
         let node = match kind {
             Kind::User => Node::User(User(people::by_id(ctx.db(), ctx.viewer(), uuid).await?)),

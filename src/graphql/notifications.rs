@@ -19,11 +19,15 @@ use crate::domain::posts;
 /// Something that happened that you should know about.
 pub struct Notification(pub domain::Notification);
 
+/// Something that happened that you should know about. Only its recipient
+/// sees it.
 #[Object]
 impl Notification {
+    /// The notification's global id.
     pub async fn id(&self) -> ID {
         global_id(Kind::Notification, self.0.id)
     }
+    /// What kind of event it tells of.
     async fn kind(&self) -> NotificationKind {
         match self.0.kind {
             DomainKind::ReviewRequest => NotificationKind::ReviewRequest,
@@ -64,14 +68,17 @@ impl Notification {
         }
         Message::visible(ctx, self.0.subject_id).await
     }
+    /// When it happened.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+    /// When you marked it read; null while unread.
     async fn read_at(&self) -> Option<DateTime<Utc>> {
         self.0.read_at
     }
 }
 
+/// What a notification tells of.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 pub enum NotificationKind {
     /// A post awaits your review.
@@ -84,6 +91,7 @@ pub enum NotificationKind {
     Reply,
 }
 
+/// A page of your notifications.
 pub type NotificationConnection = Connection<
     Cursor,
     Notification,
@@ -93,6 +101,7 @@ pub type NotificationConnection = Connection<
     DefaultEdgeName,
 >;
 
+/// The viewer's notifications: `notifications`, `unreadNotificationCount`.
 #[derive(Default)]
 pub struct NotificationQuery;
 
@@ -103,10 +112,20 @@ impl NotificationQuery {
     async fn notifications(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default)] unread_only: bool,
+        #[graphql(default, desc = "Only the unread ones.")] unread_only: bool,
+        #[graphql(
+            desc = "How many items from the start, or after `after`: 1–100 (the default cap); 20 when neither `first` nor `last` is given."
+        )]
         first: Option<i32>,
+        #[graphql(desc = "Start after this cursor (an edge's `cursor`, or `pageInfo.endCursor`).")]
         after: Option<String>,
+        #[graphql(
+            desc = "How many items from the end, or before `before`: 1–100 (the default cap); not with `first`."
+        )]
         last: Option<i32>,
+        #[graphql(
+            desc = "End before this cursor (an edge's `cursor`, or `pageInfo.startCursor`)."
+        )]
         before: Option<String>,
     ) -> Result<NotificationConnection> {
         let page = ctx.page_args(first, after, last, before)?;
@@ -152,19 +171,23 @@ async fn prime(ctx: &Context<'_>, items: &[&domain::Notification]) -> Result<()>
     prime_messages(ctx, &node.field("aboutMessage"), about("message")).await
 }
 
+/// The input of `markNotificationsRead`.
 #[derive(InputObject)]
 pub struct MarkNotificationsReadInput {
     /// The notifications to mark read; all of yours when omitted.
     pub ids: Option<Vec<ID>>,
 }
 
+/// The result of `markNotificationsRead`.
 #[derive(SimpleObject)]
 pub struct MarkNotificationsReadPayload {
     /// How many were unread and are now read.
     pub marked: u64,
+    /// How many of your notifications are still unread.
     pub unread_count: u64,
 }
 
+/// Marking the viewer's notifications read.
 #[derive(Default)]
 pub struct NotificationMutation;
 
@@ -174,6 +197,7 @@ impl NotificationMutation {
     async fn mark_notifications_read(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Which notifications; all of yours when `ids` is omitted.")]
         input: MarkNotificationsReadInput,
     ) -> Result<MarkNotificationsReadPayload> {
         let ids = input

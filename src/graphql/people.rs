@@ -18,6 +18,8 @@ use crate::domain::people::{self, NewPerson, PeopleFilter, Person, PersonChanges
 /// A person at the company.
 pub struct User(pub Person);
 
+/// A person at the company: a member of one or more departments, with a
+/// role that says what they may do. Everyone signed in may see everyone.
 #[Object]
 impl User {
     /// The person's global id.
@@ -28,6 +30,7 @@ impl User {
     async fn handle(&self) -> &str {
         &self.0.handle
     }
+    /// The name shown for the person: one line, 1–200 characters.
     async fn display_name(&self) -> &str {
         &self.0.display_name
     }
@@ -39,9 +42,12 @@ impl User {
     async fn title(&self) -> &str {
         &self.0.title
     }
+    /// A few words about the person, in their own words (up to 4,000
+    /// characters); empty if they wrote none.
     async fn bio(&self) -> &str {
         &self.0.bio
     }
+    /// What the person may do.
     async fn role(&self) -> Role {
         self.0.role.into()
     }
@@ -49,6 +55,7 @@ impl User {
     async fn deactivated_at(&self) -> Option<DateTime<Utc>> {
         self.0.deactivated_at
     }
+    /// When the account was created.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
@@ -73,9 +80,17 @@ impl User {
 /// people, roles and departments.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 pub enum Role {
+    /// Reads the directory and channels, takes part in channels, writes and
+    /// submits their own guest posts.
     Staff,
+    /// STAFF's rights, for people who lead a department (cross-department
+    /// analytics for their departments are still to come).
     Manager,
+    /// STAFF's rights, plus reviewing, scheduling and publishing other
+    /// people's guest posts.
     Comms,
+    /// COMMS's rights, plus managing people, roles, departments and every
+    /// channel, private ones included.
     Admin,
 }
 
@@ -101,6 +116,7 @@ impl From<Role> for auth::Role {
     }
 }
 
+/// A page of the directory (`users`).
 pub type UserConnection = Connection<
     Cursor,
     User,
@@ -123,6 +139,7 @@ impl UserConnectionFields {
     }
 }
 
+/// The directory's queries: `me`, `user`, `users`.
 #[derive(Default)]
 pub struct PeopleQuery;
 
@@ -134,7 +151,12 @@ impl PeopleQuery {
     }
 
     /// A person by handle (with or without the `@`).
-    async fn user(&self, ctx: &Context<'_>, handle: String) -> Result<User> {
+    async fn user(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The person's handle, such as `anna.berg` or `@anna.berg`.")]
+        handle: String,
+    ) -> Result<User> {
         Ok(User(
             people::by_handle(ctx.db(), ctx.viewer(), &handle).await?,
         ))
@@ -147,11 +169,27 @@ impl PeopleQuery {
     async fn users(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Part of a name, handle or email, case-insensitive (up to 100 characters)."
+        )]
         search: Option<String>,
+        #[graphql(
+            desc = "Only people in the department with this slug, such as `customer-service`."
+        )]
         department: Option<String>,
+        #[graphql(
+            desc = "How many items from the start, or after `after`: 1–100 (the default cap); 20 when neither `first` nor `last` is given."
+        )]
         first: Option<i32>,
+        #[graphql(desc = "Start after this cursor (an edge's `cursor`, or `pageInfo.endCursor`).")]
         after: Option<String>,
+        #[graphql(
+            desc = "How many items from the end, or before `before`: 1–100 (the default cap); not with `first`."
+        )]
         last: Option<i32>,
+        #[graphql(
+            desc = "End before this cursor (an edge's `cursor`, or `pageInfo.startCursor`)."
+        )]
         before: Option<String>,
     ) -> Result<UserConnection> {
         let page = ctx.page_args(first, after, last, before)?;
@@ -161,22 +199,28 @@ impl PeopleQuery {
     }
 }
 
+/// The input of `login`.
 #[derive(InputObject)]
 pub struct LoginInput {
+    /// Your work email, in any case.
     pub email: String,
+    /// Your password.
     pub password: String,
 }
 
+/// The input of `refreshSession`.
 #[derive(InputObject)]
 pub struct RefreshSessionInput {
     /// The refresh token from `login` or the last `refreshSession`.
     pub refresh_token: String,
 }
 
+/// The input of `changePassword`.
 #[derive(InputObject)]
 pub struct ChangePasswordInput {
+    /// Your password now, to show it is you.
     pub current_password: String,
-    /// At least 12 characters.
+    /// 12–256 characters.
     pub new_password: String,
 }
 
@@ -187,6 +231,7 @@ macro_rules! session_payload {
         #[doc = $doc]
         pub struct $name(Tokens);
 
+        #[doc = $doc]
         #[Object]
         impl $name {
             /// Send as `Authorization: Bearer <accessToken>`.
@@ -201,6 +246,7 @@ macro_rules! session_payload {
             async fn expires_at(&self) -> DateTime<Utc> {
                 self.0.expires_at
             }
+            /// The person the session belongs to.
             async fn user(&self) -> User {
                 User(Person::from(self.0.user.clone()))
             }
@@ -218,88 +264,129 @@ session_payload!(
     "A fresh session; every other session was revoked."
 );
 
+/// The result of `logout`.
 #[derive(SimpleObject)]
 pub struct LogoutPayload {
     /// True once the session is revoked.
     pub ok: bool,
 }
 
+/// The input of `updateProfile`: omitted fields stay as they are.
 #[derive(InputObject)]
 pub struct UpdateProfileInput {
+    /// One line, 1–200 characters.
     pub display_name: Option<String>,
+    /// 2–32 of a-z, 0-9, `.`, `_` and `-`, starting with a letter or digit
+    /// (a leading `@` is dropped); must be free.
     pub handle: Option<String>,
+    /// Job title, up to 200 characters; empty clears it.
     pub title: Option<String>,
+    /// Up to 4,000 characters; empty clears it.
     pub bio: Option<String>,
 }
 
+/// The result of `updateProfile`.
 #[derive(SimpleObject)]
 pub struct UpdateProfilePayload {
+    /// Your profile as it is now.
     pub user: User,
 }
 
+/// The input of `createUser`.
 #[derive(InputObject)]
 pub struct CreateUserInput {
+    /// Their work email, unique whatever its case.
     pub email: String,
+    /// One line, 1–200 characters.
     pub display_name: String,
     /// Derived from the email when omitted.
     pub handle: Option<String>,
+    /// Job title, up to 200 characters; empty when omitted.
     pub title: Option<String>,
+    /// What they may do.
     pub role: Role,
-    /// Department slugs.
+    /// Slugs of the departments they belong to (at most 20).
     #[graphql(default)]
     pub departments: Vec<String>,
     /// The initial password, at least 12 characters.
     pub password: String,
 }
 
+/// The result of `createUser`.
 #[derive(SimpleObject)]
 pub struct CreateUserPayload {
+    /// The new person.
     pub user: User,
 }
 
+/// The input of `updateUser`: omitted fields stay as they are.
 #[derive(InputObject)]
 pub struct UpdateUserInput {
+    /// The person to change.
     pub id: ID,
+    /// Their work email, unique whatever its case.
     pub email: Option<String>,
+    /// One line, 1–200 characters.
     pub display_name: Option<String>,
+    /// 2–32 of a-z, 0-9, `.`, `_` and `-`, starting with a letter or digit
+    /// (a leading `@` is dropped); must be free.
     pub handle: Option<String>,
+    /// Job title, up to 200 characters; empty clears it.
     pub title: Option<String>,
+    /// Up to 4,000 characters; empty clears it.
     pub bio: Option<String>,
 }
 
+/// The result of `updateUser`.
 #[derive(SimpleObject)]
 pub struct UpdateUserPayload {
+    /// The person as they are now.
     pub user: User,
 }
 
+/// The input of `setUserRole`.
 #[derive(InputObject)]
 pub struct SetUserRoleInput {
+    /// The person; not yourself.
     pub id: ID,
+    /// Their new role.
     pub role: Role,
 }
 
+/// The result of `setUserRole`.
 #[derive(SimpleObject)]
 pub struct SetUserRolePayload {
+    /// The person, with their new role.
     pub user: User,
 }
 
+/// The input of `deactivateUser`.
 #[derive(InputObject)]
 pub struct DeactivateUserInput {
+    /// The person; not yourself.
     pub id: ID,
 }
 
+/// The result of `deactivateUser`.
 #[derive(SimpleObject)]
 pub struct DeactivateUserPayload {
+    /// The person, with `deactivatedAt` set.
     pub user: User,
 }
 
+/// Signing in and out, one's own account, and the administrators' people
+/// mutations.
 #[derive(Default)]
 pub struct PeopleMutation;
 
 #[Object]
 impl PeopleMutation {
     /// Signs in. At most once per request document.
-    async fn login(&self, ctx: &Context<'_>, input: LoginInput) -> Result<LoginPayload> {
+    async fn login(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Your email and password.")] input: LoginInput,
+    ) -> Result<LoginPayload> {
         let state = ctx.state();
         let tokens = people::login(
             &state.db,
@@ -317,7 +404,7 @@ impl PeopleMutation {
     async fn refresh_session(
         &self,
         ctx: &Context<'_>,
-        input: RefreshSessionInput,
+        #[graphql(desc = "The refresh token to exchange.")] input: RefreshSessionInput,
     ) -> Result<RefreshSessionPayload> {
         let state = ctx.state();
         let tokens = crate::auth::sessions::refresh(
@@ -340,7 +427,7 @@ impl PeopleMutation {
     async fn change_password(
         &self,
         ctx: &Context<'_>,
-        input: ChangePasswordInput,
+        #[graphql(desc = "Your current password and the new one.")] input: ChangePasswordInput,
     ) -> Result<ChangePasswordPayload> {
         let state = ctx.state();
         let tokens = people::change_password(
@@ -359,7 +446,7 @@ impl PeopleMutation {
     async fn update_profile(
         &self,
         ctx: &Context<'_>,
-        input: UpdateProfileInput,
+        #[graphql(desc = "The fields to change.")] input: UpdateProfileInput,
     ) -> Result<UpdateProfilePayload> {
         let changes = ProfileChanges {
             display_name: input.display_name,
@@ -375,7 +462,7 @@ impl PeopleMutation {
     async fn create_user(
         &self,
         ctx: &Context<'_>,
-        input: CreateUserInput,
+        #[graphql(desc = "The new person.")] input: CreateUserInput,
     ) -> Result<CreateUserPayload> {
         let state = ctx.state();
         let new = NewPerson {
@@ -395,7 +482,7 @@ impl PeopleMutation {
     async fn update_user(
         &self,
         ctx: &Context<'_>,
-        input: UpdateUserInput,
+        #[graphql(desc = "The person and the fields to change.")] input: UpdateUserInput,
     ) -> Result<UpdateUserPayload> {
         let changes = PersonChanges {
             id: decode_as("id", Kind::User, &input.id)?,
@@ -415,7 +502,7 @@ impl PeopleMutation {
     async fn set_user_role(
         &self,
         ctx: &Context<'_>,
-        input: SetUserRoleInput,
+        #[graphql(desc = "The person and their new role.")] input: SetUserRoleInput,
     ) -> Result<SetUserRolePayload> {
         let id = decode_as("id", Kind::User, &input.id)?;
         let person = people::set_role(ctx.db(), ctx.viewer(), id, input.role.into()).await?;
@@ -427,7 +514,7 @@ impl PeopleMutation {
     async fn deactivate_user(
         &self,
         ctx: &Context<'_>,
-        input: DeactivateUserInput,
+        #[graphql(desc = "The person to deactivate.")] input: DeactivateUserInput,
     ) -> Result<DeactivateUserPayload> {
         let id = decode_as("id", Kind::User, &input.id)?;
         let person = people::deactivate(ctx.db(), ctx.viewer(), id).await?;

@@ -13,59 +13,83 @@ use crate::domain::posts::Transition;
 use crate::domain::posts::edit::{self, DraftChanges, NewDraft};
 use crate::domain::posts::review::{self, TransitionInput};
 
+/// The input of `createPostDraft`.
 #[derive(InputObject)]
 pub struct CreatePostDraftInput {
-    /// At most 200 characters.
+    /// One line, 1–200 characters.
     pub title: String,
-    /// Markdown, at most 256 KiB.
+    /// Markdown, not empty, at most 256 KiB.
     pub body: String,
     /// At most 500 characters; shown on the blog index and in link previews.
     pub excerpt: Option<String>,
     /// A department you belong to.
     pub department_id: ID,
+    /// The day you hope it appears: the editorial calendar's intent, at most
+    /// five years ahead; not a schedule.
     pub planned_for: Option<NaiveDate>,
-    /// Derived from the title when omitted.
+    /// 2–64 of a-z, 0-9 and single hyphens, unique among posts; derived
+    /// from the title when omitted.
     pub slug: Option<String>,
     /// The message thread the post grew from: the id of its first message.
     pub source_thread_id: Option<ID>,
 }
 
+/// The input of `updatePostDraft`: omitted fields stay as they are.
 #[derive(InputObject)]
 pub struct UpdatePostDraftInput {
+    /// Your post, in DRAFT or CHANGES_REQUESTED.
     pub id: ID,
     /// The `version` you last saw; a stale one is a CONFLICT.
     pub expected_version: i32,
+    /// One line, 1–200 characters.
     pub title: Option<String>,
+    /// Markdown, not empty, at most 256 KiB.
     pub body: Option<String>,
+    /// At most 500 characters; empty clears it.
     pub excerpt: Option<String>,
+    /// A department you belong to.
     pub department_id: Option<ID>,
+    /// The day you hope it appears, at most five years ahead.
     pub planned_for: Option<NaiveDate>,
+    /// 2–64 of a-z, 0-9 and single hyphens, unique among posts. Until you
+    /// set one, the slug follows the title.
     pub slug: Option<String>,
     /// The message thread the post grew from: the id of its first message.
     pub source_thread_id: Option<ID>,
 }
 
+/// The post a step of the workflow applies to: the input of `submitPost`,
+/// `withdrawPost`, `unschedulePost`, `publishPost` and `unpublishPost`.
 #[derive(InputObject)]
 pub struct PostIdInput {
+    /// The post.
     pub id: ID,
 }
 
+/// A post in review and a reviewer's comment for its author: the input of
+/// `requestPostChanges` and `approvePost`.
 #[derive(InputObject)]
 pub struct PostCommentInput {
+    /// The post, IN_REVIEW.
     pub id: ID,
-    /// Required when requesting changes; optional when approving.
+    /// Up to 4,000 characters. Required when requesting changes; optional
+    /// when approving.
     pub comment: Option<String>,
 }
 
+/// The input of `rejectPost`.
 #[derive(InputObject)]
 pub struct RejectPostInput {
+    /// The post, IN_REVIEW.
     pub id: ID,
-    /// Why: required, and shown to the author.
+    /// Why: required (up to 4,000 characters), and shown to the author.
     pub reason: String,
 }
 
+/// The input of `schedulePost`.
 #[derive(InputObject)]
 pub struct SchedulePostInput {
+    /// The post, APPROVED.
     pub id: ID,
     /// When to publish; must be in the future.
     pub publish_at: DateTime<Utc>,
@@ -74,9 +98,11 @@ pub struct SchedulePostInput {
 /// The post after the mutation.
 #[derive(SimpleObject)]
 pub struct PostPayload {
+    /// The post as it is now, with its new status and `version`.
     pub post: GuestPost,
 }
 
+/// Drafting guest posts and every step of their workflow.
 #[derive(Default)]
 pub struct PostMutation;
 
@@ -86,7 +112,7 @@ impl PostMutation {
     async fn create_post_draft(
         &self,
         ctx: &Context<'_>,
-        input: CreatePostDraftInput,
+        #[graphql(desc = "The draft.")] input: CreatePostDraftInput,
     ) -> Result<PostPayload> {
         let draft = NewDraft {
             title: input.title,
@@ -108,6 +134,7 @@ impl PostMutation {
     async fn update_post_draft(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The post, the version you saw, and the fields to change.")]
         input: UpdatePostDraftInput,
     ) -> Result<PostPayload> {
         let changes = DraftChanges {
@@ -131,12 +158,20 @@ impl PostMutation {
     }
 
     /// Sends your post to the communications team for review.
-    async fn submit_post(&self, ctx: &Context<'_>, input: PostIdInput) -> Result<PostPayload> {
+    async fn submit_post(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Your post, in DRAFT.")] input: PostIdInput,
+    ) -> Result<PostPayload> {
         transition(ctx, &input.id, Transition::Submit, None, None).await
     }
 
     /// Takes your post back out of review, to DRAFT.
-    async fn withdraw_post(&self, ctx: &Context<'_>, input: PostIdInput) -> Result<PostPayload> {
+    async fn withdraw_post(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Your post, IN_REVIEW.")] input: PostIdInput,
+    ) -> Result<PostPayload> {
         transition(ctx, &input.id, Transition::Withdraw, None, None).await
     }
 
@@ -144,7 +179,7 @@ impl PostMutation {
     async fn request_post_changes(
         &self,
         ctx: &Context<'_>,
-        input: PostCommentInput,
+        #[graphql(desc = "The post, and the changes you ask for.")] input: PostCommentInput,
     ) -> Result<PostPayload> {
         transition(
             ctx,
@@ -160,13 +195,18 @@ impl PostMutation {
     async fn approve_post(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The post, and a note for the author if you like.")]
         input: PostCommentInput,
     ) -> Result<PostPayload> {
         transition(ctx, &input.id, Transition::Approve, input.comment, None).await
     }
 
     /// Rejects a post in review, with a reason (reviewers). Final.
-    async fn reject_post(&self, ctx: &Context<'_>, input: RejectPostInput) -> Result<PostPayload> {
+    async fn reject_post(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The post, and why.")] input: RejectPostInput,
+    ) -> Result<PostPayload> {
         transition(ctx, &input.id, Transition::Reject, Some(input.reason), None).await
     }
 
@@ -174,7 +214,7 @@ impl PostMutation {
     async fn schedule_post(
         &self,
         ctx: &Context<'_>,
-        input: SchedulePostInput,
+        #[graphql(desc = "The post, and when to publish it.")] input: SchedulePostInput,
     ) -> Result<PostPayload> {
         transition(
             ctx,
@@ -187,17 +227,29 @@ impl PostMutation {
     }
 
     /// Takes a scheduled post back to APPROVED (reviewers).
-    async fn unschedule_post(&self, ctx: &Context<'_>, input: PostIdInput) -> Result<PostPayload> {
+    async fn unschedule_post(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The post, SCHEDULED.")] input: PostIdInput,
+    ) -> Result<PostPayload> {
         transition(ctx, &input.id, Transition::Unschedule, None, None).await
     }
 
     /// Publishes an approved post now (reviewers; never your own).
-    async fn publish_post(&self, ctx: &Context<'_>, input: PostIdInput) -> Result<PostPayload> {
+    async fn publish_post(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The post, APPROVED.")] input: PostIdInput,
+    ) -> Result<PostPayload> {
         transition(ctx, &input.id, Transition::Publish, None, None).await
     }
 
     /// Takes a post off the blog, back to APPROVED (reviewers).
-    async fn unpublish_post(&self, ctx: &Context<'_>, input: PostIdInput) -> Result<PostPayload> {
+    async fn unpublish_post(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The post, PUBLISHED.")] input: PostIdInput,
+    ) -> Result<PostPayload> {
         transition(ctx, &input.id, Transition::Unpublish, None, None).await
     }
 }

@@ -19,11 +19,16 @@ use crate::domain::posts::{self, PostFilter, Status, render};
 /// A staff member's post about their work, on its way to the public blog.
 pub struct GuestPost(pub posts::Post);
 
+/// A staff member's post about their work, on its way to the public blog.
+/// Its author sees it always; reviewers (comms, admins) once it has been
+/// submitted; everyone signed in once it is published.
 #[Object]
 impl GuestPost {
+    /// The post's global id.
     pub async fn id(&self) -> ID {
         global_id(Kind::GuestPost, self.0.id)
     }
+    /// The headline: one line, 1–200 characters.
     async fn title(&self) -> &str {
         &self.0.title
     }
@@ -39,9 +44,12 @@ impl GuestPost {
     async fn body_html(&self) -> String {
         render::markdown_to_safe_html(&self.0.body)
     }
+    /// A short summary for the blog's index and link previews (up to 500
+    /// characters); empty if none.
     async fn excerpt(&self) -> &str {
         &self.0.excerpt
     }
+    /// Where the post is in its workflow.
     async fn status(&self) -> PostStatus {
         self.0.status.into()
     }
@@ -57,10 +65,11 @@ impl GuestPost {
     async fn publish_at(&self) -> Option<DateTime<Utc>> {
         self.0.publish_at
     }
+    /// When it went on the blog; null unless PUBLISHED.
     async fn published_at(&self) -> Option<DateTime<Utc>> {
         self.0.published_at
     }
-    /// When it was last submitted for review.
+    /// When it was last submitted for review; null if never.
     async fn submitted_at(&self) -> Option<DateTime<Utc>> {
         self.0.submitted_at
     }
@@ -71,15 +80,19 @@ impl GuestPost {
             .flatten()
             .map(|at| (Utc::now() - at).num_seconds().max(0))
     }
+    /// When the draft was started.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+    /// When the post last changed: an edit or a step of the workflow.
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }
+    /// Who wrote it.
     async fn author(&self, ctx: &Context<'_>) -> Result<User> {
         Ok(User(Loaders::person(ctx, self.0.author_id).await?))
     }
+    /// The department it is written for, one its author belongs to.
     async fn department(&self, ctx: &Context<'_>) -> Result<Department> {
         Ok(Department(
             Loaders::department(ctx, self.0.department_id).await?,
@@ -111,12 +124,20 @@ impl GuestPost {
 /// SCHEDULED and PUBLISHED, or CHANGES_REQUESTED or REJECTED on the way.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 pub enum PostStatus {
+    /// Being written: its author edits it and submits it for review.
     Draft,
+    /// Submitted and waiting in the review queue; the author may withdraw it.
     InReview,
+    /// A reviewer asked for changes; the author's next edit takes it back to
+    /// DRAFT.
     ChangesRequested,
+    /// Approved for the blog; a reviewer schedules it or publishes it now.
     Approved,
+    /// Publishes itself at `publishAt`.
     Scheduled,
+    /// On the public blog.
     Published,
+    /// Turned down, with a reason. Final.
     Rejected,
 }
 
@@ -151,21 +172,26 @@ impl From<PostStatus> for Status {
 /// A post as it was submitted.
 pub struct PostRevision(posts::Revision);
 
+/// A post as it was submitted for review: each submit keeps one.
 #[Object]
 impl PostRevision {
     /// 1 for the first submit, then 2, 3, ….
     async fn number(&self) -> i32 {
         self.0.number
     }
+    /// The title as submitted.
     async fn title(&self) -> &str {
         &self.0.title
     }
+    /// The excerpt as submitted.
     async fn excerpt(&self) -> &str {
         &self.0.excerpt
     }
+    /// The markdown body as submitted.
     async fn body(&self) -> &str {
         &self.0.body
     }
+    /// When it was submitted.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
@@ -178,6 +204,8 @@ impl PostRevision {
 /// One step of a post's audit trail.
 pub struct ReviewEvent(posts::ReviewEvent);
 
+/// One step of a post's audit trail: a change of status, who made it,
+/// when and why.
 #[Object]
 impl ReviewEvent {
     /// Who acted; null when the scheduler published the post.
@@ -187,34 +215,45 @@ impl ReviewEvent {
             None => Ok(None),
         }
     }
+    /// The status before.
     async fn from(&self) -> PostStatus {
         self.0.from.into()
     }
+    /// The status after.
     async fn to(&self) -> PostStatus {
         self.0.to.into()
     }
+    /// What the actor said: the changes asked for, the reason for a
+    /// rejection, or a note on approval; null if nothing.
     async fn comment(&self) -> Option<&str> {
         self.0.comment.as_deref()
     }
+    /// When it happened.
     async fn at(&self) -> DateTime<Utc> {
         self.0.at
     }
 }
 
+/// A page of guest posts.
 pub type GuestPostConnection =
     Connection<Cursor, GuestPost, EmptyFields, EmptyFields, DefaultConnectionName, DefaultEdgeName>;
 
 /// A published post as the public sees it: no email, no review trail.
 pub struct PublicPost(posts::Post);
 
+/// A post on the public blog, as anyone may read it: no email, no review
+/// trail.
 #[Object]
 impl PublicPost {
+    /// The URL slug: the post is at `/blog/{slug}`.
     async fn slug(&self) -> &str {
         &self.0.slug
     }
+    /// The headline.
     async fn title(&self) -> &str {
         &self.0.title
     }
+    /// A short summary; empty if none.
     async fn excerpt(&self) -> &str {
         &self.0.excerpt
     }
@@ -222,9 +261,11 @@ impl PublicPost {
     async fn body_html(&self) -> String {
         render::markdown_to_safe_html(&self.0.body)
     }
+    /// When it went on the blog.
     async fn published_at(&self) -> Option<DateTime<Utc>> {
         self.0.published_at
     }
+    /// Who wrote it.
     async fn author(&self, ctx: &Context<'_>) -> Result<PublicAuthor> {
         let person = Loaders::person(ctx, self.0.author_id).await?;
         Ok(PublicAuthor {
@@ -232,6 +273,7 @@ impl PublicPost {
             title: person.title,
         })
     }
+    /// The department it was written for.
     async fn department(&self, ctx: &Context<'_>) -> Result<PublicDepartment> {
         let department = Loaders::department(ctx, self.0.department_id).await?;
         Ok(PublicDepartment {
@@ -244,6 +286,7 @@ impl PublicPost {
 /// A post's author, as the public sees them.
 #[derive(SimpleObject)]
 pub struct PublicAuthor {
+    /// Their name.
     pub display_name: String,
     /// Job title.
     pub title: String,
@@ -252,10 +295,13 @@ pub struct PublicAuthor {
 /// A department, as the public sees it.
 #[derive(SimpleObject)]
 pub struct PublicDepartment {
+    /// Its URL-safe name: its posts are at `/blog/department/{slug}`.
     pub slug: String,
+    /// Its name.
     pub name: String,
 }
 
+/// A page of the public blog.
 pub type PublicPostConnection = Connection<
     Cursor,
     PublicPost,
@@ -265,6 +311,7 @@ pub type PublicPostConnection = Connection<
     DefaultEdgeName,
 >;
 
+/// The guest posts' queries, the public blog's included.
 #[derive(Default)]
 pub struct PostQuery;
 
@@ -275,10 +322,20 @@ impl PostQuery {
     async fn my_posts(
         &self,
         ctx: &Context<'_>,
-        status: Option<PostStatus>,
+        #[graphql(desc = "Only posts in this status.")] status: Option<PostStatus>,
+        #[graphql(
+            desc = "How many items from the start, or after `after`: 1–100 (the default cap); 20 when neither `first` nor `last` is given."
+        )]
         first: Option<i32>,
+        #[graphql(desc = "Start after this cursor (an edge's `cursor`, or `pageInfo.endCursor`).")]
         after: Option<String>,
+        #[graphql(
+            desc = "How many items from the end, or before `before`: 1–100 (the default cap); not with `first`."
+        )]
         last: Option<i32>,
+        #[graphql(
+            desc = "End before this cursor (an edge's `cursor`, or `pageInfo.startCursor`)."
+        )]
         before: Option<String>,
     ) -> Result<GuestPostConnection> {
         let page = ctx.page_args(first, after, last, before)?;
@@ -291,9 +348,19 @@ impl PostQuery {
     async fn review_queue(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many items from the start, or after `after`: 1–100 (the default cap); 20 when neither `first` nor `last` is given."
+        )]
         first: Option<i32>,
+        #[graphql(desc = "Start after this cursor (an edge's `cursor`, or `pageInfo.endCursor`).")]
         after: Option<String>,
+        #[graphql(
+            desc = "How many items from the end, or before `before`: 1–100 (the default cap); not with `first`."
+        )]
         last: Option<i32>,
+        #[graphql(
+            desc = "End before this cursor (an edge's `cursor`, or `pageInfo.startCursor`)."
+        )]
         before: Option<String>,
     ) -> Result<GuestPostConnection> {
         let page = ctx.page_args(first, after, last, before)?;
@@ -308,12 +375,26 @@ impl PostQuery {
     async fn posts(
         &self,
         ctx: &Context<'_>,
-        status: Option<PostStatus>,
+        #[graphql(desc = "Only posts in this status.")] status: Option<PostStatus>,
+        #[graphql(
+            desc = "Only posts for the department with this slug, such as `customer-service`."
+        )]
         department: Option<String>,
+        #[graphql(desc = "Only posts by the person with this handle (with or without `@`).")]
         author: Option<String>,
+        #[graphql(
+            desc = "How many items from the start, or after `after`: 1–100 (the default cap); 20 when neither `first` nor `last` is given."
+        )]
         first: Option<i32>,
+        #[graphql(desc = "Start after this cursor (an edge's `cursor`, or `pageInfo.endCursor`).")]
         after: Option<String>,
+        #[graphql(
+            desc = "How many items from the end, or before `before`: 1–100 (the default cap); not with `first`."
+        )]
         last: Option<i32>,
+        #[graphql(
+            desc = "End before this cursor (an edge's `cursor`, or `pageInfo.startCursor`)."
+        )]
         before: Option<String>,
     ) -> Result<GuestPostConnection> {
         let page = ctx.page_args(first, after, last, before)?;
@@ -328,7 +409,11 @@ impl PostQuery {
 
     /// A post you may see: your own, any submitted one (reviewers), or a
     /// published one.
-    async fn post(&self, ctx: &Context<'_>, id: ID) -> Result<GuestPost> {
+    async fn post(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The post's global id.")] id: ID,
+    ) -> Result<GuestPost> {
         let id = decode_as("id", Kind::GuestPost, &id)?;
         Ok(GuestPost(posts::by_id(ctx.db(), ctx.viewer(), id).await?))
     }
@@ -338,10 +423,23 @@ impl PostQuery {
     async fn public_posts(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Only posts for the department with this slug, such as `customer-service`."
+        )]
         department: Option<String>,
+        #[graphql(
+            desc = "How many items from the start, or after `after`: 1–100 (the default cap); 20 when neither `first` nor `last` is given."
+        )]
         first: Option<i32>,
+        #[graphql(desc = "Start after this cursor (an edge's `cursor`, or `pageInfo.endCursor`).")]
         after: Option<String>,
+        #[graphql(
+            desc = "How many items from the end, or before `before`: 1–100 (the default cap); not with `first`."
+        )]
         last: Option<i32>,
+        #[graphql(
+            desc = "End before this cursor (an edge's `cursor`, or `pageInfo.startCursor`)."
+        )]
         before: Option<String>,
     ) -> Result<PublicPostConnection> {
         let page = ctx.page_args(first, after, last, before)?;
@@ -350,7 +448,11 @@ impl PostQuery {
     }
 
     /// A published post by slug. No sign-in needed.
-    async fn public_post(&self, ctx: &Context<'_>, slug: String) -> Result<PublicPost> {
+    async fn public_post(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The post's slug, as in `/blog/{slug}`.")] slug: String,
+    ) -> Result<PublicPost> {
         Ok(PublicPost(posts::published_by_slug(ctx.db(), &slug).await?))
     }
 }

@@ -37,9 +37,12 @@ use crate::events::Recorded;
 /// the same type as the edges of `Channel.messages`.
 pub type MessageEdge = Edge<Cursor, Message, EmptyFields, DefaultEdgeName>;
 
+/// The live updates, served over `GET /graphql/ws`.
 #[derive(Default)]
 pub struct Subscription;
 
+/// Live updates over WebSocket (`GET /graphql/ws`, `graphql-transport-ws`);
+/// each shows you only what a query would.
 #[SubscriptionObject]
 impl Subscription {
     /// Your own posts, each time one changes status: the post as it is now.
@@ -71,7 +74,10 @@ impl Subscription {
     async fn message_added(
         &self,
         ctx: &Context<'_>,
-        channel: ID,
+        #[graphql(desc = "The channel's global id.")] channel: ID,
+        #[graphql(
+            desc = "The `cursor` of the last message you saw, from `Channel.messages` or this subscription; at most 1,000 messages behind."
+        )]
         after: Option<String>,
     ) -> Result<impl Stream<Item = Result<MessageEdge>> + use<>> {
         // Before the replay is read: what commits meanwhile is heard live.
@@ -99,7 +105,7 @@ impl Subscription {
     async fn message_changed(
         &self,
         ctx: &Context<'_>,
-        channel: ID,
+        #[graphql(desc = "The channel's global id.")] channel: ID,
     ) -> Result<impl Stream<Item = Result<Message>> + use<>> {
         let events = ctx.state().events.subscribe();
         let channel_id = decode_as("channel", Kind::Channel, &channel)?;

@@ -21,6 +21,101 @@ fn committed_schema_matches_the_code() {
     );
 }
 
+/// Every type, field, argument, input field and enum value of the served
+/// schema says what it is: the schema is the API's reference (GraphiQL,
+/// codegen), so an undocumented one is a gap in it. Scalars and the built-in
+/// introspection types are async-graphql's, and so is the description of a
+/// connection type (`…Connection`): async-graphql's `Connection` takes none
+/// from doc comments. Its fields are checked like any other.
+#[test]
+fn every_schema_element_has_a_description() {
+    use async_graphql_parser::types::{
+        FieldDefinition, InputValueDefinition, TypeKind, TypeSystemDefinition,
+    };
+    use async_graphql_parser::{Positioned, parse_schema};
+
+    fn described(description: Option<&Positioned<String>>) -> bool {
+        description.is_some_and(|d| !d.node.trim().is_empty())
+    }
+    fn check_arguments(
+        owner: &str,
+        arguments: &[Positioned<InputValueDefinition>],
+        missing: &mut Vec<String>,
+    ) {
+        for argument in arguments {
+            if !described(argument.node.description.as_ref()) {
+                missing.push(format!("argument {owner}({}:)", argument.node.name.node));
+            }
+        }
+    }
+    fn check_fields(
+        type_name: &str,
+        fields: &[Positioned<FieldDefinition>],
+        missing: &mut Vec<String>,
+    ) {
+        for field in fields {
+            let owner = format!("{type_name}.{}", field.node.name.node);
+            if !described(field.node.description.as_ref()) {
+                missing.push(format!("field {owner}"));
+            }
+            check_arguments(&owner, &field.node.arguments, missing);
+        }
+    }
+
+    let document = parse_schema(synaps::graphql::sdl()).expect("the served schema parses");
+    let mut missing = Vec::new();
+    for definition in &document.definitions {
+        let TypeSystemDefinition::Type(definition) = definition else {
+            continue;
+        };
+        let definition = &definition.node;
+        let name = definition.name.node.as_str();
+        if name.starts_with("__") || matches!(definition.kind, TypeKind::Scalar) {
+            continue;
+        }
+        let generated_connection = match &definition.kind {
+            TypeKind::Object(object) => {
+                name.ends_with("Connection")
+                    && ["pageInfo", "edges"].iter().all(|wanted| {
+                        object
+                            .fields
+                            .iter()
+                            .any(|f| f.node.name.node.as_str() == *wanted)
+                    })
+            }
+            _ => false,
+        };
+        if !generated_connection && !described(definition.description.as_ref()) {
+            missing.push(format!("type {name}"));
+        }
+        match &definition.kind {
+            TypeKind::Object(object) => check_fields(name, &object.fields, &mut missing),
+            TypeKind::Interface(interface) => check_fields(name, &interface.fields, &mut missing),
+            TypeKind::InputObject(input) => {
+                for field in &input.fields {
+                    if !described(field.node.description.as_ref()) {
+                        missing.push(format!("input field {name}.{}", field.node.name.node));
+                    }
+                }
+            }
+            TypeKind::Enum(enumeration) => {
+                for value in &enumeration.values {
+                    if !described(value.node.description.as_ref()) {
+                        missing.push(format!("enum value {name}.{}", value.node.value.node));
+                    }
+                }
+            }
+            TypeKind::Scalar | TypeKind::Union(_) => {}
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "{} schema element(s) without a description (a `///` doc, or `#[graphql(desc = \"…\")]` on an argument):\n  {}",
+        missing.len(),
+        missing.join("\n  ")
+    );
+}
+
 #[test]
 fn export_schema_prints_the_sdl() {
     let output = Command::new(env!("CARGO_BIN_EXE_synaps"))

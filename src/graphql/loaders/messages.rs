@@ -25,8 +25,11 @@ use crate::domain::posts::Post;
 pub struct Primed {
     /// Off for subscriptions (see `Loaders::sharing`).
     pub enabled: bool,
+    /// Authors (and actors), by id.
     pub people: Mutex<HashMap<Uuid, Person>>,
+    /// Authors' departments, by person.
     pub departments_of_user: Mutex<HashMap<Uuid, Vec<Department>>>,
+    /// Reply counts, by thread.
     pub reply_counts: Mutex<HashMap<Uuid, u64>>,
     /// By (message, viewer).
     pub reactions: Mutex<HashMap<(Uuid, Uuid), Vec<ReactionGroup>>>,
