@@ -43,9 +43,9 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::{Channel, Visibility};
+use crate::auth::Role;
 use crate::auth::{Action, Actor, Viewer, policy};
 use crate::db;
-use crate::auth::Role;
 use crate::domain::types::Slug;
 use crate::entities::{channel_members, channels, users};
 use crate::error::{Error, Result};

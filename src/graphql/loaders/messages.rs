@@ -9,7 +9,7 @@ use async_graphql::dataloader::Loader;
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
-use super::{LoadResult, pages_per_group};
+use super::{LoadResult, per_group};
 use crate::domain::channels::{Channel, Scope};
 use crate::domain::departments::Department;
 use crate::domain::messages::{self, Message, ReactionGroup};
@@ -123,9 +123,11 @@ impl Loader<(Uuid, PageArgs)> for Replies {
 
     async fn load(&self, keys: &[(Uuid, PageArgs)]) -> LoadResult<(Uuid, PageArgs), Self::Value> {
         let db = &self.0;
-        pages_per_group(keys, |roots, page| async move {
-            messages::replies_of(db, &roots, &page).await
-        })
+        per_group(
+            keys,
+            |(root, page)| (page.clone(), *root),
+            |page, roots| async move { messages::replies_of(db, &roots, &page).await },
+        )
         .await
     }
 }
@@ -207,17 +209,18 @@ impl Loader<(Uuid, Uuid)> for ChannelMute {
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[(Uuid, Uuid)]) -> LoadResult<(Uuid, Uuid), Self::Value> {
-        let mut by_user: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
-        for (channel_id, user_id) in keys {
-            by_user.entry(*user_id).or_default().push(*channel_id);
-        }
-        let mut found = HashMap::new();
-        for (user_id, channel_ids) in by_user {
-            let muted = messages::follow::muted(&self.0, user_id, &channel_ids).await?;
-            for channel_id in channel_ids {
-                found.insert((channel_id, user_id), muted.contains(&channel_id));
-            }
-        }
-        Ok(found)
+        let db = &self.0;
+        per_group(
+            keys,
+            |&(channel_id, user_id)| (user_id, channel_id),
+            |user_id, channel_ids| async move {
+                let muted = messages::follow::muted(db, user_id, &channel_ids).await?;
+                Ok(channel_ids
+                    .into_iter()
+                    .map(|id| (id, muted.contains(&id)))
+                    .collect())
+            },
+        )
+        .await
     }
 }
