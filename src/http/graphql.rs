@@ -16,9 +16,11 @@
 //! - a document over a limit of `graphql::limits` (admission);
 //! - 401 for an `Authorization` header that does not check out (admission);
 //!
-//! and only then executed. With `application/graphql-response+json`, a
-//! request that fails the schema's validation gets 400; with plain JSON, 200
-//! as the spec's legacy rules say.
+//! and only then executed. A document that does not parse or validate
+//! (admission's document limits included) gets 400 with
+//! `application/graphql-response+json`, and 200 with the legacy
+//! `application/json`, as the spec says a server SHOULD (graphql-http's
+//! audits 572B and FDE2); either way `errors` and no `data`.
 
 use std::net::SocketAddr;
 
@@ -98,9 +100,13 @@ fn errors_only(status: StatusCode, media: Media, error: serde_json::Value) -> Re
 /// A request refused before execution: the refusal, with its status code.
 fn refuse(refusal: Refusal, media: Media) -> Response {
     let status = match &refusal {
-        Refusal::BadRequest(_) | Refusal::ParseFailed(_) | Refusal::ValidationFailed(_) => {
-            StatusCode::BAD_REQUEST
-        }
+        Refusal::BadRequest(_) => StatusCode::BAD_REQUEST,
+        // The legacy media type answers 200 for what the document got
+        // wrong: a client of it reads `errors`, not the status.
+        Refusal::ParseFailed(_) | Refusal::ValidationFailed(_) => match media {
+            Media::GraphqlResponseJson => StatusCode::BAD_REQUEST,
+            Media::Json => StatusCode::OK,
+        },
         Refusal::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         Refusal::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         Refusal::NotAcceptable => StatusCode::NOT_ACCEPTABLE,
@@ -249,17 +255,23 @@ async fn execute(
     let request = admitted.into_request(viewer, client_address, Loaders::new(&app.state.db));
     let mut response = app.schema.execute(request).await;
 
-    let request_error = response.data == Value::Null && !response.errors.is_empty();
+    // Refused by the schema before it ran (validation, depth, complexity):
+    // errors only, as for our own refusals; `data: null` would claim it ran.
+    let request_error = response.data == Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|e| e.path.is_empty());
     with_codes(&mut response.errors);
-    let status = if media == Media::GraphqlResponseJson
-        && request_error
-        && response.errors.iter().all(|e| e.path.is_empty())
-    {
+    let status = if media == Media::GraphqlResponseJson && request_error {
         StatusCode::BAD_REQUEST
     } else {
         StatusCode::OK
     };
-    match serde_json::to_vec(&response) {
+    let body = if request_error {
+        serde_json::to_vec(&json!({ "errors": response.errors }))
+    } else {
+        serde_json::to_vec(&response)
+    };
+    match body {
         Ok(body) => Response::builder()
             .status(status)
             .header(header::CONTENT_TYPE, media.content_type())
