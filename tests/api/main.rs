@@ -13,6 +13,7 @@ mod channels;
 mod cli;
 mod directory;
 mod errors;
+mod introspection;
 mod live_messages;
 mod messages;
 mod notifications;
