@@ -151,6 +151,9 @@ pub enum Refusal {
     ParseFailed(String),
     /// The document breaks a rule of the schema or one of our limits.
     ValidationFailed(String),
+    /// The document selects `__schema` or `__type` where introspection is
+    /// off (production).
+    IntrospectionDisabled,
     /// A mutation or subscription sent with GET.
     MethodNotAllowed,
     /// A POST whose body is not `application/json`.
@@ -171,6 +174,7 @@ impl Refusal {
             Self::BadRequest(_) => "BAD_REQUEST",
             Self::ParseFailed(_) => "GRAPHQL_PARSE_FAILED",
             Self::ValidationFailed(_) => VALIDATION_FAILED,
+            Self::IntrospectionDisabled => "INTROSPECTION_DISABLED",
             Self::MethodNotAllowed => "METHOD_NOT_ALLOWED",
             Self::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
             Self::NotAcceptable => "NOT_ACCEPTABLE",
@@ -184,6 +188,10 @@ impl Refusal {
             Self::BadRequest(message)
             | Self::ParseFailed(message)
             | Self::ValidationFailed(message) => message.clone(),
+            Self::IntrospectionDisabled => {
+                "Introspection is disabled on this server: `__schema` and `__type` may not be queried."
+                    .to_owned()
+            }
             Self::MethodNotAllowed => "Mutations must be sent with POST.".to_owned(),
             Self::UnsupportedMediaType => {
                 "Send the request as Content-Type: application/json.".to_owned()

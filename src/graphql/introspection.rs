@@ -6,7 +6,8 @@
 //! enforces the same limits with the introspection subtrees left out (as
 //! GraphQL Armor's `ignoreIntrospection`); every other field still counts, in
 //! a document that mixes both too. Introspection itself is bounded by the
-//! parser's recursion limits and the query length.
+//! parser's recursion limits and the query length. [`selects_introspection`]
+//! also decides which documents production refuses (`http::admission`).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};

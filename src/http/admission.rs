@@ -7,7 +7,9 @@
 //!    (`graphql::documents`), and its operation named;
 //! 2. then the transport checks what only it knows (over GET, no mutation);
 //! 3. [`Parsed::admit`]ted: the document limits of `graphql::limits`
-//!    (aliases, root fields, `login` once);
+//!    (aliases, root fields, `login` once), and in production no
+//!    `__schema` or `__type` anywhere in it (`INTROSPECTION_DISABLED`,
+//!    rather than async-graphql's silent `null`);
 //! 4. run as the viewer its bearer credential names ([`authenticate`]; the
 //!    credential from the `Authorization` header, [`header_authorization`],
 //!    or from the socket's `connection_init` payload,
@@ -33,8 +35,8 @@ use crate::app::App;
 use crate::auth::{Viewer, sessions};
 use crate::error::{Error, Refusal};
 use crate::graphql::context::RequestMeta;
-use crate::graphql::limits;
 use crate::graphql::loaders::Loaders;
+use crate::graphql::{introspection, limits};
 
 /// A request whose document parsed, not yet checked against the limits.
 pub struct Parsed {
@@ -73,7 +75,7 @@ impl Parsed {
         self.operation
     }
 
-    /// Step 3: the document limits.
+    /// Step 3: the document limits, and introspection where it is off.
     pub fn admit(mut self, app: &App) -> Result<Admitted, Refusal> {
         let config = &app.state.config;
         let operation_name = self.request.operation_name.clone();
@@ -84,6 +86,9 @@ impl Parsed {
             .map_err(|err| Refusal::ParseFailed(err.message))?;
         limits::check(doc, operation_name.as_deref(), &config.limits)
             .map_err(|violation| Refusal::ValidationFailed(violation.message()))?;
+        if config.is_production() && introspection::selects_introspection(doc) {
+            return Err(Refusal::IntrospectionDisabled);
+        }
         Ok(Admitted {
             request: self.request,
             operation: self.operation,

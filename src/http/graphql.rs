@@ -13,12 +13,13 @@
 //! - 400 for a missing query, and (admission) for one that is too long;
 //!   then a document that does not parse (admission);
 //! - 405 for a mutation over GET;
-//! - a document over a limit of `graphql::limits` (admission);
+//! - a document over a limit of `graphql::limits`, or selecting
+//!   introspection in production (admission);
 //! - 401 for an `Authorization` header that does not check out (admission);
 //!
 //! and only then executed. A document that does not parse or validate
-//! (admission's document limits included) gets 400 with
-//! `application/graphql-response+json`, and 200 with the legacy
+//! (admission's document limits and `INTROSPECTION_DISABLED` included) gets
+//! 400 with `application/graphql-response+json`, and 200 with the legacy
 //! `application/json`, as the spec says a server SHOULD (graphql-http's
 //! audits 572B and FDE2); either way `errors` and no `data`.
 
@@ -103,10 +104,12 @@ fn refuse(refusal: Refusal, media: Media) -> Response {
         Refusal::BadRequest(_) => StatusCode::BAD_REQUEST,
         // The legacy media type answers 200 for what the document got
         // wrong: a client of it reads `errors`, not the status.
-        Refusal::ParseFailed(_) | Refusal::ValidationFailed(_) => match media {
-            Media::GraphqlResponseJson => StatusCode::BAD_REQUEST,
-            Media::Json => StatusCode::OK,
-        },
+        Refusal::ParseFailed(_) | Refusal::ValidationFailed(_) | Refusal::IntrospectionDisabled => {
+            match media {
+                Media::GraphqlResponseJson => StatusCode::BAD_REQUEST,
+                Media::Json => StatusCode::OK,
+            }
+        }
         Refusal::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         Refusal::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         Refusal::NotAcceptable => StatusCode::NOT_ACCEPTABLE,

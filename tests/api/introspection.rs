@@ -1,6 +1,6 @@
 //! Introspection as GraphQL tools send it: the standard query answers with
 //! the schema as served, outside the depth and complexity limits that still
-//! bind every other field.
+//! bind every other field, and production refuses it with a code.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -9,7 +9,9 @@ use async_graphql::parser::parse_schema;
 use async_graphql::parser::types::{
     ConstDirective, InputValueDefinition, TypeKind, TypeSystemDefinition,
 };
+use reqwest::header::ACCEPT;
 use serde_json::{Value, json};
+use synaps::config::{Config, Environment};
 
 use crate::db_test;
 use crate::helpers::{GqlResponse, TestApp};
@@ -22,6 +24,8 @@ const STANDARD_QUERY: &str = include_str!("fixtures/introspection.graphql");
 
 /// The schema as served, as `synaps export-schema` wrote it.
 const SCHEMA: &str = include_str!("../../schema.graphql");
+
+const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 
 /// A query nested exactly `depth` fields deep (departments → members →
 /// departments → …, one item per page so that only depth is at fault).
@@ -240,6 +244,65 @@ async fn a_deep_introspection_abuse_is_refused_by_the_recursion_limit(app: TestA
     assert_eq!(answered.data()["__type"]["ofType"], Value::Null);
 }
 db_test!(a_deep_introspection_abuse_is_refused_by_the_recursion_limit);
+
+fn production(config: &mut Config) {
+    config.env = Environment::Production;
+}
+
+async fn production_refuses_introspection_with_introspection_disabled(app: TestApp) {
+    // Arrange: introspection at the root, by type, in a fragment, in an
+    // inline fragment, and mixed with a regular field.
+    let documents = [
+        "{ __schema { queryType { name } } }",
+        "{ __type(name: \"User\") { name } }",
+        "query { ...Schema } fragment Schema on Query { __schema { types { name } } }",
+        "{ ... on Query { __type(name: \"User\") { fields { name } } } }",
+        "{ me { handle } __schema { queryType { name } } }",
+        STANDARD_QUERY,
+    ];
+    let ask = |document: &str, accept: &'static str| {
+        app.client
+            .post(app.url("/graphql"))
+            .header(ACCEPT, accept)
+            .bearer_auth(&app.staff().token)
+            .json(&json!({ "query": document }))
+    };
+
+    for document in documents {
+        // Act
+        let modern =
+            GqlResponse::from(ask(document, GRAPHQL_RESPONSE_JSON).send().await.unwrap()).await;
+        let legacy =
+            GqlResponse::from(ask(document, "application/json").send().await.unwrap()).await;
+
+        // Assert: an error that says why, and no data at all.
+        assert_refused(
+            &modern,
+            400,
+            "INTROSPECTION_DISABLED",
+            "Introspection is disabled",
+        );
+        assert_refused(
+            &legacy,
+            200,
+            "INTROSPECTION_DISABLED",
+            "Introspection is disabled",
+        );
+    }
+    // `__typename` is not introspection.
+    let typename = app
+        .gql(
+            Some(app.staff()),
+            "{ __typename me { __typename handle } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(typename.data()["me"]["__typename"], "User");
+}
+db_test!(
+    production_refuses_introspection_with_introspection_disabled,
+    with = production
+);
 
 // ---------------------------------------------------------------------------
 // A schema, normalized: what introspection says and what SDL declares, in a
