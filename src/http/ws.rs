@@ -1,24 +1,26 @@
-//! `GET /graphql/ws`: subscriptions over the `graphql-transport-ws` protocol,
-//! and only that protocol.
+//! `GET /graphql/ws`: GraphQL over the `graphql-transport-ws` protocol, and
+//! only that protocol.
 //!
-//! We speak the protocol ourselves over axum's WebSocket, running each
-//! `subscribe` through `Schema::execute_stream`, because async-graphql's
-//! own server lacks what docs/SECURITY.md asks for. Here:
+//! We speak the protocol ourselves over axum's WebSocket, because
+//! async-graphql's own server lacks what docs/SECURITY.md asks for. Here:
 //! - the `Sec-WebSocket-Protocol` must offer `graphql-transport-ws` (400
 //!   otherwise);
 //! - `connection_init` must come within 3 s (close 4408), once (4429); its
 //!   payload `{"authorization": "Bearer …"}` is checked like the HTTP header
 //!   (`http::admission`: a bad token closes 4403; no token is an anonymous
-//!   viewer, whom every subscription field refuses with UNAUTHENTICATED);
-//! - `subscribe` before `connection_ack` closes 4401; a subscription id
-//!   already active closes 4409; past 20 active subscriptions the new one
-//!   gets an `error` message; a malformed message closes 4400;
-//! - a subscribe payload passes `http::admission` as a request over HTTP
-//!   does (query length, parsing through the document cache,
-//!   `graphql::limits`; then the schema's depth and complexity limits) and
-//!   must be a `subscription`: queries and mutations get an `error` message
-//!   (they belong on `POST /graphql`). A refusal is an `error` message with
-//!   the code HTTP would send;
+//!   viewer);
+//! - `subscribe` before `connection_ack` closes 4401; an id already active
+//!   closes 4409; past 20 active operations the new one gets an `error`
+//!   message; a malformed message closes 4400;
+//! - a `subscribe` may carry any operation, and passes `http::admission`
+//!   as a request over HTTP does (query length, parsing through the
+//!   document cache, `graphql::limits`, introspection in production; then
+//!   the schema's validation, depth and complexity), as the socket's viewer,
+//!   from the address of its upgrade request (the login throttle's key). A
+//!   refusal is an `error` message with the code HTTP would send. A
+//!   subscription runs through `Schema::execute_stream` until it ends; a
+//!   query or mutation gets one `next` and then `complete`, and runs the same
+//!   domain functions as over HTTP, rate limits included;
 //! - the server pings every 30 s; the socket closes 4403 when the access
 //!   token expires or its session ends (sign-out, password change,
 //!   deactivation) or its person's role changes, and 1001 when the server
@@ -61,7 +63,7 @@ pub const PROTOCOL: &str = "graphql-transport-ws";
 const INIT_TIMEOUT: Duration = Duration::from_secs(3);
 /// docs/SECURITY.md: a keep-alive ping every 30 s.
 const KEEP_ALIVE: Duration = Duration::from_secs(30);
-/// docs/SECURITY.md: at most 20 subscriptions per socket.
+/// docs/SECURITY.md: at most 20 subscriptions (operations) per socket.
 pub const MAX_SUBSCRIPTIONS: usize = 20;
 /// Messages waiting to be written to one socket. A healthy client drains
 /// them as fast as they come; the kernel's socket buffer absorbs bursts.
@@ -236,6 +238,8 @@ type Tagged = (String, u64, Option<GqlResponse>);
 struct Active {
     generation: u64,
     abort: AbortHandle,
+    /// A subscription, rather than a query or mutation.
+    subscription: bool,
     /// Whether anything was sent for it yet (an error before that is an
     /// `error` message, after it a `next` with errors).
     delivered: bool,
@@ -498,28 +502,19 @@ impl Connection {
                 )),
             );
         }
-        let parsed = match admission::parse(&self.app, request) {
-            Ok(parsed) => parsed,
-            Err(refusal) => return self.refuse(&id, refusal),
-        };
-        if matches!(
-            parsed.operation(),
-            Some(OperationType::Query | OperationType::Mutation)
-        ) {
-            return self.refuse(
-                &id,
-                Refusal::BadRequest(
-                    "Only subscriptions are served over the WebSocket; send queries and mutations to POST /graphql."
-                        .to_owned(),
-                ),
-            );
-        }
-        let admitted = match parsed.admit(&self.app) {
+        let admitted = match admission::parse(&self.app, request).and_then(|p| p.admit(&self.app)) {
             Ok(admitted) => admitted,
             Err(refusal) => return self.refuse(&id, refusal),
         };
 
-        let loaders = Loaders::sharing(&self.app.live_loaders);
+        let subscription = admitted.operation() == Some(OperationType::Subscription);
+        // A subscription lives long: it shares the process's loaders, which
+        // prime nothing. A query or mutation is a request like one over HTTP.
+        let loaders = if subscription {
+            Loaders::sharing(&self.app.live_loaders)
+        } else {
+            Loaders::new(&self.app.state.db)
+        };
         let request = admitted.into_request(viewer, self.client_address.clone(), loaders);
         let (abort, registration) = AbortHandle::new_pair();
         self.generation += 1;
@@ -538,13 +533,14 @@ impl Connection {
             Active {
                 generation,
                 abort,
+                subscription,
                 delivered: false,
             },
         );
         Step::Continue
     }
 
-    /// Refuses a subscription with an `error` message.
+    /// Refuses an operation with an `error` message.
     fn refuse(&self, id: &str, refusal: Refusal) -> Step {
         sent(self.queue.send(json!({
             "id": id,
@@ -568,7 +564,15 @@ impl Connection {
             return sent(self.queue.send(json!({ "id": id, "type": "complete" })));
         };
         with_codes(&mut response.errors);
-        if !active.delivered && response.data == Value::Null && !response.errors.is_empty() {
+        let failed = response.data == Value::Null && !response.errors.is_empty();
+        let refused = if active.subscription {
+            // Validation, or the subscription refused this viewer.
+            failed && !active.delivered
+        } else {
+            // Validation; a failure while running is a result like any.
+            failed && response.errors.iter().all(|e| e.path.is_empty())
+        };
+        if refused {
             // The operation failed before producing anything: `error`, and
             // it is over (no `complete` follows an `error`).
             if let Some(active) = self.active.remove(&id) {

@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 use synaps::config::{Config, Environment};
 
 use crate::db_test;
+use crate::helpers::ws::Ws;
 use crate::helpers::{GqlResponse, TestApp};
 
 /// graphql-js 16.15.0's `getIntrospectionQuery({ descriptions: true,
@@ -298,6 +299,16 @@ async fn production_refuses_introspection_with_introspection_disabled(app: TestA
         )
         .await;
     assert_eq!(typename.data()["me"]["__typename"], "User");
+    // Nor does the socket answer it.
+    let mut ws = Ws::open(&app.address, Some(&app.staff().token)).await;
+    ws.subscribe("schema", "{ __schema { queryType { name } } }")
+        .await;
+    let refused = ws.next(std::time::Duration::from_secs(5)).await;
+    assert_eq!(refused["type"], "error", "{refused}");
+    assert_eq!(
+        refused["payload"][0]["extensions"]["code"],
+        "INTROSPECTION_DISABLED"
+    );
 }
 db_test!(
     production_refuses_introspection_with_introspection_disabled,

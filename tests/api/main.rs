@@ -20,6 +20,7 @@ mod notifications;
 mod permissions;
 mod posting_together;
 mod posts;
+mod socket;
 mod subscriptions;
 mod tokens;
 mod transport;

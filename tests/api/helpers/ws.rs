@@ -67,6 +67,23 @@ impl Ws {
         ws
     }
 
+    /// Runs a query or mutation as `id`; returns the messages for it, up to
+    /// and including its `complete` or `error` (nothing else may come
+    /// meanwhile).
+    pub async fn operation(&mut self, id: &str, query: &str, variables: Value) -> Vec<Value> {
+        self.subscribe_with(id, query, variables).await;
+        let mut messages = Vec::new();
+        loop {
+            let message = self.next(Duration::from_secs(5)).await;
+            assert_eq!(message["id"], id, "{message}");
+            let last = message["type"] == "complete" || message["type"] == "error";
+            messages.push(message);
+            if last {
+                return messages;
+            }
+        }
+    }
+
     pub async fn send(&mut self, message: Value) {
         self.socket
             .send(Message::Text(message.to_string().into()))
