@@ -133,16 +133,36 @@ pub fn header_authorization(headers: &HeaderMap) -> Result<Option<&str>, Refusal
 }
 
 /// The credential of a `connection_init` payload: the value of its
-/// `authorization` key. `None` when it is not there (or is `null`); a value
-/// that is not a string is refused.
+/// `authorization` key, compared case-insensitively (`Authorization` is
+/// what clients copy from HTTP), or of `headers.authorization` (any case), as
+/// some clients nest it. `None` when neither is there (or is `null`); a
+/// value that is not a string, or two that differ, are refused.
 pub fn init_authorization(payload: Option<&Value>) -> Result<Option<String>, Refusal> {
-    match payload.and_then(|payload| payload.get("authorization")) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(value)) => Ok(Some(value.clone())),
-        Some(_) => Err(Refusal::Credentials(Error::Unauthenticated(
-            INIT_NOT_BEARER,
-        ))),
+    let Some(Value::Object(payload)) = payload else {
+        return Ok(None);
+    };
+    let nested = payload
+        .iter()
+        .filter(|(key, _)| key.eq_ignore_ascii_case("headers"))
+        .filter_map(|(_, headers)| headers.as_object());
+    let mut found: Option<&str> = None;
+    for (_, value) in std::iter::once(payload)
+        .chain(nested)
+        .flat_map(|object| object.iter())
+        .filter(|(key, _)| key.eq_ignore_ascii_case("authorization"))
+    {
+        match (value, found) {
+            (Value::Null, _) => {}
+            (Value::String(value), None) => found = Some(value),
+            (Value::String(value), Some(before)) if value == before => {}
+            _ => {
+                return Err(Refusal::Credentials(Error::Unauthenticated(
+                    INIT_NOT_BEARER,
+                )));
+            }
+        }
     }
+    Ok(found.map(str::to_owned))
 }
 
 /// The viewer an `Authorization` value names: anonymous without one, and a
@@ -189,6 +209,7 @@ pub fn client_address(peer: SocketAddr, headers: &HeaderMap, hops: usize) -> Str
 #[cfg(test)]
 mod tests {
     use axum::http::HeaderValue;
+    use serde_json::json;
 
     use super::*;
 
@@ -206,5 +227,55 @@ mod tests {
         assert_eq!(client_address(peer, &headers, 3), "10.0.0.2");
         headers.insert("x-forwarded-for", HeaderValue::from_static("not-an-ip"));
         assert_eq!(client_address(peer, &headers, 1), "10.0.0.2");
+    }
+
+    fn from_init(payload: Value) -> Result<Option<String>, String> {
+        init_authorization(Some(&payload)).map_err(|refusal| refusal.code().to_owned())
+    }
+
+    #[test]
+    fn the_init_payload_names_its_credential_in_any_case_and_nested_under_headers() {
+        let token = Ok(Some("Bearer t".to_owned()));
+        assert_eq!(from_init(json!({ "authorization": "Bearer t" })), token);
+        assert_eq!(from_init(json!({ "Authorization": "Bearer t" })), token);
+        assert_eq!(from_init(json!({ "AUTHORIZATION": "Bearer t" })), token);
+        assert_eq!(
+            from_init(json!({ "headers": { "Authorization": "Bearer t" } })),
+            token
+        );
+        assert_eq!(
+            from_init(json!({ "Headers": { "authorization": "Bearer t" } })),
+            token
+        );
+        assert_eq!(
+            from_init(
+                json!({ "authorization": "Bearer t", "headers": { "authorization": "Bearer t" } })
+            ),
+            token
+        );
+        assert_eq!(from_init(json!({})), Ok(None));
+        assert_eq!(from_init(json!({ "authorization": null })), Ok(None));
+        assert_eq!(from_init(json!({ "headers": "x" })), Ok(None));
+        assert_eq!(init_authorization(None).ok(), Some(None));
+    }
+
+    #[test]
+    fn an_init_credential_that_is_not_one_string_is_refused() {
+        let refused = Err("UNAUTHENTICATED".to_owned());
+        assert_eq!(from_init(json!({ "Authorization": 42 })), refused);
+        assert_eq!(
+            from_init(json!({ "headers": { "authorization": ["Bearer t"] } })),
+            refused
+        );
+        assert_eq!(
+            from_init(json!({ "authorization": "Bearer a", "Authorization": "Bearer b" })),
+            refused
+        );
+        assert_eq!(
+            from_init(
+                json!({ "authorization": "Bearer a", "headers": { "authorization": "Bearer b" } })
+            ),
+            refused
+        );
     }
 }

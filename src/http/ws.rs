@@ -6,9 +6,10 @@
 //! - the `Sec-WebSocket-Protocol` must offer `graphql-transport-ws` (400
 //!   otherwise);
 //! - `connection_init` must come within 3 s (close 4408), once (4429); its
-//!   payload `{"authorization": "Bearer …"}` is checked like the HTTP header
-//!   (`http::admission`: a bad token closes 4403; no token is an anonymous
-//!   viewer);
+//!   payload carries the bearer credential under `authorization` (any case)
+//!   or `headers.authorization` (`admission::init_authorization`), checked
+//!   like the HTTP header: any credential that does not check out closes
+//!   4403, whatever its key; none at all is an anonymous viewer;
 //! - `subscribe` before `connection_ack` closes 4401; an id already active
 //!   closes 4409; past 20 active operations the new one gets an `error`
 //!   message; a malformed message closes 4400;

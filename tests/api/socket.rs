@@ -1,6 +1,7 @@
 //! Every operation over `GET /graphql/ws` (graphql-transport-ws): queries
 //! and mutations get one `next` and a `complete`, through the same
-//! admission, limits, authentication and rate limits as over HTTP.
+//! admission, limits, authentication and rate limits as over HTTP; and the
+//! credential of `connection_init`, under whatever key clients put it.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -302,3 +303,57 @@ async fn queries_and_mutations_interleave_with_subscriptions(app: TestApp) {
     );
 }
 db_test!(queries_and_mutations_interleave_with_subscriptions);
+
+/// Every place a client may put the credential in `connection_init`.
+fn init_payloads(authorization: &str) -> Vec<Value> {
+    vec![
+        json!({ "authorization": authorization }),
+        json!({ "Authorization": authorization }),
+        json!({ "AUTHORIZATION": authorization }),
+        json!({ "headers": { "authorization": authorization } }),
+        json!({ "headers": { "Authorization": authorization } }),
+        json!({ "Headers": { "AUTHORIZATION": authorization } }),
+    ]
+}
+
+async fn the_init_credential_is_read_under_any_key_case_and_nested_under_headers(app: TestApp) {
+    for payload in init_payloads(&format!("Bearer {}", app.staff().token)) {
+        // Act
+        let mut ws = Ws::open_with(&app.address, payload.clone()).await;
+        let me = ws.operation("me", ME, Value::Null).await;
+
+        // Assert
+        assert_eq!(
+            next_then_complete(&me)["data"]["me"]["handle"],
+            "stella",
+            "{payload}"
+        );
+    }
+}
+db_test!(the_init_credential_is_read_under_any_key_case_and_nested_under_headers);
+
+async fn an_invalid_init_credential_closes_with_4403_whatever_its_key(app: TestApp) {
+    let token = &app.staff().token;
+    let mut payloads = init_payloads("Bearer invalid");
+    payloads.extend(init_payloads(token)); // not `Bearer …`
+    payloads.extend([
+        json!({ "Authorization": 42 }),
+        json!({ "headers": { "authorization": [format!("Bearer {token}")] } }),
+        // Two credentials that disagree.
+        json!({ "authorization": format!("Bearer {token}"), "Authorization": "Bearer invalid" }),
+        json!({ "authorization": format!("Bearer {token}"), "headers": { "authorization": "Bearer invalid" } }),
+    ]);
+
+    for payload in payloads {
+        // Act
+        let mut ws = Ws::connect(&app.address).await;
+        ws.init_with(payload.clone()).await;
+
+        // Assert
+        match ws.try_next(Duration::from_secs(2)).await {
+            Some(Err(code)) => assert_eq!(code, 4403, "{payload}"),
+            other => panic!("{payload}: expected close 4403, got {other:?}"),
+        }
+    }
+}
+db_test!(an_invalid_init_credential_closes_with_4403_whatever_its_key);
