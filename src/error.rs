@@ -14,10 +14,17 @@
 //! - `Error` deliberately does not implement `Display`: async-graphql converts
 //!   any `Display` type into an error *without* a code, so the only way into a
 //!   GraphQL response is the `From` impl below, which sets the code.
+//!
+//! A request refused before anything runs (by `http::admission`, or by the
+//! HTTP handler for what only HTTP has: methods and media types) is a
+//! [`Refusal`], whose codes are the transport's; each transport decides only
+//! how to send it (a status code, or a WebSocket `error` message or close).
+//! Errors async-graphql raises itself carry no code; [`with_codes`] gives
+//! them one on every transport.
 
 use std::fmt;
 
-use async_graphql::ErrorExtensions;
+use async_graphql::{ErrorExtensionValues, ErrorExtensions, ServerError};
 use sea_orm::{DbErr, RuntimeErr, SqlErr};
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -130,6 +137,111 @@ impl From<Error> for async_graphql::Error {
                 _ => {}
             }
         })
+    }
+}
+
+/// Why a request was refused before it ran: one variant per
+/// `extensions.code` that a request can get at the door, over HTTP and over
+/// the WebSocket alike.
+pub enum Refusal {
+    /// Not a request we serve as sent: a batch, a body that is not a GraphQL
+    /// request, a missing or over-long query, a subscription too many.
+    BadRequest(String),
+    /// The document does not parse.
+    ParseFailed(String),
+    /// The document breaks a rule of the schema or one of our limits.
+    ValidationFailed(String),
+    /// The document selects `__schema` or `__type` where introspection is
+    /// off (production).
+    IntrospectionDisabled,
+    /// A mutation or subscription sent with GET.
+    MethodNotAllowed,
+    /// A POST whose body is not `application/json`.
+    UnsupportedMediaType,
+    /// The client accepts neither JSON media type.
+    NotAcceptable,
+    /// The credentials presented do not check out (`UNAUTHENTICATED`), or
+    /// could not be checked (`INTERNAL`): never an anonymous viewer.
+    Credentials(Error),
+}
+
+const VALIDATION_FAILED: &str = "GRAPHQL_VALIDATION_FAILED";
+
+impl Refusal {
+    /// The stable `extensions.code` for this refusal.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::BadRequest(_) => "BAD_REQUEST",
+            Self::ParseFailed(_) => "GRAPHQL_PARSE_FAILED",
+            Self::ValidationFailed(_) => VALIDATION_FAILED,
+            Self::IntrospectionDisabled => "INTROSPECTION_DISABLED",
+            Self::MethodNotAllowed => "METHOD_NOT_ALLOWED",
+            Self::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
+            Self::NotAcceptable => "NOT_ACCEPTABLE",
+            Self::Credentials(err) => err.code(),
+        }
+    }
+
+    /// The message a client sees.
+    pub fn message(&self) -> String {
+        match self {
+            Self::BadRequest(message)
+            | Self::ParseFailed(message)
+            | Self::ValidationFailed(message) => message.clone(),
+            Self::IntrospectionDisabled => {
+                "Introspection is disabled on this server: `__schema` and `__type` may not be queried."
+                    .to_owned()
+            }
+            Self::MethodNotAllowed => "Mutations must be sent with POST.".to_owned(),
+            Self::UnsupportedMediaType => {
+                "Send the request as Content-Type: application/json.".to_owned()
+            }
+            Self::NotAcceptable => {
+                "Accept application/graphql-response+json or application/json.".to_owned()
+            }
+            Self::Credentials(err) => err.message(),
+        }
+    }
+
+    /// The refusal as a GraphQL error: `{ message, extensions: { code } }`.
+    pub fn to_json(&self) -> serde_json::Value {
+        if let Self::Credentials(Error::Internal(cause)) = self {
+            // The request id is on the enclosing span (see `http::request_span`).
+            tracing::error!(error = %cause, "cannot check credentials");
+        }
+        serde_json::json!({ "message": self.message(), "extensions": { "code": self.code() } })
+    }
+}
+
+impl fmt::Debug for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Credentials(err) => write!(f, "{err:?}"),
+            other => write!(f, "{}: {}", other.code(), other.message()),
+        }
+    }
+}
+
+/// Gives the errors async-graphql raised itself a code, as every other error
+/// has one: `GRAPHQL_VALIDATION_FAILED` for what it refused before running
+/// (no path), `BAD_USER_INPUT` for a field's arguments (a path).
+pub fn with_codes(errors: &mut [ServerError]) {
+    for error in errors {
+        let has_code = error
+            .extensions
+            .as_ref()
+            .is_some_and(|e| e.get("code").is_some());
+        if !has_code {
+            let code = if error.path.is_empty() {
+                VALIDATION_FAILED
+            } else {
+                "BAD_USER_INPUT"
+            };
+            error
+                .extensions
+                .get_or_insert_with(ErrorExtensionValues::default)
+                .set("code", code);
+        }
     }
 }
 

@@ -1,8 +1,9 @@
 //! Document checks that async-graphql does not make, run on the parsed
-//! document before anything executes (docs/SECURITY.md): aliases per document,
-//! root fields per operation, and the fields that may appear at most once per
-//! document (`login`, `refreshSession`, `changePassword`, whose cost is a
-//! password hash or a token rotation each).
+//! document before anything executes (docs/SECURITY.md): aliases per
+//! document, root fields per operation, and the fields that may appear at
+//! most once per document (`login`, `refreshSession`, `changePassword`, whose
+//! cost is a password hash or a token rotation each). Depth and complexity
+//! are the schema's (`graphql::AppSchema`, `graphql::introspection`).
 
 use std::collections::HashSet;
 

@@ -8,6 +8,7 @@ pub mod channels;
 pub mod context;
 pub mod departments;
 pub mod documents;
+pub mod introspection;
 pub mod limits;
 pub mod loaders;
 pub mod message_mutations;
@@ -20,7 +21,8 @@ pub mod post_mutations;
 pub mod posts;
 pub mod subscription;
 
-use async_graphql::{MergedObject, Schema, SchemaBuilder};
+use async_graphql::{MergedObject, Request, Response, SDLExportOptions, Schema, SchemaBuilder};
+use futures_util::stream::BoxStream;
 
 use crate::config::Config;
 use crate::state::AppState;
@@ -50,17 +52,57 @@ pub struct Mutation(
     notifications::NotificationMutation,
 );
 
-/// The schema synaps serves.
-pub type AppSchema = Schema<Query, Mutation, Subscription>;
+/// The schema as served, built twice: the two differ only in how they limit
+/// depth and complexity. async-graphql's own limits count every field, also
+/// under `__schema` and `__type`, so the standard introspection query of
+/// every GraphQL tool is "nested too deep"; documents that select
+/// introspection therefore run on a build that enforces the same limits
+/// without the introspection subtrees (`introspection::OutsideIntrospection`).
+/// Everything else runs on the build with the stock limits, because any
+/// extension makes async-graphql route every field and list item of every
+/// request through the extension chain.
+#[derive(Clone)]
+pub struct AppSchema {
+    plain: Schema<Query, Mutation, Subscription>,
+    introspective: Schema<Query, Mutation, Subscription>,
+}
 
-/// The schema with every limit from configuration (docs/SECURITY.md).
-fn builder(config: &Config) -> SchemaBuilder<Query, Mutation, Subscription> {
+impl AppSchema {
+    /// Runs a query or mutation.
+    pub async fn execute(&self, mut request: Request) -> Response {
+        self.pick(&mut request).execute(request).await
+    }
+
+    /// Runs any operation as a stream: a subscription's events, or the one
+    /// response of a query or mutation.
+    pub fn execute_stream(&self, mut request: Request) -> BoxStream<'static, Response> {
+        self.pick(&mut request).execute_stream(request)
+    }
+
+    fn pick(&self, request: &mut Request) -> &Schema<Query, Mutation, Subscription> {
+        // A document that does not parse gets its error from either build.
+        match request.parsed_query() {
+            Ok(doc) if introspection::selects_introspection(doc) => &self.introspective,
+            _ => &self.plain,
+        }
+    }
+}
+
+/// The schema with every limit from configuration (docs/SECURITY.md); depth
+/// and complexity as async-graphql counts them or, when `introspective`,
+/// without introspection (see [`AppSchema`]).
+fn builder(config: &Config, introspective: bool) -> SchemaBuilder<Query, Mutation, Subscription> {
     let limits = &config.limits;
     let mut builder = Schema::build(Query::default(), Mutation::default(), Subscription)
-        .limit_depth(limits.depth)
-        .limit_complexity(limits.complexity)
         .limit_directives(limits.directives_per_field)
         .limit_recursive_depth(32);
+    builder = if introspective {
+        builder.extension(introspection::OutsideIntrospection::new(limits))
+    } else {
+        builder
+            .limit_depth(limits.depth)
+            .limit_complexity(limits.complexity)
+    };
     if config.is_production() {
         builder = builder.disable_introspection().disable_suggestions();
     }
@@ -70,10 +112,16 @@ fn builder(config: &Config) -> SchemaBuilder<Query, Mutation, Subscription> {
 /// The schema as served, with the application state.
 pub fn build_schema(state: AppState) -> AppSchema {
     let config = state.config.clone();
-    builder(&config).data(state).finish()
+    AppSchema {
+        plain: builder(&config, false).data(state.clone()).finish(),
+        introspective: builder(&config, true).data(state).finish(),
+    }
 }
 
-/// The SDL, as `synaps export-schema` writes it and `schema.graphql` holds.
+/// The SDL, as `synaps export-schema` writes it and `schema.graphql` holds:
+/// everything introspection answers, `@specifiedBy` on scalars included.
 pub fn sdl() -> String {
-    builder(&Config::default()).finish().sdl()
+    builder(&Config::default(), false)
+        .finish()
+        .sdl_with_options(SDLExportOptions::new().include_specified_by())
 }

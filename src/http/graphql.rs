@@ -3,22 +3,30 @@
 //! We read the request ourselves rather than use async-graphql-axum's
 //! extractor, because the stock one accepts batches of any length, runs
 //! mutations sent over GET and parses any content type as JSON
-//! (docs/SECURITY.md). In order, a request is refused with:
+//! (docs/SECURITY.md). What this file owns is what only HTTP has: methods,
+//! media types and status codes. Everything else a request passes is
+//! `http::admission`, the same path a WebSocket operation takes. In order, a
+//! request is refused with:
 //! - 406 if it accepts neither `application/graphql-response+json` nor JSON;
 //! - 415 for a POST that is not `application/json`; 413 past the body limit
 //!   (the layer in `http::router`); 400 for a batch array or invalid JSON;
-//! - 400 for a query that does not parse, is too long, or breaks a document
-//!   limit (`graphql::limits`); 405 for a mutation over GET;
-//! - 401 for an `Authorization` header that does not check out;
+//! - 400 for a missing query, and (admission) for one that is too long;
+//!   then a document that does not parse (admission);
+//! - 405 for a mutation over GET;
+//! - a document over a limit of `graphql::limits`, or selecting
+//!   introspection in production (admission);
+//! - 401 for an `Authorization` header that does not check out (admission);
 //!
-//! and only then executed. With `application/graphql-response+json`, a
-//! request that fails validation gets 400; with plain JSON, 200 as the spec's
-//! legacy rules say.
+//! and only then executed. A document that does not parse or validate
+//! (admission's document limits and `INTROSPECTION_DISABLED` included) gets
+//! 400 with `application/graphql-response+json`, and 200 with the legacy
+//! `application/json`, as the spec says a server SHOULD (graphql-http's
+//! audits 572B and FDE2); either way `errors` and no `data`.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 
+use async_graphql::Value;
 use async_graphql::parser::types::OperationType;
-use async_graphql::{ErrorExtensionValues, Value};
 use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -26,11 +34,9 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::auth::sessions;
-use crate::graphql::context::RequestMeta;
-use crate::graphql::limits;
+use crate::error::{Error, Refusal, with_codes};
 use crate::graphql::loaders::Loaders;
-use crate::http::App;
+use crate::http::{App, admission};
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 const JSON: &str = "application/json";
@@ -79,9 +85,9 @@ fn negotiate(headers: &HeaderMap) -> Option<Media> {
     }
 }
 
-/// A response that never reached execution: `errors` only.
-fn refuse(status: StatusCode, media: Media, code: &str, message: impl Into<String>) -> Response {
-    let body = json!({ "errors": [{ "message": message.into(), "extensions": { "code": code } }] });
+/// The body of a response that carries only `errors`.
+fn errors_only(status: StatusCode, media: Media, error: serde_json::Value) -> Response {
+    let body = json!({ "errors": [error] });
     let mut response = (status, body.to_string()).into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -90,13 +96,39 @@ fn refuse(status: StatusCode, media: Media, code: &str, message: impl Into<Strin
     response
 }
 
-fn not_acceptable() -> Response {
-    refuse(
-        StatusCode::NOT_ACCEPTABLE,
-        Media::Json,
-        "NOT_ACCEPTABLE",
-        format!("Accept {GRAPHQL_RESPONSE_JSON} or {JSON}."),
-    )
+/// A request refused before execution: the refusal, with its status code.
+fn refuse(refusal: Refusal, media: Media) -> Response {
+    let status = match &refusal {
+        Refusal::BadRequest(_) => StatusCode::BAD_REQUEST,
+        // The legacy media type answers 200 for what the document got
+        // wrong: a client of it reads `errors`, not the status.
+        Refusal::ParseFailed(_) | Refusal::ValidationFailed(_) | Refusal::IntrospectionDisabled => {
+            match media {
+                Media::GraphqlResponseJson => StatusCode::BAD_REQUEST,
+                Media::Json => StatusCode::OK,
+            }
+        }
+        Refusal::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+        Refusal::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        Refusal::NotAcceptable => StatusCode::NOT_ACCEPTABLE,
+        Refusal::Credentials(Error::Internal(_)) => StatusCode::INTERNAL_SERVER_ERROR,
+        Refusal::Credentials(_) => StatusCode::UNAUTHORIZED,
+    };
+    let mut response = errors_only(status, media, refusal.to_json());
+    let headers = response.headers_mut();
+    match refusal {
+        Refusal::MethodNotAllowed => {
+            headers.insert(header::ALLOW, HeaderValue::from_static("POST"));
+        }
+        Refusal::Credentials(Error::Unauthenticated(_)) => {
+            headers.insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer error=\"invalid_token\""),
+            );
+        }
+        _ => {}
+    }
+    response
 }
 
 pub async fn post_graphql(
@@ -106,7 +138,7 @@ pub async fn post_graphql(
     body: Bytes,
 ) -> Response {
     let Some(media) = negotiate(&headers) else {
-        return not_acceptable();
+        return refuse(Refusal::NotAcceptable, Media::Json);
     };
     let content_type = headers
         .get(header::CONTENT_TYPE)
@@ -114,29 +146,22 @@ pub async fn post_graphql(
         .and_then(|v| v.split(';').next())
         .map(|v| v.trim().to_ascii_lowercase());
     if content_type.as_deref() != Some(JSON) {
-        return refuse(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            media,
-            "UNSUPPORTED_MEDIA_TYPE",
-            "Send the request as Content-Type: application/json.",
-        );
+        return refuse(Refusal::UnsupportedMediaType, media);
     }
     if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
         return refuse(
-            StatusCode::BAD_REQUEST,
+            Refusal::BadRequest(
+                "Batched requests are not supported; send one operation per request.".to_owned(),
+            ),
             media,
-            "BAD_REQUEST",
-            "Batched requests are not supported; send one operation per request.",
         );
     }
     let request: async_graphql::Request = match serde_json::from_slice(&body) {
         Ok(request) => request,
         Err(err) => {
             return refuse(
-                StatusCode::BAD_REQUEST,
+                Refusal::BadRequest(format!("The body is not a GraphQL request: {err}.")),
                 media,
-                "BAD_REQUEST",
-                format!("The body is not a GraphQL request: {err}."),
             );
         }
     };
@@ -168,14 +193,12 @@ pub async fn get_graphql(
         }
         let media = negotiate(&headers).unwrap_or(Media::Json);
         return refuse(
-            StatusCode::BAD_REQUEST,
+            Refusal::BadRequest("Missing the `query` parameter.".to_owned()),
             media,
-            "BAD_REQUEST",
-            "Missing the `query` parameter.",
         );
     };
     let Some(media) = negotiate(&headers) else {
-        return not_acceptable();
+        return refuse(Refusal::NotAcceptable, Media::Json);
     };
     let mut request = async_graphql::Request::new(query);
     if let Some(params) = params {
@@ -185,10 +208,8 @@ pub async fn get_graphql(
                 Ok(variables) => request.variables = variables,
                 Err(err) => {
                     return refuse(
-                        StatusCode::BAD_REQUEST,
+                        Refusal::BadRequest(format!("`variables` is not a JSON object: {err}.")),
                         media,
-                        "BAD_REQUEST",
-                        format!("`variables` is not a JSON object: {err}."),
                     );
                 }
             }
@@ -197,143 +218,61 @@ pub async fn get_graphql(
     execute(app, peer, &headers, request, media, true).await
 }
 
-/// The client's address: the TCP peer, or, behind `hops` trusted proxies,
-/// the `X-Forwarded-For` entry the outermost of them appended. Entries left
-/// of it are the client's own claims and are ignored.
-fn client_address(peer: SocketAddr, headers: &HeaderMap, hops: usize) -> String {
-    if hops == 0 {
-        return peer.ip().to_string();
-    }
-    let forwarded: Vec<&str> = headers
-        .get_all("x-forwarded-for")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .map(str::trim)
-        .filter(|entry| !entry.is_empty())
-        .collect();
-    forwarded
-        .len()
-        .checked_sub(hops)
-        .and_then(|i| forwarded.get(i))
-        .and_then(|entry| entry.parse::<IpAddr>().ok())
-        .map_or_else(|| peer.ip().to_string(), |ip| ip.to_string())
-}
-
 async fn execute(
     app: App,
     peer: SocketAddr,
     headers: &HeaderMap,
-    mut request: async_graphql::Request,
+    request: async_graphql::Request,
     media: Media,
     over_get: bool,
 ) -> Response {
-    let limits = &app.state.config.limits;
-    if request.query.len() > limits.query_bytes {
-        return refuse(
-            StatusCode::BAD_REQUEST,
-            media,
-            "BAD_REQUEST",
-            format!("The query is longer than {} bytes.", limits.query_bytes),
-        );
-    }
-    let operation_name = request.operation_name.clone();
-    let doc = match app.documents.parse(&mut request) {
-        Ok(doc) => doc,
-        Err(err) => {
-            return refuse(
-                StatusCode::BAD_REQUEST,
-                media,
-                "GRAPHQL_PARSE_FAILED",
-                err.message,
-            );
-        }
+    let parsed = match admission::parse(&app, request) {
+        Ok(parsed) => parsed,
+        Err(refusal) => return refuse(refusal, media),
     };
     if over_get
         && matches!(
-            limits::operation_type(doc, operation_name.as_deref()),
+            parsed.operation(),
             Some(OperationType::Mutation | OperationType::Subscription)
         )
     {
-        let mut response = refuse(
-            StatusCode::METHOD_NOT_ALLOWED,
-            media,
-            "METHOD_NOT_ALLOWED",
-            "Mutations must be sent with POST.",
-        );
-        response
-            .headers_mut()
-            .insert(header::ALLOW, HeaderValue::from_static("POST"));
-        return response;
+        return refuse(Refusal::MethodNotAllowed, media);
     }
-    if let Err(violation) = limits::check(doc, operation_name.as_deref(), limits) {
-        return refuse(
-            StatusCode::BAD_REQUEST,
-            media,
-            "GRAPHQL_VALIDATION_FAILED",
-            violation.message(),
-        );
-    }
+    let admitted = match parsed.admit(&app) {
+        Ok(admitted) => admitted,
+        Err(refusal) => return refuse(refusal, media),
+    };
+    let viewer = match admission::header_authorization(headers) {
+        Ok(authorization) => admission::authenticate(&app, authorization).await,
+        Err(refusal) => Err(refusal),
+    };
+    let viewer = match viewer {
+        Ok(viewer) => viewer,
+        Err(refusal) => return refuse(refusal, media),
+    };
 
-    let authorization = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
-    let viewer =
-        match sessions::authenticate(&app.state.db, &app.state.auth.keys, authorization).await {
-            Ok(viewer) => viewer,
-            Err(err) => {
-                let status = if err.code() == "INTERNAL" {
-                    StatusCode::INTERNAL_SERVER_ERROR
-                } else {
-                    StatusCode::UNAUTHORIZED
-                };
-                let code = err.code();
-                let message = async_graphql::Error::from(err).message;
-                let mut response = refuse(status, media, code, message);
-                response.headers_mut().insert(
-                    header::WWW_AUTHENTICATE,
-                    HeaderValue::from_static("Bearer error=\"invalid_token\""),
-                );
-                return response;
-            }
-        };
-
-    let request = request
-        .data(viewer)
-        .data(RequestMeta {
-            client_address: client_address(peer, headers, app.state.config.trusted_proxy_hops),
-        })
-        .data(Loaders::new(&app.state.db));
+    let client_address =
+        admission::client_address(peer, headers, app.state.config.trusted_proxy_hops);
+    let request = admitted.into_request(viewer, client_address, Loaders::new(&app.state.db));
     let mut response = app.schema.execute(request).await;
 
-    // Errors raised by async-graphql itself carry no code; give them one.
-    let request_error = response.data == Value::Null && !response.errors.is_empty();
-    for error in &mut response.errors {
-        let has_code = error
-            .extensions
-            .as_ref()
-            .is_some_and(|e| e.get("code").is_some());
-        if !has_code {
-            let code = if error.path.is_empty() {
-                "GRAPHQL_VALIDATION_FAILED"
-            } else {
-                "BAD_USER_INPUT"
-            };
-            error
-                .extensions
-                .get_or_insert_with(ErrorExtensionValues::default)
-                .set("code", code);
-        }
-    }
-    let status = if media == Media::GraphqlResponseJson
-        && request_error
-        && response.errors.iter().all(|e| e.path.is_empty())
-    {
+    // Refused by the schema before it ran (validation, depth, complexity):
+    // errors only, as for our own refusals; `data: null` would claim it ran.
+    let request_error = response.data == Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|e| e.path.is_empty());
+    with_codes(&mut response.errors);
+    let status = if media == Media::GraphqlResponseJson && request_error {
         StatusCode::BAD_REQUEST
     } else {
         StatusCode::OK
     };
-    match serde_json::to_vec(&response) {
+    let body = if request_error {
+        serde_json::to_vec(&json!({ "errors": response.errors }))
+    } else {
+        serde_json::to_vec(&response)
+    };
+    match body {
         Ok(body) => Response::builder()
             .status(status)
             .header(header::CONTENT_TYPE, media.content_type())
@@ -341,33 +280,12 @@ async fn execute(
             .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response()),
         Err(err) => {
             tracing::error!(error = %err, "cannot serialize a GraphQL response");
-            refuse(
+            let err = Error::internal(err);
+            errors_only(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 media,
-                "INTERNAL",
-                "Something went wrong on our side.",
+                json!({ "message": err.message(), "extensions": { "code": err.code() } }),
             )
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_client_address_comes_from_the_trusted_proxy_only() {
-        let peer: SocketAddr = "10.0.0.2:5000".parse().expect("addr");
-        let mut headers = HeaderMap::new();
-        headers.insert(
-            "x-forwarded-for",
-            HeaderValue::from_static("1.1.1.1, 203.0.113.7"),
-        );
-        assert_eq!(client_address(peer, &headers, 0), "10.0.0.2");
-        assert_eq!(client_address(peer, &headers, 1), "203.0.113.7");
-        assert_eq!(client_address(peer, &headers, 2), "1.1.1.1");
-        assert_eq!(client_address(peer, &headers, 3), "10.0.0.2");
-        headers.insert("x-forwarded-for", HeaderValue::from_static("not-an-ip"));
-        assert_eq!(client_address(peer, &headers, 1), "10.0.0.2");
     }
 }

@@ -1,6 +1,7 @@
 //! The HTTP surface: the router and the layers every request passes through
 //! (request id, tracing, timeout, panic catcher, body limit on `/graphql`).
 
+pub mod admission;
 pub mod blog;
 pub mod graphiql;
 pub mod graphql;

@@ -1,22 +1,27 @@
-//! `GET /graphql/ws`: subscriptions over the `graphql-transport-ws` protocol,
-//! and only that protocol.
+//! `GET /graphql/ws`: GraphQL over the `graphql-transport-ws` protocol, and
+//! only that protocol.
 //!
-//! We speak the protocol ourselves over axum's WebSocket, running each
-//! `subscribe` through `Schema::execute_stream`, because async-graphql's
-//! own server lacks what docs/SECURITY.md asks for. Here:
+//! We speak the protocol ourselves over axum's WebSocket, because
+//! async-graphql's own server lacks what docs/SECURITY.md asks for. Here:
 //! - the `Sec-WebSocket-Protocol` must offer `graphql-transport-ws` (400
 //!   otherwise);
 //! - `connection_init` must come within 3 s (close 4408), once (4429); its
-//!   payload `{"authorization": "Bearer …"}` is checked like the HTTP header
-//!   (a bad token closes 4403; no token is an anonymous viewer, whom every
-//!   subscription field refuses with UNAUTHENTICATED);
-//! - `subscribe` before `connection_ack` closes 4401; a subscription id
-//!   already active closes 4409; past 20 active subscriptions the new one
-//!   gets an `error` message; a malformed message closes 4400;
-//! - a subscribe payload passes the same checks as a request over HTTP (query
-//!   length, parsing, `graphql::limits`, then the schema's depth and
-//!   complexity limits) and must be a `subscription`: queries and mutations
-//!   get an `error` message (they belong on `POST /graphql`);
+//!   payload carries the bearer credential under `authorization` (any case)
+//!   or `headers.authorization` (`admission::init_authorization`), checked
+//!   like the HTTP header: any credential that does not check out closes
+//!   4403, whatever its key; none at all is an anonymous viewer;
+//! - `subscribe` before `connection_ack` closes 4401; an id already active
+//!   closes 4409; past 20 active operations the new one gets an `error`
+//!   message; a malformed message closes 4400;
+//! - a `subscribe` may carry any operation, and passes `http::admission`
+//!   as a request over HTTP does (query length, parsing through the
+//!   document cache, `graphql::limits`, introspection in production; then
+//!   the schema's validation, depth and complexity), as the socket's viewer,
+//!   from the address of its upgrade request (the login throttle's key). A
+//!   refusal is an `error` message with the code HTTP would send. A
+//!   subscription runs through `Schema::execute_stream` until it ends; a
+//!   query or mutation gets one `next` and then `complete`, and runs the same
+//!   domain functions as over HTTP, rate limits included;
 //! - the server pings every 30 s; the socket closes 4403 when the access
 //!   token expires or its session ends (sign-out, password change,
 //!   deactivation) or its person's role changes, and 1001 when the server
@@ -26,15 +31,16 @@
 //!   buffered for without bound.
 
 use std::collections::HashMap;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use async_graphql::parser::types::OperationType;
-use async_graphql::{ErrorExtensionValues, Response as GqlResponse, ServerError, Value};
-use axum::extract::State;
+use async_graphql::{Response as GqlResponse, Value};
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::stream::{AbortHandle, Abortable, BoxStream, SelectAll, SplitSink};
@@ -45,12 +51,11 @@ use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::Instant;
 
+use crate::auth::Viewer;
 use crate::auth::session_cache::{self, Forgotten};
-use crate::auth::{Viewer, sessions};
-use crate::error::Error;
-use crate::graphql::limits;
+use crate::error::{Error, Refusal, with_codes};
 use crate::graphql::loaders::Loaders;
-use crate::http::App;
+use crate::http::{App, admission};
 
 /// The only subprotocol served.
 pub const PROTOCOL: &str = "graphql-transport-ws";
@@ -58,7 +63,7 @@ pub const PROTOCOL: &str = "graphql-transport-ws";
 const INIT_TIMEOUT: Duration = Duration::from_secs(3);
 /// docs/SECURITY.md: a keep-alive ping every 30 s.
 const KEEP_ALIVE: Duration = Duration::from_secs(30);
-/// docs/SECURITY.md: at most 20 subscriptions per socket.
+/// docs/SECURITY.md: at most 20 subscriptions (operations) per socket.
 pub const MAX_SUBSCRIPTIONS: usize = 20;
 /// Messages waiting to be written to one socket. A healthy client drains
 /// them as fast as they come; the kernel's socket buffer absorbs bursts.
@@ -89,6 +94,7 @@ type Close = (u16, String);
 
 pub async fn graphql_ws(
     State(app): State<App>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
@@ -110,6 +116,8 @@ pub async fn graphql_ws(
             .into_response();
     }
     let max = app.state.config.limits.body_bytes;
+    let client_address =
+        admission::client_address(peer, &headers, app.state.config.trusted_proxy_hops);
     upgrade
         .protocols([PROTOCOL])
         // Clients send a few small messages; tungstenite's 128 KiB default
@@ -118,7 +126,7 @@ pub async fn graphql_ws(
         .read_buffer_size(READ_BUFFER)
         .max_message_size(max)
         .max_frame_size(max)
-        .on_upgrade(move |socket| serve(app, socket))
+        .on_upgrade(move |socket| serve(app, socket, client_address))
 }
 
 /// What the client sends.
@@ -230,6 +238,8 @@ type Tagged = (String, u64, Option<GqlResponse>);
 struct Active {
     generation: u64,
     abort: AbortHandle,
+    /// A subscription, rather than a query or mutation.
+    subscription: bool,
     /// Whether anything was sent for it yet (an error before that is an
     /// `error` message, after it a `next` with errors).
     delivered: bool,
@@ -247,6 +257,8 @@ struct Connection {
     /// The `authorization` the socket was opened with, to check again when
     /// sessions change (`session_cache::changes`).
     authorization: Option<String>,
+    /// The client's address, as the login throttle keys it.
+    client_address: String,
     active: HashMap<String, Active>,
     generation: u64,
     streams: SelectAll<BoxStream<'static, Tagged>>,
@@ -278,7 +290,7 @@ fn sent(result: Result<(), SendError>) -> Step {
     }
 }
 
-async fn serve(app: App, socket: WebSocket) {
+async fn serve(app: App, socket: WebSocket, client_address: String) {
     let mut shutdown = app.state.sockets.subscribe();
     let (sink, mut incoming) = socket.split();
     let (sender, receiver) = mpsc::channel(QUEUE_MESSAGES);
@@ -292,6 +304,7 @@ async fn serve(app: App, socket: WebSocket) {
         init_seen: false,
         expires: None,
         authorization: None,
+        client_address,
         active: HashMap::new(),
         generation: 0,
         streams: SelectAll::new(),
@@ -410,23 +423,22 @@ impl Connection {
             ));
         }
         self.init_seen = true;
-        let authorization = match payload.as_ref().and_then(|p| p.get("authorization")) {
-            None | Some(serde_json::Value::Null) => None,
-            Some(serde_json::Value::String(value)) => Some(value.as_str()),
-            Some(_) => return Step::Close((close::FORBIDDEN, "Forbidden".to_owned())),
+        let authorization = match admission::init_authorization(payload.as_ref()) {
+            Ok(authorization) => authorization,
+            Err(_) => return Step::Close((close::FORBIDDEN, "Forbidden".to_owned())),
         };
-        let state = &self.app.state;
-        let viewer = match sessions::authenticate(&state.db, &state.auth.keys, authorization).await
-        {
+        let authorization = authorization.as_deref();
+        let viewer = match admission::authenticate(&self.app, authorization).await {
             Ok(viewer) => viewer,
-            Err(Error::Internal(cause)) => {
+            Err(Refusal::Credentials(Error::Internal(cause))) => {
                 tracing::error!(error = %cause, "cannot authenticate a WebSocket");
                 return Step::Close((close::INTERNAL, "Internal server error".to_owned()));
             }
             Err(_) => return Step::Close((close::FORBIDDEN, "Forbidden".to_owned())),
         };
+        let state = &self.app.state;
         // The socket lives only as long as the token it was opened with.
-        if let Some(token) = authorization.and_then(bearer) {
+        if let Some(token) = authorization.and_then(admission::bearer) {
             let Some(claims) = state.auth.keys.verify(token) else {
                 return Step::Close((close::FORBIDDEN, "Forbidden".to_owned()));
             };
@@ -457,17 +469,14 @@ impl Connection {
         if !concerns_us {
             return Step::Continue;
         }
-        let state = &self.app.state;
-        let now =
-            sessions::authenticate(&state.db, &state.auth.keys, self.authorization.as_deref())
-                .await;
+        let now = admission::authenticate(&self.app, self.authorization.as_deref()).await;
         match now {
             Ok(Viewer::User(now)) if now.role == was.role => Step::Continue,
             Ok(_) => Step::Close((
                 close::FORBIDDEN,
                 "Your role changed: connect again.".to_owned(),
             )),
-            Err(Error::Internal(cause)) => {
+            Err(Refusal::Credentials(Error::Internal(cause))) => {
                 tracing::error!(error = %cause, "cannot check a WebSocket's session again");
                 Step::Continue
             }
@@ -475,7 +484,7 @@ impl Connection {
         }
     }
 
-    fn subscribe(&mut self, id: String, mut request: async_graphql::Request) -> Step {
+    fn subscribe(&mut self, id: String, request: async_graphql::Request) -> Step {
         let Some(viewer) = self.viewer.clone() else {
             return Step::Close((close::UNAUTHORIZED, "Unauthorized".to_owned()));
         };
@@ -488,42 +497,25 @@ impl Connection {
         if self.active.len() >= MAX_SUBSCRIPTIONS {
             return self.refuse(
                 &id,
-                "BAD_REQUEST",
-                format!(
+                Refusal::BadRequest(format!(
                     "At most {MAX_SUBSCRIPTIONS} subscriptions may be active on one connection."
-                ),
+                )),
             );
         }
-        let limits = &self.app.state.config.limits;
-        if request.query.len() > limits.query_bytes {
-            return self.refuse(
-                &id,
-                "BAD_REQUEST",
-                format!("The query is longer than {} bytes.", limits.query_bytes),
-            );
-        }
-        let operation_name = request.operation_name.clone();
-        let doc = match request.parsed_query() {
-            Ok(doc) => doc,
-            Err(err) => return self.refuse(&id, "GRAPHQL_PARSE_FAILED", err.message),
+        let admitted = match admission::parse(&self.app, request).and_then(|p| p.admit(&self.app)) {
+            Ok(admitted) => admitted,
+            Err(refusal) => return self.refuse(&id, refusal),
         };
-        match limits::operation_type(doc, operation_name.as_deref()) {
-            Some(OperationType::Subscription) | None => {}
-            Some(_) => {
-                return self.refuse(
-                    &id,
-                    "BAD_REQUEST",
-                    "Only subscriptions are served over the WebSocket; send queries and mutations to POST /graphql."
-                        .to_owned(),
-                );
-            }
-        }
-        if let Err(violation) = limits::check(doc, operation_name.as_deref(), limits) {
-            return self.refuse(&id, "GRAPHQL_VALIDATION_FAILED", violation.message());
-        }
 
-        let loaders = Loaders::sharing(&self.app.live_loaders);
-        let request = request.data(viewer).data(loaders);
+        let subscription = admitted.operation() == Some(OperationType::Subscription);
+        // A subscription lives long: it shares the process's loaders, which
+        // prime nothing. A query or mutation is a request like one over HTTP.
+        let loaders = if subscription {
+            Loaders::sharing(&self.app.live_loaders)
+        } else {
+            Loaders::new(&self.app.state.db)
+        };
+        let request = admitted.into_request(viewer, self.client_address.clone(), loaders);
         let (abort, registration) = AbortHandle::new_pair();
         self.generation += 1;
         let generation = self.generation;
@@ -541,18 +533,19 @@ impl Connection {
             Active {
                 generation,
                 abort,
+                subscription,
                 delivered: false,
             },
         );
         Step::Continue
     }
 
-    /// Refuses a subscription with an `error` message.
-    fn refuse(&self, id: &str, code: &str, message: String) -> Step {
+    /// Refuses an operation with an `error` message.
+    fn refuse(&self, id: &str, refusal: Refusal) -> Step {
         sent(self.queue.send(json!({
             "id": id,
             "type": "error",
-            "payload": [{ "message": message, "extensions": { "code": code } }],
+            "payload": [refusal.to_json()],
         })))
     }
 
@@ -571,7 +564,15 @@ impl Connection {
             return sent(self.queue.send(json!({ "id": id, "type": "complete" })));
         };
         with_codes(&mut response.errors);
-        if !active.delivered && response.data == Value::Null && !response.errors.is_empty() {
+        let failed = response.data == Value::Null && !response.errors.is_empty();
+        let refused = if active.subscription {
+            // Validation, or the subscription refused this viewer.
+            failed && !active.delivered
+        } else {
+            // Validation; a failure while running is a result like any.
+            failed && response.errors.iter().all(|e| e.path.is_empty())
+        };
+        if refused {
             // The operation failed before producing anything: `error`, and
             // it is over (no `complete` follows an `error`).
             if let Some(active) = self.active.remove(&id) {
@@ -588,35 +589,5 @@ impl Connection {
             self.queue
                 .send(json!({ "id": id, "type": "next", "payload": response })),
         )
-    }
-}
-
-/// The token of a `Bearer …` value.
-fn bearer(value: &str) -> Option<&str> {
-    value
-        .strip_prefix("Bearer ")
-        .or_else(|| value.strip_prefix("bearer "))
-        .map(str::trim)
-}
-
-/// Errors raised by async-graphql itself carry no code; give them one, as
-/// over HTTP.
-fn with_codes(errors: &mut [ServerError]) {
-    for error in errors {
-        let has_code = error
-            .extensions
-            .as_ref()
-            .is_some_and(|e| e.get("code").is_some());
-        if !has_code {
-            let code = if error.path.is_empty() {
-                "GRAPHQL_VALIDATION_FAILED"
-            } else {
-                "BAD_USER_INPUT"
-            };
-            error
-                .extensions
-                .get_or_insert_with(ErrorExtensionValues::default)
-                .set("code", code);
-        }
     }
 }

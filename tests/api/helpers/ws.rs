@@ -67,6 +67,38 @@ impl Ws {
         ws
     }
 
+    /// Connects and initialises with `payload` as it is; expects the ack.
+    pub async fn open_with(address: &str, payload: Value) -> Ws {
+        let mut ws = Ws::connect(address).await;
+        ws.init_with(payload).await;
+        let ack = ws.next(Duration::from_secs(5)).await;
+        assert_eq!(ack["type"], "connection_ack", "{ack}");
+        ws
+    }
+
+    /// Sends `connection_init` with `payload` as it is.
+    pub async fn init_with(&mut self, payload: Value) {
+        self.send(json!({ "type": "connection_init", "payload": payload }))
+            .await;
+    }
+
+    /// Runs a query or mutation as `id`; returns the messages for it, up to
+    /// and including its `complete` or `error` (nothing else may come
+    /// meanwhile).
+    pub async fn operation(&mut self, id: &str, query: &str, variables: Value) -> Vec<Value> {
+        self.subscribe_with(id, query, variables).await;
+        let mut messages = Vec::new();
+        loop {
+            let message = self.next(Duration::from_secs(5)).await;
+            assert_eq!(message["id"], id, "{message}");
+            let last = message["type"] == "complete" || message["type"] == "error";
+            messages.push(message);
+            if last {
+                return messages;
+            }
+        }
+    }
+
     pub async fn send(&mut self, message: Value) {
         self.socket
             .send(Message::Text(message.to_string().into()))
