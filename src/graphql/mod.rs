@@ -88,14 +88,54 @@ impl AppSchema {
     }
 }
 
+/// Descriptions of the connection types, which async-graphql's `Connection`
+/// cannot take from a doc comment.
+fn describe_connections(
+    builder: SchemaBuilder<Query, Mutation, Subscription>,
+) -> SchemaBuilder<Query, Mutation, Subscription> {
+    builder
+        .override_output_type_description::<channels::ChannelConnection>(
+            "A page of channels, with `totalCount`.",
+        )
+        .override_output_type_description::<channels::ChannelMemberConnection>(
+            "A page of a channel's members, with `totalCount`.",
+        )
+        .override_output_type_description::<channels::DepartmentChannelConnection>(
+            "A page of the channels linked to a department that the viewer may see.",
+        )
+        .override_output_type_description::<departments::DepartmentConnection>(
+            "A page of departments, with `totalCount`.",
+        )
+        .override_output_type_description::<departments::MemberConnection>(
+            "A page of a department's members, with `totalCount`.",
+        )
+        .override_output_type_description::<posts::GuestPostConnection>("A page of guest posts.")
+        .override_output_type_description::<posts::PublicPostConnection>(
+            "A page of published guest posts, newest first.",
+        )
+        .override_output_type_description::<messages::MessageConnection>(
+            "A page of messages (a channel's feed or a thread's replies).",
+        )
+        .override_output_type_description::<notifications::NotificationConnection>(
+            "A page of the viewer's notifications, newest first.",
+        )
+        .override_output_type_description::<people::UserConnection>(
+            "A page of people, with `totalCount`.",
+        )
+}
+
 /// The schema with every limit from configuration (docs/SECURITY.md); depth
 /// and complexity as async-graphql counts them or, when `introspective`,
 /// without introspection (see [`AppSchema`]).
 fn builder(config: &Config, introspective: bool) -> SchemaBuilder<Query, Mutation, Subscription> {
     let limits = &config.limits;
-    let mut builder = Schema::build(Query::default(), Mutation::default(), Subscription)
-        .limit_directives(limits.directives_per_field)
-        .limit_recursive_depth(32);
+    let mut builder = describe_connections(Schema::build(
+        Query::default(),
+        Mutation::default(),
+        Subscription,
+    ))
+    .limit_directives(limits.directives_per_field)
+    .limit_recursive_depth(32);
     builder = if introspective {
         builder.extension(introspection::OutsideIntrospection::new(limits))
     } else {

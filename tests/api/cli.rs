@@ -24,9 +24,8 @@ fn committed_schema_matches_the_code() {
 /// Every type, field, argument, input field and enum value of the served
 /// schema says what it is: the schema is the API's reference (GraphiQL,
 /// codegen), so an undocumented one is a gap in it. Scalars and the built-in
-/// introspection types are async-graphql's, and so is the description of a
-/// connection type (`…Connection`): async-graphql's `Connection` takes none
-/// from doc comments. Its fields are checked like any other.
+/// introspection types are async-graphql's. Connection types take theirs
+/// from `graphql::describe_connections`.
 #[test]
 fn every_schema_element_has_a_description() {
     use async_graphql_parser::types::{
@@ -73,19 +72,7 @@ fn every_schema_element_has_a_description() {
         if name.starts_with("__") || matches!(definition.kind, TypeKind::Scalar) {
             continue;
         }
-        let generated_connection = match &definition.kind {
-            TypeKind::Object(object) => {
-                name.ends_with("Connection")
-                    && ["pageInfo", "edges"].iter().all(|wanted| {
-                        object
-                            .fields
-                            .iter()
-                            .any(|f| f.node.name.node.as_str() == *wanted)
-                    })
-            }
-            _ => false,
-        };
-        if !generated_connection && !described(definition.description.as_ref()) {
+        if !described(definition.description.as_ref()) {
             missing.push(format!("type {name}"));
         }
         match &definition.kind {

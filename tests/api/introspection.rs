@@ -101,8 +101,10 @@ db_test!(the_standard_introspection_query_answers_with_the_schema_as_served);
 #[test]
 fn the_schema_comparison_notices_a_missing_or_mistyped_field() {
     let declared = from_sdl(SCHEMA);
-    let mistyped = SCHEMA.replacen("\thandle: String!\n", "\thandle: String\n", 1);
-    let missing = SCHEMA.replacen("\thandle: String!\n", "", 1);
+    // `User.handle`, a field (an argument named `handle` comes earlier, one
+    // tab deeper).
+    let mistyped = SCHEMA.replacen("\n\thandle: String!\n", "\n\thandle: String\n", 1);
+    let missing = without_field_and_description(SCHEMA, "\n\thandle: String!\n");
     let default_changed = SCHEMA.replacen(
         "unreadOnly: Boolean! = false",
         "unreadOnly: Boolean! = true",
@@ -113,6 +115,19 @@ fn the_schema_comparison_notices_a_missing_or_mistyped_field() {
         assert_ne!(changed, SCHEMA, "the edit applies");
         assert_ne!(from_sdl(&changed), declared);
     }
+}
+
+/// `sdl` without the first field written `field` (a newline, a tab, the
+/// field, a newline) and the `"""` description block just above it.
+fn without_field_and_description(sdl: &str, field: &str) -> String {
+    let at = sdl.find(field).expect("the field is in the schema");
+    let before = &sdl[..at];
+    // The description's closing and opening `"""` lines, searching back.
+    let closing = before.rfind("\n\t\"\"\"").expect("a description");
+    let opening = before[..closing]
+        .rfind("\n\t\"\"\"")
+        .expect("a description");
+    format!("{}{}", &sdl[..opening], &sdl[at..].replacen(field, "\n", 1))
 }
 
 /// Whether `document` is within the limits: answered (200, no errors), or
