@@ -6,8 +6,10 @@
 //! enforces the same limits with the introspection subtrees left out (as
 //! GraphQL Armor's `ignoreIntrospection`); every other field still counts, in
 //! a document that mixes both too. Introspection itself is bounded by the
-//! parser's recursion limits and the query length. [`selects_introspection`]
-//! also decides which documents production refuses (`http::admission`).
+//! parser's recursion limits and the query length. Whether a document selects
+//! introspection is learned by `graphql::limits::check`, in the walk it
+//! makes anyway; it decides the build that runs it and, in production, a
+//! refusal (`http::admission`).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -23,33 +25,6 @@ use crate::config::Limits;
 /// The root fields that introspect the schema. `__typename` is not one: it
 /// names an object's type and is allowed everywhere.
 pub const INTROSPECTION: [&str; 2] = ["__schema", "__type"];
-
-/// Whether any operation or fragment of the document selects `__schema` or
-/// `__type`, at any depth.
-pub fn selects_introspection(doc: &ExecutableDocument) -> bool {
-    // A loop, not recursion: this runs before the recursion limit is checked.
-    let mut sets: Vec<&SelectionSet> = doc
-        .operations
-        .iter()
-        .map(|(_, op)| &op.node.selection_set.node)
-        .chain(doc.fragments.values().map(|f| &f.node.selection_set.node))
-        .collect();
-    while let Some(set) = sets.pop() {
-        for item in &set.items {
-            match &item.node {
-                Selection::Field(field) => {
-                    if INTROSPECTION.contains(&field.node.name.node.as_str()) {
-                        return true;
-                    }
-                    sets.push(&field.node.selection_set.node);
-                }
-                Selection::InlineFragment(fragment) => sets.push(&fragment.node.selection_set.node),
-                Selection::FragmentSpread(_) => {}
-            }
-        }
-    }
-    false
-}
 
 /// What async-graphql's depth and complexity counts come to without the
 /// introspection subtrees.
@@ -246,18 +221,6 @@ mod tests {
 
     fn measure_str(query: &str) -> Measure {
         measure(&parse_query(query).expect("parses"))
-    }
-
-    #[test]
-    fn introspection_is_found_anywhere_but_typename_is_not_introspection() {
-        let found = |q: &str| selects_introspection(&parse_query(q).expect("parses"));
-        assert!(found("{ __schema { queryType { name } } }"));
-        assert!(found("{ me { id } __type(name: \"User\") { name } }"));
-        assert!(found(
-            "{ ...F } fragment F on Query { __schema { types { name } } }"
-        ));
-        assert!(found("{ ... on Query { __type(name: \"X\") { name } } }"));
-        assert!(!found("{ __typename me { __typename id } }"));
     }
 
     #[test]

@@ -12,6 +12,7 @@ use async_graphql::parser::types::{
     SelectionSet,
 };
 
+use super::introspection::INTROSPECTION;
 use crate::config::Limits;
 
 /// Fields allowed at most once per document.
@@ -74,12 +75,21 @@ fn operation<'d>(
     }
 }
 
-/// Checks the document against the limits.
+/// What checking a document learned on the way.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Checked {
+    /// Whether any operation or fragment selects `__schema` or `__type`, at
+    /// any depth (`__typename` is not introspection): which build of the
+    /// schema runs it (`graphql::AppSchema`), and what production refuses.
+    pub selects_introspection: bool,
+}
+
+/// Checks the document against the limits, in one walk of its selections.
 pub fn check(
     doc: &ExecutableDocument,
     name: Option<&str>,
     limits: &Limits,
-) -> Result<(), Violation> {
+) -> Result<Checked, Violation> {
     // Every selection set in the document, operations and fragments alike.
     let mut sets: Vec<&SelectionSet> = doc
         .operations
@@ -89,6 +99,7 @@ pub fn check(
         .collect();
     let mut aliases = 0usize;
     let mut once_seen: HashSet<&str> = HashSet::new();
+    let mut checked = Checked::default();
     while let Some(set) = sets.pop() {
         for item in &set.items {
             match &item.node {
@@ -102,6 +113,7 @@ pub fn check(
                         }
                     }
                     let field_name = field.node.name.node.as_str();
+                    checked.selects_introspection |= INTROSPECTION.contains(&field_name);
                     if let Some(once) = ONCE_PER_DOCUMENT.iter().find(|f| **f == field_name)
                         && !once_seen.insert(once)
                     {
@@ -132,7 +144,7 @@ pub fn check(
             return Err(Violation::Repeated { field });
         }
     }
-    Ok(())
+    Ok(checked)
 }
 
 /// Root fields of an operation, with fragments at the root expanded.
@@ -193,11 +205,27 @@ fn count_spread_fields<'d>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn introspection_is_found_anywhere_but_typename_is_not_introspection() {
+        let found = |q: &str| {
+            check(&parse_query(q).expect("parses"), None, &Limits::default())
+                .expect("within the limits")
+                .selects_introspection
+        };
+        assert!(found("{ __schema { queryType { name } } }"));
+        assert!(found("{ me { id } __type(name: \"User\") { name } }"));
+        assert!(found(
+            "{ ...F } fragment F on Query { __schema { types { name } } }"
+        ));
+        assert!(found("{ ... on Query { __type(name: \"X\") { name } } }"));
+        assert!(!found("{ __typename me { __typename id } }"));
+    }
     use async_graphql::parser::parse_query;
 
     fn check_str(query: &str) -> Result<(), Violation> {
         let doc = parse_query(query).map_err(|_| Violation::TooManyAliases { limit: 0 })?;
-        check(&doc, None, &Limits::default())
+        check(&doc, None, &Limits::default()).map(|_| ())
     }
 
     #[test]

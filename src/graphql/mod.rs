@@ -68,22 +68,26 @@ pub struct AppSchema {
 }
 
 impl AppSchema {
-    /// Runs a query or mutation.
-    pub async fn execute(&self, mut request: Request) -> Response {
-        self.pick(&mut request).execute(request).await
+    /// Runs a query or mutation; `introspective` as `limits::check` found.
+    pub async fn execute(&self, request: Request, introspective: bool) -> Response {
+        self.pick(introspective).execute(request).await
     }
 
     /// Runs any operation as a stream: a subscription's events, or the one
     /// response of a query or mutation.
-    pub fn execute_stream(&self, mut request: Request) -> BoxStream<'static, Response> {
-        self.pick(&mut request).execute_stream(request)
+    pub fn execute_stream(
+        &self,
+        request: Request,
+        introspective: bool,
+    ) -> BoxStream<'static, Response> {
+        self.pick(introspective).execute_stream(request)
     }
 
-    fn pick(&self, request: &mut Request) -> &Schema<Query, Mutation, Subscription> {
-        // A document that does not parse gets its error from either build.
-        match request.parsed_query() {
-            Ok(doc) if introspection::selects_introspection(doc) => &self.introspective,
-            _ => &self.plain,
+    fn pick(&self, introspective: bool) -> &Schema<Query, Mutation, Subscription> {
+        if introspective {
+            &self.introspective
+        } else {
+            &self.plain
         }
     }
 }

@@ -34,8 +34,8 @@ use serde_json::Value;
 use crate::auth::{Viewer, sessions};
 use crate::error::{Error, Refusal};
 use crate::graphql::context::RequestMeta;
+use crate::graphql::limits;
 use crate::graphql::loaders::Loaders;
-use crate::graphql::{introspection, limits};
 use crate::http::App;
 
 /// A request whose document parsed, not yet checked against the limits.
@@ -48,6 +48,7 @@ pub struct Parsed {
 pub struct Admitted {
     request: Request,
     operation: Option<OperationType>,
+    selects_introspection: bool,
 }
 
 /// Step 1: the query's length, its document (parsed once per text, see
@@ -84,14 +85,15 @@ impl Parsed {
             .request
             .parsed_query()
             .map_err(|err| Refusal::ParseFailed(err.message))?;
-        limits::check(doc, operation_name.as_deref(), &config.limits)
+        let checked = limits::check(doc, operation_name.as_deref(), &config.limits)
             .map_err(|violation| Refusal::ValidationFailed(violation.message()))?;
-        if config.is_production() && introspection::selects_introspection(doc) {
+        if config.is_production() && checked.selects_introspection {
             return Err(Refusal::IntrospectionDisabled);
         }
         Ok(Admitted {
             request: self.request,
             operation: self.operation,
+            selects_introspection: checked.selects_introspection,
         })
     }
 }
@@ -100,6 +102,12 @@ impl Admitted {
     /// The type of the operation that will run (see [`Parsed::operation`]).
     pub fn operation(&self) -> Option<OperationType> {
         self.operation
+    }
+
+    /// Whether it selects `__schema` or `__type`: which build of the schema
+    /// runs it (`graphql::AppSchema`).
+    pub fn selects_introspection(&self) -> bool {
+        self.selects_introspection
     }
 
     /// The request, ready for the schema: run as `viewer`, from

@@ -253,8 +253,9 @@ async fn execute(
 
     let client_address =
         admission::client_address(peer, headers, app.state.config.trusted_proxy_hops);
+    let introspective = admitted.selects_introspection();
     let request = admitted.into_request(viewer, client_address, Loaders::new(&app.state.db));
-    let mut response = app.schema.execute(request).await;
+    let mut response = app.schema.execute(request, introspective).await;
 
     // Refused by the schema before it ran (validation, depth, complexity):
     // errors only, as for our own refusals; `data: null` would claim it ran.

@@ -515,18 +515,22 @@ impl Connection {
         } else {
             Loaders::new(&self.app.state.db)
         };
+        let introspective = admitted.selects_introspection();
         let request = admitted.into_request(viewer, self.client_address.clone(), loaders);
         let (abort, registration) = AbortHandle::new_pair();
         self.generation += 1;
         let generation = self.generation;
         let tag = id.clone();
-        let stream = Abortable::new(self.app.schema.execute_stream(request), registration)
-            .map(move |response| (tag.clone(), generation, Some(response)))
-            .chain(futures_util::stream::once({
-                let id = id.clone();
-                async move { (id, generation, None) }
-            }))
-            .boxed();
+        let stream = Abortable::new(
+            self.app.schema.execute_stream(request, introspective),
+            registration,
+        )
+        .map(move |response| (tag.clone(), generation, Some(response)))
+        .chain(futures_util::stream::once({
+            let id = id.clone();
+            async move { (id, generation, None) }
+        }))
+        .boxed();
         self.streams.push(stream);
         self.active.insert(
             id,

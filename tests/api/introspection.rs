@@ -15,7 +15,7 @@ use synaps::config::{Config, Environment};
 
 use crate::db_test;
 use crate::helpers::ws::Ws;
-use crate::helpers::{GqlResponse, TestApp};
+use crate::helpers::{GqlResponse, TestApp, nested_query, nested_selection};
 
 /// graphql-js 16.15.0's `getIntrospectionQuery({ descriptions: true,
 /// specifiedByUrl: true, directiveIsRepeatable: true, schemaDescription:
@@ -27,27 +27,6 @@ const STANDARD_QUERY: &str = include_str!("fixtures/introspection.graphql");
 const SCHEMA: &str = include_str!("../../schema.graphql");
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
-
-/// A query nested exactly `depth` fields deep (departments → members →
-/// departments → …, one item per page so that only depth is at fault).
-fn nested(depth: usize) -> String {
-    let mut path = vec![("departments(first: 1)", "totalCount"), ("nodes", "slug")];
-    let cycle = [
-        ("members(first: 1)", "totalCount"),
-        ("nodes", "handle"),
-        ("departments", "slug"),
-    ];
-    while path.len() < depth - 1 {
-        path.push(cycle[(path.len() - 2) % cycle.len()]);
-    }
-    path.truncate(depth - 1);
-    let leaf = path.last().map_or("__typename", |(_, leaf)| *leaf);
-    let opening: String = path
-        .iter()
-        .map(|(field, _)| format!("{field} {{ "))
-        .collect();
-    format!("{opening}{leaf}{}", " }".repeat(path.len()))
-}
 
 /// `__type(name: "Query") { fields { type { fields { type { … name` with
 /// `levels` pairs of `fields { type {`: its answer would grow with every
@@ -175,21 +154,21 @@ async fn introspection_does_not_count_toward_depth_or_complexity_but_everything_
 
     // Act
     let at_depth_limit = app
-        .gql(Some(app.staff()), &with_standard(&nested(depth)), json!({}))
+        .gql(
+            Some(app.staff()),
+            &with_standard(&nested_selection(depth)),
+            json!({}),
+        )
         .await;
     let too_deep = app
         .gql(
             Some(app.staff()),
-            &with_standard(&nested(depth + 1)),
+            &with_standard(&nested_selection(depth + 1)),
             json!({}),
         )
         .await;
     let alone_too_deep = app
-        .gql(
-            Some(app.staff()),
-            &format!("{{ {} }}", nested(depth + 1)),
-            json!({}),
-        )
+        .gql(Some(app.staff()), &nested_query(depth + 1), json!({}))
         .await;
     let at_complexity_limit = app
         .gql(Some(app.staff()), &with_standard(&costing(fits)), json!({}))

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use synaps::config::{Config, Environment};
 
 use crate::db_test;
-use crate::helpers::{GqlResponse, PASSWORD, TestApp};
+use crate::helpers::{GqlResponse, PASSWORD, TestApp, nested_query};
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 const INTROSPECTION: &str = "{ __schema { types { name } } }";
@@ -33,29 +33,6 @@ fn assert_refused(response: &GqlResponse, status: u16, code: &str) {
         response.status,
         response.body
     );
-}
-
-/// A query nested exactly `depth` fields deep, following the real cycle
-/// department → members → user → departments → …, one item per page so that
-/// only depth (not complexity) can be at fault.
-fn nested_query(depth: usize) -> String {
-    // (field, a scalar to end on if the path stops here)
-    let mut path = vec![("departments(first: 1)", "totalCount"), ("nodes", "slug")];
-    let cycle = [
-        ("members(first: 1)", "totalCount"),
-        ("nodes", "handle"),
-        ("departments", "slug"),
-    ];
-    while path.len() < depth - 1 {
-        path.push(cycle[(path.len() - 2) % cycle.len()]);
-    }
-    path.truncate(depth - 1);
-    let leaf = path.last().map_or("__typename", |(_, leaf)| *leaf);
-    let opening: String = path
-        .iter()
-        .map(|(field, _)| format!("{field} {{ "))
-        .collect();
-    format!("{{ {opening}{leaf}{} }}", " }".repeat(path.len()))
 }
 
 /// `count` aliased `login`s in one mutation, half with the right password

@@ -81,3 +81,31 @@ impl GqlResponse {
         );
     }
 }
+
+/// The root selection of a query nested exactly `depth` fields deep,
+/// following the real cycle department → members → user → departments → …,
+/// one item per page so that only depth (not complexity) can be at fault.
+pub fn nested_selection(depth: usize) -> String {
+    // (field, a scalar to end on if the path stops here)
+    let mut path = vec![("departments(first: 1)", "totalCount"), ("nodes", "slug")];
+    let cycle = [
+        ("members(first: 1)", "totalCount"),
+        ("nodes", "handle"),
+        ("departments", "slug"),
+    ];
+    while path.len() < depth - 1 {
+        path.push(cycle[(path.len() - 2) % cycle.len()]);
+    }
+    path.truncate(depth - 1);
+    let leaf = path.last().map_or("__typename", |(_, leaf)| *leaf);
+    let opening: String = path
+        .iter()
+        .map(|(field, _)| format!("{field} {{ "))
+        .collect();
+    format!("{opening}{leaf}{}", " }".repeat(path.len()))
+}
+
+/// [`nested_selection`] as a whole query.
+pub fn nested_query(depth: usize) -> String {
+    format!("{{ {} }}", nested_selection(depth))
+}

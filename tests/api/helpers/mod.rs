@@ -29,7 +29,7 @@ use tokio::sync::oneshot;
 
 pub use database::Backend;
 pub use directory::{missing_department_id, missing_user_id, role_value};
-pub use gql::GqlResponse;
+pub use gql::{GqlResponse, nested_query, nested_selection};
 
 /// Registers `async fn $name(app: TestApp)` as a test on both backends;
 /// `db_test!(name, with = configure)` first applies
