@@ -52,6 +52,65 @@ pub struct Config {
     pub limits: Limits,
     pub passwords: PasswordConfig,
     pub login_throttle: ThrottleConfig,
+    pub round: RoundConfig,
+    /// Figures built from fewer distinct people than this are suppressed
+    /// for managers (`SYNAPS_ANALYTICS_MIN_GROUP`).
+    pub analytics_min_group: u32,
+}
+
+/// The weekly round's clock (docs/DESIGN.md, "Weekly round").
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RoundConfig {
+    /// The IANA zone of people who have not chosen one.
+    pub default_time_zone: String,
+    /// The local time on Monday when people without a check-in are
+    /// reminded, `HH:MM`.
+    pub reminder_time: String,
+    /// The local time on Monday (in the default zone) when each
+    /// department's digest of last week is posted; empty means never
+    /// (managers post it with `postWeeklyDigest`).
+    pub digest_time: String,
+}
+
+impl Default for RoundConfig {
+    fn default() -> Self {
+        RoundConfig {
+            default_time_zone: "UTC".to_owned(),
+            reminder_time: "09:00".to_owned(),
+            digest_time: String::new(),
+        }
+    }
+}
+
+impl RoundConfig {
+    /// The default zone, checked.
+    pub fn default_zone(&self) -> anyhow::Result<chrono_tz::Tz> {
+        self.default_time_zone.trim().parse().map_err(|_| {
+            anyhow::anyhow!(
+                "default_time_zone {:?} is not an IANA time zone (like Europe/Stockholm)",
+                self.default_time_zone
+            )
+        })
+    }
+
+    /// The reminder's local time, checked.
+    pub fn reminder_at(&self) -> anyhow::Result<chrono::NaiveTime> {
+        parse_local_time("reminder_time", &self.reminder_time)
+    }
+
+    /// The automatic digest's local time, if it is switched on.
+    pub fn digest_at(&self) -> anyhow::Result<Option<chrono::NaiveTime>> {
+        if self.digest_time.trim().is_empty() {
+            return Ok(None);
+        }
+        parse_local_time("digest_time", &self.digest_time).map(Some)
+    }
+}
+
+fn parse_local_time(name: &str, value: &str) -> anyhow::Result<chrono::NaiveTime> {
+    chrono::NaiveTime::parse_from_str(value.trim(), "%H:%M")
+        .map_err(|_| anyhow::anyhow!("{name} {value:?} is not a time of day like 09:00"))
 }
 
 #[derive(Clone, Deserialize)]
@@ -145,6 +204,8 @@ impl Default for Config {
             limits: Limits::default(),
             passwords: PasswordConfig::default(),
             login_throttle: ThrottleConfig::default(),
+            round: RoundConfig::default(),
+            analytics_min_group: 5,
         }
     }
 }
@@ -286,6 +347,10 @@ impl Config {
         env!("SYNAPS_PAGE_SIZE_MAX" => self.limits.page_size_max);
         env!("SYNAPS_REQUEST_TIMEOUT_SECS" => self.limits.request_timeout_secs);
         env!("SYNAPS_CONTENT_PER_MINUTE" => self.limits.content_per_minute);
+        env!("SYNAPS_DEFAULT_TIME_ZONE" => self.round.default_time_zone);
+        env!("SYNAPS_REMINDER_TIME" => self.round.reminder_time);
+        env!("SYNAPS_DIGEST_TIME" => self.round.digest_time);
+        env!("SYNAPS_ANALYTICS_MIN_GROUP" => self.analytics_min_group);
         Ok(())
     }
 
@@ -337,6 +402,12 @@ impl Config {
         }
         if self.jwt.access_ttl_secs == 0 || self.jwt.refresh_ttl_secs == 0 {
             bail!("token lifetimes must be positive");
+        }
+        self.round.default_zone()?;
+        self.round.reminder_at()?;
+        self.round.digest_at()?;
+        if self.analytics_min_group == 0 {
+            bail!("analytics_min_group must be at least 1");
         }
         Ok(())
     }

@@ -15,6 +15,7 @@ mod m20261127_000007_index_content_by_author;
 mod m20261127_000008_derive_thread_starter_follows;
 mod m20261128_000009_create_content_counts;
 mod m20261203_000010_generalize_event_subjects;
+mod m20261204_000011_create_weekly_round;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000008_derive_thread_starter_follows::Migration),
             Box::new(m20261128_000009_create_content_counts::Migration),
             Box::new(m20261203_000010_generalize_event_subjects::Migration),
+            Box::new(m20261204_000011_create_weekly_round::Migration),
         ]
     }
 }

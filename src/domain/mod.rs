@@ -10,4 +10,5 @@ pub mod pagination;
 pub mod people;
 pub mod posts;
 pub mod rate_limit;
+pub mod round;
 pub mod types;

@@ -1,15 +1,22 @@
 //! One sea-orm entity per table. These never leave the domain layer: GraphQL
 //! types are built from domain values, not from these models.
 
+pub mod away_periods;
 pub mod channel_departments;
 pub mod channel_members;
 pub mod channel_mutes;
 pub mod channels;
+pub mod checkin_challenges;
+pub mod checkin_comments;
+pub mod checkin_reactions;
+pub mod checkin_reminders;
+pub mod checkins;
 pub mod content_counts;
 pub mod department_members;
 pub mod departments;
 pub mod events;
 pub mod guest_posts;
+pub mod holidays;
 pub mod login_throttle;
 pub mod message_mentions;
 pub mod message_reactions;

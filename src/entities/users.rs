@@ -20,6 +20,11 @@ pub struct Model {
     pub deactivated_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// An IANA zone name (`Europe/Stockholm`); `None` means the configured
+    /// default (`SYNAPS_DEFAULT_TIME_ZONE`).
+    pub time_zone: Option<String>,
+    /// Whether the Monday check-in reminder may be sent.
+    pub checkin_reminders: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

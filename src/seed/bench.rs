@@ -354,6 +354,8 @@ impl<'a> Loader<'a> {
                 deactivated_at: Set(None),
                 created_at: Set(at),
                 updated_at: Set(at),
+                time_zone: Set(None),
+                checkin_reminders: Set(true),
             }
         });
         insert_chunked(self.txn, rows).await?;

@@ -810,6 +810,8 @@ mod tests {
                     deactivated_at: None,
                     created_at: now,
                     updated_at: now,
+                    time_zone: None,
+                    checkin_reminders: true,
                 }
                 .into_active_model()
                 .insert(&db)

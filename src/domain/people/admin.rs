@@ -121,6 +121,8 @@ pub async fn create_unchecked(
         deactivated_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
+        time_zone: Set(None),
+        checkin_reminders: Set(true),
     }
     .insert(&txn)
     .await
