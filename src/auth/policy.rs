@@ -66,6 +66,8 @@ pub enum Action {
     UseChannels,
     /// See and manage every channel, private ones included.
     ModerateChannels,
+    /// Keep the company's holidays (days nobody is expected to check in).
+    ManageHolidays,
 }
 
 /// Whether a signed-in person with `role` may perform `action`.
@@ -77,7 +79,7 @@ pub fn allows(role: Role, action: Action) -> bool {
             matches!(role, Staff | Manager | Comms | Admin)
         }
         ReviewPosts => matches!(role, Comms | Admin),
-        ManageUsers | ManageDepartments | ModerateChannels => role == Admin,
+        ManageUsers | ManageDepartments | ModerateChannels | ManageHolidays => role == Admin,
     }
 }
 

@@ -19,6 +19,7 @@ pub mod pagination;
 pub mod people;
 pub mod post_mutations;
 pub mod posts;
+pub mod round_time;
 pub mod subscription;
 
 use async_graphql::{MergedObject, Request, Response, SDLExportOptions, Schema, SchemaBuilder};
@@ -38,6 +39,7 @@ pub struct Query(
     channels::ChannelQuery,
     posts::PostQuery,
     notifications::NotificationQuery,
+    round_time::RoundTimeQuery,
 );
 
 /// What you can change. Each mutation takes one `input` and returns a
@@ -50,6 +52,7 @@ pub struct Mutation(
     message_mutations::MessageMutation,
     post_mutations::PostMutation,
     notifications::NotificationMutation,
+    round_time::RoundTimeMutation,
 );
 
 /// The schema as served, built twice: the two differ only in how they limit

@@ -14,6 +14,8 @@ use super::messages::Message;
 use super::notifications::Notification;
 use super::people::User;
 use super::posts::GuestPost;
+use super::round_time::{AwayPeriod, Holiday};
+use crate::domain::round::away;
 use crate::domain::{channels, departments, messages, notifications, people, posts};
 use crate::error::{Error, Result};
 
@@ -32,6 +34,10 @@ pub enum Kind {
     Channel,
     /// A `Message`.
     Message,
+    /// An `AwayPeriod`.
+    AwayPeriod,
+    /// A `Holiday`.
+    Holiday,
 }
 
 impl Kind {
@@ -43,6 +49,8 @@ impl Kind {
             Kind::Notification => "Notification",
             Kind::Channel => "Channel",
             Kind::Message => "Message",
+            Kind::AwayPeriod => "AwayPeriod",
+            Kind::Holiday => "Holiday",
         }
     }
 
@@ -54,6 +62,8 @@ impl Kind {
             Kind::Notification,
             Kind::Channel,
             Kind::Message,
+            Kind::AwayPeriod,
+            Kind::Holiday,
         ]
         .into_iter()
         .find(|k| k.name() == name)
@@ -102,6 +112,10 @@ pub enum Node {
     Channel(Channel),
     /// A message.
     Message(Message),
+    /// One of the viewer's own periods away.
+    AwayPeriod(AwayPeriod),
+    /// A company holiday.
+    Holiday(Holiday),
 }
 
 /// The `node(id:)` query.
@@ -133,6 +147,12 @@ impl NodeQuery {
             )),
             Kind::Message => Node::Message(Message(
                 messages::by_id(ctx.db(), ctx.viewer(), uuid).await?,
+            )),
+            Kind::AwayPeriod => Node::AwayPeriod(AwayPeriod(
+                away::away_by_id(ctx.db(), ctx.viewer(), uuid).await?,
+            )),
+            Kind::Holiday => Node::Holiday(Holiday(
+                away::holiday_by_id(ctx.db(), ctx.viewer(), uuid).await?,
             )),
         };
         Ok(node)

@@ -59,6 +59,20 @@ impl User {
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+    /// The IANA time zone the person's weeks and reminders follow: their
+    /// own, or the company's default (`SYNAPS_DEFAULT_TIME_ZONE`).
+    async fn time_zone(&self, ctx: &Context<'_>) -> String {
+        match &self.0.time_zone {
+            Some(zone) => zone.clone(),
+            None => ctx.state().config.round.default_time_zone.clone(),
+        }
+    }
+    /// Whether the person gets the Monday check-in reminder; only they see
+    /// it (null for anyone else).
+    async fn checkin_reminders(&self, ctx: &Context<'_>) -> Option<bool> {
+        let own = ctx.viewer().actor().is_some_and(|a| a.user_id == self.0.id);
+        own.then_some(self.0.checkin_reminders)
+    }
     /// The departments this person belongs to, by name.
     async fn departments(&self, ctx: &Context<'_>) -> Result<Vec<Department>> {
         let loaders = ctx.data_unchecked::<Loaders>();
@@ -283,6 +297,12 @@ pub struct UpdateProfileInput {
     pub title: Option<String>,
     /// Up to 4,000 characters; empty clears it.
     pub bio: Option<String>,
+    /// Your IANA time zone (`Europe/Stockholm`): your weeks, check-in
+    /// reminders and "missing" in the weekly round follow it. Empty returns
+    /// to the company's default.
+    pub time_zone: Option<String>,
+    /// Whether you want the Monday reminder when you have not checked in.
+    pub checkin_reminders: Option<bool>,
 }
 
 /// The result of `updateProfile`.
@@ -453,6 +473,8 @@ impl PeopleMutation {
             handle: input.handle,
             title: input.title,
             bio: input.bio,
+            time_zone: input.time_zone,
+            checkin_reminders: input.checkin_reminders,
         };
         let person = people::update_profile(ctx.db(), ctx.viewer(), changes).await?;
         Ok(UpdateProfilePayload { user: User(person) })
@@ -492,6 +514,7 @@ impl PeopleMutation {
                 handle: input.handle,
                 title: input.title,
                 bio: input.bio,
+                ..ProfileChanges::default()
             },
         };
         let person = people::update(ctx.db(), ctx.viewer(), changes).await?;

@@ -68,6 +68,9 @@ pub struct ProfileChanges {
     pub handle: Option<String>,
     pub title: Option<String>,
     pub bio: Option<String>,
+    /// An IANA zone name; empty returns to the configured default.
+    pub time_zone: Option<String>,
+    pub checkin_reminders: Option<bool>,
 }
 
 #[instrument(skip(db, viewer, changes))]

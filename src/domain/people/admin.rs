@@ -14,6 +14,7 @@ use super::account::ProfileChanges;
 use crate::auth::Role;
 use crate::auth::sessions;
 use crate::auth::{Action, AuthService, Viewer};
+use crate::domain::round::week;
 use crate::domain::types::{Email, Handle, NewPassword, Slug, bounded_text, display_name};
 use crate::entities::{department_members, departments, users};
 use crate::error::{Error, Result, is_unique_violation};
@@ -232,6 +233,15 @@ pub(super) async fn update_person(
         .as_deref()
         .map(|b| bounded_text("bio", b, 0, 4000))
         .transpose()?;
+    // Empty means "the company's default"; anything else must be a zone.
+    let time_zone = changes
+        .time_zone
+        .as_deref()
+        .map(|z| match z.trim() {
+            "" => Ok(None),
+            zone => week::parse_zone("timeZone", zone).map(|tz| Some(tz.name().to_owned())),
+        })
+        .transpose()?;
 
     let txn = db::begin_write(db).await?;
     let user = users::Entity::find_by_id(id)
@@ -267,6 +277,12 @@ pub(super) async fn update_person(
     }
     if let Some(bio) = bio {
         active.bio = Set(bio);
+    }
+    if let Some(time_zone) = time_zone {
+        active.time_zone = Set(time_zone);
+    }
+    if let Some(on) = changes.checkin_reminders {
+        active.checkin_reminders = Set(on);
     }
     active.updated_at = Set(Utc::now());
     let updated = active.update(&txn).await.map_err(|e| {

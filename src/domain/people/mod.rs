@@ -29,6 +29,10 @@ pub struct Person {
     pub role: Role,
     pub deactivated_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+    /// Their own IANA zone; `None` follows the configured default.
+    pub time_zone: Option<String>,
+    /// Whether they want the Monday check-in reminder.
+    pub checkin_reminders: bool,
 }
 
 impl From<users::Model> for Person {
@@ -43,6 +47,8 @@ impl From<users::Model> for Person {
             bio: m.bio,
             deactivated_at: m.deactivated_at,
             created_at: m.created_at,
+            time_zone: m.time_zone,
+            checkin_reminders: m.checkin_reminders,
         }
     }
 }

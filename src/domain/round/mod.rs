@@ -4,5 +4,6 @@
 //! channel the two share. Weeks, reminders and "missing" follow each
 //! person's own time zone; people away or on a company holiday are excused.
 
+pub mod away;
 pub mod calendar;
 pub mod week;

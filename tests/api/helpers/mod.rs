@@ -382,6 +382,13 @@ impl TestApp {
             "thread_follows",
             "channel_mutes",
             "content_counts",
+            "checkins",
+            "checkin_challenges",
+            "checkin_reactions",
+            "checkin_comments",
+            "checkin_reminders",
+            "away_periods",
+            "holidays",
         ] {
             counts.insert(table.to_owned(), self.count_rows(table).await);
         }
@@ -483,9 +490,60 @@ impl TestApp {
             .all(&self.db)
             .await
             .expect("content counts");
+        let round = self.round_rows().await;
         format!(
-            "{users:?}\n{departments:?}\n{posts:?}\n{revisions:?}\n{events:?}\n{notifications:?}\n{channels:?}\n{channel_departments:?}\n{channel_members:?}\n{messages:?}\n{mentions:?}\n{reactions:?}\n{follows:?}\n{mutes:?}\n{counts:?}\n{:?}",
+            "{round}\n{users:?}\n{departments:?}\n{posts:?}\n{revisions:?}\n{events:?}\n{notifications:?}\n{channels:?}\n{channel_departments:?}\n{channel_members:?}\n{messages:?}\n{mentions:?}\n{reactions:?}\n{follows:?}\n{mutes:?}\n{counts:?}\n{:?}",
             self.table_counts().await
+        )
+    }
+
+    /// Every row of the weekly round's tables, in a stable order.
+    async fn round_rows(&self) -> String {
+        use sea_orm::{EntityTrait, QueryOrder};
+        use synaps::entities::{
+            away_periods, checkin_challenges, checkin_comments, checkin_reactions,
+            checkin_reminders, checkins, holidays,
+        };
+        let checkins = checkins::Entity::find()
+            .order_by_asc(checkins::Column::Id)
+            .all(&self.db)
+            .await
+            .expect("checkins");
+        let challenges = checkin_challenges::Entity::find()
+            .order_by_asc(checkin_challenges::Column::Id)
+            .all(&self.db)
+            .await
+            .expect("challenges");
+        let reactions = checkin_reactions::Entity::find()
+            .order_by_asc(checkin_reactions::Column::CheckinId)
+            .order_by_asc(checkin_reactions::Column::Code)
+            .order_by_asc(checkin_reactions::Column::UserId)
+            .all(&self.db)
+            .await
+            .expect("checkin reactions");
+        let comments = checkin_comments::Entity::find()
+            .order_by_asc(checkin_comments::Column::Id)
+            .all(&self.db)
+            .await
+            .expect("checkin comments");
+        let reminders = checkin_reminders::Entity::find()
+            .order_by_asc(checkin_reminders::Column::UserId)
+            .order_by_asc(checkin_reminders::Column::Week)
+            .all(&self.db)
+            .await
+            .expect("reminders");
+        let away = away_periods::Entity::find()
+            .order_by_asc(away_periods::Column::Id)
+            .all(&self.db)
+            .await
+            .expect("away periods");
+        let holidays = holidays::Entity::find()
+            .order_by_asc(holidays::Column::Id)
+            .all(&self.db)
+            .await
+            .expect("holidays");
+        format!(
+            "{checkins:?}\n{challenges:?}\n{reactions:?}\n{comments:?}\n{reminders:?}\n{away:?}\n{holidays:?}"
         )
     }
 }
