@@ -6,4 +6,5 @@
 
 pub mod away;
 pub mod calendar;
+pub mod reminders;
 pub mod week;
