@@ -7,4 +7,5 @@
 pub mod away;
 pub mod calendar;
 pub mod checkins;
+pub mod reminders;
 pub mod week;
