@@ -15,6 +15,7 @@ use super::people::User;
 use crate::domain::pagination::Cursor;
 use crate::domain::posts::render::markdown_to_safe_html;
 use crate::domain::round::checkins::{self, NewChallenge, NewCheckin, RoundSettings, Status};
+use crate::domain::round::weekly::{self, Standing};
 use crate::entities::{checkin_challenges, checkins as rows};
 
 /// One person's check-in for one ISO week (`Checkin`).
@@ -164,6 +165,115 @@ impl Challenge {
     }
 }
 
+/// A member's standing in a week's round.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum RoundStatus {
+    /// Checked in for the week (even if also excused).
+    Submitted,
+    /// Expected and not checked in (yet, for the current week).
+    Missing,
+    /// Away or on a company holiday on the week's Monday, and not checked in.
+    Excused,
+}
+
+/// One member of a department's round.
+pub struct RoundMember(weekly::Entry);
+
+/// One member of a department's round: their standing and check-in.
+#[Object]
+impl RoundMember {
+    /// The person.
+    async fn person(&self) -> User {
+        User(self.0.person.clone())
+    }
+    /// SUBMITTED, MISSING or EXCUSED.
+    async fn status(&self) -> RoundStatus {
+        match self.0.standing {
+            Standing::Submitted => RoundStatus::Submitted,
+            Standing::Missing => RoundStatus::Missing,
+            Standing::Excused => RoundStatus::Excused,
+        }
+    }
+    /// Their check-in for the week, if any.
+    async fn checkin(&self) -> Option<Checkin> {
+        self.0.checkin.clone().map(Checkin)
+    }
+}
+
+/// A department's round of one week.
+pub struct WeeklyRound(weekly::Round);
+
+/// A department's round of one ISO week: its active members (deactivated
+/// people left out), each SUBMITTED, MISSING or EXCUSED, and the figures
+/// over them.
+#[Object]
+impl WeeklyRound {
+    /// The ISO week, written `2026-W49`.
+    async fn week(&self) -> String {
+        self.0.week.to_string()
+    }
+    /// The Monday of the week.
+    async fn week_start(&self) -> NaiveDate {
+        self.0.week.monday()
+    }
+    /// The department.
+    async fn department(&self) -> Department {
+        Department(self.0.department.clone())
+    }
+    /// Every active member, by display name.
+    async fn members(&self) -> Vec<RoundMember> {
+        self.0
+            .entries
+            .iter()
+            .map(|e| {
+                RoundMember(weekly::Entry {
+                    person: e.person.clone(),
+                    standing: e.standing,
+                    checkin: e.checkin.clone(),
+                })
+            })
+            .collect()
+    }
+    /// The check-ins of the week, by their authors' display names.
+    async fn checkins(&self) -> Vec<Checkin> {
+        self.0
+            .entries
+            .iter()
+            .filter_map(|e| e.checkin.clone().map(Checkin))
+            .collect()
+    }
+    /// How many members checked in.
+    async fn submitted_count(&self) -> u64 {
+        self.0.submitted
+    }
+    /// How many members were expected and did not check in.
+    async fn missing_count(&self) -> u64 {
+        self.0.missing
+    }
+    /// How many members were excused (away or a holiday on the Monday) and
+    /// did not check in.
+    async fn excused_count(&self) -> u64 {
+        self.0.excused
+    }
+    /// submitted / (submitted + missing), from 0 to 1: the share of the
+    /// people expected who checked in (the excused count on neither side
+    /// unless they checked in anyway). Null when nobody was expected.
+    async fn participation(&self) -> Option<f64> {
+        self.0.participation
+    }
+    /// The average of the moods given (1–5), only over at least the
+    /// minimum group (`SYNAPS_ANALYTICS_MIN_GROUP`, 5) of them, for
+    /// everyone; null when suppressed or none was given.
+    async fn average_mood(&self) -> Option<f64> {
+        self.0.average_mood
+    }
+    /// Whether fewer moods than the minimum group were given, so the
+    /// average is not shown.
+    async fn mood_suppressed(&self) -> bool {
+        self.0.mood_suppressed
+    }
+}
+
 /// A page of check-ins.
 pub type CheckinConnection =
     Connection<Cursor, Checkin, EmptyFields, EmptyFields, DefaultConnectionName, DefaultEdgeName>;
@@ -197,6 +307,29 @@ impl RoundQuery {
         let page = ctx.page_args(first, after, last, before)?;
         let found = checkins::mine(ctx.db(), ctx.viewer(), &page).await?;
         Ok(connection(found, Checkin, EmptyFields))
+    }
+
+    /// The round of `department` in `week` (your current week when
+    /// omitted; a later week is BAD_USER_INPUT): who checked in, who is
+    /// missing, who is excused. Everyone signed in.
+    async fn weekly_round(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The ISO week, `2026-W49`.")] week: Option<String>,
+        #[graphql(desc = "The department.")] department: ID,
+    ) -> Result<WeeklyRound> {
+        let department = decode_as("department", Kind::Department, &department)?;
+        let config = &ctx.state().config;
+        let round = weekly::round(
+            ctx.db(),
+            ctx.viewer(),
+            config.round.default_zone()?,
+            config.analytics_min_group,
+            week.as_deref(),
+            department,
+        )
+        .await?;
+        Ok(WeeklyRound(round))
     }
 
     /// The challenges of your latest check-in before the current week (in

@@ -390,3 +390,206 @@ async fn a_routed_challenge_opens_a_thread_and_is_answered_by_the_other_departme
     assert_eq!(app.count_rows("messages").await, messages_before);
 }
 db_test!(a_routed_challenge_opens_a_thread_and_is_answered_by_the_other_department);
+
+const WEEKLY_ROUND: &str = "query($week: String, $department: ID!) { weeklyRound(week: $week, department: $department) { \
+    week weekStart department { slug } submittedCount missingCount excusedCount participation averageMood moodSuppressed \
+    members { person { handle } status checkin { mood } } checkins { author { handle } } } }";
+
+/// This week's Monday, in UTC (the tests' default zone).
+fn this_monday() -> chrono::NaiveDate {
+    let today = Utc::now().date_naive();
+    today - Days::new(u64::from(today.weekday().num_days_from_monday()))
+}
+
+/// Sales: magnus (manager) and sam check in with moods 3 and 5, sue is
+/// away this week, sid has not checked in, dee is deactivated.
+async fn arrange_sales_round(app: &TestApp) -> String {
+    let sam = app.create_actor(Role::Staff, "sam", &["sales"]).await;
+    let sue = app.create_actor(Role::Staff, "sue", &["sales"]).await;
+    app.create_actor(Role::Staff, "sid", &["sales"]).await;
+    let dee = app.create_actor(Role::Staff, "dee", &["sales"]).await;
+    app.gql(
+        Some(app.admin()),
+        "mutation($input: DeactivateUserInput!) { deactivateUser(input: $input) { user { id } } }",
+        json!({ "input": { "id": dee.id } }),
+    )
+    .await
+    .data();
+    let monday = this_monday();
+    app.gql(
+        Some(&sue),
+        "mutation($input: SetAwayInput!) { setAway(input: $input) { away { id } } }",
+        json!({ "input": { "from": monday.to_string(), "to": (monday + Days::new(6)).to_string() } }),
+    )
+    .await
+    .data();
+    app.submit(app.manager(), json!({ "wins": "Signed ACME", "mood": 3 }))
+        .await;
+    app.submit(&sam, json!({ "wins": "Two demos", "mood": 5 }))
+        .await;
+    app.department_id("sales").await
+}
+
+async fn the_weekly_round_shows_who_is_missing_and_excused(app: TestApp) {
+    // Arrange
+    let sales = arrange_sales_round(&app).await;
+
+    // Act
+    let round = app
+        .gql(
+            Some(app.staff()),
+            WEEKLY_ROUND,
+            json!({ "department": sales }),
+        )
+        .await;
+
+    // Assert: participation is 2 of the 3 expected (sue is excused, dee
+    // deactivated); two moods are fewer than the minimum group of 5.
+    let round = &round.data()["weeklyRound"];
+    assert_eq!(round["week"], week_from_now(0));
+    assert_eq!(round["weekStart"], this_monday().to_string());
+    assert_eq!(round["department"]["slug"], "sales");
+    assert_eq!(round["submittedCount"], 2);
+    assert_eq!(round["missingCount"], 1);
+    assert_eq!(round["excusedCount"], 1);
+    assert_eq!(round["participation"], json!(2.0 / 3.0));
+    assert_eq!(round["averageMood"], Value::Null);
+    assert_eq!(round["moodSuppressed"], true);
+    assert_eq!(
+        round["members"],
+        json!([
+            { "person": { "handle": "magnus" }, "status": "SUBMITTED", "checkin": { "mood": null } },
+            { "person": { "handle": "sam" }, "status": "SUBMITTED", "checkin": { "mood": null } },
+            { "person": { "handle": "sid" }, "status": "MISSING", "checkin": null },
+            { "person": { "handle": "sue" }, "status": "EXCUSED", "checkin": null },
+        ])
+    );
+    assert_eq!(
+        round["checkins"],
+        json!([{ "author": { "handle": "magnus" } }, { "author": { "handle": "sam" } }])
+    );
+
+    // Its author sees their own mood, even in the round; nobody else does.
+    let own = app
+        .gql(
+            Some(app.manager()),
+            WEEKLY_ROUND,
+            json!({ "department": sales }),
+        )
+        .await;
+    assert_eq!(
+        own.data()["weeklyRound"]["members"][0]["checkin"]["mood"],
+        3
+    );
+    assert_eq!(
+        own.data()["weeklyRound"]["members"][1]["checkin"]["mood"],
+        Value::Null
+    );
+    let admin = app
+        .gql(
+            Some(app.admin()),
+            WEEKLY_ROUND,
+            json!({ "department": sales }),
+        )
+        .await;
+    assert_eq!(admin.data()["weeklyRound"]["averageMood"], Value::Null);
+    assert_eq!(
+        admin.data()["weeklyRound"]["members"][1]["checkin"]["mood"],
+        Value::Null
+    );
+
+    // A company holiday on a week's Monday excuses everyone; the next week
+    // (no check-ins, nobody away) has everyone missing.
+    app.gql(
+        Some(app.admin()),
+        "mutation($input: AddHolidayInput!) { addHoliday(input: $input) { holiday { id } } }",
+        json!({ "input": { "day": "2026-03-23", "name": "Spring day" } }),
+    )
+    .await
+    .data();
+    let holiday = app
+        .gql(
+            Some(app.staff()),
+            WEEKLY_ROUND,
+            json!({ "week": "2026-W13", "department": sales }),
+        )
+        .await;
+    let holiday = &holiday.data()["weeklyRound"];
+    assert_eq!(holiday["weekStart"], "2026-03-23");
+    assert_eq!(
+        [
+            &holiday["submittedCount"],
+            &holiday["missingCount"],
+            &holiday["excusedCount"]
+        ],
+        [&json!(0), &json!(0), &json!(4)]
+    );
+    assert_eq!(holiday["participation"], Value::Null);
+    let after = app
+        .gql(
+            Some(app.staff()),
+            WEEKLY_ROUND,
+            json!({ "week": "2026-W14", "department": sales }),
+        )
+        .await;
+    let after = &after.data()["weeklyRound"];
+    assert_eq!(after["weekStart"], "2026-03-30");
+    assert_eq!(
+        [
+            &after["submittedCount"],
+            &after["missingCount"],
+            &after["excusedCount"]
+        ],
+        [&json!(0), &json!(4), &json!(0)]
+    );
+    assert_eq!(after["participation"], json!(0.0));
+}
+db_test!(the_weekly_round_shows_who_is_missing_and_excused);
+
+fn min_group_of_two(config: &mut synaps::config::Config) {
+    config.analytics_min_group = 2;
+}
+
+async fn the_average_mood_shows_from_the_minimum_group(app: TestApp) {
+    let sales = arrange_sales_round(&app).await;
+    let round = app
+        .gql(
+            Some(app.manager()),
+            WEEKLY_ROUND,
+            json!({ "department": sales }),
+        )
+        .await;
+    // (3 + 5) / 2, over two moods: the minimum group here.
+    assert_eq!(round.data()["weeklyRound"]["averageMood"], json!(4.0));
+    assert_eq!(round.data()["weeklyRound"]["moodSuppressed"], false);
+}
+db_test!(
+    the_average_mood_shows_from_the_minimum_group,
+    with = min_group_of_two
+);
+
+async fn a_bad_weekly_round_is_refused(app: TestApp) {
+    let sales = app.department_id("sales").await;
+    let before = app.snapshot().await;
+    for week in ["2026-W54", "2026-49", &week_from_now(1)] {
+        app.gql(
+            Some(app.staff()),
+            WEEKLY_ROUND,
+            json!({ "week": week, "department": sales }),
+        )
+        .await
+        .expect_bad_input("week");
+    }
+    app.gql(
+        Some(app.staff()),
+        WEEKLY_ROUND,
+        json!({ "department": missing_department_id() }),
+    )
+    .await
+    .expect_error("NOT_FOUND");
+    app.gql(None, WEEKLY_ROUND, json!({ "department": sales }))
+        .await
+        .expect_error("UNAUTHENTICATED");
+    assert_eq!(app.snapshot().await, before);
+}
+db_test!(a_bad_weekly_round_is_refused);

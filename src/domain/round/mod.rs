@@ -8,3 +8,4 @@ pub mod away;
 pub mod calendar;
 pub mod checkins;
 pub mod week;
+pub mod weekly;
