@@ -2,6 +2,8 @@
 //! department, reactions, comments and live updates.
 
 use chrono::{Datelike, Days, Utc};
+use std::time::Duration;
+
 use serde_json::{Value, json};
 
 use synaps::auth::Role;
@@ -9,6 +11,7 @@ use synaps::auth::Role;
 use crate::db_test;
 use crate::helpers::TestApp;
 use crate::helpers::missing_department_id;
+use crate::helpers::ws::Ws;
 
 const CHECKIN_FIELDS: &str = "id week weekStart author { handle } wins winsHtml mood \
     challenges { id body department { slug } status answeredAt answeredBy { handle } resolvedAt \
@@ -593,3 +596,66 @@ async fn a_bad_weekly_round_is_refused(app: TestApp) {
     assert_eq!(app.snapshot().await, before);
 }
 db_test!(a_bad_weekly_round_is_refused);
+
+const ROUND_CHANGED: &str = "subscription($department: ID!) { roundChanged(department: $department) { id week wins author { handle } challenges { body } } }";
+
+async fn round_changes_are_heard_live_by_the_department(app: TestApp) {
+    // Arrange: one subscriber on Customer Service's round, one on Sales'.
+    let support = app.department_id("customer-service").await;
+    let sales = app.department_id("sales").await;
+    let mut hears = Ws::open(&app.address, Some(&app.manager().token)).await;
+    hears
+        .subscribe_with("cs", ROUND_CHANGED, json!({ "department": support }))
+        .await;
+    hears.sync().await;
+    let mut other = Ws::open(&app.address, Some(&app.comms().token)).await;
+    other
+        .subscribe_with("sales", ROUND_CHANGED, json!({ "department": sales }))
+        .await;
+    other.sync().await;
+
+    // Act
+    let checkin = app
+        .submit(
+            app.staff(),
+            json!({ "wins": "Live wins", "challenges": [{ "body": "c1" }] }),
+        )
+        .await;
+    let submitted = hears.next(Duration::from_secs(2)).await;
+    app.submit(app.staff(), json!({ "wins": "Edited wins" }))
+        .await;
+    let edited = hears.next(Duration::from_secs(2)).await;
+
+    // Assert
+    assert_eq!(submitted["type"], "next", "{submitted}");
+    assert_eq!(
+        submitted["payload"]["data"]["roundChanged"],
+        json!({ "id": checkin["id"], "week": week_from_now(0), "wins": "Live wins",
+                "author": { "handle": "stella" }, "challenges": [{ "body": "c1" }] })
+    );
+    assert_eq!(
+        edited["payload"]["data"]["roundChanged"]["wins"], "Edited wins",
+        "{edited}"
+    );
+    other.expect_quiet().await;
+
+    // Unknown departments and anonymous viewers are refused.
+    let mut refused = Ws::open(&app.address, Some(&app.staff().token)).await;
+    refused
+        .subscribe_with(
+            "x",
+            ROUND_CHANGED,
+            json!({ "department": missing_department_id() }),
+        )
+        .await;
+    let error = refused.next(Duration::from_secs(2)).await;
+    assert_eq!(error["type"], "error", "{error}");
+    assert_eq!(error["payload"][0]["extensions"]["code"], "NOT_FOUND");
+    let mut anonymous = Ws::open(&app.address, None).await;
+    anonymous
+        .subscribe_with("y", ROUND_CHANGED, json!({ "department": support }))
+        .await;
+    let error = anonymous.next(Duration::from_secs(2)).await;
+    assert_eq!(error["payload"][0]["extensions"]["code"], "UNAUTHENTICATED");
+}
+db_test!(round_changes_are_heard_live_by_the_department);
