@@ -28,6 +28,10 @@ pub enum Kind {
     Mention,
     /// Someone replied in a thread you follow.
     Reply,
+    /// Someone reacted to your check-in.
+    CheckinReaction,
+    /// Someone commented on your check-in.
+    CheckinComment,
 }
 
 impl Kind {
@@ -37,6 +41,8 @@ impl Kind {
             Kind::ReviewDecision => "REVIEW_DECISION",
             Kind::Mention => "MENTION",
             Kind::Reply => "REPLY",
+            Kind::CheckinReaction => "CHECKIN_REACTION",
+            Kind::CheckinComment => "CHECKIN_COMMENT",
         }
     }
 
@@ -45,6 +51,8 @@ impl Kind {
             "REVIEW_REQUEST" => Kind::ReviewRequest,
             "MENTION" => Kind::Mention,
             "REPLY" => Kind::Reply,
+            "CHECKIN_REACTION" => Kind::CheckinReaction,
+            "CHECKIN_COMMENT" => Kind::CheckinComment,
             _ => Kind::ReviewDecision,
         }
     }

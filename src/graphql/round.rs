@@ -7,14 +7,16 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::context::ContextExt;
 use super::departments::Department;
-use super::loaders::Loaders;
-use super::messages::Message;
+use super::loaders::{CommentsKey, Loaders};
+use super::messages::{Message, Reaction};
 use super::node::{Kind, decode_as, global_id};
 use super::pagination::connection;
 use super::people::User;
-use crate::domain::pagination::Cursor;
+use crate::auth::Action;
+use crate::domain::pagination::{Cursor, Page};
 use crate::domain::posts::render::markdown_to_safe_html;
 use crate::domain::round::checkins::{self, NewChallenge, NewCheckin, RoundSettings, Status};
+use crate::domain::round::social;
 use crate::domain::round::weekly::{self, Standing};
 use crate::entities::{checkin_challenges, checkins as rows};
 
@@ -68,6 +70,55 @@ impl Checkin {
             .actor()
             .is_some_and(|a| a.user_id == self.0.user_id);
         self.0.mood.filter(|_| mine).map(i32::from)
+    }
+    /// The reactions, one group per code (the message reaction set), in
+    /// the documented order of codes.
+    async fn reactions(&self, ctx: &Context<'_>) -> Result<Vec<Reaction>> {
+        let actor = ctx.viewer().require(Action::ReadDirectory)?;
+        let groups = ctx
+            .data_unchecked::<Loaders>()
+            .checkin_reactions
+            .load_one((self.0.id, actor.user_id))
+            .await?
+            .unwrap_or_default();
+        Ok(groups.into_iter().map(Reaction::from).collect())
+    }
+    /// The comments, oldest first (deleted ones left out).
+    #[graphql(complexity = "super::pagination::connection_cost(first, last, child_complexity)")]
+    async fn comments(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many items from the start, or after `after`: 1–100 (the default cap); 20 when neither `first` nor `last` is given."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Start after this cursor (an edge's `cursor`, or `pageInfo.endCursor`).")]
+        after: Option<String>,
+        #[graphql(
+            desc = "How many items from the end, or before `before`: 1–100 (the default cap); not with `first`."
+        )]
+        last: Option<i32>,
+        #[graphql(
+            desc = "End before this cursor (an edge's `cursor`, or `pageInfo.startCursor`)."
+        )]
+        before: Option<String>,
+    ) -> Result<CheckinCommentConnection> {
+        let page = ctx.page_args(first, after, last, before)?;
+        let key = CommentsKey {
+            checkin_id: self.0.id,
+            page,
+        };
+        let found = ctx
+            .data_unchecked::<Loaders>()
+            .checkin_comments
+            .load_one(key)
+            .await?
+            .unwrap_or(Page {
+                items: Vec::new(),
+                has_next_page: false,
+                has_previous_page: false,
+            });
+        Ok(connection(found, CheckinComment, EmptyFields))
     }
     /// When it was first submitted.
     async fn created_at(&self) -> DateTime<Utc> {
@@ -274,6 +325,57 @@ impl WeeklyRound {
     }
 }
 
+/// A comment on a check-in (`CheckinComment`).
+pub struct CheckinComment(pub social::Comment);
+
+/// A comment on a check-in: markdown, edited and deleted by its author.
+#[Object]
+impl CheckinComment {
+    /// The comment's global id.
+    pub async fn id(&self) -> ID {
+        global_id(Kind::CheckinComment, self.0.id)
+    }
+    /// Who wrote it.
+    async fn author(&self, ctx: &Context<'_>) -> Result<User> {
+        Ok(User(Loaders::person(ctx, self.0.author_id).await?))
+    }
+    /// Markdown as written.
+    async fn body(&self) -> &str {
+        &self.0.body
+    }
+    /// The body rendered to sanitized HTML.
+    async fn body_html(&self) -> String {
+        markdown_to_safe_html(&self.0.body)
+    }
+    /// The check-in it is on.
+    async fn checkin(&self, ctx: &Context<'_>) -> Result<Option<Checkin>> {
+        let found = ctx
+            .data_unchecked::<Loaders>()
+            .checkin
+            .load_one(self.0.checkin_id)
+            .await?;
+        Ok(found.map(Checkin))
+    }
+    /// When it was written.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// When its author last edited it.
+    async fn edited_at(&self) -> Option<DateTime<Utc>> {
+        self.0.edited_at
+    }
+}
+
+/// A page of a check-in's comments.
+pub type CheckinCommentConnection = Connection<
+    Cursor,
+    CheckinComment,
+    EmptyFields,
+    EmptyFields,
+    DefaultConnectionName,
+    DefaultEdgeName,
+>;
+
 /// A page of check-ins.
 pub type CheckinConnection =
     Connection<Cursor, Checkin, EmptyFields, EmptyFields, DefaultConnectionName, DefaultEdgeName>;
@@ -393,6 +495,55 @@ pub struct ResolveChallengePayload {
     pub challenge: Challenge,
 }
 
+/// The input of `addCheckinReaction` and `removeCheckinReaction`.
+#[derive(InputObject)]
+pub struct CheckinReactionInput {
+    /// The check-in.
+    pub checkin_id: ID,
+    /// One of thumbsup, heart, tada, eyes, laughing, rocket,
+    /// white_check_mark, pray.
+    pub code: String,
+}
+
+/// The result of a change to a check-in's reactions.
+#[derive(SimpleObject)]
+pub struct CheckinPayload {
+    /// The check-in.
+    pub checkin: Checkin,
+}
+
+/// The input of `commentOnCheckin`.
+#[derive(InputObject)]
+pub struct CommentOnCheckinInput {
+    /// The check-in.
+    pub checkin_id: ID,
+    /// Markdown, 1 character to 64 KiB.
+    pub body: String,
+}
+
+/// The input of `editCheckinComment`.
+#[derive(InputObject)]
+pub struct EditCheckinCommentInput {
+    /// One of your comments.
+    pub comment_id: ID,
+    /// Markdown, 1 character to 64 KiB.
+    pub body: String,
+}
+
+/// The input of `deleteCheckinComment`.
+#[derive(InputObject)]
+pub struct DeleteCheckinCommentInput {
+    /// One of your comments.
+    pub comment_id: ID,
+}
+
+/// The result of a change to a comment on a check-in.
+#[derive(SimpleObject)]
+pub struct CheckinCommentPayload {
+    /// The comment as stored.
+    pub comment: CheckinComment,
+}
+
 /// Writing the round.
 #[derive(Default)]
 pub struct RoundMutation;
@@ -449,6 +600,71 @@ impl RoundMutation {
         let challenge = checkins::set_resolved(ctx.db(), ctx.viewer(), id, true).await?;
         Ok(ResolveChallengePayload {
             challenge: Challenge(challenge),
+        })
+    }
+
+    /// Reacts to a check-in (notifies its author).
+    async fn add_checkin_reaction(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The check-in and the reaction.")] input: CheckinReactionInput,
+    ) -> Result<CheckinPayload> {
+        let id = decode_as("checkinId", Kind::Checkin, &input.checkin_id)?;
+        let checkin = social::react(ctx.db(), ctx.viewer(), id, &input.code, true).await?;
+        Ok(CheckinPayload {
+            checkin: Checkin(checkin),
+        })
+    }
+
+    /// Takes back your reaction to a check-in.
+    async fn remove_checkin_reaction(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The check-in and the reaction.")] input: CheckinReactionInput,
+    ) -> Result<CheckinPayload> {
+        let id = decode_as("checkinId", Kind::Checkin, &input.checkin_id)?;
+        let checkin = social::react(ctx.db(), ctx.viewer(), id, &input.code, false).await?;
+        Ok(CheckinPayload {
+            checkin: Checkin(checkin),
+        })
+    }
+
+    /// Comments on a check-in (notifies its author).
+    async fn comment_on_checkin(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The check-in and the comment.")] input: CommentOnCheckinInput,
+    ) -> Result<CheckinCommentPayload> {
+        let id = decode_as("checkinId", Kind::Checkin, &input.checkin_id)?;
+        let comment = social::comment(ctx.db(), ctx.viewer(), id, &input.body).await?;
+        Ok(CheckinCommentPayload {
+            comment: CheckinComment(comment),
+        })
+    }
+
+    /// Edits one of your comments on a check-in.
+    async fn edit_checkin_comment(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The comment and its new body.")] input: EditCheckinCommentInput,
+    ) -> Result<CheckinCommentPayload> {
+        let id = decode_as("commentId", Kind::CheckinComment, &input.comment_id)?;
+        let comment = social::change_comment(ctx.db(), ctx.viewer(), id, Some(&input.body)).await?;
+        Ok(CheckinCommentPayload {
+            comment: CheckinComment(comment),
+        })
+    }
+
+    /// Deletes one of your comments on a check-in.
+    async fn delete_checkin_comment(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The comment.")] input: DeleteCheckinCommentInput,
+    ) -> Result<CheckinCommentPayload> {
+        let id = decode_as("commentId", Kind::CheckinComment, &input.comment_id)?;
+        let comment = social::change_comment(ctx.db(), ctx.viewer(), id, None).await?;
+        Ok(CheckinCommentPayload {
+            comment: CheckinComment(comment),
         })
     }
 

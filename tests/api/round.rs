@@ -659,3 +659,152 @@ async fn round_changes_are_heard_live_by_the_department(app: TestApp) {
     assert_eq!(error["payload"][0]["extensions"]["code"], "UNAUTHENTICATED");
 }
 db_test!(round_changes_are_heard_live_by_the_department);
+
+const NOTIFICATIONS: &str = "{ notifications(first: 20) { edges { node { kind message actor { handle } aboutCheckin { id } } } } }";
+
+async fn reactions_and_comments_on_a_checkin_notify_its_author(app: TestApp) {
+    // Arrange
+    let checkin = app
+        .submit(app.staff(), json!({ "wins": "Shipped the FAQ" }))
+        .await;
+    let id = checkin["id"].clone();
+    let react = "mutation($input: CheckinReactionInput!) { addCheckinReaction(input: $input) { checkin { reactions { code count viewerHasReacted } } } }";
+    let unreact = "mutation($input: CheckinReactionInput!) { removeCheckinReaction(input: $input) { checkin { reactions { code count viewerHasReacted } } } }";
+    let comment = "mutation($input: CommentOnCheckinInput!) { commentOnCheckin(input: $input) { comment { id body bodyHtml author { handle } } } }";
+
+    // Act: two colleagues react, the author too; one comments.
+    app.gql(
+        Some(app.manager()),
+        react,
+        json!({ "input": { "checkinId": id, "code": "tada" } }),
+    )
+    .await
+    .data();
+    app.gql(
+        Some(app.comms()),
+        react,
+        json!({ "input": { "checkinId": id, "code": ":tada:" } }),
+    )
+    .await
+    .data();
+    let own = app
+        .gql(
+            Some(app.staff()),
+            react,
+            json!({ "input": { "checkinId": id, "code": "heart" } }),
+        )
+        .await;
+    let commented = app
+        .gql(
+            Some(app.manager()),
+            comment,
+            json!({ "input": { "checkinId": id, "body": "Great **work**" } }),
+        )
+        .await;
+
+    // Assert: the same shape as message reactions, in the codes' order.
+    assert_eq!(
+        own.data()["addCheckinReaction"]["checkin"]["reactions"],
+        json!([
+            { "code": "heart", "count": 1, "viewerHasReacted": true },
+            { "code": "tada", "count": 2, "viewerHasReacted": false },
+        ])
+    );
+    let comment_row = commented.data()["commentOnCheckin"]["comment"].clone();
+    assert_eq!(
+        comment_row["bodyHtml"],
+        "<p>Great <strong>work</strong></p>\n"
+    );
+    assert_eq!(comment_row["author"]["handle"], "magnus");
+
+    // The author is told of each reaction and the comment, never of their own.
+    let told = app.gql(Some(app.staff()), NOTIFICATIONS, json!({})).await;
+    let kinds: Vec<(String, String)> = told.data()["notifications"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            assert_eq!(e["node"]["aboutCheckin"]["id"], id);
+            (
+                e["node"]["kind"].as_str().unwrap().to_owned(),
+                e["node"]["actor"]["handle"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("CHECKIN_COMMENT".to_owned(), "magnus".to_owned()),
+            ("CHECKIN_REACTION".to_owned(), "corinna".to_owned()),
+            ("CHECKIN_REACTION".to_owned(), "magnus".to_owned()),
+        ]
+    );
+    let others = app.gql(Some(app.manager()), NOTIFICATIONS, json!({})).await;
+    assert_eq!(others.data()["notifications"]["edges"], json!([]));
+
+    // Removing a reaction; editing and deleting one's own comment only.
+    let removed = app
+        .gql(
+            Some(app.manager()),
+            unreact,
+            json!({ "input": { "checkinId": id, "code": "tada" } }),
+        )
+        .await;
+    assert_eq!(
+        removed.data()["removeCheckinReaction"]["checkin"]["reactions"],
+        json!([
+            { "code": "heart", "count": 1, "viewerHasReacted": false },
+            { "code": "tada", "count": 1, "viewerHasReacted": false },
+        ])
+    );
+    let before = app.snapshot().await;
+    app.gql(
+        Some(app.staff()),
+        "mutation($input: EditCheckinCommentInput!) { editCheckinComment(input: $input) { comment { body } } }",
+        json!({ "input": { "commentId": comment_row["id"], "body": "mine now" } }),
+    )
+    .await
+    .expect_error("FORBIDDEN");
+    app.gql(
+        Some(app.manager()),
+        "mutation($input: EditCheckinCommentInput!) { editCheckinComment(input: $input) { comment { body } } }",
+        json!({ "input": { "commentId": comment_row["id"], "body": "  " } }),
+    )
+    .await
+    .expect_bad_input("body");
+    app.gql(
+        Some(app.manager()),
+        react,
+        json!({ "input": { "checkinId": id, "code": "smile" } }),
+    )
+    .await
+    .expect_bad_input("code");
+    assert_eq!(app.snapshot().await, before);
+    let edited = app
+        .gql(
+            Some(app.manager()),
+            "mutation($input: EditCheckinCommentInput!) { editCheckinComment(input: $input) { comment { body editedAt } } }",
+            json!({ "input": { "commentId": comment_row["id"], "body": "Great work!" } }),
+        )
+        .await;
+    assert_eq!(
+        edited.data()["editCheckinComment"]["comment"]["body"],
+        "Great work!"
+    );
+    let list = "query($id: ID!) { node(id: $id) { ... on Checkin { comments(first: 10) { edges { node { body } } } } } }";
+    let listed = app.gql(Some(app.comms()), list, json!({ "id": id })).await;
+    assert_eq!(
+        listed.data()["node"]["comments"]["edges"],
+        json!([{ "node": { "body": "Great work!" } }])
+    );
+    app.gql(
+        Some(app.manager()),
+        "mutation($input: DeleteCheckinCommentInput!) { deleteCheckinComment(input: $input) { comment { id } } }",
+        json!({ "input": { "commentId": comment_row["id"] } }),
+    )
+    .await
+    .data();
+    let listed = app.gql(Some(app.comms()), list, json!({ "id": id })).await;
+    assert_eq!(listed.data()["node"]["comments"]["edges"], json!([]));
+}
+db_test!(reactions_and_comments_on_a_checkin_notify_its_author);

@@ -8,5 +8,6 @@ pub mod away;
 pub mod calendar;
 pub mod checkins;
 pub mod live;
+pub mod social;
 pub mod week;
 pub mod weekly;
