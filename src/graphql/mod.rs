@@ -129,6 +129,9 @@ fn describe_connections(
         .override_output_type_description::<notifications::NotificationConnection>(
             "A page of the viewer's notifications, newest first.",
         )
+        .override_output_type_description::<round::CheckinCommentConnection>(
+            "A page of a check-in's comments, oldest first.",
+        )
         .override_output_type_description::<round::CheckinConnection>(
             "A page of check-ins, newest week first.",
         )
