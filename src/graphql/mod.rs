@@ -3,6 +3,7 @@
 
 #![warn(missing_docs)]
 
+pub mod analytics;
 pub mod channel_mutations;
 pub mod channels;
 pub mod context;
@@ -40,6 +41,7 @@ pub struct Query(
     posts::PostQuery,
     notifications::NotificationQuery,
     round_time::RoundTimeQuery,
+    analytics::AnalyticsQuery,
 );
 
 /// What you can change. Each mutation takes one `input` and returns a
