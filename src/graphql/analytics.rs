@@ -13,13 +13,14 @@ use super::node::{Kind, decode_as};
 use super::people::User;
 use crate::domain::analytics::queries::{self, Bucket, Figure, Range};
 
+/// `AnalyticsCount`.
+pub struct AnalyticsCount(Figure<i64>);
+
 /// A count over a period, with the previous period's. For managers, a
 /// figure built from fewer than the minimum group of distinct people
 /// (`SYNAPS_ANALYTICS_MIN_GROUP`, default 5) is `null` with `suppressed:
 /// true` and a `reason` — never shown as zero. Comms and admins see every
 /// figure.
-pub struct AnalyticsCount(Figure<i64>);
-
 #[Object]
 impl AnalyticsCount {
     /// The figure for the period; null when suppressed (or, for a time to
@@ -46,10 +47,11 @@ impl AnalyticsCount {
     }
 }
 
-/// A ratio (0 to 1) or an average over a period: like `AnalyticsCount`,
-/// with the same suppression.
+/// `AnalyticsRate`.
 pub struct AnalyticsRate(Figure<f64>);
 
+/// A ratio (0 to 1) or an average over a period: like `AnalyticsCount`,
+/// with the same suppression.
 #[Object]
 impl AnalyticsRate {
     /// The figure for the period; null when suppressed or when there is
@@ -83,6 +85,9 @@ async fn pair(ctx: &Context<'_>, ids: [Uuid; 2]) -> Result<Vec<Department>> {
     Ok(departments)
 }
 
+/// `Synapse`.
+pub struct Synapse(queries::Synapse);
+
 /// The relationship between two departments over a period. An *act* is a
 /// root message, a thread reply or a reaction, counted on its UTC day.
 /// An act by a member of one department *crosses* to the other when the
@@ -91,8 +96,6 @@ async fn pair(ctx: &Context<'_>, ids: [Uuid; 2]) -> Result<Vec<Department>> {
 /// — departments as they were at the moment of the act (a later change of
 /// membership never rewrites the past). Deleting a message later does not
 /// take it out; removing a reaction does.
-pub struct Synapse(queries::Synapse);
-
 #[Object]
 impl Synapse {
     /// The two departments, by slug.
@@ -160,11 +163,12 @@ pub enum AnalyticsBucket {
     Week,
 }
 
+/// `ActivityBucket`.
+pub struct ActivityBucket(queries::ActivityBucket);
+
 /// One bucket of a department's activity. For managers every figure of a
 /// bucket is suppressed when fewer than the minimum group of distinct
 /// people were active (`activePeople`) in it.
-pub struct ActivityBucket(queries::ActivityBucket);
-
 #[Object]
 impl ActivityBucket {
     /// The bucket's first day.
@@ -220,9 +224,10 @@ impl ActivityBucket {
     }
 }
 
-/// Two departments that share a channel and used to talk, gone quiet.
+/// `QuietLink`.
 pub struct QuietLink(queries::QuietLink);
 
+/// Two departments that share a channel and used to talk, gone quiet.
 #[Object]
 impl QuietLink {
     /// The two departments, by slug.
@@ -245,11 +250,13 @@ impl QuietLink {
     }
 }
 
-/// A person whose acts crossed to other departments.
+/// `Bridge`.
 pub struct Bridge(queries::Bridge);
 
+/// A person whose acts crossed to other departments.
 #[Object]
 impl Bridge {
+    /// The person.
     async fn user(&self, ctx: &Context<'_>) -> Result<User> {
         Ok(User(Loaders::person(ctx, self.0.user_id).await?))
     }
@@ -263,11 +270,13 @@ impl Bridge {
     }
 }
 
-/// A department you reached.
+/// `NetworkDepartment`.
 pub struct NetworkDepartment(Uuid, i64);
 
+/// A department you reached.
 #[Object]
 impl NetworkDepartment {
+    /// The department.
     async fn department(&self, ctx: &Context<'_>) -> Result<Department> {
         Ok(Department(Loaders::department(ctx, self.0).await?))
     }
@@ -277,11 +286,13 @@ impl NetworkDepartment {
     }
 }
 
-/// Someone you helped or who helped you.
+/// `NetworkPerson`.
 pub struct NetworkPerson(Uuid, i64);
 
+/// Someone you helped or who helped you.
 #[Object]
 impl NetworkPerson {
+    /// The person.
     async fn user(&self, ctx: &Context<'_>) -> Result<User> {
         Ok(User(Loaders::person(ctx, self.0).await?))
     }
