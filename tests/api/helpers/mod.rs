@@ -392,6 +392,13 @@ impl TestApp {
             "checkin_reminders",
             "away_periods",
             "holidays",
+            "analytics_member_spans",
+            "analytics_link_spans",
+            "analytics_pair_days",
+            "analytics_pair_people",
+            "analytics_department_days",
+            "analytics_department_people",
+            "analytics_questions",
         ] {
             counts.insert(table.to_owned(), self.count_rows(table).await);
         }
