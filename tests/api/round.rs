@@ -808,3 +808,47 @@ async fn reactions_and_comments_on_a_checkin_notify_its_author(app: TestApp) {
     assert_eq!(listed.data()["node"]["comments"]["edges"], json!([]));
 }
 db_test!(reactions_and_comments_on_a_checkin_notify_its_author);
+
+async fn a_win_grows_into_a_guest_post_draft(app: TestApp) {
+    // Arrange
+    let checkin = app
+        .submit(app.staff(), json!({ "wins": "Halved the refund backlog" }))
+        .await;
+    let theirs = app
+        .submit(app.manager(), json!({ "wins": "Signed ACME" }))
+        .await;
+    let support = app.department_id("customer-service").await;
+    let draft = "mutation($input: CreatePostDraftInput!) { createPostDraft(input: $input) { post { id source { __typename ... on Checkin { id wins author { handle } } } } } }";
+    let input = |source: Value| json!({ "input": { "title": "How we halved refunds", "body": "The story.", "departmentId": support, "sourceCheckinId": source } });
+
+    // Bad sources: someone else's check-in, a missing one, two sources.
+    let before = app.snapshot().await;
+    app.gql(Some(app.staff()), draft, input(theirs["id"].clone()))
+        .await
+        .expect_error("FORBIDDEN");
+    let missing = {
+        use base64::Engine;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(format!("Checkin:{}", uuid::Uuid::now_v7()))
+    };
+    app.gql(Some(app.staff()), draft, input(json!(missing)))
+        .await
+        .expect_error("NOT_FOUND");
+    app.gql(Some(app.staff()), draft, input(json!(support)))
+        .await
+        .expect_bad_input("sourceCheckinId");
+    assert_eq!(app.snapshot().await, before);
+
+    // Act
+    let created = app
+        .gql(Some(app.staff()), draft, input(checkin["id"].clone()))
+        .await;
+
+    // Assert
+    assert_eq!(
+        created.data()["createPostDraft"]["post"]["source"],
+        json!({ "__typename": "Checkin", "id": checkin["id"], "wins": "Halved the refund backlog",
+                "author": { "handle": "stella" } })
+    );
+}
+db_test!(a_win_grows_into_a_guest_post_draft);
