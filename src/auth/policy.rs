@@ -71,6 +71,11 @@ pub enum Action {
     /// Write one's own check-ins, react to and comment on anyone's
     /// (reading them is `ReadDirectory`: every signed-in person).
     WriteCheckins,
+    /// Read cross-department analytics: managers for the departments they
+    /// belong to (`domain::analytics::scope`), comms and admins for all.
+    ReadAnalytics,
+    /// Read every department's analytics unsuppressed, and `bridges`.
+    ReadAllAnalytics,
 }
 
 /// Whether a signed-in person with `role` may perform `action`.
@@ -81,7 +86,8 @@ pub fn allows(role: Role, action: Action) -> bool {
         ReadDirectory | ManageOwnAccount | WritePosts | UseChannels | WriteCheckins => {
             matches!(role, Staff | Manager | Comms | Admin)
         }
-        ReviewPosts => matches!(role, Comms | Admin),
+        ReviewPosts | ReadAllAnalytics => matches!(role, Comms | Admin),
+        ReadAnalytics => matches!(role, Manager | Comms | Admin),
         ManageUsers | ManageDepartments | ModerateChannels | ManageHolidays => role == Admin,
     }
 }
@@ -105,6 +111,17 @@ mod tests {
         for role in Role::ALL {
             assert!(allows(role, Action::UseChannels));
             assert_eq!(allows(role, Action::ModerateChannels), role == Role::Admin);
+        }
+    }
+
+    #[test]
+    fn managers_comms_and_admins_read_analytics_and_only_comms_and_admins_all() {
+        for role in Role::ALL {
+            assert_eq!(allows(role, Action::ReadAnalytics), role != Role::Staff);
+            assert_eq!(
+                allows(role, Action::ReadAllAnalytics),
+                matches!(role, Role::Comms | Role::Admin)
+            );
         }
     }
 

@@ -3,6 +3,7 @@
 
 #![warn(missing_docs)]
 
+pub mod analytics;
 pub mod channel_mutations;
 pub mod channels;
 pub mod context;
@@ -42,6 +43,7 @@ pub struct Query(
     notifications::NotificationQuery,
     round_time::RoundTimeQuery,
     round::RoundQuery,
+    analytics::AnalyticsQuery,
 );
 
 /// What you can change. Each mutation takes one `input` and returns a

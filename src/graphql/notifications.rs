@@ -35,6 +35,7 @@ impl Notification {
             DomainKind::ReviewDecision => NotificationKind::ReviewDecision,
             DomainKind::Mention => NotificationKind::Mention,
             DomainKind::Reply => NotificationKind::Reply,
+            DomainKind::CheckinReminder => NotificationKind::CheckinReminder,
             DomainKind::CheckinReaction => NotificationKind::CheckinReaction,
             DomainKind::CheckinComment => NotificationKind::CheckinComment,
         }
@@ -106,6 +107,10 @@ pub enum NotificationKind {
     Mention,
     /// Someone replied in a thread you follow.
     Reply,
+    /// Your check-in for this week is still to write: the Monday reminder,
+    /// sent once per week to people who are not excused. Its `actor` is
+    /// null (the system) and its `message` names the week.
+    CheckinReminder,
     /// Someone reacted to your check-in.
     CheckinReaction,
     /// Someone commented on your check-in.

@@ -6,6 +6,7 @@
 
 mod helpers;
 
+mod analytics;
 mod auth;
 mod bad_input;
 mod blog;
@@ -22,6 +23,7 @@ mod notifications;
 mod permissions;
 mod posting_together;
 mod posts;
+mod reminders;
 mod round;
 mod round_time;
 mod socket;

@@ -163,6 +163,9 @@ pub fn test_config(database_url: &str, data_dir: &std::path::Path) -> Config {
         ..Config::default()
     };
     config.jwt.secret = TEST_SECRET.to_owned();
+    // Monday reminders would land in every test's notifications (and
+    // between its snapshots); tests/api/reminders.rs turns them on.
+    config.round.reminder_time = String::new();
     // Tests post dozens of messages within a second; the rate limit has its
     // own tests, which lower this.
     config.limits.content_per_minute = 100_000;
@@ -389,6 +392,13 @@ impl TestApp {
             "checkin_reminders",
             "away_periods",
             "holidays",
+            "analytics_member_spans",
+            "analytics_link_spans",
+            "analytics_pair_days",
+            "analytics_pair_people",
+            "analytics_department_days",
+            "analytics_department_people",
+            "analytics_questions",
         ] {
             counts.insert(table.to_owned(), self.count_rows(table).await);
         }
