@@ -32,6 +32,8 @@ pub struct CreatePostDraftInput {
     pub slug: Option<String>,
     /// The message thread the post grew from: the id of its first message.
     pub source_thread_id: Option<ID>,
+    /// Your own check-in the post grew from (not with `sourceThreadId`).
+    pub source_checkin_id: Option<ID>,
 }
 
 /// The input of `updatePostDraft`: omitted fields stay as they are.
@@ -122,6 +124,10 @@ impl PostMutation {
             planned_for: input.planned_for,
             slug: input.slug,
             source_thread: source_thread(input.source_thread_id.as_ref())?,
+            source_checkin: input
+                .source_checkin_id
+                .map(|id| decode_as("sourceCheckinId", Kind::Checkin, &id))
+                .transpose()?,
         };
         let post =
             edit::create_draft(ctx.db(), ctx.viewer(), &ctx.state().config.limits, draft).await?;

@@ -13,6 +13,7 @@ use super::messages::Message;
 use super::node::{Kind, decode_as, global_id};
 use super::pagination::connection;
 use super::people::User;
+use super::round::Checkin;
 use crate::domain::pagination::Cursor;
 use crate::domain::posts::{self, PostFilter, Status, render};
 
@@ -105,6 +106,26 @@ impl GuestPost {
             return Ok(None);
         };
         Message::visible(ctx, thread).await
+    }
+    /// What the post grew from, if it names it and you may see it: a
+    /// check-in of its author, or a message thread (its first message).
+    async fn source(&self, ctx: &Context<'_>) -> Result<Option<PostSource>> {
+        if let Some(thread) = self.0.source_thread {
+            return Ok(Message::visible(ctx, thread)
+                .await?
+                .map(PostSource::Message));
+        }
+        let Some(checkin) = self.0.source_checkin else {
+            return Ok(None);
+        };
+        // Check-ins are for everyone signed in, as the post's viewer is.
+        ctx.viewer().require(crate::auth::Action::ReadDirectory)?;
+        let found = ctx
+            .data_unchecked::<Loaders>()
+            .checkin
+            .load_one(checkin)
+            .await?;
+        Ok(found.map(|c| PostSource::Checkin(Checkin(c))))
     }
     /// Every submitted version, oldest first, each with a diff against the
     /// one before (author and reviewers).
@@ -455,4 +476,13 @@ impl PostQuery {
     ) -> Result<PublicPost> {
         Ok(PublicPost(posts::published_by_slug(ctx.db(), &slug).await?))
     }
+}
+
+/// What a guest post grew from.
+#[derive(async_graphql::Union)]
+pub enum PostSource {
+    /// A check-in of the weekly round, by the post's author.
+    Checkin(Checkin),
+    /// A message thread, named by its first message.
+    Message(Message),
 }

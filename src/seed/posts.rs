@@ -180,6 +180,7 @@ async fn seed_one(db: &DatabaseConnection, demo: &DemoPost) -> anyhow::Result<()
             planned_for: None,
             slug: None,
             source_thread: None,
+            source_checkin: None,
         },
     )
     .await

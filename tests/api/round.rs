@@ -4,6 +4,7 @@
 use chrono::{Datelike, Days, Utc};
 use std::time::Duration;
 
+use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
 use synaps::auth::Role;
@@ -808,3 +809,189 @@ async fn reactions_and_comments_on_a_checkin_notify_its_author(app: TestApp) {
     assert_eq!(listed.data()["node"]["comments"]["edges"], json!([]));
 }
 db_test!(reactions_and_comments_on_a_checkin_notify_its_author);
+
+async fn a_win_grows_into_a_guest_post_draft(app: TestApp) {
+    // Arrange
+    let checkin = app
+        .submit(app.staff(), json!({ "wins": "Halved the refund backlog" }))
+        .await;
+    let theirs = app
+        .submit(app.manager(), json!({ "wins": "Signed ACME" }))
+        .await;
+    let support = app.department_id("customer-service").await;
+    let draft = "mutation($input: CreatePostDraftInput!) { createPostDraft(input: $input) { post { id source { __typename ... on Checkin { id wins author { handle } } } } } }";
+    let input = |source: Value| json!({ "input": { "title": "How we halved refunds", "body": "The story.", "departmentId": support, "sourceCheckinId": source } });
+
+    // Bad sources: someone else's check-in, a missing one, two sources.
+    let before = app.snapshot().await;
+    app.gql(Some(app.staff()), draft, input(theirs["id"].clone()))
+        .await
+        .expect_error("FORBIDDEN");
+    let missing = {
+        use base64::Engine;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(format!("Checkin:{}", uuid::Uuid::now_v7()))
+    };
+    app.gql(Some(app.staff()), draft, input(json!(missing)))
+        .await
+        .expect_error("NOT_FOUND");
+    app.gql(Some(app.staff()), draft, input(json!(support)))
+        .await
+        .expect_bad_input("sourceCheckinId");
+    assert_eq!(app.snapshot().await, before);
+
+    // Act
+    let created = app
+        .gql(Some(app.staff()), draft, input(checkin["id"].clone()))
+        .await;
+
+    // Assert
+    assert_eq!(
+        created.data()["createPostDraft"]["post"]["source"],
+        json!({ "__typename": "Checkin", "id": checkin["id"], "wins": "Halved the refund backlog",
+                "author": { "handle": "stella" } })
+    );
+}
+db_test!(a_win_grows_into_a_guest_post_draft);
+
+async fn the_round_across_daylight_saving_weeks_follows_local_calendars(app: TestApp) {
+    // Arrange: stella lives in Stockholm, magnus in New York; each is away
+    // from the Monday after their clocks change.
+    let profile = "mutation($input: UpdateProfileInput!) { updateProfile(input: $input) { user { timeZone } } }";
+    let away = "mutation($input: SetAwayInput!) { setAway(input: $input) { away { id } } }";
+    app.gql(
+        Some(app.staff()),
+        profile,
+        json!({ "input": { "timeZone": "Europe/Stockholm" } }),
+    )
+    .await
+    .data();
+    app.gql(
+        Some(app.manager()),
+        profile,
+        json!({ "input": { "timeZone": "America/New_York" } }),
+    )
+    .await
+    .data();
+    app.gql(
+        Some(app.staff()),
+        away,
+        json!({ "input": { "from": "2026-03-30", "to": "2026-04-03" } }),
+    )
+    .await
+    .data();
+    app.gql(
+        Some(app.manager()),
+        away,
+        json!({ "input": { "from": "2026-11-02", "to": "2026-11-06" } }),
+    )
+    .await
+    .data();
+    let support = app.department_id("customer-service").await;
+    let sales = app.department_id("sales").await;
+    let round = |viewer: &crate::helpers::Actor, week: &str, department: &str| {
+        let app = app.clone();
+        let viewer = viewer.clone();
+        let variables = json!({ "week": week, "department": department });
+        async move {
+            let r = app.gql(Some(&viewer), WEEKLY_ROUND, variables).await;
+            let r = &r.data()["weeklyRound"];
+            (
+                r["weekStart"].as_str().unwrap().to_owned(),
+                r["members"][0]["status"].as_str().unwrap().to_owned(),
+            )
+        }
+    };
+
+    // Assert: the week of the change, then the week after.
+    assert_eq!(
+        round(app.staff(), "2026-W13", &support).await,
+        ("2026-03-23".to_owned(), "MISSING".to_owned())
+    );
+    assert_eq!(
+        round(app.staff(), "2026-W14", &support).await,
+        ("2026-03-30".to_owned(), "EXCUSED".to_owned())
+    );
+    assert_eq!(
+        round(app.manager(), "2026-W44", &sales).await,
+        ("2026-10-26".to_owned(), "MISSING".to_owned())
+    );
+    assert_eq!(
+        round(app.manager(), "2026-W45", &sales).await,
+        ("2026-11-02".to_owned(), "EXCUSED".to_owned())
+    );
+    // And the default week of a check-in is the current one in each zone.
+    let checkin = app.submit(app.staff(), json!({ "wins": "w" })).await;
+    let expected = {
+        let tz: chrono_tz::Tz = "Europe/Stockholm".parse().unwrap();
+        let iso = Utc::now().with_timezone(&tz).date_naive().iso_week();
+        format!("{}-W{:02}", iso.year(), iso.week())
+    };
+    assert_eq!(checkin["week"], expected);
+}
+db_test!(the_round_across_daylight_saving_weeks_follows_local_calendars);
+
+async fn unresolved_challenges_carry_over_to_the_next_week(app: TestApp) {
+    // Arrange: last week's check-in (written this week, then moved back a
+    // week in the database: only the current week can be written) with one
+    // challenge resolved and one not.
+    let last = app
+        .submit(
+            app.staff(),
+            json!({ "wins": "w", "challenges": [{ "body": "Done one" }, { "body": "Still open" }] }),
+        )
+        .await;
+    app.gql(
+        Some(app.staff()),
+        "mutation($input: ResolveChallengeInput!) { resolveChallenge(input: $input) { challenge { id } } }",
+        json!({ "input": { "challengeId": last["challenges"][0]["id"] } }),
+    )
+    .await
+    .data();
+    let monday = this_monday() - Days::new(7);
+    let statement = sea_orm::Statement::from_sql_and_values(
+        app.db.get_database_backend(),
+        match app.db.get_database_backend() {
+            sea_orm::DbBackend::Postgres => "UPDATE checkins SET week = $1, week_start = $2",
+            _ => "UPDATE checkins SET week = ?, week_start = ?",
+        },
+        [week_from_now(-1).into(), monday.into()],
+    );
+    app.db.execute_raw(statement).await.unwrap();
+
+    // Act
+    let carried = app
+        .gql(
+            Some(app.staff()),
+            "{ myCarriedOver { body status } }",
+            json!({}),
+        )
+        .await;
+    let this_week = app.submit(app.staff(), json!({ "wins": "new" })).await;
+    let on_checkin = app
+        .gql(
+            Some(app.staff()),
+            "query($id: ID!) { node(id: $id) { ... on Checkin { carriedOver { body } } } }",
+            json!({ "id": this_week["id"] }),
+        )
+        .await;
+    let for_others = app
+        .gql(
+            Some(app.manager()),
+            "query($id: ID!) { node(id: $id) { ... on Checkin { carriedOver { body } } } }",
+            json!({ "id": this_week["id"] }),
+        )
+        .await;
+
+    // Assert
+    assert_eq!(
+        carried.data()["myCarriedOver"],
+        json!([{ "body": "Still open", "status": "OPEN" }])
+    );
+    assert_eq!(
+        on_checkin.data()["node"]["carriedOver"],
+        json!([{ "body": "Still open" }])
+    );
+    assert_eq!(for_others.data()["node"]["carriedOver"], json!([]));
+}
+db_test!(unresolved_challenges_carry_over_to_the_next_week);

@@ -30,6 +30,8 @@ pub struct NewDraft {
     pub slug: Option<String>,
     /// The message thread (its root message) the post grew from.
     pub source_thread: Option<Uuid>,
+    /// The author's own check-in the post grew from (not with a thread).
+    pub source_checkin: Option<Uuid>,
 }
 
 /// Starts a draft; counts against the content rate limit
@@ -54,6 +56,20 @@ pub async fn create_draft(
     if let Some(thread) = input.source_thread {
         check_source_thread(db, viewer, thread).await?;
     }
+    if let Some(checkin) = input.source_checkin {
+        if input.source_thread.is_some() {
+            return Err(Error::bad_input(
+                "sourceCheckinId",
+                "name one source: a thread or a check-in",
+            ));
+        }
+        check_source_checkin(db, viewer, checkin).await?;
+    }
+    let source = match (input.source_thread, input.source_checkin) {
+        (Some(thread), _) => Some((super::SOURCE_THREAD, thread)),
+        (None, Some(checkin)) => Some((super::SOURCE_CHECKIN, checkin)),
+        (None, None) => None,
+    };
 
     let txn = db::begin_write(db).await?;
     check_department(&txn, actor, input.department_id).await?;
@@ -81,8 +97,8 @@ pub async fn create_draft(
         published_at: Set(None),
         first_published_at: Set(None),
         submitted_at: Set(None),
-        source_kind: Set(input.source_thread.map(|_| super::SOURCE_THREAD.to_owned())),
-        source_id: Set(input.source_thread),
+        source_kind: Set(source.map(|(kind, _)| kind.to_owned())),
+        source_id: Set(source.map(|(_, id)| id)),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -249,6 +265,19 @@ async fn check_source_thread(db: &DatabaseConnection, viewer: &Viewer, id: Uuid)
         return Err(Error::bad_input(
             "sourceThreadId",
             "must be the first message of a thread, not a reply",
+        ));
+    }
+    Ok(())
+}
+
+/// A post's source check-in must be one of its author's own (the win
+/// grows into their story): someone else's is FORBIDDEN.
+async fn check_source_checkin(db: &DatabaseConnection, viewer: &Viewer, id: Uuid) -> Result<()> {
+    let actor = viewer.require(Action::WritePosts)?;
+    let checkin = crate::domain::round::checkins::by_id(db, viewer, id).await?;
+    if checkin.user_id != actor.user_id {
+        return Err(Error::ForbiddenBecause(
+            "A post can grow only from your own check-in.",
         ));
     }
     Ok(())

@@ -47,14 +47,17 @@ pub struct Post {
     pub published_at: Option<DateTime<Utc>>,
     pub submitted_at: Option<DateTime<Utc>>,
     /// The message thread the post grew from (its root message), if named.
-    /// Check-ins join this once they exist.
     pub source_thread: Option<Uuid>,
+    /// The author's check-in the post grew from, if named.
+    pub source_checkin: Option<Uuid>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
 
 /// `guest_posts.source_kind` for a message thread.
 pub const SOURCE_THREAD: &str = "thread";
+/// `guest_posts.source_kind` for a check-in of the weekly round.
+pub const SOURCE_CHECKIN: &str = "checkin";
 
 impl From<guest_posts::Model> for Post {
     fn from(m: guest_posts::Model) -> Self {
@@ -75,6 +78,9 @@ impl From<guest_posts::Model> for Post {
             source_thread: m
                 .source_id
                 .filter(|_| m.source_kind.as_deref() == Some(SOURCE_THREAD)),
+            source_checkin: m
+                .source_id
+                .filter(|_| m.source_kind.as_deref() == Some(SOURCE_CHECKIN)),
             created_at: m.created_at,
             updated_at: m.updated_at,
         }

@@ -847,5 +847,14 @@ mod tests {
         let later = "2026-03-29T22:00:00Z".parse::<DateTime<Utc>>().unwrap();
         assert!(check_open(w13, stockholm, later).is_err());
         assert!(check_open(w13.next(), stockholm, later).is_ok());
+
+        // New York, as standard time begins (Sunday 1 November 2026):
+        // week 44 ends at Monday 00:00 EST, 05:00 UTC, not 04:00.
+        let new_york: Tz = "America/New_York".parse().unwrap();
+        let w44 = Week::parse("week", "2026-W44").unwrap();
+        let sunday_night = "2026-11-02T04:30:00Z".parse::<DateTime<Utc>>().unwrap();
+        assert!(check_open(w44, new_york, sunday_night).is_ok());
+        let monday = "2026-11-02T05:00:00Z".parse::<DateTime<Utc>>().unwrap();
+        assert!(check_open(w44, new_york, monday).is_err());
     }
 }

@@ -195,6 +195,49 @@ mod tests {
     }
 
     #[test]
+    fn the_current_week_turns_at_local_midnight_across_dst() {
+        let at = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
+        let stockholm: Tz = "Europe/Stockholm".parse().unwrap();
+        // Summer time began on Sunday 29 March 2026: Monday 00:00 is 22:00 UTC.
+        assert_eq!(
+            Week::current(stockholm, at("2026-03-29T21:59:59Z")).to_string(),
+            "2026-W13"
+        );
+        assert_eq!(
+            Week::current(stockholm, at("2026-03-29T22:00:00Z")).to_string(),
+            "2026-W14"
+        );
+        // The week before, Monday 00:00 was still 23:00 UTC.
+        assert_eq!(
+            Week::current(stockholm, at("2026-03-22T22:30:00Z")).to_string(),
+            "2026-W12"
+        );
+        assert_eq!(
+            Week::current(stockholm, at("2026-03-22T23:00:00Z")).to_string(),
+            "2026-W13"
+        );
+        let new_york: Tz = "America/New_York".parse().unwrap();
+        // Standard time began on Sunday 1 November 2026: Monday 00:00 is 05:00 UTC.
+        assert_eq!(
+            Week::current(new_york, at("2026-11-02T04:59:59Z")).to_string(),
+            "2026-W44"
+        );
+        assert_eq!(
+            Week::current(new_york, at("2026-11-02T05:00:00Z")).to_string(),
+            "2026-W45"
+        );
+        // The week before, Monday 00:00 was 04:00 UTC.
+        assert_eq!(
+            Week::current(new_york, at("2026-10-26T03:59:59Z")).to_string(),
+            "2026-W43"
+        );
+        assert_eq!(
+            Week::current(new_york, at("2026-10-26T04:00:00Z")).to_string(),
+            "2026-W44"
+        );
+    }
+
+    #[test]
     fn zones_are_iana_names() {
         assert!(parse_zone("timeZone", "Europe/Stockholm").is_ok());
         assert!(parse_zone("timeZone", "CEST+2").is_err());
