@@ -68,6 +68,9 @@ pub enum Action {
     ModerateChannels,
     /// Keep the company's holidays (days nobody is expected to check in).
     ManageHolidays,
+    /// Write one's own check-ins, react to and comment on anyone's
+    /// (reading them is `ReadDirectory`: every signed-in person).
+    WriteCheckins,
 }
 
 /// Whether a signed-in person with `role` may perform `action`.
@@ -75,7 +78,7 @@ pub fn allows(role: Role, action: Action) -> bool {
     use Action::*;
     use Role::*;
     match action {
-        ReadDirectory | ManageOwnAccount | WritePosts | UseChannels => {
+        ReadDirectory | ManageOwnAccount | WritePosts | UseChannels | WriteCheckins => {
             matches!(role, Staff | Manager | Comms | Admin)
         }
         ReviewPosts => matches!(role, Comms | Admin),

@@ -19,6 +19,7 @@ pub mod pagination;
 pub mod people;
 pub mod post_mutations;
 pub mod posts;
+pub mod round;
 pub mod round_time;
 pub mod subscription;
 
@@ -40,6 +41,7 @@ pub struct Query(
     posts::PostQuery,
     notifications::NotificationQuery,
     round_time::RoundTimeQuery,
+    round::RoundQuery,
 );
 
 /// What you can change. Each mutation takes one `input` and returns a
@@ -53,6 +55,7 @@ pub struct Mutation(
     post_mutations::PostMutation,
     notifications::NotificationMutation,
     round_time::RoundTimeMutation,
+    round::RoundMutation,
 );
 
 /// The schema as served, built twice: the two differ only in how they limit
@@ -125,6 +128,9 @@ fn describe_connections(
         )
         .override_output_type_description::<notifications::NotificationConnection>(
             "A page of the viewer's notifications, newest first.",
+        )
+        .override_output_type_description::<round::CheckinConnection>(
+            "A page of check-ins, newest week first.",
         )
         .override_output_type_description::<people::UserConnection>(
             "A page of people, with `totalCount`.",

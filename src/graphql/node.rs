@@ -14,8 +14,9 @@ use super::messages::Message;
 use super::notifications::Notification;
 use super::people::User;
 use super::posts::GuestPost;
+use super::round::{Challenge, Checkin};
 use super::round_time::{AwayPeriod, Holiday};
-use crate::domain::round::away;
+use crate::domain::round::{away, checkins};
 use crate::domain::{channels, departments, messages, notifications, people, posts};
 use crate::error::{Error, Result};
 
@@ -38,6 +39,10 @@ pub enum Kind {
     AwayPeriod,
     /// A `Holiday`.
     Holiday,
+    /// A `Checkin`.
+    Checkin,
+    /// A `Challenge` of a check-in.
+    Challenge,
 }
 
 impl Kind {
@@ -51,6 +56,8 @@ impl Kind {
             Kind::Message => "Message",
             Kind::AwayPeriod => "AwayPeriod",
             Kind::Holiday => "Holiday",
+            Kind::Checkin => "Checkin",
+            Kind::Challenge => "Challenge",
         }
     }
 
@@ -64,6 +71,8 @@ impl Kind {
             Kind::Message,
             Kind::AwayPeriod,
             Kind::Holiday,
+            Kind::Checkin,
+            Kind::Challenge,
         ]
         .into_iter()
         .find(|k| k.name() == name)
@@ -116,6 +125,10 @@ pub enum Node {
     AwayPeriod(AwayPeriod),
     /// A company holiday.
     Holiday(Holiday),
+    /// A check-in of the weekly round.
+    Checkin(Checkin),
+    /// A challenge of a check-in.
+    Challenge(Challenge),
 }
 
 /// The `node(id:)` query.
@@ -153,6 +166,12 @@ impl NodeQuery {
             )),
             Kind::Holiday => Node::Holiday(Holiday(
                 away::holiday_by_id(ctx.db(), ctx.viewer(), uuid).await?,
+            )),
+            Kind::Checkin => Node::Checkin(Checkin(
+                checkins::by_id(ctx.db(), ctx.viewer(), uuid).await?,
+            )),
+            Kind::Challenge => Node::Challenge(Challenge(
+                checkins::challenge_by_id(ctx.db(), ctx.viewer(), uuid).await?,
             )),
         };
         Ok(node)

@@ -6,5 +6,6 @@
 
 pub mod away;
 pub mod calendar;
+pub mod checkins;
 pub mod reminders;
 pub mod week;

@@ -9,6 +9,7 @@
 mod channels;
 mod directory;
 mod messages;
+mod round;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -34,6 +35,7 @@ pub use messages::{
     ChannelById, ChannelMute, Mentions, MessageById, Primed, Reactions, Replies, ReplyCount,
     ThreadFollow,
 };
+pub use round::ChallengesOf;
 
 /// The loaders a request resolves through, and what its pages primed.
 pub struct Loaders {
@@ -122,6 +124,8 @@ pub struct Batchers {
     pub thread_follow: DataLoader<ThreadFollow>,
     /// Whether a person muted a channel.
     pub channel_mute: DataLoader<ChannelMute>,
+    /// A check-in's challenges.
+    pub challenges_of: DataLoader<ChallengesOf>,
 }
 
 impl Batchers {
@@ -149,6 +153,7 @@ impl Batchers {
             mentions: DataLoader::new(Mentions(db.clone()), tokio::spawn),
             thread_follow: DataLoader::new(ThreadFollow(db.clone()), tokio::spawn),
             channel_mute: DataLoader::new(ChannelMute(db.clone()), tokio::spawn),
+            challenges_of: DataLoader::new(ChallengesOf(db.clone()), tokio::spawn),
         }
     }
 }
