@@ -391,6 +391,26 @@ async fn seed_bench_loads_its_data_set_once(app: TestApp) {
         (40..=250).contains(&added("message_reactions")),
         "{after:?}"
     );
+    // A year of check-ins: 52 weeks × 30 people × about 80%, with zero to
+    // two challenges each (one on average).
+    let checkins = added("checkins");
+    assert!((1_100..=1_400).contains(&checkins), "{checkins} check-ins");
+    let challenges = added("checkin_challenges");
+    assert!(
+        (checkins * 8 / 10..=checkins * 12 / 10).contains(&challenges),
+        "{challenges} challenges"
+    );
+    assert!(
+        stdout.contains(&format!("{checkins} check-ins, {challenges} challenges")),
+        "{stdout}"
+    );
+    let per_person_and_week = scalar(
+        &app,
+        "SELECT COUNT(*) FROM (SELECT user_id, week FROM checkins \
+         GROUP BY user_id, week HAVING COUNT(*) > 1) AS twice",
+    )
+    .await;
+    assert_eq!(per_person_and_week, 0);
     for untouched in [
         "departments",
         "notifications",
