@@ -71,6 +71,9 @@ pub enum Action {
     /// Write one's own check-ins, react to and comment on anyone's
     /// (reading them is `ReadDirectory`: every signed-in person).
     WriteCheckins,
+    /// Post a department's weekly digest: managers (of that department,
+    /// checked in `domain::round::digest`), comms and admins.
+    PostDigests,
 }
 
 /// Whether a signed-in person with `role` may perform `action`.
@@ -82,6 +85,7 @@ pub fn allows(role: Role, action: Action) -> bool {
             matches!(role, Staff | Manager | Comms | Admin)
         }
         ReviewPosts => matches!(role, Comms | Admin),
+        PostDigests => matches!(role, Manager | Comms | Admin),
         ManageUsers | ManageDepartments | ModerateChannels | ManageHolidays => role == Admin,
     }
 }

@@ -7,5 +7,6 @@
 pub mod away;
 pub mod calendar;
 pub mod checkins;
+pub mod digest;
 pub mod reminders;
 pub mod week;
