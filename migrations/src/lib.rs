@@ -16,6 +16,7 @@ mod m20261127_000008_derive_thread_starter_follows;
 mod m20261128_000009_create_content_counts;
 mod m20261203_000010_generalize_event_subjects;
 mod m20261204_000011_create_weekly_round;
+mod m20261206_000014_create_digest_claims;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000009_create_content_counts::Migration),
             Box::new(m20261203_000010_generalize_event_subjects::Migration),
             Box::new(m20261204_000011_create_weekly_round::Migration),
+            Box::new(m20261206_000014_create_digest_claims::Migration),
         ]
     }
 }

@@ -1,10 +1,13 @@
 //! `postWeeklyDigest`: a department's round of a week in one message.
 
-use chrono::{Datelike, Days, Utc};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use chrono::{Datelike, Days, NaiveTime, Utc};
+use chrono_tz::Tz;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde_json::{Value, json};
 use synaps::auth::Role;
-use synaps::entities::{checkins, users};
+use synaps::domain::round::digest::{self, Clock};
+use synaps::entities::{checkins, digest_claims, users};
+use uuid::Uuid;
 
 use crate::db_test;
 use crate::helpers::{Actor, TestApp, missing_department_id};
@@ -236,3 +239,90 @@ async fn a_digest_is_refused_to_others_and_for_bad_input(app: TestApp) {
     );
 }
 db_test!(a_digest_is_refused_to_others_and_for_bad_input);
+
+async fn automatic_digests_post_once_per_department_and_week(app: TestApp) {
+    // Arrange: Sales has its channel and Magnus's check-in of last week.
+    // Setup, not the act: `submitCheckin` writes only the current week, so
+    // last week's row is written directly.
+    let (week, monday) = this_week();
+    let last_monday = monday - Days::new(7);
+    let iso = last_monday.iso_week();
+    let last_week = format!("{}-W{:02}", iso.year(), iso.week());
+    app.create_channel(app.admin(), "sales-team", "PUBLIC", &["sales"])
+        .await;
+    let magnus = users::Entity::find()
+        .filter(users::Column::Handle.eq("magnus"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let checkin = Uuid::now_v7();
+    checkins::ActiveModel {
+        id: Set(checkin),
+        user_id: Set(magnus.id),
+        week: Set(last_week.clone()),
+        week_start: Set(last_monday),
+        wins: Set("Quarter closed".to_owned()),
+        mood: Set(Some(3)),
+        created_at: Set(Utc::now()),
+        updated_at: Set(Utc::now()),
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+    let clock = Clock {
+        at: NaiveTime::MIN,
+        zone: Tz::UTC,
+    };
+
+    // Act: four replicas' ticks at once.
+    let now = Utc::now();
+    let ticks = futures_util::future::join_all(
+        (0..4).map(|_| digest::post_due(&app.db, &app.config.limits, clock, now)),
+    )
+    .await;
+
+    // Assert: Sales's digest of last week, once, by the system author;
+    // every department's week claimed (four with nothing to post).
+    let posted: Vec<Uuid> = ticks.into_iter().flat_map(|t| t.unwrap()).collect();
+    assert_eq!(posted.len(), 1);
+    let page = app
+        .gql(
+            Some(app.staff()),
+            "{ channel(slug: \"sales-team\") { messages(first: 10) { nodes { body author { handle displayName } } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        page.data()["channel"]["messages"]["nodes"],
+        json!([{
+            "body": format!(
+                "**Weekly round of Sales, {last_week}**\n\
+                 \n\
+                 Participation: 1 of 1 expected checked in (100%).\n\
+                 \n\
+                 **Magnus Tester** · [check-in](/round/checkins/{checkin})\n\
+                 \n\
+                 Wins:\n\
+                 \n\
+                 Quarter closed"
+            ),
+            "author": { "handle": "synaps-digest", "displayName": "synaps digest" },
+        }])
+    );
+    let claims = digest_claims::Entity::find().all(&app.db).await.unwrap();
+    assert_eq!(claims.len(), 5);
+    assert!(claims.iter().all(|c| c.week == last_week));
+    assert_eq!(claims.iter().filter(|c| c.message_id.is_some()).count(), 1);
+    let again = digest::post_due(&app.db, &app.config.limits, clock, Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(again, Vec::<Uuid>::new());
+    assert_ne!(week, last_week);
+
+    // Nobody signs in as the system author.
+    app.login("digest@synaps.invalid", "!")
+        .await
+        .expect_error("UNAUTHENTICATED");
+}
+db_test!(automatic_digests_post_once_per_department_and_week);

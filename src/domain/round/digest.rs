@@ -22,13 +22,28 @@
 //! An excused person's check-in, if any, is still listed. A week in which
 //! no member checked in is BAD_USER_INPUT on `week`. Mood is never shown.
 //!
+//! **Automatic digest.** With `SYNAPS_DIGEST_TIME` set, every replica's
+//! scheduler calls [`post_due`]: once Monday has reached that time in the
+//! default zone, each department's digest of the week before is posted,
+//! claimed per department and week in `digest_claims` (inserted with
+//! `ON CONFLICT DO NOTHING … RETURNING` in the transaction that posts it,
+//! so it goes out once across replicas). A department with nothing to post
+//! (no check-ins, no public channel) is claimed without a message, so it
+//! is not tried on every tick. The author is a system account, `synaps
+//! digest` (`@synaps-digest`, `digest@synaps.invalid`, [`SYSTEM_AUTHOR`]):
+//! created on first use, deactivated and without a usable password, so
+//! nobody signs in as it, it is never reminded and never expected in a
+//! round; it joins the channels it posts in, like anyone.
+//!
 //! **Size.** A message holds at most `BODY_MAX_BYTES`; a digest that
 //! would be longer lists the check-ins that fit and says how many more
 //! there are.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
-use chrono::Utc;
+use chrono::{DateTime, NaiveTime, Utc};
+use chrono_tz::Tz;
+use sea_orm::sea_query::{OnConflict, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
     EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
@@ -37,7 +52,7 @@ use uuid::Uuid;
 
 use super::calendar;
 use super::checkins::{self, Checkin};
-use super::week::Week;
+use super::week::{Week, local_instant};
 use crate::auth::{Action, Actor, Role, Viewer};
 use crate::config::Limits;
 use crate::db;
@@ -46,7 +61,7 @@ use crate::domain::messages::post::{NewMessage, write_in};
 use crate::domain::messages::{BODY_MAX_BYTES, Message};
 use crate::entities::{
     channel_departments, channel_members, channels, checkin_challenges, department_members,
-    departments, users,
+    departments, digest_claims, users,
 };
 use crate::error::{Error, Result};
 use crate::events;
@@ -129,6 +144,163 @@ pub async fn write_digest(
         expected: round.expected,
         excused: round.excused,
     })
+}
+
+/// The system account that posts automatic digests (see the module docs).
+pub const SYSTEM_AUTHOR: Uuid = Uuid::from_u128(0x0000_0000_0000_7000_8000_0000_0000_d16e);
+
+/// When automatic digests go out: the local time on Monday, in the
+/// default zone.
+#[derive(Clone, Copy, Debug)]
+pub struct Clock {
+    pub at: NaiveTime,
+    pub zone: Tz,
+}
+
+/// Posts the automatic digests due at `now` that no replica has posted:
+/// last week's, once Monday has reached `clock.at`. Returns the
+/// departments whose digest this call posted.
+pub async fn post_due(
+    db: &DatabaseConnection,
+    limits: &Limits,
+    clock: Clock,
+    now: DateTime<Utc>,
+) -> Result<Vec<Uuid>> {
+    let this_week = Week::current(clock.zone, now);
+    if now < local_instant(clock.zone, this_week.monday(), clock.at) {
+        return Ok(Vec::new());
+    }
+    let week = this_week.previous();
+    let week_text = week.to_string();
+    let claimed: HashSet<Uuid> = digest_claims::Entity::find()
+        .select_only()
+        .column(digest_claims::Column::DepartmentId)
+        .filter(digest_claims::Column::Week.eq(week_text.clone()))
+        .into_tuple::<Uuid>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    let due: Vec<departments::Model> = departments::Entity::find()
+        .order_by_asc(departments::Column::Slug)
+        .all(db)
+        .await?
+        .into_iter()
+        .filter(|d| !claimed.contains(&d.id))
+        .collect();
+    if due.is_empty() {
+        return Ok(Vec::new());
+    }
+    ensure_system_author(db).await?;
+    let author = Actor {
+        user_id: SYSTEM_AUTHOR,
+        role: Role::Staff,
+        session_id: Uuid::nil(),
+    };
+    let mut posted = Vec::new();
+    for department in due {
+        let txn = db::begin_write(db).await?;
+        let mut claim = Query::insert();
+        claim
+            .into_table(digest_claims::Entity)
+            .columns([
+                digest_claims::Column::DepartmentId,
+                digest_claims::Column::Week,
+                digest_claims::Column::MessageId,
+                digest_claims::Column::ClaimedAt,
+            ])
+            .values([
+                department.id.into(),
+                week_text.clone().into(),
+                Option::<Uuid>::None.into(),
+                now.into(),
+            ])
+            .map_err(|err| Error::Internal(Box::new(err)))?
+            .on_conflict(
+                OnConflict::columns([
+                    digest_claims::Column::DepartmentId,
+                    digest_claims::Column::Week,
+                ])
+                .do_nothing()
+                .to_owned(),
+            )
+            .returning_col(digest_claims::Column::DepartmentId);
+        if txn.query_all(&claim).await?.is_empty() {
+            // Another replica has it.
+            txn.rollback().await?;
+            continue;
+        }
+        match write_digest(&txn, limits, &author, &department, week).await {
+            Ok(digest) => {
+                digest_claims::Entity::update_many()
+                    .col_expr(
+                        digest_claims::Column::MessageId,
+                        sea_orm::sea_query::Expr::value(digest.message.id),
+                    )
+                    .filter(digest_claims::Column::DepartmentId.eq(department.id))
+                    .filter(digest_claims::Column::Week.eq(week_text.clone()))
+                    .exec(&txn)
+                    .await?;
+                events::commit(txn).await?;
+                posted.push(department.id);
+            }
+            Err(Error::BadUserInput { message, .. }) => {
+                // Nothing to post this week: keep the claim, say why once.
+                tracing::info!(department = %department.slug, %week, reason = %message, "no automatic digest");
+                txn.commit().await?;
+            }
+            Err(err) => {
+                txn.rollback().await?;
+                return Err(err);
+            }
+        }
+    }
+    Ok(posted)
+}
+
+/// Creates the system author if it is not there yet (any conflict means
+/// it is, or that its handle or email are taken: then posting fails on
+/// the author and is logged).
+async fn ensure_system_author(db: &DatabaseConnection) -> Result<()> {
+    let now = Utc::now();
+    let mut insert = Query::insert();
+    insert
+        .into_table(users::Entity)
+        .columns([
+            users::Column::Id,
+            users::Column::Email,
+            users::Column::Handle,
+            users::Column::DisplayName,
+            users::Column::Title,
+            users::Column::Bio,
+            users::Column::Role,
+            users::Column::PasswordHash,
+            users::Column::TokenVersion,
+            users::Column::DeactivatedAt,
+            users::Column::CreatedAt,
+            users::Column::UpdatedAt,
+            users::Column::CheckinReminders,
+        ])
+        .values([
+            SYSTEM_AUTHOR.into(),
+            "digest@synaps.invalid".into(),
+            "synaps-digest".into(),
+            "synaps digest".into(),
+            "Posts the automatic weekly digests".into(),
+            "".into(),
+            Role::Staff.as_str().into(),
+            // Not a password hash: nothing verifies against it.
+            "!".into(),
+            0.into(),
+            Some(now).into(),
+            now.into(),
+            now.into(),
+            false.into(),
+        ])
+        .map_err(|err| Error::Internal(Box::new(err)))?
+        .on_conflict(OnConflict::new().do_nothing().to_owned());
+    db.execute(&insert).await?;
+    Ok(())
 }
 
 async fn is_member(db: &impl ConnectionTrait, user: Uuid, department: Uuid) -> Result<bool> {
