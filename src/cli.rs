@@ -82,6 +82,17 @@ pub enum Command {
     /// Manage people from the command line (for the first admin of an install).
     #[command(subcommand)]
     User(UserCommand),
+    /// The analytics rollups.
+    #[command(subcommand)]
+    Analytics(AnalyticsCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AnalyticsCommand {
+    /// Recompute every analytics rollup from the messages, reactions and the
+    /// membership history, in one transaction (the incremental rollups
+    /// should already equal it).
+    Rebuild,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]
@@ -161,6 +172,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!(
                 "Seeded the demo company. Everyone's password: {}",
                 seed::DEMO_PASSWORD
+            );
+            Ok(())
+        }
+        Command::Analytics(AnalyticsCommand::Rebuild) => {
+            let conn = db::connect(&config.database_url(), 2).await?;
+            let started = std::time::Instant::now();
+            crate::domain::analytics::record::rebuild(&conn)
+                .await
+                .map_err(|e| anyhow::anyhow!("the rebuild failed: {e:?}"))?;
+            println!(
+                "Rebuilt the analytics rollups in {:.1} s.",
+                started.elapsed().as_secs_f64()
             );
             Ok(())
         }

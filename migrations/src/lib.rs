@@ -5,6 +5,8 @@
 
 pub use sea_orm_migration::prelude::*;
 
+pub mod analytics_sql;
+
 mod m20261127_000001_create_directory;
 mod m20261127_000002_create_auth;
 mod m20261127_000003_create_guest_posts;
@@ -16,6 +18,7 @@ mod m20261127_000008_derive_thread_starter_follows;
 mod m20261128_000009_create_content_counts;
 mod m20261203_000010_generalize_event_subjects;
 mod m20261204_000011_create_weekly_round;
+mod m20261206_000012_create_analytics;
 mod m20261206_000014_create_digest_claims;
 
 pub struct Migrator;
@@ -35,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000009_create_content_counts::Migration),
             Box::new(m20261203_000010_generalize_event_subjects::Migration),
             Box::new(m20261204_000011_create_weekly_round::Migration),
+            Box::new(m20261206_000012_create_analytics::Migration),
             Box::new(m20261206_000014_create_digest_claims::Migration),
         ]
     }

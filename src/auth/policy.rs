@@ -74,6 +74,11 @@ pub enum Action {
     /// Post a department's weekly digest: managers (of that department,
     /// checked in `domain::round::digest`), comms and admins.
     PostDigests,
+    /// Read cross-department analytics: managers for the departments they
+    /// belong to (`domain::analytics::scope`), comms and admins for all.
+    ReadAnalytics,
+    /// Read every department's analytics unsuppressed, and `bridges`.
+    ReadAllAnalytics,
 }
 
 /// Whether a signed-in person with `role` may perform `action`.
@@ -84,8 +89,8 @@ pub fn allows(role: Role, action: Action) -> bool {
         ReadDirectory | ManageOwnAccount | WritePosts | UseChannels | WriteCheckins => {
             matches!(role, Staff | Manager | Comms | Admin)
         }
-        ReviewPosts => matches!(role, Comms | Admin),
-        PostDigests => matches!(role, Manager | Comms | Admin),
+        ReviewPosts | ReadAllAnalytics => matches!(role, Comms | Admin),
+        ReadAnalytics | PostDigests => matches!(role, Manager | Comms | Admin),
         ManageUsers | ManageDepartments | ModerateChannels | ManageHolidays => role == Admin,
     }
 }
@@ -109,6 +114,17 @@ mod tests {
         for role in Role::ALL {
             assert!(allows(role, Action::UseChannels));
             assert_eq!(allows(role, Action::ModerateChannels), role == Role::Admin);
+        }
+    }
+
+    #[test]
+    fn managers_comms_and_admins_read_analytics_and_only_comms_and_admins_all() {
+        for role in Role::ALL {
+            assert_eq!(allows(role, Action::ReadAnalytics), role != Role::Staff);
+            assert_eq!(
+                allows(role, Action::ReadAllAnalytics),
+                matches!(role, Role::Comms | Role::Admin)
+            );
         }
     }
 

@@ -17,6 +17,7 @@ use super::people::Person;
 use super::types::{Slug, bounded_text, display_name};
 use crate::auth::{Action, Viewer};
 use crate::db;
+use crate::domain::analytics;
 use crate::entities::{department_members, departments, users};
 use crate::error::{Error, Result, is_unique_violation};
 
@@ -229,6 +230,7 @@ pub async fn add_member(
         }
         .insert(&txn)
         .await?;
+        analytics::record::memberships_changed(&txn, &[user_id]).await?;
     }
     txn.commit().await?;
     Ok(())
@@ -248,6 +250,7 @@ pub async fn remove_member(
     department_members::Entity::delete_by_id((department_id, user_id))
         .exec(&txn)
         .await?;
+    analytics::record::memberships_changed(&txn, &[user_id]).await?;
     txn.commit().await?;
     Ok(())
 }

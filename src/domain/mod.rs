@@ -2,6 +2,7 @@
 //! takes the [`Viewer`](crate::auth::Viewer), checks the policy, parses its
 //! input into [`types`], and writes in one transaction.
 
+pub mod analytics;
 pub mod channels;
 pub mod departments;
 pub mod messages;

@@ -30,6 +30,10 @@ pub enum Kind {
     Reply,
     /// Your check-in for this week is still to write (the Monday reminder).
     CheckinReminder,
+    /// Someone reacted to your check-in.
+    CheckinReaction,
+    /// Someone commented on your check-in.
+    CheckinComment,
 }
 
 impl Kind {
@@ -40,6 +44,8 @@ impl Kind {
             Kind::Mention => "MENTION",
             Kind::Reply => "REPLY",
             Kind::CheckinReminder => "CHECKIN_REMINDER",
+            Kind::CheckinReaction => "CHECKIN_REACTION",
+            Kind::CheckinComment => "CHECKIN_COMMENT",
         }
     }
 
@@ -49,6 +55,8 @@ impl Kind {
             "MENTION" => Kind::Mention,
             "REPLY" => Kind::Reply,
             "CHECKIN_REMINDER" => Kind::CheckinReminder,
+            "CHECKIN_REACTION" => Kind::CheckinReaction,
+            "CHECKIN_COMMENT" => Kind::CheckinComment,
             _ => Kind::ReviewDecision,
         }
     }

@@ -3,6 +3,7 @@
 
 #![warn(missing_docs)]
 
+pub mod analytics;
 pub mod channel_mutations;
 pub mod channels;
 pub mod context;
@@ -43,6 +44,7 @@ pub struct Query(
     notifications::NotificationQuery,
     round_time::RoundTimeQuery,
     round::RoundQuery,
+    analytics::AnalyticsQuery,
 );
 
 /// What you can change. Each mutation takes one `input` and returns a
@@ -130,6 +132,9 @@ fn describe_connections(
         )
         .override_output_type_description::<notifications::NotificationConnection>(
             "A page of the viewer's notifications, newest first.",
+        )
+        .override_output_type_description::<round::CheckinCommentConnection>(
+            "A page of a check-in's comments, oldest first.",
         )
         .override_output_type_description::<round::CheckinConnection>(
             "A page of check-ins, newest week first.",

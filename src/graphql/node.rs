@@ -14,9 +14,9 @@ use super::messages::Message;
 use super::notifications::Notification;
 use super::people::User;
 use super::posts::GuestPost;
-use super::round::{Challenge, Checkin};
+use super::round::{Challenge, Checkin, CheckinComment};
 use super::round_time::{AwayPeriod, Holiday};
-use crate::domain::round::{away, checkins};
+use crate::domain::round::{away, checkins, social};
 use crate::domain::{channels, departments, messages, notifications, people, posts};
 use crate::error::{Error, Result};
 
@@ -43,6 +43,8 @@ pub enum Kind {
     Checkin,
     /// A `Challenge` of a check-in.
     Challenge,
+    /// A `CheckinComment`.
+    CheckinComment,
 }
 
 impl Kind {
@@ -58,6 +60,7 @@ impl Kind {
             Kind::Holiday => "Holiday",
             Kind::Checkin => "Checkin",
             Kind::Challenge => "Challenge",
+            Kind::CheckinComment => "CheckinComment",
         }
     }
 
@@ -73,6 +76,7 @@ impl Kind {
             Kind::Holiday,
             Kind::Checkin,
             Kind::Challenge,
+            Kind::CheckinComment,
         ]
         .into_iter()
         .find(|k| k.name() == name)
@@ -129,6 +133,8 @@ pub enum Node {
     Checkin(Checkin),
     /// A challenge of a check-in.
     Challenge(Challenge),
+    /// A comment on a check-in.
+    CheckinComment(CheckinComment),
 }
 
 /// The `node(id:)` query.
@@ -172,6 +178,9 @@ impl NodeQuery {
             )),
             Kind::Challenge => Node::Challenge(Challenge(
                 checkins::challenge_by_id(ctx.db(), ctx.viewer(), uuid).await?,
+            )),
+            Kind::CheckinComment => Node::CheckinComment(CheckinComment(
+                social::comment_by_id(ctx.db(), ctx.viewer(), uuid).await?,
             )),
         };
         Ok(node)

@@ -6,6 +6,7 @@
 
 mod helpers;
 
+mod analytics;
 mod auth;
 mod bad_input;
 mod blog;

@@ -2,6 +2,8 @@
 //! department, reactions, comments and live updates.
 
 use chrono::{Datelike, Days, Utc};
+use std::time::Duration;
+
 use serde_json::{Value, json};
 
 use synaps::auth::Role;
@@ -9,6 +11,7 @@ use synaps::auth::Role;
 use crate::db_test;
 use crate::helpers::TestApp;
 use crate::helpers::missing_department_id;
+use crate::helpers::ws::Ws;
 
 const CHECKIN_FIELDS: &str = "id week weekStart author { handle } wins winsHtml mood \
     challenges { id body department { slug } status answeredAt answeredBy { handle } resolvedAt \
@@ -390,3 +393,418 @@ async fn a_routed_challenge_opens_a_thread_and_is_answered_by_the_other_departme
     assert_eq!(app.count_rows("messages").await, messages_before);
 }
 db_test!(a_routed_challenge_opens_a_thread_and_is_answered_by_the_other_department);
+
+const WEEKLY_ROUND: &str = "query($week: String, $department: ID!) { weeklyRound(week: $week, department: $department) { \
+    week weekStart department { slug } submittedCount missingCount excusedCount participation averageMood moodSuppressed \
+    members { person { handle } status checkin { mood } } checkins { author { handle } } } }";
+
+/// This week's Monday, in UTC (the tests' default zone).
+fn this_monday() -> chrono::NaiveDate {
+    let today = Utc::now().date_naive();
+    today - Days::new(u64::from(today.weekday().num_days_from_monday()))
+}
+
+/// Sales: magnus (manager) and sam check in with moods 3 and 5, sue is
+/// away this week, sid has not checked in, dee is deactivated.
+async fn arrange_sales_round(app: &TestApp) -> String {
+    let sam = app.create_actor(Role::Staff, "sam", &["sales"]).await;
+    let sue = app.create_actor(Role::Staff, "sue", &["sales"]).await;
+    app.create_actor(Role::Staff, "sid", &["sales"]).await;
+    let dee = app.create_actor(Role::Staff, "dee", &["sales"]).await;
+    app.gql(
+        Some(app.admin()),
+        "mutation($input: DeactivateUserInput!) { deactivateUser(input: $input) { user { id } } }",
+        json!({ "input": { "id": dee.id } }),
+    )
+    .await
+    .data();
+    let monday = this_monday();
+    app.gql(
+        Some(&sue),
+        "mutation($input: SetAwayInput!) { setAway(input: $input) { away { id } } }",
+        json!({ "input": { "from": monday.to_string(), "to": (monday + Days::new(6)).to_string() } }),
+    )
+    .await
+    .data();
+    app.submit(app.manager(), json!({ "wins": "Signed ACME", "mood": 3 }))
+        .await;
+    app.submit(&sam, json!({ "wins": "Two demos", "mood": 5 }))
+        .await;
+    app.department_id("sales").await
+}
+
+async fn the_weekly_round_shows_who_is_missing_and_excused(app: TestApp) {
+    // Arrange
+    let sales = arrange_sales_round(&app).await;
+
+    // Act
+    let round = app
+        .gql(
+            Some(app.staff()),
+            WEEKLY_ROUND,
+            json!({ "department": sales }),
+        )
+        .await;
+
+    // Assert: participation is 2 of the 3 expected (sue is excused, dee
+    // deactivated); two moods are fewer than the minimum group of 5.
+    let round = &round.data()["weeklyRound"];
+    assert_eq!(round["week"], week_from_now(0));
+    assert_eq!(round["weekStart"], this_monday().to_string());
+    assert_eq!(round["department"]["slug"], "sales");
+    assert_eq!(round["submittedCount"], 2);
+    assert_eq!(round["missingCount"], 1);
+    assert_eq!(round["excusedCount"], 1);
+    assert_eq!(round["participation"], json!(2.0 / 3.0));
+    assert_eq!(round["averageMood"], Value::Null);
+    assert_eq!(round["moodSuppressed"], true);
+    assert_eq!(
+        round["members"],
+        json!([
+            { "person": { "handle": "magnus" }, "status": "SUBMITTED", "checkin": { "mood": null } },
+            { "person": { "handle": "sam" }, "status": "SUBMITTED", "checkin": { "mood": null } },
+            { "person": { "handle": "sid" }, "status": "MISSING", "checkin": null },
+            { "person": { "handle": "sue" }, "status": "EXCUSED", "checkin": null },
+        ])
+    );
+    assert_eq!(
+        round["checkins"],
+        json!([{ "author": { "handle": "magnus" } }, { "author": { "handle": "sam" } }])
+    );
+
+    // Its author sees their own mood, even in the round; nobody else does.
+    let own = app
+        .gql(
+            Some(app.manager()),
+            WEEKLY_ROUND,
+            json!({ "department": sales }),
+        )
+        .await;
+    assert_eq!(
+        own.data()["weeklyRound"]["members"][0]["checkin"]["mood"],
+        3
+    );
+    assert_eq!(
+        own.data()["weeklyRound"]["members"][1]["checkin"]["mood"],
+        Value::Null
+    );
+    let admin = app
+        .gql(
+            Some(app.admin()),
+            WEEKLY_ROUND,
+            json!({ "department": sales }),
+        )
+        .await;
+    assert_eq!(admin.data()["weeklyRound"]["averageMood"], Value::Null);
+    assert_eq!(
+        admin.data()["weeklyRound"]["members"][1]["checkin"]["mood"],
+        Value::Null
+    );
+
+    // A company holiday on a week's Monday excuses everyone; the next week
+    // (no check-ins, nobody away) has everyone missing.
+    app.gql(
+        Some(app.admin()),
+        "mutation($input: AddHolidayInput!) { addHoliday(input: $input) { holiday { id } } }",
+        json!({ "input": { "day": "2026-03-23", "name": "Spring day" } }),
+    )
+    .await
+    .data();
+    let holiday = app
+        .gql(
+            Some(app.staff()),
+            WEEKLY_ROUND,
+            json!({ "week": "2026-W13", "department": sales }),
+        )
+        .await;
+    let holiday = &holiday.data()["weeklyRound"];
+    assert_eq!(holiday["weekStart"], "2026-03-23");
+    assert_eq!(
+        [
+            &holiday["submittedCount"],
+            &holiday["missingCount"],
+            &holiday["excusedCount"]
+        ],
+        [&json!(0), &json!(0), &json!(4)]
+    );
+    assert_eq!(holiday["participation"], Value::Null);
+    let after = app
+        .gql(
+            Some(app.staff()),
+            WEEKLY_ROUND,
+            json!({ "week": "2026-W14", "department": sales }),
+        )
+        .await;
+    let after = &after.data()["weeklyRound"];
+    assert_eq!(after["weekStart"], "2026-03-30");
+    assert_eq!(
+        [
+            &after["submittedCount"],
+            &after["missingCount"],
+            &after["excusedCount"]
+        ],
+        [&json!(0), &json!(4), &json!(0)]
+    );
+    assert_eq!(after["participation"], json!(0.0));
+}
+db_test!(the_weekly_round_shows_who_is_missing_and_excused);
+
+fn min_group_of_two(config: &mut synaps::config::Config) {
+    config.analytics_min_group = 2;
+}
+
+async fn the_average_mood_shows_from_the_minimum_group(app: TestApp) {
+    let sales = arrange_sales_round(&app).await;
+    let round = app
+        .gql(
+            Some(app.manager()),
+            WEEKLY_ROUND,
+            json!({ "department": sales }),
+        )
+        .await;
+    // (3 + 5) / 2, over two moods: the minimum group here.
+    assert_eq!(round.data()["weeklyRound"]["averageMood"], json!(4.0));
+    assert_eq!(round.data()["weeklyRound"]["moodSuppressed"], false);
+}
+db_test!(
+    the_average_mood_shows_from_the_minimum_group,
+    with = min_group_of_two
+);
+
+async fn a_bad_weekly_round_is_refused(app: TestApp) {
+    let sales = app.department_id("sales").await;
+    let before = app.snapshot().await;
+    for week in ["2026-W54", "2026-49", &week_from_now(1)] {
+        app.gql(
+            Some(app.staff()),
+            WEEKLY_ROUND,
+            json!({ "week": week, "department": sales }),
+        )
+        .await
+        .expect_bad_input("week");
+    }
+    app.gql(
+        Some(app.staff()),
+        WEEKLY_ROUND,
+        json!({ "department": missing_department_id() }),
+    )
+    .await
+    .expect_error("NOT_FOUND");
+    app.gql(None, WEEKLY_ROUND, json!({ "department": sales }))
+        .await
+        .expect_error("UNAUTHENTICATED");
+    assert_eq!(app.snapshot().await, before);
+}
+db_test!(a_bad_weekly_round_is_refused);
+
+const ROUND_CHANGED: &str = "subscription($department: ID!) { roundChanged(department: $department) { id week wins author { handle } challenges { body } } }";
+
+async fn round_changes_are_heard_live_by_the_department(app: TestApp) {
+    // Arrange: one subscriber on Customer Service's round, one on Sales'.
+    let support = app.department_id("customer-service").await;
+    let sales = app.department_id("sales").await;
+    let mut hears = Ws::open(&app.address, Some(&app.manager().token)).await;
+    hears
+        .subscribe_with("cs", ROUND_CHANGED, json!({ "department": support }))
+        .await;
+    hears.sync().await;
+    let mut other = Ws::open(&app.address, Some(&app.comms().token)).await;
+    other
+        .subscribe_with("sales", ROUND_CHANGED, json!({ "department": sales }))
+        .await;
+    other.sync().await;
+
+    // Act
+    let checkin = app
+        .submit(
+            app.staff(),
+            json!({ "wins": "Live wins", "challenges": [{ "body": "c1" }] }),
+        )
+        .await;
+    let submitted = hears.next(Duration::from_secs(2)).await;
+    app.submit(app.staff(), json!({ "wins": "Edited wins" }))
+        .await;
+    let edited = hears.next(Duration::from_secs(2)).await;
+
+    // Assert
+    assert_eq!(submitted["type"], "next", "{submitted}");
+    assert_eq!(
+        submitted["payload"]["data"]["roundChanged"],
+        json!({ "id": checkin["id"], "week": week_from_now(0), "wins": "Live wins",
+                "author": { "handle": "stella" }, "challenges": [{ "body": "c1" }] })
+    );
+    assert_eq!(
+        edited["payload"]["data"]["roundChanged"]["wins"], "Edited wins",
+        "{edited}"
+    );
+    other.expect_quiet().await;
+
+    // Unknown departments and anonymous viewers are refused.
+    let mut refused = Ws::open(&app.address, Some(&app.staff().token)).await;
+    refused
+        .subscribe_with(
+            "x",
+            ROUND_CHANGED,
+            json!({ "department": missing_department_id() }),
+        )
+        .await;
+    let error = refused.next(Duration::from_secs(2)).await;
+    assert_eq!(error["type"], "error", "{error}");
+    assert_eq!(error["payload"][0]["extensions"]["code"], "NOT_FOUND");
+    let mut anonymous = Ws::open(&app.address, None).await;
+    anonymous
+        .subscribe_with("y", ROUND_CHANGED, json!({ "department": support }))
+        .await;
+    let error = anonymous.next(Duration::from_secs(2)).await;
+    assert_eq!(error["payload"][0]["extensions"]["code"], "UNAUTHENTICATED");
+}
+db_test!(round_changes_are_heard_live_by_the_department);
+
+const NOTIFICATIONS: &str = "{ notifications(first: 20) { edges { node { kind message actor { handle } aboutCheckin { id } } } } }";
+
+async fn reactions_and_comments_on_a_checkin_notify_its_author(app: TestApp) {
+    // Arrange
+    let checkin = app
+        .submit(app.staff(), json!({ "wins": "Shipped the FAQ" }))
+        .await;
+    let id = checkin["id"].clone();
+    let react = "mutation($input: CheckinReactionInput!) { addCheckinReaction(input: $input) { checkin { reactions { code count viewerHasReacted } } } }";
+    let unreact = "mutation($input: CheckinReactionInput!) { removeCheckinReaction(input: $input) { checkin { reactions { code count viewerHasReacted } } } }";
+    let comment = "mutation($input: CommentOnCheckinInput!) { commentOnCheckin(input: $input) { comment { id body bodyHtml author { handle } } } }";
+
+    // Act: two colleagues react, the author too; one comments.
+    app.gql(
+        Some(app.manager()),
+        react,
+        json!({ "input": { "checkinId": id, "code": "tada" } }),
+    )
+    .await
+    .data();
+    app.gql(
+        Some(app.comms()),
+        react,
+        json!({ "input": { "checkinId": id, "code": ":tada:" } }),
+    )
+    .await
+    .data();
+    let own = app
+        .gql(
+            Some(app.staff()),
+            react,
+            json!({ "input": { "checkinId": id, "code": "heart" } }),
+        )
+        .await;
+    let commented = app
+        .gql(
+            Some(app.manager()),
+            comment,
+            json!({ "input": { "checkinId": id, "body": "Great **work**" } }),
+        )
+        .await;
+
+    // Assert: the same shape as message reactions, in the codes' order.
+    assert_eq!(
+        own.data()["addCheckinReaction"]["checkin"]["reactions"],
+        json!([
+            { "code": "heart", "count": 1, "viewerHasReacted": true },
+            { "code": "tada", "count": 2, "viewerHasReacted": false },
+        ])
+    );
+    let comment_row = commented.data()["commentOnCheckin"]["comment"].clone();
+    assert_eq!(
+        comment_row["bodyHtml"],
+        "<p>Great <strong>work</strong></p>\n"
+    );
+    assert_eq!(comment_row["author"]["handle"], "magnus");
+
+    // The author is told of each reaction and the comment, never of their own.
+    let told = app.gql(Some(app.staff()), NOTIFICATIONS, json!({})).await;
+    let kinds: Vec<(String, String)> = told.data()["notifications"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            assert_eq!(e["node"]["aboutCheckin"]["id"], id);
+            (
+                e["node"]["kind"].as_str().unwrap().to_owned(),
+                e["node"]["actor"]["handle"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("CHECKIN_COMMENT".to_owned(), "magnus".to_owned()),
+            ("CHECKIN_REACTION".to_owned(), "corinna".to_owned()),
+            ("CHECKIN_REACTION".to_owned(), "magnus".to_owned()),
+        ]
+    );
+    let others = app.gql(Some(app.manager()), NOTIFICATIONS, json!({})).await;
+    assert_eq!(others.data()["notifications"]["edges"], json!([]));
+
+    // Removing a reaction; editing and deleting one's own comment only.
+    let removed = app
+        .gql(
+            Some(app.manager()),
+            unreact,
+            json!({ "input": { "checkinId": id, "code": "tada" } }),
+        )
+        .await;
+    assert_eq!(
+        removed.data()["removeCheckinReaction"]["checkin"]["reactions"],
+        json!([
+            { "code": "heart", "count": 1, "viewerHasReacted": false },
+            { "code": "tada", "count": 1, "viewerHasReacted": false },
+        ])
+    );
+    let before = app.snapshot().await;
+    app.gql(
+        Some(app.staff()),
+        "mutation($input: EditCheckinCommentInput!) { editCheckinComment(input: $input) { comment { body } } }",
+        json!({ "input": { "commentId": comment_row["id"], "body": "mine now" } }),
+    )
+    .await
+    .expect_error("FORBIDDEN");
+    app.gql(
+        Some(app.manager()),
+        "mutation($input: EditCheckinCommentInput!) { editCheckinComment(input: $input) { comment { body } } }",
+        json!({ "input": { "commentId": comment_row["id"], "body": "  " } }),
+    )
+    .await
+    .expect_bad_input("body");
+    app.gql(
+        Some(app.manager()),
+        react,
+        json!({ "input": { "checkinId": id, "code": "smile" } }),
+    )
+    .await
+    .expect_bad_input("code");
+    assert_eq!(app.snapshot().await, before);
+    let edited = app
+        .gql(
+            Some(app.manager()),
+            "mutation($input: EditCheckinCommentInput!) { editCheckinComment(input: $input) { comment { body editedAt } } }",
+            json!({ "input": { "commentId": comment_row["id"], "body": "Great work!" } }),
+        )
+        .await;
+    assert_eq!(
+        edited.data()["editCheckinComment"]["comment"]["body"],
+        "Great work!"
+    );
+    let list = "query($id: ID!) { node(id: $id) { ... on Checkin { comments(first: 10) { edges { node { body } } } } } }";
+    let listed = app.gql(Some(app.comms()), list, json!({ "id": id })).await;
+    assert_eq!(
+        listed.data()["node"]["comments"]["edges"],
+        json!([{ "node": { "body": "Great work!" } }])
+    );
+    app.gql(
+        Some(app.manager()),
+        "mutation($input: DeleteCheckinCommentInput!) { deleteCheckinComment(input: $input) { comment { id } } }",
+        json!({ "input": { "commentId": comment_row["id"] } }),
+    )
+    .await
+    .data();
+    let listed = app.gql(Some(app.comms()), list, json!({ "id": id })).await;
+    assert_eq!(listed.data()["node"]["comments"]["edges"], json!([]));
+}
+db_test!(reactions_and_comments_on_a_checkin_notify_its_author);

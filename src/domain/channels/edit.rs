@@ -15,6 +15,7 @@ use super::access::{self, Change};
 use super::{Channel, DEPARTMENTS_MAX, NAME_MAX, TOPIC_MAX, Visibility};
 use crate::auth::{Action, Actor, Viewer};
 use crate::db;
+use crate::domain::analytics;
 use crate::domain::types::{Slug, bounded_text};
 use crate::entities::{channel_departments, channel_members, channels, departments};
 use crate::error::{Error, Result, is_unique_violation};
@@ -102,6 +103,7 @@ pub async fn create(
     }))
     .exec(&txn)
     .await?;
+    analytics::record::links_changed(&txn, &[created.id]).await?;
     channel_members::ActiveModel {
         channel_id: Set(created.id),
         user_id: Set(actor.user_id),
@@ -183,6 +185,7 @@ pub async fn link_department(
         }
         .insert(&txn)
         .await?;
+        analytics::record::links_changed(&txn, &[channel_id]).await?;
     }
     let channel = touch(&txn, channel).await?;
     txn.commit().await?;
@@ -220,6 +223,7 @@ pub async fn unlink_department(
     channel_departments::Entity::delete_by_id((channel_id, department_id))
         .exec(&txn)
         .await?;
+    analytics::record::links_changed(&txn, &[channel_id]).await?;
     let channel = touch(&txn, channel).await?;
     txn.commit().await?;
     Ok(channel)

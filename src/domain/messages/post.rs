@@ -49,6 +49,7 @@ use super::{Message, follow};
 use crate::auth::{Action, Actor, Viewer};
 use crate::config::Limits;
 use crate::db;
+use crate::domain::analytics;
 use crate::domain::channels::access::{self, Access};
 use crate::domain::rate_limit::{self, Budgets};
 use crate::domain::round::checkins;
@@ -305,9 +306,12 @@ async fn store(txn: &DatabaseTransaction, written: &[&Admitted], budgets: &Budge
         .iter()
         .filter_map(|a| Some((*a, notifying_handles(&a.message)?)))
         .collect();
-    if !notifying.is_empty() {
-        db::insert_together(txn, std::mem::take(&mut inserts)).await?;
-    }
+    // The messages go first: the analytics rollups (and notifications) are
+    // computed from their rows.
+    db::insert_together(txn, std::mem::take(&mut inserts)).await?;
+    let ids: Vec<Uuid> = written.iter().map(|a| a.message.id).collect();
+    let roots = unique(written.iter().filter_map(|a| a.message.parent_id));
+    analytics::record::messages_written(txn, &ids, &roots).await?;
     // You follow the threads you start or reply in. A starter's follow is
     // their authorship (`follow`); a reply's follow goes in before the next
     // reply is notified, as if they had come one by one.

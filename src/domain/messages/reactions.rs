@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use super::{Message, message_access};
 use crate::auth::{Action, Viewer};
+use crate::domain::analytics::record;
 use crate::entities::message_reactions;
 use crate::error::{Error, Result};
 use crate::{db, events};
@@ -100,9 +101,18 @@ async fn change(
             }
             .insert(&txn)
             .await?;
+            record::reaction_added(&txn, message.id, actor.user_id, code.as_str()).await?;
             true
         }
-        (false, Some(_)) => {
+        (false, Some(reaction)) => {
+            record::reaction_removing(
+                &txn,
+                message.id,
+                actor.user_id,
+                code.as_str(),
+                reaction.created_at,
+            )
+            .await?;
             message_reactions::Entity::delete_by_id(key)
                 .exec(&txn)
                 .await?;

@@ -143,6 +143,7 @@ pub async fn create_unchecked(
         .insert(&txn)
         .await?;
     }
+    crate::domain::analytics::record::memberships_changed(&txn, &[user.id]).await?;
     txn.commit().await?;
     Ok(user.into())
 }

@@ -8,5 +8,8 @@ pub mod away;
 pub mod calendar;
 pub mod checkins;
 pub mod digest;
+pub mod live;
 pub mod reminders;
+pub mod social;
 pub mod week;
+pub mod weekly;

@@ -393,6 +393,13 @@ impl TestApp {
             "digest_claims",
             "away_periods",
             "holidays",
+            "analytics_member_spans",
+            "analytics_link_spans",
+            "analytics_pair_days",
+            "analytics_pair_people",
+            "analytics_department_days",
+            "analytics_department_people",
+            "analytics_questions",
         ] {
             counts.insert(table.to_owned(), self.count_rows(table).await);
         }
