@@ -501,3 +501,64 @@ fn entry(name: &str, checkin: &Checkin, challenges: &[Listed]) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn checkin(wins: &str) -> Checkin {
+        let week = Week::parse("week", "2026-W49").unwrap();
+        Checkin {
+            id: Uuid::from_u128(7),
+            user_id: Uuid::from_u128(1),
+            week: week.to_string(),
+            week_start: week.monday(),
+            wins: wins.to_owned(),
+            mood: Some(1),
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+        }
+    }
+
+    #[test]
+    fn everyone_excused_is_said_so_and_empty_wins_too() {
+        let round = Round {
+            expected: 0,
+            submitted: 0,
+            excused: 2,
+            entries: vec![(
+                "Ann".to_owned(),
+                checkin("  "),
+                vec![("Two\nlines".to_owned(), Some("HR".to_owned()))],
+            )],
+        };
+        let week = Week::parse("week", "2026-W49").unwrap();
+        assert_eq!(
+            round.markdown("Sales", week),
+            "**Weekly round of Sales, 2026-W49**\n\n\
+             Participation: nobody was expected (everyone excused); 2 excused.\n\
+             \n**Ann** · [check-in](/round/checkins/00000000-0000-0000-0000-000000000007)\n\n\
+             Wins: none listed.\n\
+             \nChallenges:\n- Two\n  lines (to HR)\n"
+        );
+    }
+
+    #[test]
+    fn a_digest_too_long_for_a_message_lists_what_fits() {
+        let long = "x".repeat(20_000);
+        let round = Round {
+            expected: 5,
+            submitted: 5,
+            excused: 0,
+            entries: (0..5)
+                .map(|n| (format!("P{n}"), checkin(&long), Vec::new()))
+                .collect(),
+        };
+        let week = Week::parse("week", "2026-W49").unwrap();
+        let body = round.markdown("Sales", week);
+        assert!(body.len() <= BODY_MAX_BYTES, "{}", body.len());
+        assert!(body.contains("Participation: 5 of 5 expected checked in (100%).\n"));
+        assert!(body.contains("**P2**") && !body.contains("**P3**"));
+        assert!(body.ends_with("\n…and 2 more check-ins: see the round of 2026-W49.\n"));
+    }
+}
