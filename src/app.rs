@@ -217,5 +217,17 @@ fn scheduler_jobs(config: &Config) -> crate::scheduler::Jobs {
             None
         }
     };
-    crate::scheduler::Jobs { reminders }
+    let digest = match (config.round.digest_at(), config.round.default_zone()) {
+        (Ok(Some(at)), Ok(zone)) => Some(crate::domain::round::digest::Clock { at, zone }),
+        (Ok(None), _) => None,
+        (Err(err), _) | (_, Err(err)) => {
+            tracing::error!(error = %err, "automatic digests are off: bad round settings");
+            None
+        }
+    };
+    crate::scheduler::Jobs {
+        reminders,
+        digest,
+        limits: config.limits.clone(),
+    }
 }

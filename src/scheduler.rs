@@ -6,7 +6,9 @@
 //! next start. It also prunes the events table (`events::prune`) and the
 //! content rate limit's old counts (`rate_limit::prune`), and sends the
 //! weekly round's Monday reminders (`round::reminders::send_due`: claimed
-//! per person and week, so each goes out once across replicas).
+//! per person and week, so each goes out once across replicas) and, when
+//! configured, each department's weekly digest (`round::digest::post_due`,
+//! claimed per department and week).
 
 use std::time::Duration;
 
@@ -14,16 +16,22 @@ use chrono::Utc;
 use sea_orm::DatabaseConnection;
 use tokio::sync::watch;
 
+use crate::config::Limits;
 use crate::domain::posts::review;
 use crate::domain::rate_limit;
+use crate::domain::round::digest;
 use crate::domain::round::reminders::{self, Clock};
 use crate::events;
 
 /// What the scheduler does besides publishing and pruning.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Jobs {
     /// The Monday check-in reminders; `None` when they are switched off.
     pub reminders: Option<Clock>,
+    /// The automatic weekly digests; `None` when they are switched off.
+    pub digest: Option<digest::Clock>,
+    /// The message limits the digests are posted under.
+    pub limits: Limits,
 }
 
 /// Runs until `stop` changes.
@@ -54,6 +62,13 @@ pub async fn run(
                         Ok(sent) if sent.is_empty() => {}
                         Ok(sent) => tracing::info!(reminded = sent.len(), "check-in reminders sent"),
                         Err(err) => tracing::error!(error = ?err, "sending check-in reminders failed; retrying on the next tick"),
+                    }
+                }
+                if let Some(clock) = jobs.digest {
+                    match digest::post_due(&db, &jobs.limits, clock, Utc::now()).await {
+                        Ok(posted) if posted.is_empty() => {}
+                        Ok(posted) => tracing::info!(departments = posted.len(), "weekly digests posted"),
+                        Err(err) => tracing::error!(error = ?err, "posting weekly digests failed; retrying on the next tick"),
                     }
                 }
             }

@@ -1,12 +1,17 @@
 //! Data to explore: `seed --demo` makes a small, believable company, with
 //! guest posts in every state of the workflow (`posts`), channels between
 //! the departments (`channels`) and conversations in them (`messages`).
+//! The weekly round (`round`, `checkins`) grows it to nine people per
+//! department, with time zones, time away, holidays and a month of
+//! check-ins, so analytics have groups above the minimum.
 //! `seed --bench` loads a large data set for load tests (`bench`).
 
 pub mod bench;
 mod channels;
+mod checkins;
 mod messages;
 mod posts;
+mod round;
 
 use anyhow::Context;
 use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
@@ -195,7 +200,7 @@ pub async fn is_empty(db: &DatabaseConnection) -> anyhow::Result<bool> {
 }
 
 /// Seeds the five departments, twenty people, their guest posts, channels
-/// and messages.
+/// and messages, then 21 more people and the weekly round.
 pub async fn demo(state: &AppState) -> anyhow::Result<()> {
     let db = &state.db;
     seed_departments(db).await?;
@@ -217,6 +222,7 @@ pub async fn demo(state: &AppState) -> anyhow::Result<()> {
     posts::seed(db).await?;
     channels::seed(db).await?;
     messages::seed(db).await?;
+    round::seed(db, &state.auth).await?;
     Ok(())
 }
 

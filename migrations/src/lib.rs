@@ -19,6 +19,7 @@ mod m20261128_000009_create_content_counts;
 mod m20261203_000010_generalize_event_subjects;
 mod m20261204_000011_create_weekly_round;
 mod m20261206_000012_create_analytics;
+mod m20261206_000014_create_digest_claims;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000010_generalize_event_subjects::Migration),
             Box::new(m20261204_000011_create_weekly_round::Migration),
             Box::new(m20261206_000012_create_analytics::Migration),
+            Box::new(m20261206_000014_create_digest_claims::Migration),
         ]
     }
 }

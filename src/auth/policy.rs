@@ -71,6 +71,9 @@ pub enum Action {
     /// Write one's own check-ins, react to and comment on anyone's
     /// (reading them is `ReadDirectory`: every signed-in person).
     WriteCheckins,
+    /// Post a department's weekly digest: managers (of that department,
+    /// checked in `domain::round::digest`), comms and admins.
+    PostDigests,
     /// Read cross-department analytics: managers for the departments they
     /// belong to (`domain::analytics::scope`), comms and admins for all.
     ReadAnalytics,
@@ -87,7 +90,7 @@ pub fn allows(role: Role, action: Action) -> bool {
             matches!(role, Staff | Manager | Comms | Admin)
         }
         ReviewPosts | ReadAllAnalytics => matches!(role, Comms | Admin),
-        ReadAnalytics => matches!(role, Manager | Comms | Admin),
+        ReadAnalytics | PostDigests => matches!(role, Manager | Comms | Admin),
         ManageUsers | ManageDepartments | ModerateChannels | ManageHolidays => role == Admin,
     }
 }

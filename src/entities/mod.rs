@@ -14,6 +14,7 @@ pub mod checkins;
 pub mod content_counts;
 pub mod department_members;
 pub mod departments;
+pub mod digest_claims;
 pub mod events;
 pub mod guest_posts;
 pub mod holidays;

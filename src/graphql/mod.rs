@@ -8,6 +8,7 @@ pub mod channel_mutations;
 pub mod channels;
 pub mod context;
 pub mod departments;
+pub mod digest;
 pub mod documents;
 pub mod introspection;
 pub mod limits;
@@ -58,6 +59,7 @@ pub struct Mutation(
     notifications::NotificationMutation,
     round_time::RoundTimeMutation,
     round::RoundMutation,
+    digest::DigestMutation,
 );
 
 /// The schema as served, built twice: the two differ only in how they limit

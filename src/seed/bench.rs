@@ -32,6 +32,12 @@
 //! - **Reactions**: about 20% of the messages have reactions from one to
 //!   three distinct bench people, with codes from
 //!   [`reactions::CODES`](crate::domain::messages::reactions::CODES).
+//! - **Check-ins**: for each of the 52 ISO weeks before the current one
+//!   (weeks in UTC), about 80% of the bench people have a check-in, made on
+//!   that Monday between 08:00 and 18:00 UTC, with wins, a mood (mostly)
+//!   and zero to two challenges; about 20% of the challenges are addressed
+//!   to another department (no thread), about half marked resolved
+//!   (`seed::checkins`). People's zones are unset (the default).
 //! - Not written: mentions, repliers' thread follows, notifications,
 //!   events (a thread's starter follows it without a row). On PostgreSQL
 //!   the loaded tables are ANALYZEd before the commit.
@@ -58,10 +64,12 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::DEPARTMENTS;
+use super::checkins::{Author, Round};
 use crate::auth::Role;
 use crate::db;
 use crate::domain::channels::Visibility;
 use crate::domain::messages::reactions::CODES;
+use crate::domain::round::week::Week;
 use crate::entities::{
     channel_departments, channel_members, channels, department_members, departments,
     message_reactions, messages, users,
@@ -90,6 +98,12 @@ const OPEN_THREADS: usize = 8;
 /// Posting hours (UTC): a 10-hour working day from 07:00.
 const WORKDAY_START_HOUR: u32 = 7;
 const WORKDAY_MS: i64 = 10 * 3_600_000;
+/// Weeks of check-ins, before the current one.
+const CHECKIN_WEEKS: usize = 52;
+/// Share of people who check in each week.
+const CHECKIN_SHARE: f64 = 0.8;
+/// Share of challenges addressed to another department.
+const ADDRESSED_SHARE: f64 = 0.2;
 /// How often progress is printed.
 const PROGRESS_EVERY: Duration = Duration::from_secs(2);
 
@@ -120,6 +134,8 @@ pub struct Report {
     pub messages: u64,
     pub replies: u64,
     pub reactions: u64,
+    pub checkins: u64,
+    pub challenges: u64,
     pub elapsed: Duration,
 }
 
@@ -128,14 +144,17 @@ impl std::fmt::Display for Report {
         write!(
             f,
             "seeded {} staff, {} channels, {} messages in {:.1} s \
-             ({} replies, {} reactions, {} channel memberships)",
+             ({} replies, {} reactions, {} channel memberships, {} check-ins, \
+             {} challenges)",
             self.staff,
             self.channels,
             self.messages,
             self.elapsed.as_secs_f64(),
             self.replies,
             self.reactions,
-            self.memberships
+            self.memberships,
+            self.checkins,
+            self.challenges
         )
     }
 }
@@ -170,8 +189,9 @@ pub async fn seed(state: &AppState, sizes: Sizes) -> anyhow::Result<Report> {
     let channels = loader
         .channels(sizes.channels, &users, &department_ids, calendar.epoch())
         .await?;
-    let generator = Generator::new(calendar, users, channels, sizes.messages);
+    let generator = Generator::new(calendar, users.clone(), channels, sizes.messages);
     loader.messages(generator).await?;
+    loader.checkins(&users, &department_ids).await?;
     let mut report = loader.report;
     analyze(&txn).await?;
     txn.commit().await.context("cannot commit the bench data")?;
@@ -252,7 +272,7 @@ async fn analyze(txn: &DatabaseTransaction) -> anyhow::Result<()> {
     if txn.get_database_backend() == DbBackend::Postgres {
         txn.execute_unprepared(
             "ANALYZE users, department_members, channels, channel_departments, \
-             channel_members, messages, message_reactions",
+             channel_members, messages, message_reactions, checkins, checkin_challenges",
         )
         .await?;
     }
@@ -450,6 +470,62 @@ impl<'a> Loader<'a> {
             }
         }
         self.report.reactions += insert_chunked(self.txn, reactions).await?;
+        Ok(())
+    }
+
+    /// A year of check-ins (see the data contract), a week at a time.
+    async fn checkins(&mut self, users: &[Uuid], department_ids: &[Uuid]) -> anyhow::Result<()> {
+        let now = Utc::now();
+        let authors: Vec<Author> = users
+            .iter()
+            .enumerate()
+            .map(|(i, id)| Author {
+                id: *id,
+                department: i % department_ids.len().max(1),
+            })
+            .collect();
+        let round = Round {
+            department_ids,
+            share: CHECKIN_SHARE,
+            addressed_share: ADDRESSED_SHARE,
+            resolved_share: 0.5,
+            now,
+        };
+        // Its own stream, so the messages stay what they were.
+        let mut rng = StdRng::seed_from_u64(SEED ^ 0xC4EC_1105);
+        let mut week = Week::current(chrono_tz::UTC, now);
+        let mut checkins = Vec::new();
+        let mut challenges = Vec::new();
+        for _ in 0..CHECKIN_WEEKS {
+            week = week.previous();
+            let rows = round.week(&mut rng, week, &authors, |_| true);
+            checkins.extend(rows.checkins);
+            challenges.extend(rows.challenges);
+            self.report.checkins += insert_full_statements(self.txn, &mut checkins).await?;
+            // A challenge goes in after its check-in (the foreign key is
+            // checked at once): hold back those of check-ins still buffered.
+            let waiting: std::collections::HashSet<Uuid> = checkins
+                .iter()
+                .filter_map(|c| c.id.try_as_ref().copied())
+                .collect();
+            let split = challenges
+                .iter()
+                .position(|c| {
+                    c.checkin_id
+                        .try_as_ref()
+                        .is_some_and(|id| waiting.contains(id))
+                })
+                .unwrap_or(challenges.len());
+            let mut held = challenges.split_off(split);
+            self.report.challenges += insert_full_statements(self.txn, &mut challenges).await?;
+            challenges.append(&mut held);
+        }
+        self.report.checkins += insert_chunked(self.txn, checkins).await?;
+        self.report.challenges += insert_chunked(self.txn, challenges).await?;
+        self.progress(&format!(
+            "{} check-ins, {} challenges",
+            self.report.checkins, self.report.challenges
+        ));
         Ok(())
     }
 }

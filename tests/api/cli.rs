@@ -391,6 +391,26 @@ async fn seed_bench_loads_its_data_set_once(app: TestApp) {
         (40..=250).contains(&added("message_reactions")),
         "{after:?}"
     );
+    // A year of check-ins: 52 weeks × 30 people × about 80%, with zero to
+    // two challenges each (one on average).
+    let checkins = added("checkins");
+    assert!((1_100..=1_400).contains(&checkins), "{checkins} check-ins");
+    let challenges = added("checkin_challenges");
+    assert!(
+        (checkins * 8 / 10..=checkins * 12 / 10).contains(&challenges),
+        "{challenges} challenges"
+    );
+    assert!(
+        stdout.contains(&format!("{checkins} check-ins, {challenges} challenges")),
+        "{stdout}"
+    );
+    let per_person_and_week = scalar(
+        &app,
+        "SELECT COUNT(*) FROM (SELECT user_id, week FROM checkins \
+         GROUP BY user_id, week HAVING COUNT(*) > 1) AS twice",
+    )
+    .await;
+    assert_eq!(per_person_and_week, 0);
     for untouched in [
         "departments",
         "notifications",
@@ -609,3 +629,101 @@ db_test!(seed_demo_fills_the_channels_with_conversations);
 fn has_items(value: &Value) -> bool {
     value.as_array().is_some_and(|a| !a.is_empty())
 }
+
+/// The demo company is big enough for analytics (nine people per
+/// department, above the minimum group of five) and has a month of the
+/// weekly round, with time zones, time away and holidays.
+async fn seed_demo_grows_the_company_and_its_round(app: TestApp) {
+    let seeded = synaps_on(&app, &["seed", "--demo"]).await;
+    assert!(
+        seeded.status.success(),
+        "{}",
+        String::from_utf8_lossy(&seeded.stderr)
+    );
+
+    // Nine demo people in each department (the test's own four actors
+    // are left out).
+    for slug in [
+        "marketing",
+        "sales",
+        "hr",
+        "customer-service",
+        "communications",
+    ] {
+        let members = scalar(
+            &app,
+            &format!(
+                "SELECT COUNT(*) FROM department_members m \
+                 JOIN departments d ON d.id = m.department_id \
+                 JOIN users u ON u.id = m.user_id \
+                 WHERE d.slug = '{slug}' \
+                 AND u.handle NOT IN ('stella', 'magnus', 'corinna', 'adam')"
+            ),
+        )
+        .await;
+        assert_eq!(members, 9, "{slug}");
+    }
+    assert_eq!(
+        scalar(&app, "SELECT COUNT(*) FROM users WHERE time_zone IS NULL").await,
+        0
+    );
+    assert_eq!(
+        scalar(
+            &app,
+            "SELECT COUNT(*) FROM users WHERE time_zone = 'Asia/Tokyo'"
+        )
+        .await,
+        2
+    );
+    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM away_periods").await, 3);
+    assert!(scalar(&app, "SELECT COUNT(*) FROM holidays").await >= 4);
+
+    // The last four weeks: most of the 39 people who are not
+    // administrators (plus up to three of the test's actors) checked in;
+    // the current week is under way.
+    let now = chrono::Utc::now();
+    let mut week = synaps::domain::round::week::Week::current(chrono_tz::UTC, now);
+    let this_week = week.to_string();
+    let current = scalar(
+        &app,
+        &format!("SELECT COUNT(*) FROM checkins WHERE week = '{this_week}'"),
+    )
+    .await;
+    assert!((8..=34).contains(&current), "{current} this week");
+    for back in 1..=4 {
+        week = week.previous();
+        let count = scalar(
+            &app,
+            &format!("SELECT COUNT(*) FROM checkins WHERE week = '{week}'"),
+        )
+        .await;
+        assert!(
+            (25..=42).contains(&count),
+            "{count} check-ins {back} weeks ago"
+        );
+    }
+    // Hannah is away this week: no check-in; Noah was away two weeks ago.
+    let two_weeks_ago = week.next().next().to_string();
+    for (handle, week) in [("hannah", &this_week), ("noah", &two_weeks_ago)] {
+        let none = scalar(
+            &app,
+            &format!(
+                "SELECT COUNT(*) FROM checkins c JOIN users u ON u.id = c.user_id \
+                 WHERE u.handle = '{handle}' AND c.week = '{week}'"
+            ),
+        )
+        .await;
+        assert_eq!(none, 0, "{handle} in {week}");
+    }
+    let addressed = scalar(
+        &app,
+        "SELECT COUNT(*) FROM checkin_challenges WHERE department_id IS NOT NULL",
+    )
+    .await;
+    assert!(addressed >= 10, "{addressed} addressed challenges");
+
+    // One of the people who joined signs in with the demo password.
+    let login = app.login("kenji@example.com", "synaps-demo-2026").await;
+    assert_eq!(login.data()["login"]["user"]["handle"], "kenji");
+}
+db_test!(seed_demo_grows_the_company_and_its_round);

@@ -12,6 +12,7 @@ mod bad_input;
 mod blog;
 mod channels;
 mod cli;
+mod digest;
 mod directory;
 mod errors;
 mod events;

@@ -11,14 +11,12 @@ use std::time::{Duration, Instant};
 
 use chrono::{Days, NaiveTime, Utc};
 use chrono_tz::Tz;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
-};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use serde_json::json;
 use synaps::auth::Role;
 use synaps::domain::round::reminders::{self, Clock};
 use synaps::domain::round::week::Week;
-use synaps::entities::{checkin_reminders, checkins, notifications, users};
+use synaps::entities::{checkin_reminders, notifications, users};
 use uuid::Uuid;
 
 use crate::db_test;
@@ -104,22 +102,14 @@ async fn each_person_is_reminded_once_across_processes(app: TestApp) {
     )
     .await
     .data();
-    // Setup, not the act: until `submitCheckin` is on this branch, dora's
-    // check-in of her current week is written directly.
-    let doras_week = Week::current(new_york, now);
-    checkins::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        user_id: Set(user_id(&app, "dora").await),
-        week: Set(doras_week.to_string()),
-        week_start: Set(doras_week.monday()),
-        wins: Set("Closed the quarter.".to_owned()),
-        mood: Set(Some(4)),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(&app.db)
+    // Dora checks in for her current week (her zone's).
+    app.gql(
+        Some(&dora),
+        "mutation($input: SubmitCheckinInput!) { submitCheckin(input: $input) { checkin { week } } }",
+        json!({ "input": { "wins": "Closed the quarter.", "challenges": [], "mood": 4 } }),
+    )
     .await
-    .unwrap();
+    .data();
 
     // Act: two processes on PostgreSQL, racing for the same people; one
     // on SQLite (one writer by design).

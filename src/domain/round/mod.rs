@@ -7,6 +7,7 @@
 pub mod away;
 pub mod calendar;
 pub mod checkins;
+pub mod digest;
 pub mod live;
 pub mod reminders;
 pub mod social;

@@ -390,6 +390,7 @@ impl TestApp {
             "checkin_reactions",
             "checkin_comments",
             "checkin_reminders",
+            "digest_claims",
             "away_periods",
             "holidays",
             "analytics_member_spans",

@@ -1,0 +1,414 @@
+//! The demo company's people and their weekly round: enough people per
+//! department (nine each) that analytics are not all suppressed under the
+//! minimum group of five, people's time zones, some time away, company
+//! holidays, and the last four weeks of check-ins plus about half of the
+//! current week's.
+//!
+//! The extra people share one password hash (argon2id is slow by design;
+//! hashing each would slow `serve --demo`'s start), and the round's rows
+//! are multi-row inserts in one transaction (`seed::checkins`).
+
+use anyhow::Context;
+use chrono::{Datelike, Days, NaiveDate, Utc};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
+use uuid::Uuid;
+
+use super::DEPARTMENTS;
+use super::checkins::{Author, Round};
+use crate::auth::{AuthService, Role};
+use crate::db;
+use crate::domain::round::week::Week;
+use crate::entities::{
+    away_periods, checkin_challenges, checkins, department_members, departments, holidays, users,
+};
+
+/// (handle, full name, title, department, time zone): staff who joined the
+/// original twenty.
+const MORE_PEOPLE: [(&str, &str, &str, &str, &str); 21] = [
+    (
+        "elin",
+        "Elin Sjöberg",
+        "SEO Specialist",
+        "marketing",
+        "Europe/Stockholm",
+    ),
+    (
+        "marco",
+        "Marco Bianchi",
+        "Events Manager",
+        "marketing",
+        "Europe/Rome",
+    ),
+    (
+        "grace",
+        "Grace Liu",
+        "Marketing Analyst",
+        "marketing",
+        "America/New_York",
+    ),
+    (
+        "oliver",
+        "Oliver Hughes",
+        "Copywriter",
+        "marketing",
+        "Europe/London",
+    ),
+    (
+        "sara",
+        "Sara Lindqvist",
+        "Account Executive",
+        "sales",
+        "Europe/Stockholm",
+    ),
+    (
+        "james",
+        "James O'Brien",
+        "Account Executive",
+        "sales",
+        "Europe/Dublin",
+    ),
+    (
+        "nina",
+        "Nina Kowalska",
+        "Sales Operations Analyst",
+        "sales",
+        "Europe/Warsaw",
+    ),
+    (
+        "carlos",
+        "Carlos Mendes",
+        "Account Executive",
+        "sales",
+        "America/Sao_Paulo",
+    ),
+    (
+        "aisha",
+        "Aisha Bello",
+        "Sales Development Representative",
+        "sales",
+        "Europe/London",
+    ),
+    (
+        "karin",
+        "Karin Holm",
+        "Payroll Specialist",
+        "hr",
+        "Europe/Stockholm",
+    ),
+    (
+        "felix",
+        "Felix Braun",
+        "Learning and Development Partner",
+        "hr",
+        "Europe/Berlin",
+    ),
+    (
+        "maja",
+        "Maja Petersen",
+        "Recruiter",
+        "hr",
+        "Europe/Copenhagen",
+    ),
+    (
+        "samir",
+        "Samir Khan",
+        "HR Generalist",
+        "hr",
+        "Europe/Stockholm",
+    ),
+    (
+        "lina",
+        "Lina Eriksson",
+        "People Coordinator",
+        "hr",
+        "Europe/Stockholm",
+    ),
+    (
+        "erik",
+        "Erik Lund",
+        "Support Specialist",
+        "customer-service",
+        "Europe/Stockholm",
+    ),
+    (
+        "zoe",
+        "Zoe Martin",
+        "Support Specialist",
+        "customer-service",
+        "America/New_York",
+    ),
+    (
+        "kenji",
+        "Kenji Sato",
+        "Support Specialist",
+        "customer-service",
+        "Asia/Tokyo",
+    ),
+    (
+        "astrid",
+        "Astrid Nyberg",
+        "PR Manager",
+        "communications",
+        "Europe/Stockholm",
+    ),
+    (
+        "mateo",
+        "Mateo García",
+        "Video Producer",
+        "communications",
+        "Europe/Madrid",
+    ),
+    (
+        "hugo",
+        "Hugo Lefebvre",
+        "Community Manager",
+        "communications",
+        "Europe/Paris",
+    ),
+    (
+        "ella",
+        "Ella Virtanen",
+        "Social Media Specialist",
+        "communications",
+        "Europe/Helsinki",
+    ),
+];
+
+/// The original twenty's zones where not Stockholm.
+const ZONES: [(&str, &str); 6] = [
+    ("noah", "Europe/Berlin"),
+    ("emma", "Europe/Paris"),
+    ("david", "America/New_York"),
+    ("yuki", "Asia/Tokyo"),
+    ("ben", "Europe/London"),
+    ("tomas", "Europe/Madrid"),
+];
+
+/// The fixed seed of the round's random choices.
+const SEED: u64 = 0x5EED_0000_2026_0015;
+
+/// Adds the extra people, zones, time away, holidays and check-ins.
+pub async fn seed(db: &DatabaseConnection, auth: &AuthService) -> anyhow::Result<()> {
+    let hash = auth
+        .hasher
+        .hash(super::DEMO_PASSWORD)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot hash the demo password: {e:?}"))?;
+    let department_ids = department_ids(db).await?;
+    let now = Utc::now();
+    let txn = db::begin_write(db)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+
+    let mut people = Vec::new();
+    let mut members = Vec::new();
+    for (handle, name, title, department, zone) in MORE_PEOPLE {
+        let id = Uuid::now_v7();
+        people.push(users::ActiveModel {
+            id: Set(id),
+            email: Set(format!("{handle}@example.com")),
+            handle: Set(handle.to_owned()),
+            display_name: Set(name.to_owned()),
+            title: Set(title.to_owned()),
+            bio: Set(String::new()),
+            role: Set(Role::Staff.as_str().to_owned()),
+            password_hash: Set(hash.clone()),
+            token_version: Set(0),
+            deactivated_at: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+            time_zone: Set(Some(zone.to_owned())),
+            checkin_reminders: Set(true),
+        });
+        members.push(department_members::ActiveModel {
+            department_id: Set(department_id(&department_ids, department)?),
+            user_id: Set(id),
+            joined_at: Set(now),
+        });
+    }
+    users::Entity::insert_many(people)
+        .exec_without_returning(&txn)
+        .await?;
+    department_members::Entity::insert_many(members)
+        .exec_without_returning(&txn)
+        .await?;
+
+    // Everyone else lives in Stockholm, but for a few.
+    users::Entity::update_many()
+        .col_expr(users::Column::TimeZone, Expr::value("Europe/Stockholm"))
+        .filter(users::Column::TimeZone.is_null())
+        .exec(&txn)
+        .await?;
+    for (handle, zone) in ZONES {
+        users::Entity::update_many()
+            .col_expr(users::Column::TimeZone, Expr::value(zone))
+            .filter(users::Column::Handle.eq(handle))
+            .exec(&txn)
+            .await?;
+    }
+
+    let this_week = Week::current(chrono_tz::UTC, now);
+    let weeks: Vec<Week> = (1..=4)
+        .rev()
+        .map(|back| (0..back).fold(this_week, |w, _| w.previous()))
+        .collect();
+    // Hannah is away this week and next; Noah was away two weeks ago; Kenji
+    // will be away next week.
+    let away = [
+        ("hannah", this_week.monday(), 11, "Vacation"),
+        ("noah", weeks[2].monday(), 4, "Conference in Berlin"),
+        ("kenji", this_week.next().monday(), 4, "Visiting family"),
+    ];
+    let mut periods = Vec::new();
+    for (handle, from, days, note) in away {
+        periods.push(away_periods::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            user_id: Set(user_id(&txn, handle).await?),
+            starts_on: Set(from),
+            ends_on: Set(from + Days::new(days)),
+            note: Set(note.to_owned()),
+            created_at: Set(now),
+        });
+    }
+    away_periods::Entity::insert_many(periods)
+        .exec_without_returning(&txn)
+        .await?;
+    holidays::Entity::insert_many(company_holidays(now.date_naive()).into_iter().map(
+        |(day, name)| holidays::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            day: Set(day),
+            name: Set(name.to_owned()),
+            created_at: Set(now),
+        },
+    ))
+    .exec_without_returning(&txn)
+    .await?;
+
+    // Everyone but the administrators checks in (most weeks).
+    let rows: Vec<(Uuid, Uuid)> = department_members::Entity::find()
+        .select_only()
+        .column(department_members::Column::DepartmentId)
+        .column(department_members::Column::UserId)
+        .order_by_asc(department_members::Column::UserId)
+        .order_by_asc(department_members::Column::JoinedAt)
+        .into_tuple()
+        .all(&txn)
+        .await?;
+    let admins: Vec<Uuid> = users::Entity::find()
+        .filter(users::Column::Role.eq(Role::Admin.as_str()))
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|u| u.id)
+        .collect();
+    let mut authors: Vec<Author> = Vec::new();
+    for (department, user) in rows {
+        if admins.contains(&user) || authors.iter().any(|a| a.id == user) {
+            continue;
+        }
+        if let Some(index) = department_ids.iter().position(|d| *d == department) {
+            authors.push(Author {
+                id: user,
+                department: index,
+            });
+        }
+    }
+    authors.sort_by_key(|a| a.id);
+    let noah = user_id(&txn, "noah").await?;
+    let hannah = user_id(&txn, "hannah").await?;
+    let mut rng = StdRng::seed_from_u64(SEED);
+    let mut round = Round {
+        department_ids: &department_ids,
+        share: 0.85,
+        addressed_share: 0.3,
+        resolved_share: 0.5,
+        now,
+    };
+    let mut all_checkins = Vec::new();
+    let mut all_challenges = Vec::new();
+    for (n, week) in weeks.iter().enumerate() {
+        let rows = round.week(&mut rng, *week, &authors, |a| !(n == 2 && a.id == noah));
+        all_checkins.extend(rows.checkins);
+        all_challenges.extend(rows.challenges);
+    }
+    // The current week is under way: about half have checked in.
+    round.share = 0.5;
+    let rows = round.week(&mut rng, this_week, &authors, |a| a.id != hannah);
+    all_checkins.extend(rows.checkins);
+    all_challenges.extend(rows.challenges);
+    checkins::Entity::insert_many(all_checkins)
+        .exec_without_returning(&txn)
+        .await?;
+    if !all_challenges.is_empty() {
+        checkin_challenges::Entity::insert_many(all_challenges)
+            .exec_without_returning(&txn)
+            .await?;
+    }
+    txn.commit().await?;
+    Ok(())
+}
+
+/// The company's holidays from `today` on: Christmas and New Year, and
+/// Easter Monday (a Monday: nobody is expected in that week's round).
+fn company_holidays(today: NaiveDate) -> Vec<(NaiveDate, &'static str)> {
+    const EASTER_MONDAYS: [(i32, u32, u32); 5] = [
+        (2026, 4, 6),
+        (2027, 3, 29),
+        (2028, 4, 17),
+        (2029, 4, 2),
+        (2030, 4, 22),
+    ];
+    let year = today.year();
+    let mut days = Vec::new();
+    let date = |y, m, d| NaiveDate::from_ymd_opt(y, m, d);
+    for (day, name) in [
+        (date(year, 12, 24), "Christmas Eve"),
+        (date(year, 12, 25), "Christmas Day"),
+        (date(year, 12, 26), "Boxing Day"),
+        (date(year + 1, 1, 1), "New Year's Day"),
+    ] {
+        days.extend(day.map(|d| (d, name)));
+    }
+    if let Some(&(y, m, d)) = EASTER_MONDAYS
+        .iter()
+        .find(|(y, m, d)| date(*y, *m, *d).is_some_and(|easter| easter >= today))
+    {
+        days.extend(date(y, m, d).map(|d| (d, "Easter Monday")));
+    }
+    days
+}
+
+async fn department_ids(db: &DatabaseConnection) -> anyhow::Result<Vec<Uuid>> {
+    let mut ids = Vec::new();
+    for (slug, _, _) in DEPARTMENTS {
+        let department = departments::Entity::find()
+            .filter(departments::Column::Slug.eq(slug))
+            .one(db)
+            .await?
+            .with_context(|| format!("no department {slug}"))?;
+        ids.push(department.id);
+    }
+    Ok(ids)
+}
+
+fn department_id(ids: &[Uuid], slug: &str) -> anyhow::Result<Uuid> {
+    DEPARTMENTS
+        .iter()
+        .position(|(s, _, _)| *s == slug)
+        .and_then(|i| ids.get(i).copied())
+        .with_context(|| format!("no department {slug}"))
+}
+
+async fn user_id(db: &impl sea_orm::ConnectionTrait, handle: &str) -> anyhow::Result<Uuid> {
+    Ok(users::Entity::find()
+        .filter(users::Column::Handle.eq(handle))
+        .one(db)
+        .await?
+        .with_context(|| format!("no demo person @{handle}"))?
+        .id)
+}
