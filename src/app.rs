@@ -120,6 +120,7 @@ impl App {
         let scheduler = tokio::spawn(crate::scheduler::run(
             self.state.background_db.clone(),
             std::time::Duration::from_millis(self.state.config.scheduler_interval_ms),
+            scheduler_jobs(&self.state.config),
             scheduler_stopped,
         ));
         let (stop_events, events_stopped) = watch::channel(false);
@@ -200,4 +201,21 @@ pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
         }
         tracing::info!("shutting down: finishing open requests");
     }
+}
+
+/// The scheduler's jobs as configured (`Config::validate` has checked the
+/// round's settings; a configuration built in code that was not checked
+/// switches reminders off, with a log line, rather than fail).
+fn scheduler_jobs(config: &Config) -> crate::scheduler::Jobs {
+    let reminders = match (config.round.reminder_at(), config.round.default_zone()) {
+        (Ok(Some(at)), Ok(default_zone)) => {
+            Some(crate::domain::round::reminders::Clock { at, default_zone })
+        }
+        (Ok(None), _) => None,
+        (Err(err), _) | (_, Err(err)) => {
+            tracing::error!(error = %err, "check-in reminders are off: bad round settings");
+            None
+        }
+    };
+    crate::scheduler::Jobs { reminders }
 }

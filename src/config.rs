@@ -65,7 +65,8 @@ pub struct RoundConfig {
     /// The IANA zone of people who have not chosen one.
     pub default_time_zone: String,
     /// The local time on Monday when people without a check-in are
-    /// reminded, `HH:MM`.
+    /// reminded, `HH:MM` in each person's zone; empty means never (the
+    /// tests' in-process server, so reminders do not land in every test).
     pub reminder_time: String,
     /// The local time on Monday (in the default zone) when each
     /// department's digest of last week is posted; empty means never
@@ -94,9 +95,12 @@ impl RoundConfig {
         })
     }
 
-    /// The reminder's local time, checked.
-    pub fn reminder_at(&self) -> anyhow::Result<chrono::NaiveTime> {
-        parse_local_time("reminder_time", &self.reminder_time)
+    /// The reminder's local time, checked; `None` when reminders are off.
+    pub fn reminder_at(&self) -> anyhow::Result<Option<chrono::NaiveTime>> {
+        if self.reminder_time.trim().is_empty() {
+            return Ok(None);
+        }
+        parse_local_time("reminder_time", &self.reminder_time).map(Some)
     }
 
     /// The automatic digest's local time, if it is switched on.

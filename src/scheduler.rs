@@ -4,7 +4,9 @@
 //! process, so a post publishes exactly once however many replicas run, and
 //! a post whose time passed while every replica was down publishes on the
 //! next start. It also prunes the events table (`events::prune`) and the
-//! content rate limit's old counts (`rate_limit::prune`).
+//! content rate limit's old counts (`rate_limit::prune`), and sends the
+//! weekly round's Monday reminders (`round::reminders::send_due`: claimed
+//! per person and week, so each goes out once across replicas).
 
 use std::time::Duration;
 
@@ -14,10 +16,23 @@ use tokio::sync::watch;
 
 use crate::domain::posts::review;
 use crate::domain::rate_limit;
+use crate::domain::round::reminders::{self, Clock};
 use crate::events;
 
+/// What the scheduler does besides publishing and pruning.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Jobs {
+    /// The Monday check-in reminders; `None` when they are switched off.
+    pub reminders: Option<Clock>,
+}
+
 /// Runs until `stop` changes.
-pub async fn run(db: DatabaseConnection, interval: Duration, mut stop: watch::Receiver<bool>) {
+pub async fn run(
+    db: DatabaseConnection,
+    interval: Duration,
+    jobs: Jobs,
+    mut stop: watch::Receiver<bool>,
+) {
     let mut ticker = tokio::time::interval(interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -33,6 +48,13 @@ pub async fn run(db: DatabaseConnection, interval: Duration, mut stop: watch::Re
                 }
                 if let Err(err) = rate_limit::prune(&db, Utc::now()).await {
                     tracing::warn!(error = ?err, "pruning old content counts failed; retrying on the next tick");
+                }
+                if let Some(clock) = jobs.reminders {
+                    match reminders::send_due(&db, clock, Utc::now()).await {
+                        Ok(sent) if sent.is_empty() => {}
+                        Ok(sent) => tracing::info!(reminded = sent.len(), "check-in reminders sent"),
+                        Err(err) => tracing::error!(error = ?err, "sending check-in reminders failed; retrying on the next tick"),
+                    }
                 }
             }
             _ = stop.changed() => return,

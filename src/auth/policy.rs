@@ -68,6 +68,9 @@ pub enum Action {
     ModerateChannels,
     /// Keep the company's holidays (days nobody is expected to check in).
     ManageHolidays,
+    /// Write one's own check-ins, react to and comment on anyone's
+    /// (reading them is `ReadDirectory`: every signed-in person).
+    WriteCheckins,
     /// Read cross-department analytics: managers for the departments they
     /// belong to (`domain::analytics::scope`), comms and admins for all.
     ReadAnalytics,
@@ -80,7 +83,7 @@ pub fn allows(role: Role, action: Action) -> bool {
     use Action::*;
     use Role::*;
     match action {
-        ReadDirectory | ManageOwnAccount | WritePosts | UseChannels => {
+        ReadDirectory | ManageOwnAccount | WritePosts | UseChannels | WriteCheckins => {
             matches!(role, Staff | Manager | Comms | Admin)
         }
         ReviewPosts | ReadAllAnalytics => matches!(role, Comms | Admin),

@@ -28,6 +28,12 @@ pub enum Kind {
     Mention,
     /// Someone replied in a thread you follow.
     Reply,
+    /// Your check-in for this week is still to write (the Monday reminder).
+    CheckinReminder,
+    /// Someone reacted to your check-in.
+    CheckinReaction,
+    /// Someone commented on your check-in.
+    CheckinComment,
 }
 
 impl Kind {
@@ -37,6 +43,9 @@ impl Kind {
             Kind::ReviewDecision => "REVIEW_DECISION",
             Kind::Mention => "MENTION",
             Kind::Reply => "REPLY",
+            Kind::CheckinReminder => "CHECKIN_REMINDER",
+            Kind::CheckinReaction => "CHECKIN_REACTION",
+            Kind::CheckinComment => "CHECKIN_COMMENT",
         }
     }
 
@@ -45,6 +54,9 @@ impl Kind {
             "REVIEW_REQUEST" => Kind::ReviewRequest,
             "MENTION" => Kind::Mention,
             "REPLY" => Kind::Reply,
+            "CHECKIN_REMINDER" => Kind::CheckinReminder,
+            "CHECKIN_REACTION" => Kind::CheckinReaction,
+            "CHECKIN_COMMENT" => Kind::CheckinComment,
             _ => Kind::ReviewDecision,
         }
     }
@@ -78,6 +90,7 @@ impl From<notifications::Model> for Notification {
 }
 
 /// What a notification is about.
+#[derive(Clone, Copy, Debug)]
 pub struct Subject {
     pub kind: &'static str,
     pub id: Uuid,
@@ -93,18 +106,31 @@ pub async fn notify(
     subject: &Subject,
     message: &str,
 ) -> Result<()> {
+    let each: Vec<(Uuid, Subject)> = recipients.iter().map(|r| (*r, *subject)).collect();
+    notify_each(txn, &each, kind, actor_id, message).await
+}
+
+/// Like [`notify`], with a subject of each recipient's own (a reminder is
+/// about the person reminded): one insert and one event however many.
+pub async fn notify_each(
+    txn: &DatabaseTransaction,
+    recipients: &[(Uuid, Subject)],
+    kind: Kind,
+    actor_id: Option<Uuid>,
+    message: &str,
+) -> Result<()> {
     let now = Utc::now();
-    let delivered: Vec<(Uuid, Uuid)> = recipients
+    let delivered: Vec<(Uuid, Uuid, Subject)> = recipients
         .iter()
-        .filter(|r| Some(**r) != actor_id)
-        .map(|recipient| (Uuid::now_v7(), *recipient))
+        .filter(|(r, _)| Some(*r) != actor_id)
+        .map(|(recipient, subject)| (Uuid::now_v7(), *recipient, *subject))
         .collect();
     if delivered.is_empty() {
         return Ok(());
     }
     let rows = delivered
         .iter()
-        .map(|(id, recipient)| notifications::ActiveModel {
+        .map(|(id, recipient, subject)| notifications::ActiveModel {
             id: Set(*id),
             recipient_id: Set(*recipient),
             kind: Set(kind.as_str().to_owned()),
@@ -125,7 +151,7 @@ pub async fn notify(
             topic: Topic::NotificationsAdded {
                 notifications: delivered
                     .iter()
-                    .map(|&(notification, recipient)| Delivered {
+                    .map(|&(notification, recipient, _)| Delivered {
                         notification,
                         recipient,
                     })

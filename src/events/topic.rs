@@ -12,6 +12,7 @@
 //! | [`Topic::MessageChanged`] | `message.changed` | `message` | the message | `channelId` |
 //! | [`Topic::NotificationsAdded`] | `notification.added` | `notification` | NULL (several) | `notifications: [{id, recipient}]` |
 //! | [`Topic::SessionsChanged`] | `sessions.changed` | `session` / `user` / `everyone` | the session / the user / NULL | |
+//! | [`Topic::RoundChanged`] | `round.changed` | `checkin` | the check-in | `departmentIds: [id]` |
 //!
 //! The payload is a JSON object: the writer's details (ids and states,
 //! never content) plus the ids above. Subscriptions filter in memory on the
@@ -55,6 +56,13 @@ pub enum Topic {
     /// Sessions every replica must look up afresh (revoked, or their
     /// person's role changed).
     SessionsChanged { sessions: Sessions },
+    /// A check-in was submitted or changed, or reacted to or commented on
+    /// (details: `change`). `departments` are its author's departments at
+    /// the time: whose `roundChanged` hears it.
+    RoundChanged {
+        checkin: Uuid,
+        departments: Vec<Uuid>,
+    },
 }
 
 /// One notification and the person it is for.
@@ -97,6 +105,7 @@ mod name {
     pub const MESSAGE_CHANGED: &str = "message.changed";
     pub const NOTIFICATION_ADDED: &str = "notification.added";
     pub const SESSIONS_CHANGED: &str = "sessions.changed";
+    pub const ROUND_CHANGED: &str = "round.changed";
 }
 
 /// The stored subject kinds.
@@ -107,6 +116,7 @@ mod kind {
     pub const SESSION: &str = "session";
     pub const USER: &str = "user";
     pub const EVERYONE: &str = "everyone";
+    pub const CHECKIN: &str = "checkin";
 }
 
 /// The payload keys of the ids a topic keeps there.
@@ -116,6 +126,7 @@ mod key {
     pub const NOTIFICATIONS: &str = "notifications";
     pub const ID: &str = "id";
     pub const RECIPIENT: &str = "recipient";
+    pub const DEPARTMENTS: &str = "departmentIds";
     /// The subject's id, for [`super::Unreadable::Malformed`].
     pub const SUBJECT: &str = "subject_id";
 }
@@ -141,6 +152,9 @@ impl Topic {
                 Sessions::OfUser(user) => (name::SESSIONS_CHANGED, kind::USER, Some(*user)),
                 Sessions::All => (name::SESSIONS_CHANGED, kind::EVERYONE, None),
             },
+            Topic::RoundChanged { checkin, .. } => {
+                (name::ROUND_CHANGED, kind::CHECKIN, Some(*checkin))
+            }
         }
     }
 
@@ -161,6 +175,9 @@ impl Topic {
                 payload.insert(key::NOTIFICATIONS.to_owned(), Value::Array(listed));
             }
             Topic::SessionsChanged { .. } => {}
+            Topic::RoundChanged { departments, .. } => {
+                payload.insert(key::DEPARTMENTS.to_owned(), json!(departments));
+            }
         }
     }
 
@@ -215,6 +232,19 @@ impl Topic {
                     _ => Sessions::All,
                 };
                 Ok(Topic::SessionsChanged { sessions })
+            }
+            (name::ROUND_CHANGED, kind::CHECKIN) => {
+                let listed = payload[key::DEPARTMENTS]
+                    .as_array()
+                    .ok_or_else(|| missing(key::DEPARTMENTS))?;
+                let departments = listed
+                    .iter()
+                    .map(|d| uuid_in(d).ok_or_else(|| missing(key::DEPARTMENTS)))
+                    .collect::<Result<_, _>>()?;
+                Ok(Topic::RoundChanged {
+                    checkin: subject()?,
+                    departments,
+                })
             }
             _ => Err(Unreadable::Unknown {
                 topic: topic.to_owned(),
@@ -307,6 +337,10 @@ mod tests {
             Topic::SessionsChanged {
                 sessions: Sessions::All,
             },
+            Topic::RoundChanged {
+                checkin: id(),
+                departments: vec![id(), id()],
+            },
         ]
     }
 
@@ -326,6 +360,7 @@ mod tests {
             Topic::SessionsChanged {
                 sessions: Sessions::All,
             } => "SessionsChanged(All)",
+            Topic::RoundChanged { .. } => "RoundChanged",
         }
     }
 
@@ -356,7 +391,7 @@ mod tests {
     fn every_variant_reads_back_as_it_was_written_with_its_details() {
         let topics = every_topic();
         let names: std::collections::HashSet<_> = topics.iter().map(covered).collect();
-        assert_eq!(names.len(), 7, "one of each variant");
+        assert_eq!(names.len(), 8, "one of each variant");
         for topic in topics {
             let details = json!({ "from": "DRAFT", "to": "IN_REVIEW" });
             let row = stored(Event {

@@ -20,6 +20,7 @@ pub mod pagination;
 pub mod people;
 pub mod post_mutations;
 pub mod posts;
+pub mod round;
 pub mod round_time;
 pub mod subscription;
 
@@ -41,6 +42,7 @@ pub struct Query(
     posts::PostQuery,
     notifications::NotificationQuery,
     round_time::RoundTimeQuery,
+    round::RoundQuery,
     analytics::AnalyticsQuery,
 );
 
@@ -55,6 +57,7 @@ pub struct Mutation(
     post_mutations::PostMutation,
     notifications::NotificationMutation,
     round_time::RoundTimeMutation,
+    round::RoundMutation,
 );
 
 /// The schema as served, built twice: the two differ only in how they limit
@@ -127,6 +130,12 @@ fn describe_connections(
         )
         .override_output_type_description::<notifications::NotificationConnection>(
             "A page of the viewer's notifications, newest first.",
+        )
+        .override_output_type_description::<round::CheckinCommentConnection>(
+            "A page of a check-in's comments, oldest first.",
+        )
+        .override_output_type_description::<round::CheckinConnection>(
+            "A page of check-ins, newest week first.",
         )
         .override_output_type_description::<people::UserConnection>(
             "A page of people, with `totalCount`.",

@@ -14,8 +14,9 @@ use super::messages::Message;
 use super::notifications::Notification;
 use super::people::User;
 use super::posts::GuestPost;
+use super::round::{Challenge, Checkin, CheckinComment};
 use super::round_time::{AwayPeriod, Holiday};
-use crate::domain::round::away;
+use crate::domain::round::{away, checkins, social};
 use crate::domain::{channels, departments, messages, notifications, people, posts};
 use crate::error::{Error, Result};
 
@@ -38,6 +39,12 @@ pub enum Kind {
     AwayPeriod,
     /// A `Holiday`.
     Holiday,
+    /// A `Checkin`.
+    Checkin,
+    /// A `Challenge` of a check-in.
+    Challenge,
+    /// A `CheckinComment`.
+    CheckinComment,
 }
 
 impl Kind {
@@ -51,6 +58,9 @@ impl Kind {
             Kind::Message => "Message",
             Kind::AwayPeriod => "AwayPeriod",
             Kind::Holiday => "Holiday",
+            Kind::Checkin => "Checkin",
+            Kind::Challenge => "Challenge",
+            Kind::CheckinComment => "CheckinComment",
         }
     }
 
@@ -64,6 +74,9 @@ impl Kind {
             Kind::Message,
             Kind::AwayPeriod,
             Kind::Holiday,
+            Kind::Checkin,
+            Kind::Challenge,
+            Kind::CheckinComment,
         ]
         .into_iter()
         .find(|k| k.name() == name)
@@ -116,6 +129,12 @@ pub enum Node {
     AwayPeriod(AwayPeriod),
     /// A company holiday.
     Holiday(Holiday),
+    /// A check-in of the weekly round.
+    Checkin(Checkin),
+    /// A challenge of a check-in.
+    Challenge(Challenge),
+    /// A comment on a check-in.
+    CheckinComment(CheckinComment),
 }
 
 /// The `node(id:)` query.
@@ -153,6 +172,15 @@ impl NodeQuery {
             )),
             Kind::Holiday => Node::Holiday(Holiday(
                 away::holiday_by_id(ctx.db(), ctx.viewer(), uuid).await?,
+            )),
+            Kind::Checkin => Node::Checkin(Checkin(
+                checkins::by_id(ctx.db(), ctx.viewer(), uuid).await?,
+            )),
+            Kind::Challenge => Node::Challenge(Challenge(
+                checkins::challenge_by_id(ctx.db(), ctx.viewer(), uuid).await?,
+            )),
+            Kind::CheckinComment => Node::CheckinComment(CheckinComment(
+                social::comment_by_id(ctx.db(), ctx.viewer(), uuid).await?,
             )),
         };
         Ok(node)

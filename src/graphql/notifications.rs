@@ -12,6 +12,7 @@ use super::node::{Kind, decode_as, global_id};
 use super::pagination::connection;
 use super::people::User;
 use super::posts::GuestPost;
+use super::round::Checkin;
 use crate::domain::notifications::{self as domain, Kind as DomainKind};
 use crate::domain::pagination::Cursor;
 use crate::domain::posts;
@@ -34,6 +35,9 @@ impl Notification {
             DomainKind::ReviewDecision => NotificationKind::ReviewDecision,
             DomainKind::Mention => NotificationKind::Mention,
             DomainKind::Reply => NotificationKind::Reply,
+            DomainKind::CheckinReminder => NotificationKind::CheckinReminder,
+            DomainKind::CheckinReaction => NotificationKind::CheckinReaction,
+            DomainKind::CheckinComment => NotificationKind::CheckinComment,
         }
     }
     /// A sentence describing what happened.
@@ -68,6 +72,20 @@ impl Notification {
         }
         Message::visible(ctx, self.0.subject_id).await
     }
+    /// The check-in it is about, if it is about one that still exists.
+    async fn about_checkin(&self, ctx: &Context<'_>) -> Result<Option<Checkin>> {
+        if self.0.subject_kind != "checkin" {
+            return Ok(None);
+        }
+        // Check-ins are for everyone signed in, and so is a notification.
+        ctx.viewer().require(crate::auth::Action::ReadDirectory)?;
+        let found = ctx
+            .data_unchecked::<Loaders>()
+            .checkin
+            .load_one(self.0.subject_id)
+            .await?;
+        Ok(found.map(Checkin))
+    }
     /// When it happened.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
@@ -89,6 +107,14 @@ pub enum NotificationKind {
     Mention,
     /// Someone replied in a thread you follow.
     Reply,
+    /// Your check-in for this week is still to write: the Monday reminder,
+    /// sent once per week to people who are not excused. Its `actor` is
+    /// null (the system) and its `message` names the week.
+    CheckinReminder,
+    /// Someone reacted to your check-in.
+    CheckinReaction,
+    /// Someone commented on your check-in.
+    CheckinComment,
 }
 
 /// A page of your notifications.

@@ -24,12 +24,14 @@ use super::messages::Message;
 use super::node::{Kind, decode_as};
 use super::notifications::Notification;
 use super::posts::GuestPost;
+use super::round::Checkin;
 use crate::auth::Viewer;
 use crate::domain::channels::Scope;
 use crate::domain::messages::live::{self as message_live, Change, ChannelWatch, Seam};
 use crate::domain::notifications;
 use crate::domain::pagination::Cursor;
 use crate::domain::posts::live::{self, Watch};
+use crate::domain::round::live as round_live;
 use crate::error::Error;
 use crate::events::Recorded;
 
@@ -115,6 +117,46 @@ impl Subscription {
         live_messages(ctx, events, watch, Seam::default())
     }
 
+    /// Check-ins of a department's members as they are submitted or
+    /// changed (and their challenges resolved or reopened): each is the
+    /// check-in as it is now. Everyone signed in.
+    async fn round_changed(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The department's global id.")] department: ID,
+    ) -> Result<impl Stream<Item = Result<Checkin>> + use<>> {
+        let events = ctx.state().events.subscribe();
+        let department_id = decode_as("department", Kind::Department, &department)?;
+        let watch = round_live::watch_department(ctx.db(), ctx.viewer(), department_id).await?;
+        let follow = RoundFollow {
+            events,
+            watch,
+            db: ctx.db().clone(),
+            viewer: ctx.viewer().clone(),
+        };
+        Ok(futures_util::stream::unfold(
+            Some(follow),
+            |state| async move {
+                let mut follow = state?;
+                loop {
+                    let event = match follow.events.recv().await {
+                        Ok(event) => event,
+                        Err(RecvError::Lagged(missed)) => return Some((Err(lagged(missed)), None)),
+                        Err(RecvError::Closed) => return None,
+                    };
+                    let Some(id) = follow.watch.checkin_in(&event) else {
+                        continue;
+                    };
+                    match follow.watch.load(&follow.db, &follow.viewer, id).await {
+                        Ok(Some(found)) => return Some((Ok(Checkin(found)), Some(follow))),
+                        Ok(None) => continue,
+                        Err(err) => return Some((Err(err.into()), Some(follow))),
+                    }
+                }
+            },
+        ))
+    }
+
     /// Your new notifications, as they are created.
     async fn notification_added(
         &self,
@@ -162,6 +204,13 @@ fn lagged(missed: u64) -> async_graphql::Error {
         "a subscription fell {missed} events behind and was ended; subscribe again"
     ))
     .into()
+}
+
+struct RoundFollow {
+    events: broadcast::Receiver<Arc<Recorded>>,
+    watch: round_live::RoundWatch,
+    db: DatabaseConnection,
+    viewer: Viewer,
 }
 
 struct Inbox {

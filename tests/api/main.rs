@@ -23,6 +23,8 @@ mod notifications;
 mod permissions;
 mod posting_together;
 mod posts;
+mod reminders;
+mod round;
 mod round_time;
 mod socket;
 mod subscriptions;

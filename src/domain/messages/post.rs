@@ -52,6 +52,7 @@ use crate::db;
 use crate::domain::analytics;
 use crate::domain::channels::access::{self, Access};
 use crate::domain::rate_limit::{self, Budgets};
+use crate::domain::round::checkins;
 use crate::entities::{channels, messages};
 use crate::error::{Error, Result};
 use crate::events::{self, Event, Topic};
@@ -202,6 +203,17 @@ pub async fn write_all_in(
     let (decided, budgets) = decide(txn, limits, posts).await?;
     let written: Vec<&Admitted> = decided.iter().filter_map(|d| d.as_ref().ok()).collect();
     if !written.is_empty() {
+        // A reply may answer a weekly-round challenge: one statement for a
+        // batch with replies, none without (`round::checkins`). Before the
+        // store, whose last write is the event (`crate::events`).
+        let replies: Vec<_> = written
+            .iter()
+            .filter_map(|a| {
+                let m = &a.message;
+                m.parent_id.map(|root| (root, m.author_id, m.created_at))
+            })
+            .collect();
+        checkins::mark_answered(txn, &replies).await?;
         store(txn, &written, &budgets).await?;
     }
     Ok(decided

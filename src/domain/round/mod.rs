@@ -6,4 +6,9 @@
 
 pub mod away;
 pub mod calendar;
+pub mod checkins;
+pub mod live;
+pub mod reminders;
+pub mod social;
 pub mod week;
+pub mod weekly;

@@ -9,6 +9,7 @@
 mod channels;
 mod directory;
 mod messages;
+mod round;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -34,6 +35,7 @@ pub use messages::{
     ChannelById, ChannelMute, Mentions, MessageById, Primed, Reactions, Replies, ReplyCount,
     ThreadFollow,
 };
+pub use round::{ChallengesOf, CheckinById, CheckinComments, CheckinReactions, CommentsKey};
 
 /// The loaders a request resolves through, and what its pages primed.
 pub struct Loaders {
@@ -122,6 +124,14 @@ pub struct Batchers {
     pub thread_follow: DataLoader<ThreadFollow>,
     /// Whether a person muted a channel.
     pub channel_mute: DataLoader<ChannelMute>,
+    /// A check-in's challenges.
+    pub challenges_of: DataLoader<ChallengesOf>,
+    /// Check-ins by id.
+    pub checkin: DataLoader<CheckinById>,
+    /// A check-in's reactions, as a viewer sees them.
+    pub checkin_reactions: DataLoader<CheckinReactions>,
+    /// A page of a check-in's comments.
+    pub checkin_comments: DataLoader<CheckinComments>,
 }
 
 impl Batchers {
@@ -149,6 +159,10 @@ impl Batchers {
             mentions: DataLoader::new(Mentions(db.clone()), tokio::spawn),
             thread_follow: DataLoader::new(ThreadFollow(db.clone()), tokio::spawn),
             channel_mute: DataLoader::new(ChannelMute(db.clone()), tokio::spawn),
+            challenges_of: DataLoader::new(ChallengesOf(db.clone()), tokio::spawn),
+            checkin: DataLoader::new(CheckinById(db.clone()), tokio::spawn),
+            checkin_reactions: DataLoader::new(CheckinReactions(db.clone()), tokio::spawn),
+            checkin_comments: DataLoader::new(CheckinComments(db.clone()), tokio::spawn),
         }
     }
 }

@@ -163,6 +163,9 @@ pub fn test_config(database_url: &str, data_dir: &std::path::Path) -> Config {
         ..Config::default()
     };
     config.jwt.secret = TEST_SECRET.to_owned();
+    // Monday reminders would land in every test's notifications (and
+    // between its snapshots); tests/api/reminders.rs turns them on.
+    config.round.reminder_time = String::new();
     // Tests post dozens of messages within a second; the rate limit has its
     // own tests, which lower this.
     config.limits.content_per_minute = 100_000;

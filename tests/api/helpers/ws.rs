@@ -204,10 +204,17 @@ pub struct Replica {
 
 impl Replica {
     pub async fn start(database_url: &str) -> Replica {
+        Replica::start_with(database_url, &[]).await
+    }
+
+    /// Like [`Replica::start`], with further environment variables
+    /// (`SYNAPS_REMINDER_TIME`, …).
+    pub async fn start_with(database_url: &str, env: &[(&str, &str)]) -> Replica {
         use std::io::{BufRead, BufReader};
         let dir = tempfile::tempdir().expect("temp dir");
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_synaps"))
             .arg("serve")
+            .envs(env.iter().copied())
             .env("DATABASE_URL", database_url)
             .env("SYNAPS_BIND", "127.0.0.1:0")
             .env("SYNAPS_JWT_SECRET", TEST_SECRET)
