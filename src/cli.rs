@@ -92,7 +92,13 @@ pub enum AnalyticsCommand {
     /// Recompute every analytics rollup from the messages, reactions and the
     /// membership history, in one transaction (the incremental rollups
     /// should already equal it).
-    Rebuild,
+    Rebuild {
+        /// First forget the history of memberships and channel links, and
+        /// take the current ones as having always held (after rows were
+        /// loaded directly, bypassing synaps, as `seed --bench` does).
+        #[arg(long)]
+        restart_history: bool,
+    },
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]
@@ -175,12 +181,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::Analytics(AnalyticsCommand::Rebuild) => {
+        Command::Analytics(AnalyticsCommand::Rebuild { restart_history }) => {
             let conn = db::connect(&config.database_url(), 2).await?;
             let started = std::time::Instant::now();
-            crate::domain::analytics::record::rebuild(&conn)
-                .await
-                .map_err(|e| anyhow::anyhow!("the rebuild failed: {e:?}"))?;
+            let rebuilt = if restart_history {
+                crate::domain::analytics::record::restart_history(&conn).await
+            } else {
+                crate::domain::analytics::record::rebuild(&conn).await
+            };
+            rebuilt.map_err(|e| anyhow::anyhow!("the rebuild failed: {e:?}"))?;
             println!(
                 "Rebuilt the analytics rollups in {:.1} s.",
                 started.elapsed().as_secs_f64()

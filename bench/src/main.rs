@@ -10,8 +10,11 @@
 //! - `post`: posting messages, through GraphQL (within the per-user rate
 //!   limit) and as a bare INSERT;
 //! - `fanout`: one channel's `messageAdded` subscription on many sockets:
-//!   server memory per subscription, delivery latency and completeness.
+//!   server memory per subscription, delivery latency and completeness;
+//! - `analytics`: `synapses` and `departmentActivity` on the rollups against
+//!   the naive GROUP BY over `messages`.
 
+mod analytics;
 mod fanout;
 mod feed;
 mod graphql;
@@ -37,6 +40,10 @@ enum Command {
     Post(post::Args),
     /// Subscribe many sockets to one channel and time message delivery.
     Fanout(fanout::Args),
+    /// The managers' figures: `synapses` over 30 and 365 days and
+    /// `departmentActivity` by week over a year (GraphQL on the rollups,
+    /// then the naive GROUP BY over messages).
+    Analytics(analytics::Args),
 }
 
 /// What every scenario needs to find the server and its bench data (made by
@@ -195,6 +202,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Feed(args) => feed::run(args).await,
         Command::Post(args) => post::run(args).await,
         Command::Fanout(args) => fanout::run(args).await,
+        Command::Analytics(args) => analytics::run(args).await,
     }
 }
 

@@ -137,9 +137,10 @@ impl Synapse {
     async fn answered_share(&self) -> AnalyticsRate {
         AnalyticsRate(self.0.answered_share.clone())
     }
-    /// Median seconds from question to its first answer by the other
-    /// side, over the answered questions asked in the period (nearest
-    /// rank: the value at rank ⌈n/2⌉ of the sorted times).
+    /// Median time from question to its first answer by the other side,
+    /// in whole seconds (the difference of the two instants' Unix
+    /// seconds), over the answered questions asked in the period (nearest
+    /// rank: the value at rank ⌈n/2⌉ of the sorted times). Computed in SQL.
     async fn median_seconds_to_first_answer(&self) -> AnalyticsCount {
         AnalyticsCount(self.0.median_seconds.clone())
     }

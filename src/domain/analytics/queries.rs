@@ -1,9 +1,9 @@
 //! Reading the rollups: `synapses`, `departmentActivity`, `quietLinks`,
 //! `bridges` and `myNetwork`. Every figure is a GROUP BY over the small
 //! rollup tables (never over `messages`); the percentiles of time to first
-//! answer are computed here over the question rows of the range (one row
-//! per cross-department question, a few per pair and day), as SQLite has
-//! no percentile function.
+//! answer are nearest-rank, in SQL with window functions over the question
+//! rows of the range (one row per cross-department question; SQLite has no
+//! percentile function, so both backends use the same SQL).
 //!
 //! Periods are half-open `[from, to)` ranges of UTC days, at most two
 //! years ([`MAX_DAYS`]).
@@ -153,9 +153,11 @@ struct PairPeriod {
     people: u64,
     asked: i64,
     answered: i64,
-    /// Seconds from question to first answer, of the answered questions.
-    waits: Vec<i64>,
-    question_people: HashSet<Uuid>,
+    /// Nearest-rank median and 90th percentile of the whole seconds from
+    /// question to first answer, over the answered questions.
+    median: Option<i64>,
+    p90: Option<i64>,
+    question_people: u64,
     challenges: i64,
     challenge_people: HashSet<Uuid>,
 }
@@ -185,8 +187,8 @@ async fn pair_periods(
     for row in query(
         conn,
         &format!(
-            "SELECT {PAIR}, COUNT(DISTINCT user_id) AS people FROM analytics_pair_people \
-             WHERE day >= $1 AND day < $2 GROUP BY 1, 2"
+            "SELECT a, b, COUNT(*) AS people FROM (SELECT DISTINCT {PAIR}, user_id \
+             FROM analytics_pair_people WHERE day >= $1 AND day < $2) x GROUP BY 1, 2"
         ),
         days(),
     )
@@ -196,29 +198,63 @@ async fn pair_periods(
         p.people = u64::try_from(get::<i64>(&row, "people")?).unwrap_or(0);
     }
     let times = || vec![Value::from(range.start()), Value::from(range.end())];
+    let in_range = "asked_at >= $1 AND asked_at < $2";
     for row in query(
         conn,
-        "SELECT from_department_id, to_department_id, asker_id, asked_at, answered_at, answered_by \
-         FROM analytics_questions WHERE asked_at >= $1 AND asked_at < $2",
+        &format!(
+            "SELECT {PAIR}, COUNT(*) AS asked, COUNT(answered_at) AS answered \
+             FROM analytics_questions WHERE {in_range} GROUP BY 1, 2"
+        ),
         times(),
     )
     .await?
     {
-        let key = pair(
-            get(&row, "from_department_id")?,
-            get(&row, "to_department_id")?,
-        );
-        let p = pairs.entry(key).or_default();
-        p.asked += 1;
-        p.question_people.insert(get(&row, "asker_id")?);
-        let asked_at: DateTime<Utc> = get(&row, "asked_at")?;
-        if let Some(answered_at) = get::<Option<DateTime<Utc>>>(&row, "answered_at")? {
-            p.answered += 1;
-            p.waits.push((answered_at - asked_at).num_seconds());
-            if let Some(by) = get::<Option<Uuid>>(&row, "answered_by")? {
-                p.question_people.insert(by);
-            }
+        let p = pairs.entry((get(&row, "a")?, get(&row, "b")?)).or_default();
+        p.asked = get(&row, "asked")?;
+        p.answered = get(&row, "answered")?;
+    }
+    for row in query(
+        conn,
+        &format!(
+            "SELECT a, b, COUNT(DISTINCT person) AS people FROM ( \
+               SELECT {PAIR}, asker_id AS person FROM analytics_questions WHERE {in_range} \
+               UNION ALL \
+               SELECT {PAIR}, answered_by AS person FROM analytics_questions \
+               WHERE {in_range} AND answered_by IS NOT NULL) x GROUP BY 1, 2"
+        ),
+        times(),
+    )
+    .await?
+    {
+        let p = pairs.entry((get(&row, "a")?, get(&row, "b")?)).or_default();
+        p.question_people = u64::try_from(get::<i64>(&row, "people")?).unwrap_or(0);
+    }
+    // Nearest rank: the wait at rank ⌈p·n⌉ of the pair's sorted waits, in
+    // integer arithmetic ((n + 1) / 2 and (9n + 9) / 10).
+    let wait = match conn.get_database_backend() {
+        DbBackend::Postgres => {
+            "CAST(FLOOR(EXTRACT(EPOCH FROM answered_at)) - FLOOR(EXTRACT(EPOCH FROM asked_at)) AS bigint)"
         }
+        _ => "unixepoch(answered_at) - unixepoch(asked_at)",
+    };
+    for row in query(
+        conn,
+        &format!(
+            "SELECT a, b, MAX(CASE WHEN rn = (n + 1) / 2 THEN wait END) AS median, \
+             MAX(CASE WHEN rn = (9 * n + 9) / 10 THEN wait END) AS p90 FROM ( \
+               SELECT a, b, wait, ROW_NUMBER() OVER (PARTITION BY a, b ORDER BY wait) AS rn, \
+                 COUNT(*) OVER (PARTITION BY a, b) AS n FROM ( \
+                   SELECT {PAIR}, {wait} AS wait FROM analytics_questions \
+                   WHERE {in_range} AND answered_at IS NOT NULL) w) r \
+             GROUP BY 1, 2"
+        ),
+        times(),
+    )
+    .await?
+    {
+        let p = pairs.entry((get(&row, "a")?, get(&row, "b")?)).or_default();
+        p.median = get(&row, "median")?;
+        p.p90 = get(&row, "p90")?;
     }
     for row in query(
         conn,
@@ -243,17 +279,6 @@ async fn pair_periods(
         }
     }
     Ok(pairs)
-}
-
-/// The value at rank ⌈p·n⌉ of the sorted values (nearest rank), or `None`
-/// for none.
-pub fn nearest_rank(values: &mut [i64], p: f64) -> Option<i64> {
-    if values.is_empty() {
-        return None;
-    }
-    values.sort_unstable();
-    let rank = (p * values.len() as f64).ceil() as usize;
-    values.get(rank.clamp(1, values.len()) - 1).copied()
 }
 
 /// The channels (not archived) linked to both departments of each pair.
@@ -336,9 +361,8 @@ pub async fn synapses(
                     (Some(f(before)), before.people),
                 )
             };
-            let q = |p: &PairPeriod| p.question_people.len() as u64;
+            let q = |p: &PairPeriod| p.question_people;
             let share = |p: &PairPeriod| (p.asked > 0).then(|| p.answered as f64 / p.asked as f64);
-            let percentile = |p: &PairPeriod, at: f64| nearest_rank(&mut p.waits.clone(), at);
             let synapse = Synapse {
                 departments: [first, second],
                 shared_channels: shared.get(&(a, b)).copied().unwrap_or(0),
@@ -358,14 +382,10 @@ pub async fn synapses(
                 ),
                 median_seconds: Figure::new(
                     &scope,
-                    (percentile(now, 0.5), q(now)),
-                    (percentile(before, 0.5), q(before)),
+                    (now.median, q(now)),
+                    (before.median, q(before)),
                 ),
-                p90_seconds: Figure::new(
-                    &scope,
-                    (percentile(now, 0.9), q(now)),
-                    (percentile(before, 0.9), q(before)),
-                ),
+                p90_seconds: Figure::new(&scope, (now.p90, q(now)), (before.p90, q(before))),
                 challenges_answered: Figure::new(
                     &scope,
                     (Some(now.challenges), now.challenge_people.len() as u64),
@@ -839,14 +859,6 @@ pub async fn my_network(db: &DatabaseConnection, viewer: &Viewer, range: Range) 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn nearest_rank_percentiles() {
-        assert_eq!(nearest_rank(&mut [], 0.5), None);
-        assert_eq!(nearest_rank(&mut [7], 0.9), Some(7));
-        assert_eq!(nearest_rank(&mut [40, 10, 30, 20], 0.5), Some(20));
-        assert_eq!(nearest_rank(&mut [40, 10, 30, 20], 0.9), Some(40));
-    }
 
     #[test]
     fn ranges_are_checked() {

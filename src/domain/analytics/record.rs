@@ -106,12 +106,23 @@ pub async fn links_changed(conn: &impl ConnectionTrait, channels: &[Uuid]) -> Re
     .await
 }
 
+/// A transaction for a whole-table recompute: on PostgreSQL without the
+/// pool's statement timeout (5 s), which a year of messages outlasts.
+async fn begin_bulk(db: &DatabaseConnection) -> Result<sea_orm::DatabaseTransaction> {
+    let txn = db::begin_write(db).await?;
+    if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        txn.execute_unprepared("SET LOCAL statement_timeout = 0")
+            .await?;
+    }
+    Ok(txn)
+}
+
 /// Recomputes every rollup from the raw rows, in one transaction (`synaps
 /// analytics rebuild`). The histories are brought in line with the current
 /// memberships and links first (a no-op when every change went through
 /// the hooks), never rewritten.
 pub async fn rebuild(db: &DatabaseConnection) -> Result<()> {
-    let txn = db::begin_write(db).await?;
+    let txn = begin_bulk(db).await?;
     let backend = txn.get_database_backend();
     let now = Utc::now();
     run(&txn, analytics_sql::sync_member_spans(backend, None, now)).await?;
@@ -124,7 +135,7 @@ pub async fn rebuild(db: &DatabaseConnection) -> Result<()> {
 /// For seeds, which write history directly: every current membership and
 /// link is taken as having always held, then the rollups are rebuilt.
 pub async fn restart_history(db: &DatabaseConnection) -> Result<()> {
-    let txn = db::begin_write(db).await?;
+    let txn = begin_bulk(db).await?;
     let backend = txn.get_database_backend();
     let epoch = DateTime::<Utc>::from_timestamp(0, 0).unwrap_or_default();
     run(&txn, analytics_sql::restart_spans(backend, epoch)).await?;
