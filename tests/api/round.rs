@@ -252,8 +252,9 @@ db_test!(bad_checkins_are_refused_and_change_nothing);
 
 async fn a_routed_challenge_opens_a_thread_and_is_answered_by_the_other_department(app: TestApp) {
     // Arrange: Customer Service and Sales share a private channel stella is
-    // not in, and a public one she is not in either (public is preferred,
-    // and she joins it); a colleague of hers follows along.
+    // in and an archived public one, both named before the open public one
+    // she is not in: public is preferred (she joins it), archived never
+    // chosen. A colleague of hers follows along.
     let private = app
         .create_channel(
             app.admin(),
@@ -262,7 +263,23 @@ async fn a_routed_challenge_opens_a_thread_and_is_answered_by_the_other_departme
             &["customer-service", "sales"],
         )
         .await;
-    let _ = private;
+    app.add_channel_member(app.admin(), &private, &app.staff().id)
+        .await;
+    let archived = app
+        .create_channel(
+            app.admin(),
+            "ab-archived",
+            "PUBLIC",
+            &["customer-service", "sales"],
+        )
+        .await;
+    app.gql(
+        Some(app.admin()),
+        "mutation($input: ArchiveChannelInput!) { archiveChannel(input: $input) { channel { id } } }",
+        json!({ "input": { "channelId": archived } }),
+    )
+    .await
+    .data();
     let shared = app
         .create_channel(
             app.admin(),
