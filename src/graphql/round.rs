@@ -629,14 +629,16 @@ impl RoundMutation {
         })
     }
 
-    /// Comments on a check-in (notifies its author).
+    /// Comments on a check-in (notifies its author). Counts against the
+    /// content rate limit, like a message.
     async fn comment_on_checkin(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The check-in and the comment.")] input: CommentOnCheckinInput,
     ) -> Result<CheckinCommentPayload> {
         let id = decode_as("checkinId", Kind::Checkin, &input.checkin_id)?;
-        let comment = social::comment(ctx.db(), ctx.viewer(), id, &input.body).await?;
+        let limits = &ctx.state().config.limits;
+        let comment = social::comment(ctx.db(), ctx.viewer(), limits, id, &input.body).await?;
         Ok(CheckinCommentPayload {
             comment: CheckinComment(comment),
         })

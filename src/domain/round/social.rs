@@ -19,11 +19,13 @@ use uuid::Uuid;
 
 use super::checkins::{Checkin, departments_of, record_changed};
 use crate::auth::{Action, Viewer};
+use crate::config::Limits;
 use crate::db;
 use crate::domain::messages::reactions::{self, Code};
 use crate::domain::messages::{BODY_MAX_BYTES, ReactionGroup};
 use crate::domain::notifications::{self, Kind, Subject};
 use crate::domain::pagination::{Page, PageArgs, page_per_group_by_time};
+use crate::domain::rate_limit;
 use crate::domain::types::bounded_text;
 use crate::entities::{checkin_comments, checkin_reactions, checkins, users};
 use crate::error::{Error, Result};
@@ -89,11 +91,13 @@ pub async fn react(
     Ok(checkin)
 }
 
-/// Comments on a check-in (markdown, like a message body).
-#[instrument(skip(db, viewer, body))]
+/// Comments on a check-in (markdown, like a message body). Counts
+/// against the content rate limit, as a message does.
+#[instrument(skip(db, viewer, limits, body))]
 pub async fn comment(
     db: &DatabaseConnection,
     viewer: &Viewer,
+    limits: &Limits,
     checkin_id: Uuid,
     body: &str,
 ) -> Result<Comment> {
@@ -101,6 +105,7 @@ pub async fn comment(
     let body = comment_body(body)?;
     let txn = db::begin_write(db).await?;
     let checkin = load(&txn, checkin_id).await?;
+    rate_limit::check_content(&txn, limits, actor.user_id).await?;
     let comment = checkin_comments::ActiveModel {
         id: Set(Uuid::now_v7()),
         checkin_id: Set(checkin.id),
