@@ -6,7 +6,9 @@
 //!
 //! The extra people share one password hash (argon2id is slow by design;
 //! hashing each would slow `serve --demo`'s start), and the round's rows
-//! are multi-row inserts in one transaction (`seed::checkins`).
+//! are multi-row inserts in one transaction (`seed::checkins`); the
+//! analytics rollups are rebuilt afterwards, with every membership taken as
+//! having always held.
 
 use anyhow::Context;
 use chrono::{Datelike, Days, NaiveDate, Utc};
@@ -350,6 +352,12 @@ pub async fn seed(db: &DatabaseConnection, auth: &AuthService) -> anyhow::Result
             .await?;
     }
     txn.commit().await?;
+    // The people above joined their departments directly, not through the
+    // analytics hooks: take every membership as having always held (the
+    // demo's history starts with it) and rebuild the rollups.
+    crate::domain::analytics::record::restart_history(db)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot build the analytics rollups: {e:?}"))?;
     Ok(())
 }
 
