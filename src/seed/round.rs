@@ -1,8 +1,11 @@
 //! The demo company's people and their weekly round: enough people per
 //! department (nine each) that analytics are not all suppressed under the
 //! minimum group of five, people's time zones, some time away, company
-//! holidays, and the last four weeks of check-ins plus about half of the
-//! current week's.
+//! holidays, the last four weeks of check-ins (and of chatter in the
+//! departments' channels) plus about half of the current week's, and three
+//! current check-ins submitted through `round::checkins::submit` whose
+//! challenges open threads in a shared channel, two answered by a reply
+//! from the addressed department.
 //!
 //! The extra people share one password hash (argon2id is slow by design;
 //! hashing each would slow `serve --demo`'s start), and the round's rows
@@ -360,6 +363,108 @@ pub async fn seed(db: &DatabaseConnection, auth: &AuthService) -> anyhow::Result
     crate::domain::analytics::record::restart_history(db)
         .await
         .map_err(|e| anyhow::anyhow!("cannot build the analytics rollups: {e:?}"))?;
+    routed(db).await
+}
+
+/// Who answers a routed challenge, and how.
+type Answer = Option<(&'static str, &'static str)>;
+
+/// (author, addressed department, challenge, wins, who answers, answer):
+/// check-ins of the current week submitted through the weekly round's own
+/// path, so their challenges open threads in a channel the departments
+/// share, and answered (or not) by a reply from the addressed department.
+const ROUTED: [(&str, &str, &str, &str, Answer); 3] = [
+    (
+        "emma",
+        "marketing",
+        "Need a one-pager on the new tier for the retail chain — can Marketing help?",
+        "Two proposals out to the retail chain.",
+        Some((
+            "mia",
+            "Yes: I'll share a draft one-pager in this thread by Wednesday.",
+        )),
+    ),
+    (
+        "anna",
+        "hr",
+        "We need help writing the job ad for a senior support role.",
+        "Closed 40 chat tickets and wrote two help articles.",
+        Some((
+            "oskar",
+            "Happy to: send me the must-haves and I'll draft it today.",
+        )),
+    ),
+    (
+        "sara",
+        "marketing",
+        "Which customer quotes are approved for external use?",
+        "Booked six demos for next week.",
+        None,
+    ),
+];
+
+async fn routed(db: &DatabaseConnection) -> anyhow::Result<()> {
+    use crate::config::Limits;
+    use crate::domain::channels::membership;
+    use crate::domain::messages::post::{self, NewMessage};
+    use crate::domain::round::checkins::{self as round, NewChallenge, NewCheckin, RoundSettings};
+
+    let limits = Limits::default();
+    let settings = RoundSettings {
+        default_zone: chrono_tz::UTC,
+        limits: &limits,
+    };
+    let ids = department_ids(db).await?;
+    for (author, to, challenge, wins, answer) in ROUTED {
+        let viewer = super::posts::viewer(db, author).await?;
+        let new = NewCheckin {
+            week: None,
+            wins: wins.to_owned(),
+            challenges: vec![NewChallenge {
+                id: None,
+                body: challenge.to_owned(),
+                department_id: Some(department_id(&ids, to)?),
+            }],
+            mood: Some(4),
+        };
+        let checkin = round::submit(db, &viewer, settings, new)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e:?}"))
+            .with_context(|| format!("cannot seed @{author}'s check-in"))?;
+        let Some((answerer, reply)) = answer else {
+            continue;
+        };
+        let challenges = round::challenges_of(db, &[checkin.id])
+            .await
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        let thread = challenges
+            .get(&checkin.id)
+            .and_then(|c| c.first())
+            .and_then(|c| c.thread_message_id)
+            .with_context(|| format!("@{author}'s challenge opened no thread"))?;
+        let root = messages::Entity::find_by_id(thread)
+            .one(db)
+            .await?
+            .context("the thread's message is gone")?;
+        let viewer = super::posts::viewer(db, answerer).await?;
+        // Joining is free in a public channel (and a no-op for a member).
+        membership::join(db, &viewer, root.channel_id)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        post::post(
+            db,
+            &viewer,
+            &limits,
+            NewMessage {
+                channel_id: root.channel_id,
+                body: reply.to_owned(),
+                parent_id: Some(root.id),
+            },
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))
+        .with_context(|| format!("cannot seed @{answerer}'s answer"))?;
+    }
     Ok(())
 }
 

@@ -721,6 +721,20 @@ async fn seed_demo_grows_the_company_and_its_round(app: TestApp) {
     )
     .await;
     assert!(addressed >= 10, "{addressed} addressed challenges");
+    // Three went through submitCheckin's routing; Mia and Oskar answered two.
+    let routed = scalar(
+        &app,
+        "SELECT COUNT(*) FROM checkin_challenges WHERE thread_message_id IS NOT NULL",
+    )
+    .await;
+    assert_eq!(routed, 3);
+    let answered = scalar(
+        &app,
+        "SELECT COUNT(*) FROM checkin_challenges c JOIN users u ON u.id = c.answered_by \
+         WHERE u.handle IN ('mia', 'oskar') AND c.answered_at IS NOT NULL",
+    )
+    .await;
+    assert_eq!(answered, 2);
 
     // One of the people who joined signs in with the demo password.
     let login = app.login("kenji@example.com", "synaps-demo-2026").await;
