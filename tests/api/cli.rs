@@ -721,9 +721,46 @@ async fn seed_demo_grows_the_company_and_its_round(app: TestApp) {
     )
     .await;
     assert!(addressed >= 10, "{addressed} addressed challenges");
+    // Three went through submitCheckin's routing; Mia and Oskar answered two.
+    let routed = scalar(
+        &app,
+        "SELECT COUNT(*) FROM checkin_challenges WHERE thread_message_id IS NOT NULL",
+    )
+    .await;
+    assert_eq!(routed, 3);
+    let answered = scalar(
+        &app,
+        "SELECT COUNT(*) FROM checkin_challenges c JOIN users u ON u.id = c.answered_by \
+         WHERE u.handle IN ('mia', 'oskar') AND c.answered_at IS NOT NULL",
+    )
+    .await;
+    assert_eq!(answered, 2);
 
     // One of the people who joined signs in with the demo password.
     let login = app.login("kenji@example.com", "synaps-demo-2026").await;
     assert_eq!(login.data()["login"]["user"]["handle"], "kenji");
+
+    // The past weeks are not suppressed for a manager: every one of Sales'
+    // ten people (nine of the demo and Magnus, the test's manager) was
+    // active in each.
+    let sales = app.department_id("sales").await;
+    let four_weeks_ago = week.monday().to_string();
+    let this_monday = week.next().next().next().next().monday().to_string();
+    let activity = app
+        .gql(
+            Some(app.manager()),
+            "query($d: ID!, $from: NaiveDate!, $to: NaiveDate!) { departmentActivity(department: $d, from: $from, to: $to, bucket: WEEK) { activePeople { value suppressed } } }",
+            json!({ "d": sales, "from": four_weeks_ago, "to": this_monday }),
+        )
+        .await;
+    assert_eq!(
+        activity.data()["departmentActivity"],
+        json!([
+            { "activePeople": { "value": 10, "suppressed": false } },
+            { "activePeople": { "value": 10, "suppressed": false } },
+            { "activePeople": { "value": 10, "suppressed": false } },
+            { "activePeople": { "value": 10, "suppressed": false } },
+        ])
+    );
 }
 db_test!(seed_demo_grows_the_company_and_its_round);
