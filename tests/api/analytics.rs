@@ -621,7 +621,7 @@ async fn dump(app: &TestApp) -> Vec<String> {
 
 /// A random workload — posts, replies, reactions added and taken back,
 /// edits, deletes, people joining and leaving departments, channels linked
-/// and unlinked — through the API; then the rollups kept by the hooks must
+/// and unlinked, check-ins with challenges addressed to other departments — through the API; then the rollups kept by the hooks must
 /// equal a rebuild from the raw rows, row for row.
 async fn incremental_rollups_equal_a_rebuild_after_a_random_workload(app: TestApp) {
     use rand::rngs::StdRng;
@@ -655,14 +655,12 @@ async fn incremental_rollups_equal_a_rebuild_after_a_random_workload(app: TestAp
     }
     let admin = app.admin();
     let mut channels = Vec::new();
-    for (n, pair) in [
+    let pairs = [
         ["sales", "marketing"],
         ["hr", "customer-service"],
         ["communications", "sales"],
-    ]
-    .iter()
-    .enumerate()
-    {
+    ];
+    for (n, pair) in pairs.iter().enumerate() {
         let channel = app
             .create_channel(admin, &format!("random-{n}"), "PUBLIC", pair)
             .await;
@@ -674,6 +672,7 @@ async fn incremental_rollups_equal_a_rebuild_after_a_random_workload(app: TestAp
     // (message id, author index, is root, deleted)
     let mut messages: Vec<(String, usize, bool, bool)> = Vec::new();
     let mut reactions: Vec<(String, usize)> = Vec::new();
+    let mut routed = 0;
     for _ in 0..120 {
         let who = rng.random_range(0..people.len());
         let person = &people[who];
@@ -786,6 +785,43 @@ async fn incremental_rollups_equal_a_rebuild_after_a_random_workload(app: TestAp
                 .await
                 .data();
             }
+            9 if rng.random_bool(0.7) => {
+                // A check-in whose challenge asks another department for
+                // help: its thread is a root message, so a question.
+                // A department that shares a channel with the person's
+                // first one, mostly; sometimes any (then often refused).
+                let partners: Vec<usize> = pairs
+                    .iter()
+                    .filter_map(|[x, y]| {
+                        let home = slugs[who % slugs.len()];
+                        (*x == home).then_some(*y).or((*y == home).then_some(*x))
+                    })
+                    .filter_map(|slug| slugs.iter().position(|s| *s == slug))
+                    .collect();
+                let d = match partners.first() {
+                    Some(d) if rng.random_bool(0.8) => *d,
+                    _ => rng.random_range(0..departments.len()),
+                };
+                let department = &departments[d];
+                let response = app
+                    .gql(
+                        Some(person),
+                        "mutation($input: SubmitCheckinInput!) { submitCheckin(input: $input) { checkin { challenges { thread { id } } } } }",
+                        json!({ "input": { "wins": "shipped", "challenges": [
+                            { "body": "can you help?", "departmentId": department }
+                        ] } }),
+                    )
+                    .await;
+                // Refused when the departments share no channel, or it is
+                // the author's own: that writes nothing.
+                let thread = response.body["data"]["submitCheckin"]["checkin"]["challenges"][0]
+                    ["thread"]["id"]
+                    .as_str();
+                if let (None, Some(thread)) = (response.code(), thread) {
+                    messages.push((thread.to_owned(), who, true, false));
+                    routed += 1;
+                }
+            }
             _ => {
                 let channel = &channels[rng.random_range(0..channels.len())];
                 let department = &departments[rng.random_range(0..departments.len())];
@@ -805,6 +841,7 @@ async fn incremental_rollups_equal_a_rebuild_after_a_random_workload(app: TestAp
             }
         }
     }
+    eprintln!("seed {seed}: {routed} check-in challenge(s) routed to a thread");
     let incremental = dump(&app).await;
     assert!(
         incremental
@@ -830,3 +867,56 @@ async fn incremental_rollups_equal_a_rebuild_after_a_random_workload(app: TestAp
     assert!(diff.is_empty(), "seed {seed}:\n{}", diff.join("\n"));
 }
 db_test!(incremental_rollups_equal_a_rebuild_after_a_random_workload);
+
+/// A check-in challenge addressed to another department is a question
+/// across (its thread's root), and once a member of that department
+/// replies, a challenge answered — in today's figures.
+async fn a_routed_challenge_counts_as_a_question_and_a_challenge_answered(app: TestApp) {
+    let m1 = app.create_actor(Role::Staff, "m1", &["marketing"]).await;
+    let s1 = app.create_actor(Role::Staff, "s1", &["sales"]).await;
+    let channel = app
+        .create_channel(
+            app.admin(),
+            "sales-marketing",
+            "PUBLIC",
+            &["sales", "marketing"],
+        )
+        .await;
+    for actor in [&m1, &s1] {
+        app.join_channel(actor, &channel).await;
+    }
+    let sales = app.department_id("sales").await;
+    let response = app
+        .gql(
+            Some(&m1),
+            "mutation($input: SubmitCheckinInput!) { submitCheckin(input: $input) { checkin { challenges { thread { id } } } } }",
+            json!({ "input": { "wins": "launched", "challenges": [
+                { "body": "who knows the Q4 numbers?", "departmentId": sales }
+            ] } }),
+        )
+        .await;
+    let thread = response.data()["submitCheckin"]["checkin"]["challenges"][0]["thread"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    post(&app, &s1, &channel, Some(&thread), None).await;
+    let today = Utc::now().date_naive();
+    let response = app
+        .gql(
+            Some(app.comms()),
+            &synapses_query(),
+            json!({ "from": today.to_string(), "to": (today + Duration::days(1)).to_string() }),
+        )
+        .await;
+    let synapses = response.data()["synapses"].as_array().unwrap().clone();
+    let ms = synapses
+        .iter()
+        .find(|s| slugs(s) == ["marketing", "sales"])
+        .unwrap();
+    assert_eq!(ms["messages"]["value"], 1);
+    assert_eq!(ms["replies"]["value"], 1);
+    assert_eq!(ms["questionsAsked"]["value"], 1);
+    assert_eq!(ms["answeredShare"]["value"], 1.0);
+    assert_eq!(ms["challengesAnswered"]["value"], 1);
+}
+db_test!(a_routed_challenge_counts_as_a_question_and_a_challenge_answered);
