@@ -254,7 +254,8 @@ async fn a_routed_challenge_opens_a_thread_and_is_answered_by_the_other_departme
     // Arrange: Customer Service and Sales share a private channel stella is
     // in and an archived public one, both named before the open public one
     // she is not in: public is preferred (she joins it), archived never
-    // chosen. A colleague of hers follows along.
+    // chosen; a company-wide public channel, named first too, comes after
+    // the two departments' own. A colleague of hers follows along.
     let private = app
         .create_channel(
             app.admin(),
@@ -280,6 +281,13 @@ async fn a_routed_challenge_opens_a_thread_and_is_answered_by_the_other_departme
     )
     .await
     .data();
+    app.create_channel(
+        app.admin(),
+        "ac-everyone",
+        "PUBLIC",
+        &["customer-service", "sales", "marketing"],
+    )
+    .await;
     let shared = app
         .create_channel(
             app.admin(),

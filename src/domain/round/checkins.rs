@@ -17,8 +17,9 @@
 //! **Routing.** A challenge newly addressed to a department opens a thread
 //! in a channel linked both to one of the author's departments and to the
 //! addressed one, in the same transaction as the check-in: the open
-//! channels the author may post in or join, public ones first, then by name
-//! and id (so the choice is deterministic). The author joins a public
+//! channels the author may post in or join, public ones first, then those
+//! linked to the fewest departments (the pair's own channel before a
+//! company-wide one), then by name and id (so the choice is deterministic). The author joins a public
 //! channel they are not in. The thread's first message is the challenge
 //! and a link to the check-in, written by `messages::post::write_in` (so
 //! it is a message like any other: mentions, rate limit, event). When the
@@ -480,6 +481,19 @@ async fn shared_channel(
         return Ok(None);
     }
     let ids: Vec<Uuid> = candidates.into_iter().collect();
+    // How many departments each candidate links: the two departments' own
+    // channel comes before a company-wide one linked to everybody.
+    let mut linked: HashMap<Uuid, usize> = HashMap::new();
+    let all_links: Vec<Uuid> = channel_departments::Entity::find()
+        .select_only()
+        .column(channel_departments::Column::ChannelId)
+        .filter(channel_departments::Column::ChannelId.is_in(ids.clone()))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    for channel in all_links {
+        *linked.entry(channel).or_default() += 1;
+    }
     let found = channels::Entity::find()
         .filter(channels::Column::Id.is_in(ids.clone()))
         .filter(channels::Column::ArchivedAt.is_null())
@@ -506,7 +520,8 @@ async fn shared_channel(
     usable.sort_by(|(a, _), (b, _)| {
         let private =
             |c: &channels::Model| Visibility::from_db(&c.visibility) != Visibility::Public;
-        (private(a), &a.name, a.id).cmp(&(private(b), &b.name, b.id))
+        let links = |c: &channels::Model| linked.get(&c.id).copied().unwrap_or(0);
+        (private(a), links(a), &a.name, a.id).cmp(&(private(b), links(b), &b.name, b.id))
     });
     Ok(usable.into_iter().next())
 }
