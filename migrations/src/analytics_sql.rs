@@ -193,18 +193,49 @@ fn own() -> String {
     )
 }
 
+/// How many counter rows a (day, pair) and a (department, day) spread over.
+pub const SHARDS: u128 = 16;
+
+/// The counter row (0..SHARDS) the acts of `scope` add to. Posts of one
+/// day all add to the same (day, pair) and (department, day) counters, and
+/// an `ON CONFLICT … DO UPDATE` holds the row until its transaction
+/// commits: with one row, concurrent posting transactions would queue on it
+/// (the `post` bench fell to a third, waiting on `Lock:transactionid`). A
+/// batch of posts picks a row by its first message id (the random bits of
+/// a UUIDv7); a reaction by what it is, so that taking it back subtracts
+/// from the row it was added to. A rebuild writes row 0; readers sum.
+fn shard(scope: Scope<'_>) -> i16 {
+    let key = match scope {
+        Scope::All => 0,
+        Scope::Messages(ids) => ids.first().map_or(0, |id| id.as_u128()),
+        Scope::Reaction {
+            message_id,
+            user_id,
+            code,
+            ..
+        } => {
+            let code = code
+                .bytes()
+                .fold(0u128, |h, b| h.wrapping_mul(31).wrapping_add(u128::from(b)));
+            message_id.as_u128() ^ user_id.as_u128().rotate_left(17) ^ code
+        }
+    };
+    i16::try_from(key % SHARDS).unwrap_or(0)
+}
+
 /// The four counting upserts, each reading `crossed` or `own`.
-fn upserts() -> [String; 4] {
+fn upserts(shard: &str) -> [String; 4] {
     [
-        "INSERT INTO analytics_pair_days \
-         (day, from_department_id, to_department_id, messages, replies, reactions) \
-         SELECT day, from_id, to_id, SUM(n_messages), SUM(n_replies), SUM(n_reactions) \
+        format!(
+            "INSERT INTO analytics_pair_days \
+         (day, from_department_id, to_department_id, messages, replies, reactions, shard) \
+         SELECT day, from_id, to_id, SUM(n_messages), SUM(n_replies), SUM(n_reactions), {shard} \
          FROM crossed WHERE 1 = 1 GROUP BY day, from_id, to_id \
-         ON CONFLICT (day, from_department_id, to_department_id) DO UPDATE SET \
+         ON CONFLICT (day, from_department_id, to_department_id, shard) DO UPDATE SET \
          messages = analytics_pair_days.messages + excluded.messages, \
          replies = analytics_pair_days.replies + excluded.replies, \
          reactions = analytics_pair_days.reactions + excluded.reactions"
-            .to_owned(),
+        ),
         "INSERT INTO analytics_pair_people \
          (day, from_department_id, to_department_id, user_id, acts) \
          SELECT day, from_id, to_id, user_id, SUM(weight) \
@@ -212,15 +243,16 @@ fn upserts() -> [String; 4] {
          ON CONFLICT (day, from_department_id, to_department_id, user_id) DO UPDATE SET \
          acts = analytics_pair_people.acts + excluded.acts"
             .to_owned(),
-        "INSERT INTO analytics_department_days \
-         (department_id, day, messages, replies, reactions) \
-         SELECT department_id, day, SUM(n_messages), SUM(n_replies), SUM(n_reactions) \
+        format!(
+            "INSERT INTO analytics_department_days \
+         (department_id, day, messages, replies, reactions, shard) \
+         SELECT department_id, day, SUM(n_messages), SUM(n_replies), SUM(n_reactions), {shard} \
          FROM own WHERE 1 = 1 GROUP BY department_id, day \
-         ON CONFLICT (department_id, day) DO UPDATE SET \
+         ON CONFLICT (department_id, day, shard) DO UPDATE SET \
          messages = analytics_department_days.messages + excluded.messages, \
          replies = analytics_department_days.replies + excluded.replies, \
          reactions = analytics_department_days.reactions + excluded.reactions"
-            .to_owned(),
+        ),
         "INSERT INTO analytics_department_people (department_id, day, user_id, acts) \
          SELECT department_id, day, user_id, SUM(weight) \
          FROM own WHERE 1 = 1 GROUP BY department_id, day, user_id \
@@ -290,7 +322,8 @@ pub fn record(backend: DbBackend, scope: Scope<'_>) -> Vec<Statement> {
         crossed = crossed(),
         own = own(),
     );
-    let mut writes: Vec<String> = upserts().into();
+    let shard = sql.param(shard(scope));
+    let mut writes: Vec<String> = upserts(&shard).into();
     writes.extend(questions);
     if backend == DbBackend::Postgres {
         let mut text = ctes;

@@ -66,11 +66,17 @@ impl MigrationTrait for Migration {
                     .col(integer(PairDays::Messages))
                     .col(integer(PairDays::Replies))
                     .col(integer(PairDays::Reactions))
+                    // Counter rows every post of the day adds to: concurrent
+                    // posting transactions would queue on one row until each
+                    // commits, so each adds to one of 16 rows (its shard) and
+                    // readers sum them (`analytics_sql::shard`).
+                    .col(small_integer(PairDays::Shard).default(0))
                     .primary_key(
                         Index::create()
                             .col(PairDays::Day)
                             .col(PairDays::FromDepartmentId)
-                            .col(PairDays::ToDepartmentId),
+                            .col(PairDays::ToDepartmentId)
+                            .col(PairDays::Shard),
                     )
                     .to_owned(),
             )
@@ -124,10 +130,13 @@ impl MigrationTrait for Migration {
                     .col(integer(DepartmentDays::Messages))
                     .col(integer(DepartmentDays::Replies))
                     .col(integer(DepartmentDays::Reactions))
+                    // Sharded like the pair days, for the same reason.
+                    .col(small_integer(DepartmentDays::Shard).default(0))
                     .primary_key(
                         Index::create()
                             .col(DepartmentDays::DepartmentId)
-                            .col(DepartmentDays::Day),
+                            .col(DepartmentDays::Day)
+                            .col(DepartmentDays::Shard),
                     )
                     .to_owned(),
             )
@@ -268,6 +277,7 @@ enum PairDays {
     Messages,
     Replies,
     Reactions,
+    Shard,
 }
 
 #[derive(DeriveIden, Clone, Copy)]
@@ -290,6 +300,7 @@ enum DepartmentDays {
     Messages,
     Replies,
     Reactions,
+    Shard,
 }
 
 #[derive(DeriveIden, Clone, Copy)]
