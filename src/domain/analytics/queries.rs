@@ -9,6 +9,7 @@
 //! years ([`MAX_DAYS`]).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc};
 use sea_orm::{
@@ -16,6 +17,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use super::cache::{AnalyticsCache, Answer, Key, ScopeKey};
 use super::scope::Scope;
 use crate::auth::{Action, Viewer};
 use crate::entities::departments;
@@ -25,7 +27,7 @@ use crate::error::{Error, Result};
 pub const MAX_DAYS: i64 = 731;
 
 /// A half-open range of UTC days, `[from, to)`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Range {
     pub from: NaiveDate,
     pub to: NaiveDate,
@@ -330,15 +332,44 @@ pub struct Synapse {
 /// ordered by the departments' slugs.
 pub async fn synapses(
     db: &DatabaseConnection,
+    cache: &AnalyticsCache,
     viewer: &Viewer,
     min_group: u32,
     range: Range,
-) -> Result<Vec<Synapse>> {
+) -> Result<Arc<Vec<Synapse>>> {
     let (_, scope) = Scope::of(db, viewer, min_group).await?;
-    let current = pair_periods(db, range).await?;
-    let previous = pair_periods(db, range.previous()).await?;
-    let shared = shared_channels(db).await?;
-    let slugs = slugs(db).await?;
+    let key = Key::Synapses {
+        scope: ScopeKey::of(&scope),
+        range,
+    };
+    let compute = async {
+        Ok(Answer::Synapses(Arc::new(
+            compute_synapses(db, &scope, range).await?,
+        )))
+    };
+    match cache.get_or(key, compute).await? {
+        Answer::Synapses(found) => Ok(found),
+        _ => Err(mismatch()),
+    }
+}
+
+/// The key of an answer decides its kind; this is a bug if ever seen.
+fn mismatch() -> Error {
+    Error::internal("the analytics cache held another kind of answer under this key")
+}
+
+async fn compute_synapses(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    range: Range,
+) -> Result<Vec<Synapse>> {
+    // Independent reads, each on its own pooled connection.
+    let (current, previous, shared, slugs) = tokio::try_join!(
+        pair_periods(db, range),
+        pair_periods(db, range.previous()),
+        shared_channels(db),
+        slugs(db),
+    )?;
     let keys: HashSet<(Uuid, Uuid)> = current
         .keys()
         .chain(previous.keys())
@@ -356,7 +387,7 @@ pub async fn synapses(
             let (first, second) = if slug(&a) <= slug(&b) { (a, b) } else { (b, a) };
             let count = |f: fn(&PairPeriod) -> i64| {
                 Figure::new(
-                    &scope,
+                    scope,
                     (Some(f(now)), now.people),
                     (Some(f(before)), before.people),
                 )
@@ -371,23 +402,23 @@ pub async fn synapses(
                 reactions: count(|p| p.reactions),
                 people: count(|p| p.people as i64),
                 questions_asked: Figure::new(
-                    &scope,
+                    scope,
                     (Some(now.asked), q(now)),
                     (Some(before.asked), q(before)),
                 ),
                 answered_share: Figure::new(
-                    &scope,
+                    scope,
                     (share(now), q(now)),
                     (share(before), q(before)),
                 ),
                 median_seconds: Figure::new(
-                    &scope,
+                    scope,
                     (now.median, q(now)),
                     (before.median, q(before)),
                 ),
-                p90_seconds: Figure::new(&scope, (now.p90, q(now)), (before.p90, q(before))),
+                p90_seconds: Figure::new(scope, (now.p90, q(now)), (before.p90, q(before))),
                 challenges_answered: Figure::new(
-                    &scope,
+                    scope,
                     (Some(now.challenges), now.challenge_people.len() as u64),
                     (
                         Some(before.challenges),
@@ -403,7 +434,7 @@ pub async fn synapses(
 }
 
 /// How `departmentActivity` groups days.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Bucket {
     /// One UTC day.
     Day,
@@ -465,21 +496,52 @@ struct BucketCounts {
 /// `departmentActivity(department, from, to, bucket)`.
 pub async fn department_activity(
     db: &DatabaseConnection,
+    cache: &AnalyticsCache,
     viewer: &Viewer,
     min_group: u32,
     department: Uuid,
     range: Range,
     bucket: Bucket,
-) -> Result<Vec<ActivityBucket>> {
+) -> Result<Arc<Vec<ActivityBucket>>> {
     let (_, scope) = Scope::of(db, viewer, min_group).await?;
-    if departments::Entity::find_by_id(department)
-        .one(db)
-        .await?
-        .is_none()
-    {
-        return Err(Error::NotFound("Department"));
+    if scope.require_department(department).is_err() {
+        // NOT_FOUND before FORBIDDEN, as for comms.
+        department_exists(db, department).await?;
+        scope.require_department(department)?;
     }
-    scope.require_department(department)?;
+    let key = Key::DepartmentActivity {
+        scope: ScopeKey::of(&scope),
+        department,
+        range,
+        bucket,
+    };
+    let compute = async {
+        department_exists(db, department).await?;
+        Ok(Answer::DepartmentActivity(Arc::new(
+            compute_department_activity(db, &scope, department, range, bucket).await?,
+        )))
+    };
+    match cache.get_or(key, compute).await? {
+        Answer::DepartmentActivity(found) => Ok(found),
+        _ => Err(mismatch()),
+    }
+}
+
+/// NOT_FOUND unless the department exists.
+async fn department_exists(db: &DatabaseConnection, department: Uuid) -> Result<()> {
+    match departments::Entity::find_by_id(department).one(db).await? {
+        Some(_) => Ok(()),
+        None => Err(Error::NotFound("Department")),
+    }
+}
+
+async fn compute_department_activity(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    department: Uuid,
+    range: Range,
+    bucket: Bucket,
+) -> Result<Vec<ActivityBucket>> {
     let backend = db.get_database_backend();
     let mut counts: BTreeMap<NaiveDate, BucketCounts> = BTreeMap::new();
     let days = || {
@@ -625,7 +687,7 @@ pub async fn department_activity(
             .map(members_on)
             .sum();
         let people = u64::try_from(c.people).unwrap_or(0);
-        let figure = |value: Option<i64>| Figure::new(&scope, (value, people), (None, 0));
+        let figure = |value: Option<i64>| Figure::new(scope, (value, people), (None, 0));
         buckets.push(ActivityBucket {
             from: start,
             to: end,
@@ -635,7 +697,7 @@ pub async fn department_activity(
             active_people: figure(Some(c.people)),
             checkins: figure(Some(c.checkins)),
             participation: Figure::new(
-                &scope,
+                scope,
                 (
                     (expected > 0).then(|| c.checkins as f64 / expected as f64),
                     people,
@@ -668,17 +730,39 @@ pub struct QuietLink {
 /// first.
 pub async fn quiet_links(
     db: &DatabaseConnection,
+    cache: &AnalyticsCache,
     viewer: &Viewer,
     min_group: u32,
     days: i32,
     today: NaiveDate,
-) -> Result<Vec<QuietLink>> {
+) -> Result<Arc<Vec<QuietLink>>> {
     if !(1..=365).contains(&days) {
         return Err(Error::bad_input("days", "must be from 1 to 365"));
     }
     let (_, scope) = Scope::of(db, viewer, min_group).await?;
-    let shared = shared_channels(db).await?;
-    let slugs = slugs(db).await?;
+    let key = Key::QuietLinks {
+        scope: ScopeKey::of(&scope),
+        days,
+        today,
+    };
+    let compute = async {
+        Ok(Answer::QuietLinks(Arc::new(
+            compute_quiet_links(db, &scope, days, today).await?,
+        )))
+    };
+    match cache.get_or(key, compute).await? {
+        Answer::QuietLinks(found) => Ok(found),
+        _ => Err(mismatch()),
+    }
+}
+
+async fn compute_quiet_links(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    days: i32,
+    today: NaiveDate,
+) -> Result<Vec<QuietLink>> {
+    let (shared, slugs) = tokio::try_join!(shared_channels(db), slugs(db))?;
     let quiet_since = today - Duration::days(i64::from(days) - 1);
     let rows = query(
         db,
@@ -734,7 +818,7 @@ pub async fn quiet_links(
             shared_channels: *channels,
             last_active_on: last,
             usual_weekly_acts: Figure::new(
-                &scope,
+                scope,
                 (Some(acts as f64 / 4.0), u64::try_from(people).unwrap_or(0)),
                 (None, 0),
             ),
@@ -768,14 +852,27 @@ pub struct Bridge {
 /// `bridges(from, to, first)`: comms and admins only.
 pub async fn bridges(
     db: &DatabaseConnection,
+    cache: &AnalyticsCache,
     viewer: &Viewer,
     range: Range,
     first: i32,
-) -> Result<Vec<Bridge>> {
+) -> Result<Arc<Vec<Bridge>>> {
     viewer.require(Action::ReadAllAnalytics)?;
     if !(1..=100).contains(&first) {
         return Err(Error::bad_input("first", "must be from 1 to 100"));
     }
+    let compute = async {
+        Ok(Answer::Bridges(Arc::new(
+            compute_bridges(db, range, first).await?,
+        )))
+    };
+    match cache.get_or(Key::Bridges { range, first }, compute).await? {
+        Answer::Bridges(found) => Ok(found),
+        _ => Err(mismatch()),
+    }
+}
+
+async fn compute_bridges(db: &DatabaseConnection, range: Range, first: i32) -> Result<Vec<Bridge>> {
     let rows = query(
         db,
         "SELECT user_id, COUNT(DISTINCT to_department_id) AS reached, SUM(acts) AS acts \
@@ -811,9 +908,29 @@ pub struct Network {
 }
 
 /// `myNetwork(from, to)`: anyone signed in, about themselves.
-pub async fn my_network(db: &DatabaseConnection, viewer: &Viewer, range: Range) -> Result<Network> {
-    let actor = viewer.require(Action::ReadDirectory)?;
-    let me = Value::from(actor.user_id);
+pub async fn my_network(
+    db: &DatabaseConnection,
+    cache: &AnalyticsCache,
+    viewer: &Viewer,
+    range: Range,
+) -> Result<Arc<Network>> {
+    let user = viewer.require(Action::ReadDirectory)?.user_id;
+    let compute = async {
+        Ok(Answer::MyNetwork(Arc::new(
+            compute_my_network(db, user, range).await?,
+        )))
+    };
+    match cache
+        .get_or(Key::MyNetwork { user, range }, compute)
+        .await?
+    {
+        Answer::MyNetwork(found) => Ok(found),
+        _ => Err(mismatch()),
+    }
+}
+
+async fn compute_my_network(db: &DatabaseConnection, user: Uuid, range: Range) -> Result<Network> {
+    let me = Value::from(user);
     let pairs = |rows: Vec<QueryResult>, id: &str| -> Result<Vec<(Uuid, i64)>> {
         rows.iter()
             .map(|row| Ok((get(row, id)?, get(row, "n")?)))

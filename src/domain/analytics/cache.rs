@@ -1,0 +1,162 @@
+//! A short-lived cache of the analytics answers (issue 15: `synapses` over a
+//! year at hundreds of requests a second).
+//!
+//! An answer is kept for `SYNAPS_ANALYTICS_CACHE_SECONDS` (0 turns the
+//! cache off), so a figure may be that old; the rollups themselves are
+//! always exact. Concurrent misses for one key compute it once
+//! (`moka`'s `try_get_with`); errors are never kept.
+//!
+//! The key is the query, its arguments and the viewer's *scope* — never
+//! the viewer alone, never less: comms and admins share the answers of
+//! [`ScopeKey::All`]; a manager's answer is keyed by the sorted ids of
+//! the departments they belong to now and the minimum group, so two
+//! managers of the same departments share it and nobody is ever served a
+//! figure computed for a wider scope or a different suppression;
+//! `myNetwork` is keyed by the user. The scope is read (one small query
+//! for managers, none for comms) before the cache is asked, so a change
+//! of membership takes effect on the next request.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use moka::future::Cache;
+use uuid::Uuid;
+
+use super::queries::{ActivityBucket, Bridge, Bucket, Network, QuietLink, Range, Synapse};
+use super::scope::Scope;
+use crate::error::{Error, Result};
+
+/// The most answers kept; each is a few kilobytes (a few dozen pairs, or a
+/// year of days of one department).
+const MAX_ENTRIES: u64 = 10_000;
+
+/// Whose figures an answer holds.
+#[derive(Clone, Debug, Hash, PartialEq, Eq)]
+pub enum ScopeKey {
+    /// Comms and admins: everything, nothing suppressed.
+    All,
+    /// A manager's departments (sorted) and the suppression threshold.
+    Managed {
+        departments: Vec<Uuid>,
+        min_group: u32,
+    },
+}
+
+impl ScopeKey {
+    pub fn of(scope: &Scope) -> ScopeKey {
+        match scope {
+            Scope::All => ScopeKey::All,
+            Scope::Managed {
+                departments,
+                min_group,
+            } => {
+                let mut departments: Vec<Uuid> = departments.iter().copied().collect();
+                departments.sort_unstable();
+                ScopeKey::Managed {
+                    departments,
+                    min_group: *min_group,
+                }
+            }
+        }
+    }
+}
+
+/// One question asked of the analytics, with everything its answer
+/// depends on.
+#[derive(Clone, Debug, Hash, PartialEq, Eq)]
+pub enum Key {
+    Synapses {
+        scope: ScopeKey,
+        range: Range,
+    },
+    DepartmentActivity {
+        scope: ScopeKey,
+        department: Uuid,
+        range: Range,
+        bucket: Bucket,
+    },
+    QuietLinks {
+        scope: ScopeKey,
+        days: i32,
+        /// "Quiet" counts back from today: tomorrow is another question.
+        today: NaiveDate,
+    },
+    /// Comms and admins only, so there is one scope.
+    Bridges {
+        range: Range,
+        first: i32,
+    },
+    /// Only ever the viewer's own.
+    MyNetwork {
+        user: Uuid,
+        range: Range,
+    },
+}
+
+/// A cached answer; shared, since many requests read one.
+#[derive(Clone)]
+pub enum Answer {
+    Synapses(Arc<Vec<Synapse>>),
+    DepartmentActivity(Arc<Vec<ActivityBucket>>),
+    QuietLinks(Arc<Vec<QuietLink>>),
+    Bridges(Arc<Vec<Bridge>>),
+    MyNetwork(Arc<Network>),
+}
+
+/// The analytics answers of the last `SYNAPS_ANALYTICS_CACHE_SECONDS`;
+/// cheap to clone (one cache behind it).
+#[derive(Clone)]
+pub struct AnalyticsCache {
+    /// `None` when the cache is off: every request computes.
+    answers: Option<Cache<Key, Answer>>,
+}
+
+impl AnalyticsCache {
+    /// Answers kept `seconds` (0: none kept).
+    pub fn new(seconds: u64) -> AnalyticsCache {
+        AnalyticsCache {
+            answers: (seconds > 0).then(|| {
+                Cache::builder()
+                    .max_capacity(MAX_ENTRIES)
+                    .time_to_live(Duration::from_secs(seconds))
+                    .build()
+            }),
+        }
+    }
+
+    /// The answer to `key`: kept, or computed by `compute` (once, however
+    /// many requests miss together) and kept.
+    pub async fn get_or(
+        &self,
+        key: Key,
+        compute: impl Future<Output = Result<Answer>>,
+    ) -> Result<Answer> {
+        match &self.answers {
+            None => compute.await,
+            Some(answers) => answers.try_get_with(key, compute).await.map_err(unshare),
+        }
+    }
+}
+
+/// The error of a computation several requests waited on, for one of them.
+fn unshare(error: Arc<Error>) -> Error {
+    match Arc::try_unwrap(error) {
+        Ok(error) => error,
+        Err(shared) => match &*shared {
+            Error::Unauthenticated(why) => Error::Unauthenticated(why),
+            Error::Forbidden => Error::Forbidden,
+            Error::ForbiddenBecause(why) => Error::ForbiddenBecause(why),
+            Error::NotFound(what) => Error::NotFound(what),
+            Error::BadUserInput { field, message } => Error::bad_input(field, message.clone()),
+            Error::Conflict { field, message } => Error::Conflict {
+                field: field.clone(),
+                message: message.clone(),
+            },
+            Error::RateLimited { retry_after_secs } => Error::RateLimited {
+                retry_after_secs: *retry_after_secs,
+            },
+            Error::Internal(_) => Error::internal(format!("{shared:?}")),
+        },
+    }
+}
