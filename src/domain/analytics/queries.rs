@@ -112,10 +112,11 @@ impl<T> Figure<T> {
 /// Runs `text` (placeholders `$1`, `$2`, … on every backend).
 async fn query(
     conn: &impl ConnectionTrait,
-    text: &str,
+    text: impl AsRef<str>,
     values: Vec<Value>,
 ) -> Result<Vec<QueryResult>> {
     let backend = conn.get_database_backend();
+    let text = text.as_ref();
     let text = match backend {
         DbBackend::Postgres => text.to_owned(),
         _ => text.replace('$', "?"),
@@ -170,67 +171,8 @@ async fn pair_periods(
 ) -> Result<HashMap<(Uuid, Uuid), PairPeriod>> {
     let mut pairs: HashMap<(Uuid, Uuid), PairPeriod> = HashMap::new();
     let days = || vec![Value::from(range.from), Value::from(range.to)];
-    for row in query(
-        conn,
-        &format!(
-            "SELECT {PAIR}, SUM(messages) AS messages, SUM(replies) AS replies, \
-             SUM(reactions) AS reactions FROM analytics_pair_days \
-             WHERE day >= $1 AND day < $2 GROUP BY 1, 2"
-        ),
-        days(),
-    )
-    .await?
-    {
-        let p = pairs.entry((get(&row, "a")?, get(&row, "b")?)).or_default();
-        p.messages = get(&row, "messages")?;
-        p.replies = get(&row, "replies")?;
-        p.reactions = get(&row, "reactions")?;
-    }
-    for row in query(
-        conn,
-        &format!(
-            "SELECT a, b, COUNT(*) AS people FROM (SELECT DISTINCT {PAIR}, user_id \
-             FROM analytics_pair_people WHERE day >= $1 AND day < $2) x GROUP BY 1, 2"
-        ),
-        days(),
-    )
-    .await?
-    {
-        let p = pairs.entry((get(&row, "a")?, get(&row, "b")?)).or_default();
-        p.people = u64::try_from(get::<i64>(&row, "people")?).unwrap_or(0);
-    }
     let times = || vec![Value::from(range.start()), Value::from(range.end())];
     let in_range = "asked_at >= $1 AND asked_at < $2";
-    for row in query(
-        conn,
-        &format!(
-            "SELECT {PAIR}, COUNT(*) AS asked, COUNT(answered_at) AS answered \
-             FROM analytics_questions WHERE {in_range} GROUP BY 1, 2"
-        ),
-        times(),
-    )
-    .await?
-    {
-        let p = pairs.entry((get(&row, "a")?, get(&row, "b")?)).or_default();
-        p.asked = get(&row, "asked")?;
-        p.answered = get(&row, "answered")?;
-    }
-    for row in query(
-        conn,
-        &format!(
-            "SELECT a, b, COUNT(DISTINCT person) AS people FROM ( \
-               SELECT {PAIR}, asker_id AS person FROM analytics_questions WHERE {in_range} \
-               UNION ALL \
-               SELECT {PAIR}, answered_by AS person FROM analytics_questions \
-               WHERE {in_range} AND answered_by IS NOT NULL) x GROUP BY 1, 2"
-        ),
-        times(),
-    )
-    .await?
-    {
-        let p = pairs.entry((get(&row, "a")?, get(&row, "b")?)).or_default();
-        p.question_people = u64::try_from(get::<i64>(&row, "people")?).unwrap_or(0);
-    }
     // Nearest rank: the wait at rank ⌈p·n⌉ of the pair's sorted waits, in
     // integer arithmetic ((n + 1) / 2 and (9n + 9) / 10).
     let wait = match conn.get_database_backend() {
@@ -239,38 +181,94 @@ async fn pair_periods(
         }
         _ => "unixepoch(answered_at) - unixepoch(asked_at)",
     };
-    for row in query(
-        conn,
-        &format!(
-            "SELECT a, b, MAX(CASE WHEN rn = (n + 1) / 2 THEN wait END) AS median, \
-             MAX(CASE WHEN rn = (9 * n + 9) / 10 THEN wait END) AS p90 FROM ( \
-               SELECT a, b, wait, ROW_NUMBER() OVER (PARTITION BY a, b ORDER BY wait) AS rn, \
-                 COUNT(*) OVER (PARTITION BY a, b) AS n FROM ( \
-                   SELECT {PAIR}, {wait} AS wait FROM analytics_questions \
-                   WHERE {in_range} AND answered_at IS NOT NULL) w) r \
-             GROUP BY 1, 2"
+    // Independent reads, each on its own pooled connection.
+    let rows = tokio::try_join!(
+        query(
+            conn,
+            format!(
+                "SELECT {PAIR}, SUM(messages) AS messages, SUM(replies) AS replies, \
+                 SUM(reactions) AS reactions FROM analytics_pair_days \
+                 WHERE day >= $1 AND day < $2 GROUP BY 1, 2"
+            ),
+            days(),
         ),
-        times(),
-    )
-    .await?
-    {
+        query(
+            conn,
+            format!(
+                "SELECT a, b, COUNT(*) AS people FROM (SELECT DISTINCT {PAIR}, user_id \
+                 FROM analytics_pair_people WHERE day >= $1 AND day < $2) x GROUP BY 1, 2"
+            ),
+            days(),
+        ),
+        query(
+            conn,
+            format!(
+                "SELECT {PAIR}, COUNT(*) AS asked, COUNT(answered_at) AS answered \
+                 FROM analytics_questions WHERE {in_range} GROUP BY 1, 2"
+            ),
+            times(),
+        ),
+        query(
+            conn,
+            format!(
+                "SELECT a, b, COUNT(DISTINCT person) AS people FROM ( \
+                   SELECT {PAIR}, asker_id AS person FROM analytics_questions WHERE {in_range} \
+                   UNION ALL \
+                   SELECT {PAIR}, answered_by AS person FROM analytics_questions \
+                   WHERE {in_range} AND answered_by IS NOT NULL) x GROUP BY 1, 2"
+            ),
+            times(),
+        ),
+        query(
+            conn,
+            format!(
+                "SELECT a, b, MAX(CASE WHEN rn = (n + 1) / 2 THEN wait END) AS median, \
+                 MAX(CASE WHEN rn = (9 * n + 9) / 10 THEN wait END) AS p90 FROM ( \
+                   SELECT a, b, wait, ROW_NUMBER() OVER (PARTITION BY a, b ORDER BY wait) AS rn, \
+                     COUNT(*) OVER (PARTITION BY a, b) AS n FROM ( \
+                       SELECT {PAIR}, {wait} AS wait FROM analytics_questions \
+                       WHERE {in_range} AND answered_at IS NOT NULL) w) r \
+                 GROUP BY 1, 2"
+            ),
+            times(),
+        ),
+        query(
+            conn,
+            "SELECT s.department_id AS from_id, c.department_id AS to_id, k.user_id AS author_id, \
+                 c.answered_by AS answered_by \
+                 FROM checkin_challenges c JOIN checkins k ON k.id = c.checkin_id \
+                 JOIN analytics_member_spans s ON s.user_id = k.user_id \
+                   AND s.valid_from <= c.created_at AND (s.valid_to IS NULL OR c.created_at < s.valid_to) \
+                 WHERE c.department_id IS NOT NULL AND s.department_id <> c.department_id \
+                   AND c.answered_at >= $1 AND c.answered_at < $2",
+            times(),
+        ),
+    )?;
+    for row in rows.0 {
+        let p = pairs.entry((get(&row, "a")?, get(&row, "b")?)).or_default();
+        p.messages = get(&row, "messages")?;
+        p.replies = get(&row, "replies")?;
+        p.reactions = get(&row, "reactions")?;
+    }
+    for row in rows.1 {
+        let p = pairs.entry((get(&row, "a")?, get(&row, "b")?)).or_default();
+        p.people = u64::try_from(get::<i64>(&row, "people")?).unwrap_or(0);
+    }
+    for row in rows.2 {
+        let p = pairs.entry((get(&row, "a")?, get(&row, "b")?)).or_default();
+        p.asked = get(&row, "asked")?;
+        p.answered = get(&row, "answered")?;
+    }
+    for row in rows.3 {
+        let p = pairs.entry((get(&row, "a")?, get(&row, "b")?)).or_default();
+        p.question_people = u64::try_from(get::<i64>(&row, "people")?).unwrap_or(0);
+    }
+    for row in rows.4 {
         let p = pairs.entry((get(&row, "a")?, get(&row, "b")?)).or_default();
         p.median = get(&row, "median")?;
         p.p90 = get(&row, "p90")?;
     }
-    for row in query(
-        conn,
-        "SELECT s.department_id AS from_id, c.department_id AS to_id, k.user_id AS author_id, \
-             c.answered_by AS answered_by \
-             FROM checkin_challenges c JOIN checkins k ON k.id = c.checkin_id \
-             JOIN analytics_member_spans s ON s.user_id = k.user_id \
-               AND s.valid_from <= c.created_at AND (s.valid_to IS NULL OR c.created_at < s.valid_to) \
-             WHERE c.department_id IS NOT NULL AND s.department_id <> c.department_id \
-               AND c.answered_at >= $1 AND c.answered_at < $2",
-        times(),
-    )
-    .await?
-    {
+    for row in rows.5 {
         let p = pairs
             .entry(pair(get(&row, "from_id")?, get(&row, "to_id")?))
             .or_default();
@@ -493,6 +491,9 @@ struct BucketCounts {
     published: i64,
 }
 
+/// A statement counting per bucket, its values, and the field it fills.
+type CountInto = (String, Vec<Value>, fn(&mut BucketCounts, i64));
+
 /// `departmentActivity(department, from, to, bucket)`.
 pub async fn department_activity(
     db: &DatabaseConnection,
@@ -560,109 +561,104 @@ async fn compute_department_activity(
     };
     let key = |row: &QueryResult| -> Result<NaiveDate> { get(row, "bucket") };
     let b = |day: &str| bucket_sql(backend, bucket, day);
-    for row in query(
-        db,
-        &format!(
-            "SELECT {k} AS bucket, SUM(messages) AS messages, SUM(replies) AS replies, \
-             SUM(reactions) AS reactions FROM analytics_department_days \
-             WHERE department_id = $1 AND day >= $2 AND day < $3 GROUP BY 1",
-            k = b("day")
-        ),
-        days(),
-    )
-    .await?
-    {
-        let c = counts.entry(key(&row)?).or_default();
-        c.messages = get(&row, "messages")?;
-        c.replies = get(&row, "replies")?;
-        c.reactions = get(&row, "reactions")?;
-    }
-    let mut count_into =
-        async |sql: String, values: Vec<Value>, set: fn(&mut BucketCounts, i64)| -> Result<()> {
-            for row in query(db, &sql, values).await? {
-                set(counts.entry(key(&row)?).or_default(), get(&row, "n")?);
-            }
-            Ok(())
-        };
-    count_into(
-        format!(
-            "SELECT {k} AS bucket, COUNT(DISTINCT user_id) AS n FROM analytics_department_people \
-             WHERE department_id = $1 AND day >= $2 AND day < $3 GROUP BY 1",
-            k = b("day")
-        ),
-        days(),
-        |c, n| c.people = n,
-    )
-    .await?;
     let member = |user: &str, at: &str| {
         format!(
             "JOIN analytics_member_spans s ON s.user_id = {user} AND s.department_id = $1 \
              AND s.valid_from <= {at} AND (s.valid_to IS NULL OR {at} < s.valid_to)"
         )
     };
-    count_into(
+    let review = |status: &str| {
         format!(
-            "SELECT {k} AS bucket, COUNT(*) AS n FROM checkins k {m} \
-             WHERE k.week_start >= $2 AND k.week_start < $3 GROUP BY 1",
-            k = b("k.week_start"),
-            m = member("k.user_id", "k.created_at"),
-        ),
-        days(),
-        |c, n| c.checkins = n,
-    )
-    .await?;
-    count_into(
-        format!(
-            "SELECT {k} AS bucket, COUNT(*) AS n FROM checkin_challenges c \
-             JOIN checkins k ON k.id = c.checkin_id {m} \
-             WHERE c.created_at >= $2 AND c.created_at < $3 GROUP BY 1",
-            k = b(&day_of(backend, "c.created_at")),
-            m = member("k.user_id", "c.created_at"),
-        ),
-        times(),
-        |c, n| c.raised = n,
-    )
-    .await?;
-    count_into(
-        format!(
-            "SELECT {k} AS bucket, COUNT(*) AS n FROM checkin_challenges c \
-             WHERE c.department_id = $1 AND c.answered_at >= $2 AND c.answered_at < $3 GROUP BY 1",
-            k = b(&day_of(backend, "c.answered_at")),
-        ),
-        times(),
-        |c, n| c.answered = n,
-    )
-    .await?;
-    for (status, set) in [
+            "SELECT {k} AS bucket, COUNT(*) AS n FROM review_events e \
+             JOIN guest_posts p ON p.id = e.post_id \
+             WHERE p.department_id = $1 AND e.created_at >= $2 AND e.created_at < $3 \
+             AND e.to_status = '{status}' GROUP BY 1",
+            k = b(&day_of(backend, "e.created_at")),
+        )
+    };
+    // Each a count per bucket, into one field.
+    let counts_sql: [CountInto; 6] = [
         (
-            "IN_REVIEW",
-            (|c: &mut BucketCounts, n| c.submitted = n) as fn(&mut BucketCounts, i64),
-        ),
-        ("PUBLISHED", |c: &mut BucketCounts, n| c.published = n),
-    ] {
-        count_into(
             format!(
-                "SELECT {k} AS bucket, COUNT(*) AS n FROM review_events e \
-                 JOIN guest_posts p ON p.id = e.post_id \
-                 WHERE p.department_id = $1 AND e.created_at >= $2 AND e.created_at < $3 \
-                 AND e.to_status = '{status}' GROUP BY 1",
-                k = b(&day_of(backend, "e.created_at")),
+                "SELECT {k} AS bucket, COUNT(DISTINCT user_id) AS n FROM analytics_department_people \
+                 WHERE department_id = $1 AND day >= $2 AND day < $3 GROUP BY 1",
+                k = b("day")
+            ),
+            days(),
+            |c, n| c.people = n,
+        ),
+        (
+            format!(
+                "SELECT {k} AS bucket, COUNT(*) AS n FROM checkins k {m} \
+                 WHERE k.week_start >= $2 AND k.week_start < $3 GROUP BY 1",
+                k = b("k.week_start"),
+                m = member("k.user_id", "k.created_at"),
+            ),
+            days(),
+            |c, n| c.checkins = n,
+        ),
+        (
+            format!(
+                "SELECT {k} AS bucket, COUNT(*) AS n FROM checkin_challenges c \
+                 JOIN checkins k ON k.id = c.checkin_id {m} \
+                 WHERE c.created_at >= $2 AND c.created_at < $3 GROUP BY 1",
+                k = b(&day_of(backend, "c.created_at")),
+                m = member("k.user_id", "c.created_at"),
             ),
             times(),
-            set,
-        )
-        .await?;
+            |c, n| c.raised = n,
+        ),
+        (
+            format!(
+                "SELECT {k} AS bucket, COUNT(*) AS n FROM checkin_challenges c \
+                 WHERE c.department_id = $1 AND c.answered_at >= $2 AND c.answered_at < $3 GROUP BY 1",
+                k = b(&day_of(backend, "c.answered_at")),
+            ),
+            times(),
+            |c, n| c.answered = n,
+        ),
+        (review("IN_REVIEW"), times(), |c, n| c.submitted = n),
+        (review("PUBLISHED"), times(), |c, n| c.published = n),
+    ];
+    // Independent reads, each on its own pooled connection.
+    let (sums, counted, spans) = tokio::try_join!(
+        query(
+            db,
+            format!(
+                "SELECT {k} AS bucket, SUM(messages) AS messages, SUM(replies) AS replies, \
+                 SUM(reactions) AS reactions FROM analytics_department_days \
+                 WHERE department_id = $1 AND day >= $2 AND day < $3 GROUP BY 1",
+                k = b("day")
+            ),
+            days(),
+        ),
+        futures_util::future::try_join_all(counts_sql.iter().map(|(sql, values, _)| query(
+            db,
+            sql,
+            values.clone()
+        )),),
+        // Who was a member on each Monday, for participation.
+        query(
+            db,
+            "SELECT valid_from, valid_to FROM analytics_member_spans WHERE department_id = $1",
+            vec![Value::from(department)],
+        ),
+    )?;
+    for row in sums {
+        let c = counts.entry(key(&row)?).or_default();
+        c.messages = get(&row, "messages")?;
+        c.replies = get(&row, "replies")?;
+        c.reactions = get(&row, "reactions")?;
     }
-    // Who was a member on each Monday, for participation.
-    let spans: Vec<(DateTime<Utc>, Option<DateTime<Utc>>)> = query(
-        db,
-        "SELECT valid_from, valid_to FROM analytics_member_spans WHERE department_id = $1",
-        vec![Value::from(department)],
-    )
-    .await?
-    .iter()
-    .map(|row| Ok((get(row, "valid_from")?, get(row, "valid_to")?)))
-    .collect::<Result<_>>()?;
+    for ((_, _, set), rows) in counts_sql.iter().zip(counted) {
+        for row in rows {
+            set(counts.entry(key(&row)?).or_default(), get(&row, "n")?);
+        }
+    }
+    let spans: Vec<(DateTime<Utc>, Option<DateTime<Utc>>)> = spans
+        .iter()
+        .map(|row| Ok((get(row, "valid_from")?, get(row, "valid_to")?)))
+        .collect::<Result<_>>()?;
     let members_on = |day: NaiveDate| {
         let at = midnight(day);
         spans
@@ -936,13 +932,6 @@ async fn compute_my_network(db: &DatabaseConnection, user: Uuid, range: Range) -
             .map(|row| Ok((get(row, id)?, get(row, "n")?)))
             .collect()
     };
-    let departments = query(
-        db,
-        "SELECT to_department_id, SUM(acts) AS n FROM analytics_pair_people \
-         WHERE user_id = $1 AND day >= $2 AND day < $3 GROUP BY to_department_id ORDER BY 2 DESC, 1",
-        vec![me.clone(), Value::from(range.from), Value::from(range.to)],
-    )
-    .await?;
     let times = || {
         vec![
             me.clone(),
@@ -950,22 +939,29 @@ async fn compute_my_network(db: &DatabaseConnection, user: Uuid, range: Range) -
             Value::from(range.end()),
         ]
     };
-    let helped = query(
-        db,
-        "SELECT asker_id, COUNT(DISTINCT message_id) AS n FROM analytics_questions \
-         WHERE answered_by = $1 AND answered_at >= $2 AND answered_at < $3 \
-         GROUP BY asker_id ORDER BY 2 DESC, 1",
-        times(),
-    )
-    .await?;
-    let helped_by = query(
-        db,
-        "SELECT answered_by, COUNT(DISTINCT message_id) AS n FROM analytics_questions \
-         WHERE asker_id = $1 AND answered_at >= $2 AND answered_at < $3 \
-         GROUP BY answered_by ORDER BY 2 DESC, 1",
-        times(),
-    )
-    .await?;
+    // Independent reads, each on its own pooled connection.
+    let (departments, helped, helped_by) = tokio::try_join!(
+        query(
+            db,
+            "SELECT to_department_id, SUM(acts) AS n FROM analytics_pair_people \
+             WHERE user_id = $1 AND day >= $2 AND day < $3 GROUP BY to_department_id ORDER BY 2 DESC, 1",
+            vec![me.clone(), Value::from(range.from), Value::from(range.to)],
+        ),
+        query(
+            db,
+            "SELECT asker_id, COUNT(DISTINCT message_id) AS n FROM analytics_questions \
+             WHERE answered_by = $1 AND answered_at >= $2 AND answered_at < $3 \
+             GROUP BY asker_id ORDER BY 2 DESC, 1",
+            times(),
+        ),
+        query(
+            db,
+            "SELECT answered_by, COUNT(DISTINCT message_id) AS n FROM analytics_questions \
+             WHERE asker_id = $1 AND answered_at >= $2 AND answered_at < $3 \
+             GROUP BY answered_by ORDER BY 2 DESC, 1",
+            times(),
+        ),
+    )?;
     Ok(Network {
         departments: pairs(departments, "to_department_id")?,
         helped: pairs(helped, "asker_id")?,
