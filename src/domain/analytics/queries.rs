@@ -165,14 +165,44 @@ struct PairPeriod {
     challenge_people: HashSet<Uuid>,
 }
 
+/// The pair's figures in the period of `row` (its `period` column).
+fn slot<'a>(
+    periods: &'a mut [HashMap<(Uuid, Uuid), PairPeriod>; 2],
+    row: &QueryResult,
+    key: (Uuid, Uuid),
+) -> Result<&'a mut PairPeriod> {
+    let period = usize::from(get::<i32>(row, "period")? == 1);
+    Ok(periods[period].entry(key).or_default())
+}
+
+/// Each pair's figures for the period before `range` (`[0]`) and for
+/// `range` (`[1]`), read together: one pass over both periods' rows, each
+/// row told to its period by a CASE on its day (`period`, 0 or 1).
 async fn pair_periods(
     conn: &impl ConnectionTrait,
     range: Range,
-) -> Result<HashMap<(Uuid, Uuid), PairPeriod>> {
-    let mut pairs: HashMap<(Uuid, Uuid), PairPeriod> = HashMap::new();
-    let days = || vec![Value::from(range.from), Value::from(range.to)];
-    let times = || vec![Value::from(range.start()), Value::from(range.end())];
-    let in_range = "asked_at >= $1 AND asked_at < $2";
+) -> Result<[HashMap<(Uuid, Uuid), PairPeriod>; 2]> {
+    let mut periods: [HashMap<(Uuid, Uuid), PairPeriod>; 2] = Default::default();
+    let before = range.previous();
+    // $1 the previous period's first day, $2 this one's, $3 the day after.
+    let days = || {
+        vec![
+            Value::from(before.from),
+            Value::from(range.from),
+            Value::from(range.to),
+        ]
+    };
+    let times = || {
+        vec![
+            Value::from(before.start()),
+            Value::from(range.start()),
+            Value::from(range.end()),
+        ]
+    };
+    let period = |at: &str| format!("CASE WHEN {at} >= $2 THEN 1 ELSE 0 END");
+    let on_day = period("day");
+    let asked = period("asked_at");
+    let in_range = "asked_at >= $1 AND asked_at < $3";
     // Nearest rank: the wait at rank ⌈p·n⌉ of the pair's sorted waits, in
     // integer arithmetic ((n + 1) / 2 and (9n + 9) / 10).
     let wait = match conn.get_database_backend() {
@@ -186,99 +216,112 @@ async fn pair_periods(
         query(
             conn,
             format!(
-                "SELECT {PAIR}, SUM(messages) AS messages, SUM(replies) AS replies, \
-                 SUM(reactions) AS reactions FROM analytics_pair_days \
-                 WHERE day >= $1 AND day < $2 GROUP BY 1, 2"
+                "SELECT {PAIR}, {on_day} AS period, SUM(messages) AS messages, \
+                 SUM(replies) AS replies, SUM(reactions) AS reactions FROM analytics_pair_days \
+                 WHERE day >= $1 AND day < $3 GROUP BY 1, 2, 3"
             ),
             days(),
         ),
         query(
             conn,
             format!(
-                "SELECT a, b, COUNT(*) AS people FROM (SELECT DISTINCT {PAIR}, user_id \
-                 FROM analytics_pair_people WHERE day >= $1 AND day < $2) x GROUP BY 1, 2"
+                "SELECT a, b, period, COUNT(*) AS people FROM ( \
+                   SELECT DISTINCT {PAIR}, {on_day} AS period, user_id \
+                   FROM analytics_pair_people WHERE day >= $1 AND day < $3) x GROUP BY 1, 2, 3"
             ),
             days(),
         ),
         query(
             conn,
             format!(
-                "SELECT {PAIR}, COUNT(*) AS asked, COUNT(answered_at) AS answered \
-                 FROM analytics_questions WHERE {in_range} GROUP BY 1, 2"
+                "SELECT {PAIR}, {asked} AS period, COUNT(*) AS asked, \
+                 COUNT(answered_at) AS answered \
+                 FROM analytics_questions WHERE {in_range} GROUP BY 1, 2, 3"
             ),
             times(),
         ),
         query(
             conn,
             format!(
-                "SELECT a, b, COUNT(DISTINCT person) AS people FROM ( \
-                   SELECT {PAIR}, asker_id AS person FROM analytics_questions WHERE {in_range} \
+                "SELECT a, b, period, COUNT(DISTINCT person) AS people FROM ( \
+                   SELECT {PAIR}, {asked} AS period, asker_id AS person \
+                   FROM analytics_questions WHERE {in_range} \
                    UNION ALL \
-                   SELECT {PAIR}, answered_by AS person FROM analytics_questions \
-                   WHERE {in_range} AND answered_by IS NOT NULL) x GROUP BY 1, 2"
+                   SELECT {PAIR}, {asked} AS period, answered_by AS person \
+                   FROM analytics_questions \
+                   WHERE {in_range} AND answered_by IS NOT NULL) x GROUP BY 1, 2, 3"
             ),
             times(),
         ),
         query(
             conn,
             format!(
-                "SELECT a, b, MAX(CASE WHEN rn = (n + 1) / 2 THEN wait END) AS median, \
+                "SELECT a, b, period, MAX(CASE WHEN rn = (n + 1) / 2 THEN wait END) AS median, \
                  MAX(CASE WHEN rn = (9 * n + 9) / 10 THEN wait END) AS p90 FROM ( \
-                   SELECT a, b, wait, ROW_NUMBER() OVER (PARTITION BY a, b ORDER BY wait) AS rn, \
-                     COUNT(*) OVER (PARTITION BY a, b) AS n FROM ( \
-                       SELECT {PAIR}, {wait} AS wait FROM analytics_questions \
+                   SELECT a, b, period, wait, \
+                     ROW_NUMBER() OVER (PARTITION BY a, b, period ORDER BY wait) AS rn, \
+                     COUNT(*) OVER (PARTITION BY a, b, period) AS n FROM ( \
+                       SELECT {PAIR}, {asked} AS period, {wait} AS wait \
+                       FROM analytics_questions \
                        WHERE {in_range} AND answered_at IS NOT NULL) w) r \
-                 GROUP BY 1, 2"
+                 GROUP BY 1, 2, 3"
             ),
             times(),
         ),
         query(
             conn,
-            "SELECT s.department_id AS from_id, c.department_id AS to_id, k.user_id AS author_id, \
-                 c.answered_by AS answered_by \
+            format!(
+                "SELECT s.department_id AS from_id, c.department_id AS to_id, \
+                 k.user_id AS author_id, c.answered_by AS answered_by, {p} AS period \
                  FROM checkin_challenges c JOIN checkins k ON k.id = c.checkin_id \
                  JOIN analytics_member_spans s ON s.user_id = k.user_id \
-                   AND s.valid_from <= c.created_at AND (s.valid_to IS NULL OR c.created_at < s.valid_to) \
+                   AND s.valid_from <= c.created_at \
+                   AND (s.valid_to IS NULL OR c.created_at < s.valid_to) \
                  WHERE c.department_id IS NOT NULL AND s.department_id <> c.department_id \
-                   AND c.answered_at >= $1 AND c.answered_at < $2",
+                   AND c.answered_at >= $1 AND c.answered_at < $3",
+                p = period("c.answered_at"),
+            ),
             times(),
         ),
     )?;
+    let ab = |row: &QueryResult| -> Result<(Uuid, Uuid)> { Ok((get(row, "a")?, get(row, "b")?)) };
     for row in rows.0 {
-        let p = pairs.entry((get(&row, "a")?, get(&row, "b")?)).or_default();
+        let p = slot(&mut periods, &row, ab(&row)?)?;
         p.messages = get(&row, "messages")?;
         p.replies = get(&row, "replies")?;
         p.reactions = get(&row, "reactions")?;
     }
     for row in rows.1 {
-        let p = pairs.entry((get(&row, "a")?, get(&row, "b")?)).or_default();
+        let p = slot(&mut periods, &row, ab(&row)?)?;
         p.people = u64::try_from(get::<i64>(&row, "people")?).unwrap_or(0);
     }
     for row in rows.2 {
-        let p = pairs.entry((get(&row, "a")?, get(&row, "b")?)).or_default();
+        let p = slot(&mut periods, &row, ab(&row)?)?;
         p.asked = get(&row, "asked")?;
         p.answered = get(&row, "answered")?;
     }
     for row in rows.3 {
-        let p = pairs.entry((get(&row, "a")?, get(&row, "b")?)).or_default();
+        let p = slot(&mut periods, &row, ab(&row)?)?;
         p.question_people = u64::try_from(get::<i64>(&row, "people")?).unwrap_or(0);
     }
     for row in rows.4 {
-        let p = pairs.entry((get(&row, "a")?, get(&row, "b")?)).or_default();
+        let p = slot(&mut periods, &row, ab(&row)?)?;
         p.median = get(&row, "median")?;
         p.p90 = get(&row, "p90")?;
     }
     for row in rows.5 {
-        let p = pairs
-            .entry(pair(get(&row, "from_id")?, get(&row, "to_id")?))
-            .or_default();
+        let p = slot(
+            &mut periods,
+            &row,
+            pair(get(&row, "from_id")?, get(&row, "to_id")?),
+        )?;
         p.challenges += 1;
         p.challenge_people.insert(get(&row, "author_id")?);
         if let Some(by) = get::<Option<Uuid>>(&row, "answered_by")? {
             p.challenge_people.insert(by);
         }
     }
-    Ok(pairs)
+    Ok(periods)
 }
 
 /// The channels (not archived) linked to both departments of each pair.
@@ -362,12 +405,8 @@ async fn compute_synapses(
     range: Range,
 ) -> Result<Vec<Synapse>> {
     // Independent reads, each on its own pooled connection.
-    let (current, previous, shared, slugs) = tokio::try_join!(
-        pair_periods(db, range),
-        pair_periods(db, range.previous()),
-        shared_channels(db),
-        slugs(db),
-    )?;
+    let ([previous, current], shared, slugs) =
+        tokio::try_join!(pair_periods(db, range), shared_channels(db), slugs(db))?;
     let keys: HashSet<(Uuid, Uuid)> = current
         .keys()
         .chain(previous.keys())
