@@ -160,3 +160,79 @@ fn unshare(error: Arc<Error>) -> Error {
         },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+
+    fn range() -> Range {
+        Range {
+            from: NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(),
+            to: NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
+        }
+    }
+
+    async fn ask(cache: &AnalyticsCache, key: Key, computed: &AtomicUsize) -> Answer {
+        cache
+            .get_or(key, async {
+                computed.fetch_add(1, Ordering::SeqCst);
+                // Long enough for the other requests to miss together.
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                Ok(Answer::Synapses(Arc::new(Vec::new())))
+            })
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn concurrent_misses_compute_once_and_scopes_apart() {
+        let cache = AnalyticsCache::new(60);
+        let computed = AtomicUsize::new(0);
+        let all = Key::Synapses {
+            scope: ScopeKey::All,
+            range: range(),
+        };
+        futures_util::future::join_all((0..8).map(|_| ask(&cache, all.clone(), &computed))).await;
+        assert_eq!(computed.load(Ordering::SeqCst), 1);
+        // The same departments in any order are one scope; another minimum
+        // group or other departments are another.
+        let (x, y) = (Uuid::now_v7(), Uuid::now_v7());
+        let managed = |ids: &[Uuid], min_group| Key::Synapses {
+            scope: ScopeKey::of(&Scope::Managed {
+                departments: ids.iter().copied().collect::<HashSet<_>>(),
+                min_group,
+            }),
+            range: range(),
+        };
+        ask(&cache, managed(&[x, y], 5), &computed).await;
+        ask(&cache, managed(&[y, x], 5), &computed).await;
+        assert_eq!(computed.load(Ordering::SeqCst), 2);
+        ask(&cache, managed(&[x, y], 3), &computed).await;
+        ask(&cache, managed(&[x], 5), &computed).await;
+        assert_eq!(computed.load(Ordering::SeqCst), 4);
+    }
+
+    #[tokio::test]
+    async fn off_computes_every_time_and_errors_are_not_kept() {
+        let off = AnalyticsCache::new(0);
+        let computed = AtomicUsize::new(0);
+        let key = Key::Bridges {
+            range: range(),
+            first: 10,
+        };
+        ask(&off, key.clone(), &computed).await;
+        ask(&off, key.clone(), &computed).await;
+        assert_eq!(computed.load(Ordering::SeqCst), 2);
+
+        let on = AnalyticsCache::new(60);
+        let failed = on
+            .get_or(key.clone(), async { Err(Error::NotFound("Department")) })
+            .await;
+        assert!(matches!(failed, Err(Error::NotFound("Department"))));
+        ask(&on, key, &computed).await;
+        assert_eq!(computed.load(Ordering::SeqCst), 3);
+    }
+}
