@@ -18,6 +18,7 @@ use crate::auth::AuthService;
 use crate::auth::jwt::{self, JwtKeys};
 use crate::auth::password::PasswordHasher;
 use crate::config::Config;
+use crate::domain::analytics::cache::AnalyticsCache;
 use crate::domain::messages::queue::PostQueue;
 use crate::graphql;
 use crate::graphql::loaders::Batchers;
@@ -86,6 +87,7 @@ impl App {
         let posts = PostQueue::start(writers_db, config.limits.clone());
         let state = AppState {
             posts,
+            analytics: AnalyticsCache::new(config.analytics_cache_seconds),
             db,
             background_db,
             relay_db,

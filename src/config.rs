@@ -56,6 +56,9 @@ pub struct Config {
     /// Figures built from fewer distinct people than this are suppressed
     /// for managers (`SYNAPS_ANALYTICS_MIN_GROUP`).
     pub analytics_min_group: u32,
+    /// How long an analytics answer is kept and served again, in seconds
+    /// (`SYNAPS_ANALYTICS_CACHE_SECONDS`); 0 computes every request.
+    pub analytics_cache_seconds: u64,
 }
 
 /// The weekly round's clock (docs/DESIGN.md, "Weekly round").
@@ -210,6 +213,7 @@ impl Default for Config {
             login_throttle: ThrottleConfig::default(),
             round: RoundConfig::default(),
             analytics_min_group: 5,
+            analytics_cache_seconds: 60,
         }
     }
 }
@@ -355,6 +359,7 @@ impl Config {
         env!("SYNAPS_REMINDER_TIME" => self.round.reminder_time);
         env!("SYNAPS_DIGEST_TIME" => self.round.digest_time);
         env!("SYNAPS_ANALYTICS_MIN_GROUP" => self.analytics_min_group);
+        env!("SYNAPS_ANALYTICS_CACHE_SECONDS" => self.analytics_cache_seconds);
         Ok(())
     }
 

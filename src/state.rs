@@ -14,6 +14,7 @@ use tokio::sync::watch;
 
 use crate::auth::AuthService;
 use crate::config::Config;
+use crate::domain::analytics::cache::AnalyticsCache;
 use crate::domain::messages::queue::PostQueue;
 use crate::events;
 
@@ -39,4 +40,7 @@ pub struct AppState {
     pub relay_db: DatabaseConnection,
     /// Where posts wait to be written together (`messages::queue`).
     pub posts: PostQueue,
+    /// Analytics answers of the last `SYNAPS_ANALYTICS_CACHE_SECONDS`,
+    /// keyed by query, arguments and the viewer's scope.
+    pub analytics: AnalyticsCache,
 }

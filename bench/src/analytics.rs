@@ -337,6 +337,12 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         load.warmup,
         load.duration().as_secs()
     );
+    // The server's analytics cache decides what the GraphQL phases measure.
+    println!(
+        "analytics: the GraphQL phases go through the server's analytics cache as it is \
+         configured (SYNAPS_ANALYTICS_CACHE_SECONDS, 60 by default); start the server with \
+         SYNAPS_ANALYTICS_CACHE_SECONDS=0 and run again for the uncached figures"
+    );
     for scenario in [
         Scenario::Synapses { days: 30 },
         Scenario::Synapses { days: 365 },
@@ -353,7 +359,10 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             .collect();
         let mut graphql: Run =
             stats::drive(workers, load.warmup(), load.duration(), load.pid).await?;
-        graphql.print(&format!("{} via GraphQL (rollups)", scenario.title()));
+        graphql.print(&format!(
+            "{} via GraphQL (rollups, the server's cache)",
+            scenario.title()
+        ));
         let (Some(db), Some(departments)) = (&db, &raw_departments) else {
             continue;
         };

@@ -11,6 +11,7 @@ use super::departments::Department;
 use super::loaders::Loaders;
 use super::node::{Kind, decode_as};
 use super::people::User;
+use crate::domain::analytics::cache::AnalyticsCache;
 use crate::domain::analytics::queries::{self, Bucket, Figure, Range};
 
 /// `AnalyticsCount`.
@@ -324,6 +325,10 @@ fn min_group(ctx: &Context<'_>) -> u32 {
     ctx.state().config.analytics_min_group
 }
 
+fn cache<'a>(ctx: &'a Context<'_>) -> &'a AnalyticsCache {
+    &ctx.state().analytics
+}
+
 #[Object]
 impl AnalyticsQuery {
     /// Every pair of departments that shares a channel or had crossing
@@ -332,6 +337,9 @@ impl AnalyticsQuery {
     /// and admins all; staff FORBIDDEN. Periods are half-open ranges of UTC
     /// days: `from` is the first day counted, `to` the day after the last
     /// (at most 731 days).
+    ///
+    /// Figures may be up to `SYNAPS_ANALYTICS_CACHE_SECONDS` old (60 by
+    /// default): answers are kept that long, per viewer scope.
     async fn synapses(
         &self,
         ctx: &Context<'_>,
@@ -339,13 +347,17 @@ impl AnalyticsQuery {
         #[graphql(desc = "The day after the last counted.")] to: NaiveDate,
     ) -> Result<Vec<Synapse>> {
         let range = Range::parse(from, to)?;
-        let found = queries::synapses(ctx.db(), ctx.viewer(), min_group(ctx), range).await?;
-        Ok(found.into_iter().map(Synapse).collect())
+        let found =
+            queries::synapses(ctx.db(), cache(ctx), ctx.viewer(), min_group(ctx), range).await?;
+        Ok(found.iter().cloned().map(Synapse).collect())
     }
 
     /// A department's activity per day or ISO week over `[from, to)` (UTC
     /// days, at most 731). Managers: their own departments only (another is
     /// FORBIDDEN); comms and admins: any; staff FORBIDDEN.
+    ///
+    /// Figures may be up to `SYNAPS_ANALYTICS_CACHE_SECONDS` old (60 by
+    /// default): answers are kept that long, per viewer scope.
     async fn department_activity(
         &self,
         ctx: &Context<'_>,
@@ -362,6 +374,7 @@ impl AnalyticsQuery {
         };
         let found = queries::department_activity(
             ctx.db(),
+            cache(ctx),
             ctx.viewer(),
             min_group(ctx),
             department,
@@ -369,26 +382,39 @@ impl AnalyticsQuery {
             bucket,
         )
         .await?;
-        Ok(found.into_iter().map(ActivityBucket).collect())
+        Ok(found.iter().cloned().map(ActivityBucket).collect())
     }
 
     /// Pairs that share a channel and had crossing activity once, but none
     /// on the last `days` UTC days (today included): longest quiet first.
     /// Scope as `synapses`.
+    ///
+    /// Figures may be up to `SYNAPS_ANALYTICS_CACHE_SECONDS` old (60 by
+    /// default): answers are kept that long, per viewer scope.
     async fn quiet_links(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Days without crossing activity, 1–365.")] days: i32,
     ) -> Result<Vec<QuietLink>> {
         let today = Utc::now().date_naive();
-        let found =
-            queries::quiet_links(ctx.db(), ctx.viewer(), min_group(ctx), days, today).await?;
-        Ok(found.into_iter().map(QuietLink).collect())
+        let found = queries::quiet_links(
+            ctx.db(),
+            cache(ctx),
+            ctx.viewer(),
+            min_group(ctx),
+            days,
+            today,
+        )
+        .await?;
+        Ok(found.iter().cloned().map(QuietLink).collect())
     }
 
     /// Comms and admins only (individuals are never ranked for managers):
     /// the people whose crossing acts in `[from, to)` (UTC days) reached
     /// the most other departments, then the most acts.
+    ///
+    /// Figures may be up to `SYNAPS_ANALYTICS_CACHE_SECONDS` old (60 by
+    /// default): answers are kept that long, per viewer scope.
     async fn bridges(
         &self,
         ctx: &Context<'_>,
@@ -397,12 +423,22 @@ impl AnalyticsQuery {
         #[graphql(desc = "How many, 1–100; 10 by default.")] first: Option<i32>,
     ) -> Result<Vec<Bridge>> {
         let range = Range::parse(from, to)?;
-        let found = queries::bridges(ctx.db(), ctx.viewer(), range, first.unwrap_or(10)).await?;
-        Ok(found.into_iter().map(Bridge).collect())
+        let found = queries::bridges(
+            ctx.db(),
+            cache(ctx),
+            ctx.viewer(),
+            range,
+            first.unwrap_or(10),
+        )
+        .await?;
+        Ok(found.iter().cloned().map(Bridge).collect())
     }
 
     /// Your own network over `[from, to)` (UTC days): the departments you
     /// reached, whom you helped and who helped you. Anyone signed in.
+    ///
+    /// Figures may be up to `SYNAPS_ANALYTICS_CACHE_SECONDS` old (60 by
+    /// default): answers are kept that long, per viewer scope.
     async fn my_network(
         &self,
         ctx: &Context<'_>,
@@ -410,20 +446,17 @@ impl AnalyticsQuery {
         #[graphql(desc = "The day after the last counted.")] to: NaiveDate,
     ) -> Result<MyNetwork> {
         let range = Range::parse(from, to)?;
-        let network = queries::my_network(ctx.db(), ctx.viewer(), range).await?;
-        let people = |list: Vec<(Uuid, i64)>| {
-            list.into_iter()
-                .map(|(id, n)| NetworkPerson(id, n))
-                .collect()
-        };
+        let network = queries::my_network(ctx.db(), cache(ctx), ctx.viewer(), range).await?;
+        let people =
+            |list: &[(Uuid, i64)]| list.iter().map(|&(id, n)| NetworkPerson(id, n)).collect();
         Ok(MyNetwork {
             departments: network
                 .departments
-                .into_iter()
-                .map(|(id, n)| NetworkDepartment(id, n))
+                .iter()
+                .map(|&(id, n)| NetworkDepartment(id, n))
                 .collect(),
-            helped: people(network.helped),
-            helped_by: people(network.helped_by),
+            helped: people(&network.helped),
+            helped_by: people(&network.helped_by),
         })
     }
 }

@@ -65,6 +65,8 @@ struct World {
     s1: Actor,
     m1: Actor,
     s3: Actor,
+    /// The marketing-cs channel.
+    mc: String,
 }
 
 fn at(day: NaiveDate, offset: i64, time: &str) -> DateTime<Utc> {
@@ -218,7 +220,7 @@ async fn build(app: &TestApp) -> World {
     synaps::domain::analytics::record::restart_history(&app.db)
         .await
         .unwrap();
-    World { d, s1, m1, s3 }
+    World { d, s1, m1, s3, mc }
 }
 
 fn days(d: NaiveDate, from: i64, to: i64) -> Value {
@@ -931,3 +933,88 @@ async fn a_routed_challenge_counts_as_a_question_and_a_challenge_answered(app: T
     assert_eq!(ms["challengesAnswered"]["value"], 1);
 }
 db_test!(a_routed_challenge_counts_as_a_question_and_a_challenge_answered);
+
+fn cached_for_a_second(config: &mut Config) {
+    config.analytics_min_group = 3;
+    config.analytics_cache_seconds = 1;
+}
+
+/// With the cache on (`SYNAPS_ANALYTICS_CACHE_SECONDS`, 1 s here): a
+/// manager never gets the comms' cached answer (nor the reverse), and a
+/// write shows once the answer has expired.
+async fn cached_answers_stay_within_the_scope_and_expire(app: TestApp) {
+    let world = build(&app).await;
+    let period = days(world.d, 0, 14);
+    for _ in 0..2 {
+        // Comms first: a manager served the comms' answer would see
+        // marketing–customer-service and the unsuppressed figures.
+        let all = app
+            .gql(Some(app.comms()), &synapses_query(), period.clone())
+            .await;
+        let all = all.data()["synapses"].as_array().unwrap().clone();
+        assert_eq!(all.len(), 3);
+        assert_eq!(all[1]["messages"], count(Some(1), Some(1)));
+        let managed = app
+            .gql(Some(app.manager()), &synapses_query(), period.clone())
+            .await;
+        let managed = managed.data()["synapses"].as_array().unwrap().clone();
+        let pairs: Vec<Vec<&str>> = managed.iter().map(slugs).collect();
+        assert_eq!(
+            pairs,
+            vec![
+                vec!["customer-service", "sales"],
+                vec!["marketing", "sales"]
+            ]
+        );
+        assert_eq!(managed[0]["messages"], suppressed(None));
+    }
+    // myNetwork is the viewer's own, cached or not.
+    let network = "query($from: NaiveDate!, $to: NaiveDate!) { myNetwork(from: $from, to: $to) { \
+                   departments { department { slug } acts } } }";
+    let mine = app.gql(Some(&world.s1), network, period.clone()).await;
+    let theirs = app.gql(Some(&world.m1), network, period.clone()).await;
+    assert_eq!(
+        mine.data()["myNetwork"]["departments"],
+        json!([
+            { "department": { "slug": "marketing" }, "acts": 2 }
+        ])
+    );
+    assert_ne!(
+        mine.data()["myNetwork"]["departments"],
+        theirs.data()["myNetwork"]["departments"]
+    );
+
+    // Today (and tomorrow, should the test cross midnight UTC): only m1's
+    // root in marketing-cs.
+    let today = Utc::now().date_naive();
+    let recent = json!({ "from": (today - Duration::days(1)).to_string(),
+                         "to": (today + Duration::days(2)).to_string() });
+    let cm_messages = |response: &crate::helpers::GqlResponse| {
+        response.data()["synapses"][0]["messages"]["value"].clone()
+    };
+    let asked = std::time::Instant::now();
+    let before = app
+        .gql(Some(app.comms()), &synapses_query(), recent.clone())
+        .await;
+    assert_eq!(
+        slugs(&before.data()["synapses"][0]),
+        ["customer-service", "marketing"]
+    );
+    assert_eq!(cm_messages(&before), json!(1));
+    post(&app, &world.m1, &world.mc, None, None).await;
+    let stale = app
+        .gql(Some(app.comms()), &synapses_query(), recent.clone())
+        .await;
+    // Still the kept answer, if it was asked again within its second (a
+    // slow machine may take longer; the expiry below is what matters).
+    if asked.elapsed() < std::time::Duration::from_millis(1000) {
+        assert_eq!(cm_messages(&stale), json!(1));
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let fresh = app.gql(Some(app.comms()), &synapses_query(), recent).await;
+    assert_eq!(cm_messages(&fresh), json!(2));
+}
+db_test!(
+    cached_answers_stay_within_the_scope_and_expire,
+    with = cached_for_a_second
+);

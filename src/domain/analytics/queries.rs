@@ -9,6 +9,7 @@
 //! years ([`MAX_DAYS`]).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc};
 use sea_orm::{
@@ -16,6 +17,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use super::cache::{AnalyticsCache, Answer, Key, ScopeKey};
 use super::scope::Scope;
 use crate::auth::{Action, Viewer};
 use crate::entities::departments;
@@ -25,7 +27,7 @@ use crate::error::{Error, Result};
 pub const MAX_DAYS: i64 = 731;
 
 /// A half-open range of UTC days, `[from, to)`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Range {
     pub from: NaiveDate,
     pub to: NaiveDate,
@@ -110,10 +112,11 @@ impl<T> Figure<T> {
 /// Runs `text` (placeholders `$1`, `$2`, … on every backend).
 async fn query(
     conn: &impl ConnectionTrait,
-    text: &str,
+    text: impl AsRef<str>,
     values: Vec<Value>,
 ) -> Result<Vec<QueryResult>> {
     let backend = conn.get_database_backend();
+    let text = text.as_ref();
     let text = match backend {
         DbBackend::Postgres => text.to_owned(),
         _ => text.replace('$', "?"),
@@ -162,73 +165,44 @@ struct PairPeriod {
     challenge_people: HashSet<Uuid>,
 }
 
+/// The pair's figures in the period of `row` (its `period` column).
+fn slot<'a>(
+    periods: &'a mut [HashMap<(Uuid, Uuid), PairPeriod>; 2],
+    row: &QueryResult,
+    key: (Uuid, Uuid),
+) -> Result<&'a mut PairPeriod> {
+    let period = usize::from(get::<i32>(row, "period")? == 1);
+    Ok(periods[period].entry(key).or_default())
+}
+
+/// Each pair's figures for the period before `range` (`[0]`) and for
+/// `range` (`[1]`), read together: one pass over both periods' rows, each
+/// row told to its period by a CASE on its day (`period`, 0 or 1).
 async fn pair_periods(
     conn: &impl ConnectionTrait,
     range: Range,
-) -> Result<HashMap<(Uuid, Uuid), PairPeriod>> {
-    let mut pairs: HashMap<(Uuid, Uuid), PairPeriod> = HashMap::new();
-    let days = || vec![Value::from(range.from), Value::from(range.to)];
-    for row in query(
-        conn,
-        &format!(
-            "SELECT {PAIR}, SUM(messages) AS messages, SUM(replies) AS replies, \
-             SUM(reactions) AS reactions FROM analytics_pair_days \
-             WHERE day >= $1 AND day < $2 GROUP BY 1, 2"
-        ),
-        days(),
-    )
-    .await?
-    {
-        let p = pairs.entry((get(&row, "a")?, get(&row, "b")?)).or_default();
-        p.messages = get(&row, "messages")?;
-        p.replies = get(&row, "replies")?;
-        p.reactions = get(&row, "reactions")?;
-    }
-    for row in query(
-        conn,
-        &format!(
-            "SELECT a, b, COUNT(*) AS people FROM (SELECT DISTINCT {PAIR}, user_id \
-             FROM analytics_pair_people WHERE day >= $1 AND day < $2) x GROUP BY 1, 2"
-        ),
-        days(),
-    )
-    .await?
-    {
-        let p = pairs.entry((get(&row, "a")?, get(&row, "b")?)).or_default();
-        p.people = u64::try_from(get::<i64>(&row, "people")?).unwrap_or(0);
-    }
-    let times = || vec![Value::from(range.start()), Value::from(range.end())];
-    let in_range = "asked_at >= $1 AND asked_at < $2";
-    for row in query(
-        conn,
-        &format!(
-            "SELECT {PAIR}, COUNT(*) AS asked, COUNT(answered_at) AS answered \
-             FROM analytics_questions WHERE {in_range} GROUP BY 1, 2"
-        ),
-        times(),
-    )
-    .await?
-    {
-        let p = pairs.entry((get(&row, "a")?, get(&row, "b")?)).or_default();
-        p.asked = get(&row, "asked")?;
-        p.answered = get(&row, "answered")?;
-    }
-    for row in query(
-        conn,
-        &format!(
-            "SELECT a, b, COUNT(DISTINCT person) AS people FROM ( \
-               SELECT {PAIR}, asker_id AS person FROM analytics_questions WHERE {in_range} \
-               UNION ALL \
-               SELECT {PAIR}, answered_by AS person FROM analytics_questions \
-               WHERE {in_range} AND answered_by IS NOT NULL) x GROUP BY 1, 2"
-        ),
-        times(),
-    )
-    .await?
-    {
-        let p = pairs.entry((get(&row, "a")?, get(&row, "b")?)).or_default();
-        p.question_people = u64::try_from(get::<i64>(&row, "people")?).unwrap_or(0);
-    }
+) -> Result<[HashMap<(Uuid, Uuid), PairPeriod>; 2]> {
+    let mut periods: [HashMap<(Uuid, Uuid), PairPeriod>; 2] = Default::default();
+    let before = range.previous();
+    // $1 the previous period's first day, $2 this one's, $3 the day after.
+    let days = || {
+        vec![
+            Value::from(before.from),
+            Value::from(range.from),
+            Value::from(range.to),
+        ]
+    };
+    let times = || {
+        vec![
+            Value::from(before.start()),
+            Value::from(range.start()),
+            Value::from(range.end()),
+        ]
+    };
+    let period = |at: &str| format!("CASE WHEN {at} >= $2 THEN 1 ELSE 0 END");
+    let on_day = period("day");
+    let asked = period("asked_at");
+    let in_range = "asked_at >= $1 AND asked_at < $3";
     // Nearest rank: the wait at rank ⌈p·n⌉ of the pair's sorted waits, in
     // integer arithmetic ((n + 1) / 2 and (9n + 9) / 10).
     let wait = match conn.get_database_backend() {
@@ -237,48 +211,117 @@ async fn pair_periods(
         }
         _ => "unixepoch(answered_at) - unixepoch(asked_at)",
     };
-    for row in query(
-        conn,
-        &format!(
-            "SELECT a, b, MAX(CASE WHEN rn = (n + 1) / 2 THEN wait END) AS median, \
-             MAX(CASE WHEN rn = (9 * n + 9) / 10 THEN wait END) AS p90 FROM ( \
-               SELECT a, b, wait, ROW_NUMBER() OVER (PARTITION BY a, b ORDER BY wait) AS rn, \
-                 COUNT(*) OVER (PARTITION BY a, b) AS n FROM ( \
-                   SELECT {PAIR}, {wait} AS wait FROM analytics_questions \
-                   WHERE {in_range} AND answered_at IS NOT NULL) w) r \
-             GROUP BY 1, 2"
+    // Independent reads, each on its own pooled connection.
+    let rows = tokio::try_join!(
+        query(
+            conn,
+            format!(
+                "SELECT {PAIR}, {on_day} AS period, SUM(messages) AS messages, \
+                 SUM(replies) AS replies, SUM(reactions) AS reactions FROM analytics_pair_days \
+                 WHERE day >= $1 AND day < $3 GROUP BY 1, 2, 3"
+            ),
+            days(),
         ),
-        times(),
-    )
-    .await?
-    {
-        let p = pairs.entry((get(&row, "a")?, get(&row, "b")?)).or_default();
+        query(
+            conn,
+            format!(
+                "SELECT a, b, period, COUNT(*) AS people FROM ( \
+                   SELECT DISTINCT {PAIR}, {on_day} AS period, user_id \
+                   FROM analytics_pair_people WHERE day >= $1 AND day < $3) x GROUP BY 1, 2, 3"
+            ),
+            days(),
+        ),
+        query(
+            conn,
+            format!(
+                "SELECT {PAIR}, {asked} AS period, COUNT(*) AS asked, \
+                 COUNT(answered_at) AS answered \
+                 FROM analytics_questions WHERE {in_range} GROUP BY 1, 2, 3"
+            ),
+            times(),
+        ),
+        query(
+            conn,
+            format!(
+                "SELECT a, b, period, COUNT(DISTINCT person) AS people FROM ( \
+                   SELECT {PAIR}, {asked} AS period, asker_id AS person \
+                   FROM analytics_questions WHERE {in_range} \
+                   UNION ALL \
+                   SELECT {PAIR}, {asked} AS period, answered_by AS person \
+                   FROM analytics_questions \
+                   WHERE {in_range} AND answered_by IS NOT NULL) x GROUP BY 1, 2, 3"
+            ),
+            times(),
+        ),
+        query(
+            conn,
+            format!(
+                "SELECT a, b, period, MAX(CASE WHEN rn = (n + 1) / 2 THEN wait END) AS median, \
+                 MAX(CASE WHEN rn = (9 * n + 9) / 10 THEN wait END) AS p90 FROM ( \
+                   SELECT a, b, period, wait, \
+                     ROW_NUMBER() OVER (PARTITION BY a, b, period ORDER BY wait) AS rn, \
+                     COUNT(*) OVER (PARTITION BY a, b, period) AS n FROM ( \
+                       SELECT {PAIR}, {asked} AS period, {wait} AS wait \
+                       FROM analytics_questions \
+                       WHERE {in_range} AND answered_at IS NOT NULL) w) r \
+                 GROUP BY 1, 2, 3"
+            ),
+            times(),
+        ),
+        query(
+            conn,
+            format!(
+                "SELECT s.department_id AS from_id, c.department_id AS to_id, \
+                 k.user_id AS author_id, c.answered_by AS answered_by, {p} AS period \
+                 FROM checkin_challenges c JOIN checkins k ON k.id = c.checkin_id \
+                 JOIN analytics_member_spans s ON s.user_id = k.user_id \
+                   AND s.valid_from <= c.created_at \
+                   AND (s.valid_to IS NULL OR c.created_at < s.valid_to) \
+                 WHERE c.department_id IS NOT NULL AND s.department_id <> c.department_id \
+                   AND c.answered_at >= $1 AND c.answered_at < $3",
+                p = period("c.answered_at"),
+            ),
+            times(),
+        ),
+    )?;
+    let ab = |row: &QueryResult| -> Result<(Uuid, Uuid)> { Ok((get(row, "a")?, get(row, "b")?)) };
+    for row in rows.0 {
+        let p = slot(&mut periods, &row, ab(&row)?)?;
+        p.messages = get(&row, "messages")?;
+        p.replies = get(&row, "replies")?;
+        p.reactions = get(&row, "reactions")?;
+    }
+    for row in rows.1 {
+        let p = slot(&mut periods, &row, ab(&row)?)?;
+        p.people = u64::try_from(get::<i64>(&row, "people")?).unwrap_or(0);
+    }
+    for row in rows.2 {
+        let p = slot(&mut periods, &row, ab(&row)?)?;
+        p.asked = get(&row, "asked")?;
+        p.answered = get(&row, "answered")?;
+    }
+    for row in rows.3 {
+        let p = slot(&mut periods, &row, ab(&row)?)?;
+        p.question_people = u64::try_from(get::<i64>(&row, "people")?).unwrap_or(0);
+    }
+    for row in rows.4 {
+        let p = slot(&mut periods, &row, ab(&row)?)?;
         p.median = get(&row, "median")?;
         p.p90 = get(&row, "p90")?;
     }
-    for row in query(
-        conn,
-        "SELECT s.department_id AS from_id, c.department_id AS to_id, k.user_id AS author_id, \
-             c.answered_by AS answered_by \
-             FROM checkin_challenges c JOIN checkins k ON k.id = c.checkin_id \
-             JOIN analytics_member_spans s ON s.user_id = k.user_id \
-               AND s.valid_from <= c.created_at AND (s.valid_to IS NULL OR c.created_at < s.valid_to) \
-             WHERE c.department_id IS NOT NULL AND s.department_id <> c.department_id \
-               AND c.answered_at >= $1 AND c.answered_at < $2",
-        times(),
-    )
-    .await?
-    {
-        let p = pairs
-            .entry(pair(get(&row, "from_id")?, get(&row, "to_id")?))
-            .or_default();
+    for row in rows.5 {
+        let p = slot(
+            &mut periods,
+            &row,
+            pair(get(&row, "from_id")?, get(&row, "to_id")?),
+        )?;
         p.challenges += 1;
         p.challenge_people.insert(get(&row, "author_id")?);
         if let Some(by) = get::<Option<Uuid>>(&row, "answered_by")? {
             p.challenge_people.insert(by);
         }
     }
-    Ok(pairs)
+    Ok(periods)
 }
 
 /// The channels (not archived) linked to both departments of each pair.
@@ -330,15 +373,40 @@ pub struct Synapse {
 /// ordered by the departments' slugs.
 pub async fn synapses(
     db: &DatabaseConnection,
+    cache: &AnalyticsCache,
     viewer: &Viewer,
     min_group: u32,
     range: Range,
-) -> Result<Vec<Synapse>> {
+) -> Result<Arc<Vec<Synapse>>> {
     let (_, scope) = Scope::of(db, viewer, min_group).await?;
-    let current = pair_periods(db, range).await?;
-    let previous = pair_periods(db, range.previous()).await?;
-    let shared = shared_channels(db).await?;
-    let slugs = slugs(db).await?;
+    let key = Key::Synapses {
+        scope: ScopeKey::of(&scope),
+        range,
+    };
+    let compute = async {
+        Ok(Answer::Synapses(Arc::new(
+            compute_synapses(db, &scope, range).await?,
+        )))
+    };
+    match cache.get_or(key, compute).await? {
+        Answer::Synapses(found) => Ok(found),
+        _ => Err(mismatch()),
+    }
+}
+
+/// The key of an answer decides its kind; this is a bug if ever seen.
+fn mismatch() -> Error {
+    Error::internal("the analytics cache held another kind of answer under this key")
+}
+
+async fn compute_synapses(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    range: Range,
+) -> Result<Vec<Synapse>> {
+    // Independent reads, each on its own pooled connection.
+    let ([previous, current], shared, slugs) =
+        tokio::try_join!(pair_periods(db, range), shared_channels(db), slugs(db))?;
     let keys: HashSet<(Uuid, Uuid)> = current
         .keys()
         .chain(previous.keys())
@@ -356,7 +424,7 @@ pub async fn synapses(
             let (first, second) = if slug(&a) <= slug(&b) { (a, b) } else { (b, a) };
             let count = |f: fn(&PairPeriod) -> i64| {
                 Figure::new(
-                    &scope,
+                    scope,
                     (Some(f(now)), now.people),
                     (Some(f(before)), before.people),
                 )
@@ -371,23 +439,23 @@ pub async fn synapses(
                 reactions: count(|p| p.reactions),
                 people: count(|p| p.people as i64),
                 questions_asked: Figure::new(
-                    &scope,
+                    scope,
                     (Some(now.asked), q(now)),
                     (Some(before.asked), q(before)),
                 ),
                 answered_share: Figure::new(
-                    &scope,
+                    scope,
                     (share(now), q(now)),
                     (share(before), q(before)),
                 ),
                 median_seconds: Figure::new(
-                    &scope,
+                    scope,
                     (now.median, q(now)),
                     (before.median, q(before)),
                 ),
-                p90_seconds: Figure::new(&scope, (now.p90, q(now)), (before.p90, q(before))),
+                p90_seconds: Figure::new(scope, (now.p90, q(now)), (before.p90, q(before))),
                 challenges_answered: Figure::new(
-                    &scope,
+                    scope,
                     (Some(now.challenges), now.challenge_people.len() as u64),
                     (
                         Some(before.challenges),
@@ -403,7 +471,7 @@ pub async fn synapses(
 }
 
 /// How `departmentActivity` groups days.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Bucket {
     /// One UTC day.
     Day,
@@ -462,24 +530,58 @@ struct BucketCounts {
     published: i64,
 }
 
+/// A statement counting per bucket, its values, and the field it fills.
+type CountInto = (String, Vec<Value>, fn(&mut BucketCounts, i64));
+
 /// `departmentActivity(department, from, to, bucket)`.
 pub async fn department_activity(
     db: &DatabaseConnection,
+    cache: &AnalyticsCache,
     viewer: &Viewer,
     min_group: u32,
     department: Uuid,
     range: Range,
     bucket: Bucket,
-) -> Result<Vec<ActivityBucket>> {
+) -> Result<Arc<Vec<ActivityBucket>>> {
     let (_, scope) = Scope::of(db, viewer, min_group).await?;
-    if departments::Entity::find_by_id(department)
-        .one(db)
-        .await?
-        .is_none()
-    {
-        return Err(Error::NotFound("Department"));
+    if scope.require_department(department).is_err() {
+        // NOT_FOUND before FORBIDDEN, as for comms.
+        department_exists(db, department).await?;
+        scope.require_department(department)?;
     }
-    scope.require_department(department)?;
+    let key = Key::DepartmentActivity {
+        scope: ScopeKey::of(&scope),
+        department,
+        range,
+        bucket,
+    };
+    let compute = async {
+        department_exists(db, department).await?;
+        Ok(Answer::DepartmentActivity(Arc::new(
+            compute_department_activity(db, &scope, department, range, bucket).await?,
+        )))
+    };
+    match cache.get_or(key, compute).await? {
+        Answer::DepartmentActivity(found) => Ok(found),
+        _ => Err(mismatch()),
+    }
+}
+
+/// NOT_FOUND unless the department exists.
+async fn department_exists(db: &DatabaseConnection, department: Uuid) -> Result<()> {
+    match departments::Entity::find_by_id(department).one(db).await? {
+        Some(_) => Ok(()),
+        None => Err(Error::NotFound("Department")),
+    }
+}
+
+async fn compute_department_activity(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    department: Uuid,
+    range: Range,
+    bucket: Bucket,
+) -> Result<Vec<ActivityBucket>> {
     let backend = db.get_database_backend();
     let mut counts: BTreeMap<NaiveDate, BucketCounts> = BTreeMap::new();
     let days = || {
@@ -498,109 +600,104 @@ pub async fn department_activity(
     };
     let key = |row: &QueryResult| -> Result<NaiveDate> { get(row, "bucket") };
     let b = |day: &str| bucket_sql(backend, bucket, day);
-    for row in query(
-        db,
-        &format!(
-            "SELECT {k} AS bucket, SUM(messages) AS messages, SUM(replies) AS replies, \
-             SUM(reactions) AS reactions FROM analytics_department_days \
-             WHERE department_id = $1 AND day >= $2 AND day < $3 GROUP BY 1",
-            k = b("day")
-        ),
-        days(),
-    )
-    .await?
-    {
-        let c = counts.entry(key(&row)?).or_default();
-        c.messages = get(&row, "messages")?;
-        c.replies = get(&row, "replies")?;
-        c.reactions = get(&row, "reactions")?;
-    }
-    let mut count_into =
-        async |sql: String, values: Vec<Value>, set: fn(&mut BucketCounts, i64)| -> Result<()> {
-            for row in query(db, &sql, values).await? {
-                set(counts.entry(key(&row)?).or_default(), get(&row, "n")?);
-            }
-            Ok(())
-        };
-    count_into(
-        format!(
-            "SELECT {k} AS bucket, COUNT(DISTINCT user_id) AS n FROM analytics_department_people \
-             WHERE department_id = $1 AND day >= $2 AND day < $3 GROUP BY 1",
-            k = b("day")
-        ),
-        days(),
-        |c, n| c.people = n,
-    )
-    .await?;
     let member = |user: &str, at: &str| {
         format!(
             "JOIN analytics_member_spans s ON s.user_id = {user} AND s.department_id = $1 \
              AND s.valid_from <= {at} AND (s.valid_to IS NULL OR {at} < s.valid_to)"
         )
     };
-    count_into(
+    let review = |status: &str| {
         format!(
-            "SELECT {k} AS bucket, COUNT(*) AS n FROM checkins k {m} \
-             WHERE k.week_start >= $2 AND k.week_start < $3 GROUP BY 1",
-            k = b("k.week_start"),
-            m = member("k.user_id", "k.created_at"),
-        ),
-        days(),
-        |c, n| c.checkins = n,
-    )
-    .await?;
-    count_into(
-        format!(
-            "SELECT {k} AS bucket, COUNT(*) AS n FROM checkin_challenges c \
-             JOIN checkins k ON k.id = c.checkin_id {m} \
-             WHERE c.created_at >= $2 AND c.created_at < $3 GROUP BY 1",
-            k = b(&day_of(backend, "c.created_at")),
-            m = member("k.user_id", "c.created_at"),
-        ),
-        times(),
-        |c, n| c.raised = n,
-    )
-    .await?;
-    count_into(
-        format!(
-            "SELECT {k} AS bucket, COUNT(*) AS n FROM checkin_challenges c \
-             WHERE c.department_id = $1 AND c.answered_at >= $2 AND c.answered_at < $3 GROUP BY 1",
-            k = b(&day_of(backend, "c.answered_at")),
-        ),
-        times(),
-        |c, n| c.answered = n,
-    )
-    .await?;
-    for (status, set) in [
+            "SELECT {k} AS bucket, COUNT(*) AS n FROM review_events e \
+             JOIN guest_posts p ON p.id = e.post_id \
+             WHERE p.department_id = $1 AND e.created_at >= $2 AND e.created_at < $3 \
+             AND e.to_status = '{status}' GROUP BY 1",
+            k = b(&day_of(backend, "e.created_at")),
+        )
+    };
+    // Each a count per bucket, into one field.
+    let counts_sql: [CountInto; 6] = [
         (
-            "IN_REVIEW",
-            (|c: &mut BucketCounts, n| c.submitted = n) as fn(&mut BucketCounts, i64),
-        ),
-        ("PUBLISHED", |c: &mut BucketCounts, n| c.published = n),
-    ] {
-        count_into(
             format!(
-                "SELECT {k} AS bucket, COUNT(*) AS n FROM review_events e \
-                 JOIN guest_posts p ON p.id = e.post_id \
-                 WHERE p.department_id = $1 AND e.created_at >= $2 AND e.created_at < $3 \
-                 AND e.to_status = '{status}' GROUP BY 1",
-                k = b(&day_of(backend, "e.created_at")),
+                "SELECT {k} AS bucket, COUNT(DISTINCT user_id) AS n FROM analytics_department_people \
+                 WHERE department_id = $1 AND day >= $2 AND day < $3 GROUP BY 1",
+                k = b("day")
+            ),
+            days(),
+            |c, n| c.people = n,
+        ),
+        (
+            format!(
+                "SELECT {k} AS bucket, COUNT(*) AS n FROM checkins k {m} \
+                 WHERE k.week_start >= $2 AND k.week_start < $3 GROUP BY 1",
+                k = b("k.week_start"),
+                m = member("k.user_id", "k.created_at"),
+            ),
+            days(),
+            |c, n| c.checkins = n,
+        ),
+        (
+            format!(
+                "SELECT {k} AS bucket, COUNT(*) AS n FROM checkin_challenges c \
+                 JOIN checkins k ON k.id = c.checkin_id {m} \
+                 WHERE c.created_at >= $2 AND c.created_at < $3 GROUP BY 1",
+                k = b(&day_of(backend, "c.created_at")),
+                m = member("k.user_id", "c.created_at"),
             ),
             times(),
-            set,
-        )
-        .await?;
+            |c, n| c.raised = n,
+        ),
+        (
+            format!(
+                "SELECT {k} AS bucket, COUNT(*) AS n FROM checkin_challenges c \
+                 WHERE c.department_id = $1 AND c.answered_at >= $2 AND c.answered_at < $3 GROUP BY 1",
+                k = b(&day_of(backend, "c.answered_at")),
+            ),
+            times(),
+            |c, n| c.answered = n,
+        ),
+        (review("IN_REVIEW"), times(), |c, n| c.submitted = n),
+        (review("PUBLISHED"), times(), |c, n| c.published = n),
+    ];
+    // Independent reads, each on its own pooled connection.
+    let (sums, counted, spans) = tokio::try_join!(
+        query(
+            db,
+            format!(
+                "SELECT {k} AS bucket, SUM(messages) AS messages, SUM(replies) AS replies, \
+                 SUM(reactions) AS reactions FROM analytics_department_days \
+                 WHERE department_id = $1 AND day >= $2 AND day < $3 GROUP BY 1",
+                k = b("day")
+            ),
+            days(),
+        ),
+        futures_util::future::try_join_all(counts_sql.iter().map(|(sql, values, _)| query(
+            db,
+            sql,
+            values.clone()
+        )),),
+        // Who was a member on each Monday, for participation.
+        query(
+            db,
+            "SELECT valid_from, valid_to FROM analytics_member_spans WHERE department_id = $1",
+            vec![Value::from(department)],
+        ),
+    )?;
+    for row in sums {
+        let c = counts.entry(key(&row)?).or_default();
+        c.messages = get(&row, "messages")?;
+        c.replies = get(&row, "replies")?;
+        c.reactions = get(&row, "reactions")?;
     }
-    // Who was a member on each Monday, for participation.
-    let spans: Vec<(DateTime<Utc>, Option<DateTime<Utc>>)> = query(
-        db,
-        "SELECT valid_from, valid_to FROM analytics_member_spans WHERE department_id = $1",
-        vec![Value::from(department)],
-    )
-    .await?
-    .iter()
-    .map(|row| Ok((get(row, "valid_from")?, get(row, "valid_to")?)))
-    .collect::<Result<_>>()?;
+    for ((_, _, set), rows) in counts_sql.iter().zip(counted) {
+        for row in rows {
+            set(counts.entry(key(&row)?).or_default(), get(&row, "n")?);
+        }
+    }
+    let spans: Vec<(DateTime<Utc>, Option<DateTime<Utc>>)> = spans
+        .iter()
+        .map(|row| Ok((get(row, "valid_from")?, get(row, "valid_to")?)))
+        .collect::<Result<_>>()?;
     let members_on = |day: NaiveDate| {
         let at = midnight(day);
         spans
@@ -625,7 +722,7 @@ pub async fn department_activity(
             .map(members_on)
             .sum();
         let people = u64::try_from(c.people).unwrap_or(0);
-        let figure = |value: Option<i64>| Figure::new(&scope, (value, people), (None, 0));
+        let figure = |value: Option<i64>| Figure::new(scope, (value, people), (None, 0));
         buckets.push(ActivityBucket {
             from: start,
             to: end,
@@ -635,7 +732,7 @@ pub async fn department_activity(
             active_people: figure(Some(c.people)),
             checkins: figure(Some(c.checkins)),
             participation: Figure::new(
-                &scope,
+                scope,
                 (
                     (expected > 0).then(|| c.checkins as f64 / expected as f64),
                     people,
@@ -668,17 +765,39 @@ pub struct QuietLink {
 /// first.
 pub async fn quiet_links(
     db: &DatabaseConnection,
+    cache: &AnalyticsCache,
     viewer: &Viewer,
     min_group: u32,
     days: i32,
     today: NaiveDate,
-) -> Result<Vec<QuietLink>> {
+) -> Result<Arc<Vec<QuietLink>>> {
     if !(1..=365).contains(&days) {
         return Err(Error::bad_input("days", "must be from 1 to 365"));
     }
     let (_, scope) = Scope::of(db, viewer, min_group).await?;
-    let shared = shared_channels(db).await?;
-    let slugs = slugs(db).await?;
+    let key = Key::QuietLinks {
+        scope: ScopeKey::of(&scope),
+        days,
+        today,
+    };
+    let compute = async {
+        Ok(Answer::QuietLinks(Arc::new(
+            compute_quiet_links(db, &scope, days, today).await?,
+        )))
+    };
+    match cache.get_or(key, compute).await? {
+        Answer::QuietLinks(found) => Ok(found),
+        _ => Err(mismatch()),
+    }
+}
+
+async fn compute_quiet_links(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    days: i32,
+    today: NaiveDate,
+) -> Result<Vec<QuietLink>> {
+    let (shared, slugs) = tokio::try_join!(shared_channels(db), slugs(db))?;
     let quiet_since = today - Duration::days(i64::from(days) - 1);
     let rows = query(
         db,
@@ -734,7 +853,7 @@ pub async fn quiet_links(
             shared_channels: *channels,
             last_active_on: last,
             usual_weekly_acts: Figure::new(
-                &scope,
+                scope,
                 (Some(acts as f64 / 4.0), u64::try_from(people).unwrap_or(0)),
                 (None, 0),
             ),
@@ -768,14 +887,27 @@ pub struct Bridge {
 /// `bridges(from, to, first)`: comms and admins only.
 pub async fn bridges(
     db: &DatabaseConnection,
+    cache: &AnalyticsCache,
     viewer: &Viewer,
     range: Range,
     first: i32,
-) -> Result<Vec<Bridge>> {
+) -> Result<Arc<Vec<Bridge>>> {
     viewer.require(Action::ReadAllAnalytics)?;
     if !(1..=100).contains(&first) {
         return Err(Error::bad_input("first", "must be from 1 to 100"));
     }
+    let compute = async {
+        Ok(Answer::Bridges(Arc::new(
+            compute_bridges(db, range, first).await?,
+        )))
+    };
+    match cache.get_or(Key::Bridges { range, first }, compute).await? {
+        Answer::Bridges(found) => Ok(found),
+        _ => Err(mismatch()),
+    }
+}
+
+async fn compute_bridges(db: &DatabaseConnection, range: Range, first: i32) -> Result<Vec<Bridge>> {
     let rows = query(
         db,
         "SELECT user_id, COUNT(DISTINCT to_department_id) AS reached, SUM(acts) AS acts \
@@ -811,21 +943,34 @@ pub struct Network {
 }
 
 /// `myNetwork(from, to)`: anyone signed in, about themselves.
-pub async fn my_network(db: &DatabaseConnection, viewer: &Viewer, range: Range) -> Result<Network> {
-    let actor = viewer.require(Action::ReadDirectory)?;
-    let me = Value::from(actor.user_id);
+pub async fn my_network(
+    db: &DatabaseConnection,
+    cache: &AnalyticsCache,
+    viewer: &Viewer,
+    range: Range,
+) -> Result<Arc<Network>> {
+    let user = viewer.require(Action::ReadDirectory)?.user_id;
+    let compute = async {
+        Ok(Answer::MyNetwork(Arc::new(
+            compute_my_network(db, user, range).await?,
+        )))
+    };
+    match cache
+        .get_or(Key::MyNetwork { user, range }, compute)
+        .await?
+    {
+        Answer::MyNetwork(found) => Ok(found),
+        _ => Err(mismatch()),
+    }
+}
+
+async fn compute_my_network(db: &DatabaseConnection, user: Uuid, range: Range) -> Result<Network> {
+    let me = Value::from(user);
     let pairs = |rows: Vec<QueryResult>, id: &str| -> Result<Vec<(Uuid, i64)>> {
         rows.iter()
             .map(|row| Ok((get(row, id)?, get(row, "n")?)))
             .collect()
     };
-    let departments = query(
-        db,
-        "SELECT to_department_id, SUM(acts) AS n FROM analytics_pair_people \
-         WHERE user_id = $1 AND day >= $2 AND day < $3 GROUP BY to_department_id ORDER BY 2 DESC, 1",
-        vec![me.clone(), Value::from(range.from), Value::from(range.to)],
-    )
-    .await?;
     let times = || {
         vec![
             me.clone(),
@@ -833,22 +978,29 @@ pub async fn my_network(db: &DatabaseConnection, viewer: &Viewer, range: Range) 
             Value::from(range.end()),
         ]
     };
-    let helped = query(
-        db,
-        "SELECT asker_id, COUNT(DISTINCT message_id) AS n FROM analytics_questions \
-         WHERE answered_by = $1 AND answered_at >= $2 AND answered_at < $3 \
-         GROUP BY asker_id ORDER BY 2 DESC, 1",
-        times(),
-    )
-    .await?;
-    let helped_by = query(
-        db,
-        "SELECT answered_by, COUNT(DISTINCT message_id) AS n FROM analytics_questions \
-         WHERE asker_id = $1 AND answered_at >= $2 AND answered_at < $3 \
-         GROUP BY answered_by ORDER BY 2 DESC, 1",
-        times(),
-    )
-    .await?;
+    // Independent reads, each on its own pooled connection.
+    let (departments, helped, helped_by) = tokio::try_join!(
+        query(
+            db,
+            "SELECT to_department_id, SUM(acts) AS n FROM analytics_pair_people \
+             WHERE user_id = $1 AND day >= $2 AND day < $3 GROUP BY to_department_id ORDER BY 2 DESC, 1",
+            vec![me.clone(), Value::from(range.from), Value::from(range.to)],
+        ),
+        query(
+            db,
+            "SELECT asker_id, COUNT(DISTINCT message_id) AS n FROM analytics_questions \
+             WHERE answered_by = $1 AND answered_at >= $2 AND answered_at < $3 \
+             GROUP BY asker_id ORDER BY 2 DESC, 1",
+            times(),
+        ),
+        query(
+            db,
+            "SELECT answered_by, COUNT(DISTINCT message_id) AS n FROM analytics_questions \
+             WHERE asker_id = $1 AND answered_at >= $2 AND answered_at < $3 \
+             GROUP BY answered_by ORDER BY 2 DESC, 1",
+            times(),
+        ),
+    )?;
     Ok(Network {
         departments: pairs(departments, "to_department_id")?,
         helped: pairs(helped, "asker_id")?,

@@ -169,6 +169,9 @@ pub fn test_config(database_url: &str, data_dir: &std::path::Path) -> Config {
     // Tests post dozens of messages within a second; the rate limit has its
     // own tests, which lower this.
     config.limits.content_per_minute = 100_000;
+    // Figures exact at every read; tests/api/analytics.rs turns the cache
+    // on for its own test.
+    config.analytics_cache_seconds = 0;
     config
 }
 
