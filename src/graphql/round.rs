@@ -5,6 +5,7 @@ use async_graphql::connection::{Connection, DefaultConnectionName, DefaultEdgeNa
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 
+use super::channels::empty_page;
 use super::context::ContextExt;
 use super::departments::Department;
 use super::loaders::{CommentsKey, Loaders};
@@ -13,7 +14,7 @@ use super::node::{Kind, decode_as, global_id};
 use super::pagination::connection;
 use super::people::User;
 use crate::auth::Action;
-use crate::domain::pagination::{Cursor, Page};
+use crate::domain::pagination::Cursor;
 use crate::domain::posts::render::markdown_to_safe_html;
 use crate::domain::round::checkins::{self, NewChallenge, NewCheckin, RoundSettings, Status};
 use crate::domain::round::social;
@@ -113,11 +114,7 @@ impl Checkin {
             .checkin_comments
             .load_one(key)
             .await?
-            .unwrap_or(Page {
-                items: Vec::new(),
-                has_next_page: false,
-                has_previous_page: false,
-            });
+            .unwrap_or_else(empty_page);
         Ok(connection(found, CheckinComment, EmptyFields))
     }
     /// When it was first submitted.
