@@ -25,7 +25,7 @@ use sea_orm::sea_query::{
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait, Value,
 };
 use uuid::Uuid;
 
@@ -186,6 +186,14 @@ pub async fn insert_together(
     }
     txn.execute(&last.with(with)).await?;
     Ok(())
+}
+
+/// Binds `value` as the next of `values` and returns its PostgreSQL
+/// placeholder (`$n`): for statements written by hand, such as a batch of
+/// posts in one statement (`domain::messages::store`).
+pub fn bind(values: &mut Vec<Value>, value: impl Into<Value>) -> String {
+    values.push(value.into());
+    format!("${}", values.len())
 }
 
 /// The URL without its password, for messages.

@@ -38,7 +38,7 @@ use sea_orm::sea_query::InsertStatement;
 use sea_orm::sqlx::postgres::PgListener;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Value,
 };
 use tokio::sync::{broadcast, watch};
 use tokio::time::Instant;
@@ -112,6 +112,40 @@ pub fn insert_all(events: Vec<Event>) -> Option<InsertStatement> {
     Some(
         events::Entity::insert_many(events.into_iter().map(|event| topic::row(event, now)))
             .into_query(),
+    )
+}
+
+/// PostgreSQL: a data-modifying `WITH` query that writes `events` in
+/// order, their columns bound as arrays in `values`, so that its text is
+/// the same for any number of events (one prepared statement). For a batch
+/// of posts written in one statement (`domain::messages::store`).
+pub fn insert_unnested(events: Vec<Event>, values: &mut Vec<Value>) -> String {
+    let now = Utc::now();
+    let (mut topics, mut kinds, mut subjects, mut payloads) = (vec![], vec![], vec![], vec![]);
+    for event in events {
+        let columns = topic::Columns::of(event);
+        topics.push(columns.topic.to_owned());
+        kinds.push(columns.subject_kind.to_owned());
+        // No subject is the nil id, made NULL again below.
+        subjects.push(columns.subject_id.unwrap_or_default());
+        payloads.push(columns.payload);
+    }
+    let (topics, kinds, subjects, payloads, at) = (
+        crate::db::bind(values, topics),
+        crate::db::bind(values, kinds),
+        crate::db::bind(values, subjects),
+        crate::db::bind(values, payloads),
+        crate::db::bind(values, now),
+    );
+    // Ids are handed out in the order of the rows: the events' order.
+    format!(
+        "INSERT INTO events (topic, subject_kind, subject_id, payload, created_at) \
+         SELECT e.topic, e.kind, NULLIF(e.subject, '00000000-0000-0000-0000-000000000000'), \
+         e.payload, {at} \
+         FROM unnest(CAST({topics} AS text[]), CAST({kinds} AS text[]), \
+                     CAST({subjects} AS uuid[]), CAST({payloads} AS text[])) \
+              WITH ORDINALITY AS e (topic, kind, subject, payload, n) \
+         ORDER BY e.n"
     )
 }
 

@@ -174,6 +174,24 @@ impl Budgets {
         );
         Some(upsert)
     }
+
+    /// PostgreSQL: [`Budgets::upsert`] as a data-modifying `WITH` query, the
+    /// people and counts bound as arrays in `values`, so that its text is
+    /// the same however many people (a batch of posts in one statement,
+    /// `domain::messages::store`).
+    pub fn upsert_unnested(&self, values: &mut Vec<Value>) -> String {
+        let (authors, items): (Vec<Uuid>, Vec<i32>) =
+            self.spent.iter().map(|(a, n)| (*a, *n)).unzip();
+        let slot = db::bind(values, slot_of(self.now));
+        let authors = db::bind(values, authors);
+        let items = db::bind(values, items);
+        format!(
+            "INSERT INTO content_counts (author_id, slot, items) \
+             SELECT s.author_id, {slot}, s.items \
+             FROM unnest(CAST({authors} AS uuid[]), CAST({items} AS int4[])) AS s (author_id, items) \
+             ON CONFLICT (author_id, slot) DO UPDATE SET items = content_counts.items + excluded.items"
+        )
+    }
 }
 
 /// Forgets the slots that left the window (the scheduler, every few

@@ -261,20 +261,40 @@ fn uuid_in(value: &Value) -> Option<Uuid> {
 
 /// The row that stores `event`; the database hands out its id.
 pub(super) fn row(event: Event, created_at: DateTime<Utc>) -> events::ActiveModel {
-    let (topic, subject_kind, subject_id) = event.topic.subject();
-    let mut payload = match event.details {
-        Value::Object(details) => details,
-        Value::Null => Map::new(),
-        other => Map::from_iter([("details".to_owned(), other)]),
-    };
-    event.topic.add_ids(&mut payload);
+    let columns = Columns::of(event);
     events::ActiveModel {
         id: NotSet,
-        topic: Set(topic.to_owned()),
-        subject_kind: Set(subject_kind.to_owned()),
-        subject_id: Set(subject_id),
-        payload: Set(Value::Object(payload).to_string()),
+        topic: Set(columns.topic.to_owned()),
+        subject_kind: Set(columns.subject_kind.to_owned()),
+        subject_id: Set(columns.subject_id),
+        payload: Set(columns.payload),
         created_at: Set(created_at),
+    }
+}
+
+/// What a row stores of `event`, but for its id and time.
+pub(super) struct Columns {
+    pub topic: &'static str,
+    pub subject_kind: &'static str,
+    pub subject_id: Option<Uuid>,
+    pub payload: String,
+}
+
+impl Columns {
+    pub(super) fn of(event: Event) -> Columns {
+        let (topic, subject_kind, subject_id) = event.topic.subject();
+        let mut payload = match event.details {
+            Value::Object(details) => details,
+            Value::Null => Map::new(),
+            other => Map::from_iter([("details".to_owned(), other)]),
+        };
+        event.topic.add_ids(&mut payload);
+        Columns {
+            topic,
+            subject_kind,
+            subject_id,
+            payload: Value::Object(payload).to_string(),
+        }
     }
 }
 

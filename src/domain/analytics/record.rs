@@ -26,23 +26,26 @@ async fn run(conn: &impl ConnectionTrait, statements: Vec<Statement>) -> Result<
     Ok(())
 }
 
-/// After the messages `ids` were inserted: counts them, records the
-/// questions among them, and the first answers among the replies to
-/// `reply_roots`.
-pub async fn messages_written(
-    conn: &impl ConnectionTrait,
-    ids: &[Uuid],
-    reply_roots: &[Uuid],
-) -> Result<()> {
+/// After the messages `ids` were inserted: counts them and records the
+/// questions among them. (A batch of posts on PostgreSQL does this in the
+/// statement that inserts them: `Scope::Inserted`, `messages::store`.)
+pub async fn messages_written(conn: &impl ConnectionTrait, ids: &[Uuid]) -> Result<()> {
     if ids.is_empty() {
         return Ok(());
     }
     let backend = conn.get_database_backend();
-    run(conn, analytics_sql::record(backend, Scope::Messages(ids))).await?;
-    if !reply_roots.is_empty() {
-        conn.execute_raw(analytics_sql::answers(backend, Some(reply_roots)))
-            .await?;
+    run(conn, analytics_sql::record(backend, Scope::Messages(ids))).await
+}
+
+/// After replies to the threads `roots` were inserted (and counted):
+/// records the first answers among them.
+pub async fn replies_written(conn: &impl ConnectionTrait, roots: &[Uuid]) -> Result<()> {
+    if roots.is_empty() {
+        return Ok(());
     }
+    let backend = conn.get_database_backend();
+    conn.execute_raw(analytics_sql::answers(backend, Some(roots)))
+        .await?;
     Ok(())
 }
 

@@ -16,6 +16,7 @@ pub mod mentions;
 pub mod post;
 pub mod queue;
 pub mod reactions;
+mod store;
 pub mod write;
 
 use std::collections::{HashMap, HashSet};

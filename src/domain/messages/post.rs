@@ -36,26 +36,21 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::Utc;
-use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter, QueryTrait,
-    Set,
-};
-use serde_json::json;
+use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter};
 use tracing::instrument;
 use uuid::Uuid;
 
-use super::write::{Body, notify_new, notifying_handles};
-use super::{Message, follow};
+use super::write::Body;
+use super::{Message, store};
 use crate::auth::{Action, Actor, Viewer};
 use crate::config::Limits;
 use crate::db;
-use crate::domain::analytics;
 use crate::domain::channels::access::{self, Access};
 use crate::domain::rate_limit::{self, Budgets};
 use crate::domain::round::checkins;
 use crate::entities::{channels, messages};
 use crate::error::{Error, Result};
-use crate::events::{self, Event, Topic};
+use crate::events;
 
 /// What `postMessage` asks for.
 pub struct NewMessage {
@@ -214,7 +209,7 @@ pub async fn write_all_in(
             })
             .collect();
         checkins::mark_answered(txn, &replies).await?;
-        store(txn, &written, &budgets).await?;
+        store::store(txn, &written, &budgets).await?;
     }
     Ok(decided
         .into_iter()
@@ -223,9 +218,9 @@ pub async fn write_all_in(
 }
 
 /// A post that passed its checks: the row to insert and its channel.
-struct Admitted {
-    message: messages::Model,
-    channel: channels::Model,
+pub(super) struct Admitted {
+    pub message: messages::Model,
+    pub channel: channels::Model,
 }
 
 /// Checks every post against its channel, its author's budget and its
@@ -280,66 +275,6 @@ async fn decide(
         }));
     }
     Ok((decided, budgets))
-}
-
-/// Writes the admitted posts: the messages, the notifications of those that
-/// mention or reply, the replies' follows, the authors' counts and the
-/// events. Without notifications (most batches) that is one statement on
-/// PostgreSQL (`db::insert_together`); with them, the messages go first,
-/// for the notifications to point at.
-async fn store(txn: &DatabaseTransaction, written: &[&Admitted], budgets: &Budgets) -> Result<()> {
-    let rows = written.iter().map(|a| {
-        let m = &a.message;
-        messages::ActiveModel {
-            id: Set(m.id),
-            channel_id: Set(m.channel_id),
-            author_id: Set(m.author_id),
-            parent_id: Set(m.parent_id),
-            body: Set(m.body.clone()),
-            created_at: Set(m.created_at),
-            edited_at: Set(None),
-            deleted_at: Set(None),
-        }
-    });
-    let mut inserts = vec![messages::Entity::insert_many(rows).into_query()];
-    let notifying: Vec<(&Admitted, Vec<String>)> = written
-        .iter()
-        .filter_map(|a| Some((*a, notifying_handles(&a.message)?)))
-        .collect();
-    // The messages go first: the analytics rollups (and notifications) are
-    // computed from their rows.
-    db::insert_together(txn, std::mem::take(&mut inserts)).await?;
-    let ids: Vec<Uuid> = written.iter().map(|a| a.message.id).collect();
-    let roots = unique(written.iter().filter_map(|a| a.message.parent_id));
-    analytics::record::messages_written(txn, &ids, &roots).await?;
-    // You follow the threads you start or reply in. A starter's follow is
-    // their authorship (`follow`); a reply's follow goes in before the next
-    // reply is notified, as if they had come one by one.
-    for (admitted, handles) in notifying {
-        let message = &admitted.message;
-        notify_new(txn, &admitted.channel, message, handles).await?;
-        if let Some(root) = message.parent_id {
-            follow::set_following(txn, &[(root, message.author_id)], true).await?;
-        }
-    }
-    inserts.extend(budgets.upsert());
-    // Last, just before the commit: relays wait at a gap in the event ids
-    // until it commits (`crate::events`).
-    inserts.extend(events::insert_all(
-        written.iter().map(|a| added_event(&a.message)).collect(),
-    ));
-    db::insert_together(txn, inserts).await
-}
-
-/// The event for a new message.
-fn added_event(message: &messages::Model) -> Event {
-    Event {
-        topic: Topic::MessageAdded {
-            channel: message.channel_id,
-            message: message.id,
-        },
-        details: json!({ "parentId": message.parent_id }),
-    }
 }
 
 /// Each post's channel and its author's standing there, in one statement
@@ -398,7 +333,7 @@ fn check_parent(parent: Option<&messages::Model>, channel_id: Uuid) -> Result<()
 }
 
 /// The distinct values, in first-seen order.
-fn unique<T: Copy + Eq + std::hash::Hash>(values: impl Iterator<Item = T>) -> Vec<T> {
+pub(super) fn unique<T: Copy + Eq + std::hash::Hash>(values: impl Iterator<Item = T>) -> Vec<T> {
     let mut seen = HashSet::new();
     values.filter(|v| seen.insert(*v)).collect()
 }
