@@ -3,7 +3,10 @@
 //! the database (`domain::posts::review::publish_due`), not a timer per
 //! process, so a post publishes exactly once however many replicas run, and
 //! a post whose time passed while every replica was down publishes on the
-//! next start. It also prunes the events table (`events::prune`) and the
+//! next start. It also adds the messages posted since the last tick to the
+//! analytics rollups (`analytics::record::fold`: taken out of their queue
+//! in the transaction that adds them, so each counts once across
+//! replicas), prunes the events table (`events::prune`) and the
 //! content rate limit's old counts (`rate_limit::prune`), and sends the
 //! weekly round's Monday reminders (`round::reminders::send_due`: claimed
 //! per person and week, so each goes out once across replicas) and, when
@@ -17,6 +20,7 @@ use sea_orm::DatabaseConnection;
 use tokio::sync::watch;
 
 use crate::config::Limits;
+use crate::domain::analytics;
 use crate::domain::posts::review;
 use crate::domain::rate_limit;
 use crate::domain::round::digest;
@@ -53,6 +57,11 @@ pub async fn run(
                     Ok(0) => {}
                     Ok(pruned) => tracing::debug!(pruned, "old events pruned"),
                     Err(err) => tracing::warn!(error = ?err, "pruning old events failed; retrying on the next tick"),
+                }
+                match analytics::record::fold(&db).await {
+                    Ok(0) => {}
+                    Ok(folded) => tracing::debug!(folded, "messages added to the analytics rollups"),
+                    Err(err) => tracing::warn!(error = ?err, "adding messages to the analytics rollups failed; retrying on the next tick"),
                 }
                 if let Err(err) = rate_limit::prune(&db, Utc::now()).await {
                     tracing::warn!(error = ?err, "pruning old content counts failed; retrying on the next tick");

@@ -41,10 +41,6 @@ pub enum Scope<'a> {
     All,
     /// These messages, just written.
     Messages(&'a [Uuid]),
-    /// These messages, being written by the same statement: PostgreSQL
-    /// only, read from the data-modifying `WITH` query [`INSERTED`] that
-    /// [`record_after`] is given (a batch of posts in one statement).
-    Inserted(&'a [Uuid]),
     /// One reaction: `+1` just after it is added, `-1` just before it is
     /// removed (its row must exist).
     Reaction {
@@ -122,14 +118,14 @@ fn holds(alias: &str, at: &str) -> String {
 /// removed) and the author of the message it answers, if any.
 fn acts(sql: &mut Sql, scope: Scope<'_>) -> String {
     let backend = sql.backend;
-    let messages = |source: &str, filter: &str| {
+    let messages = |filter: &str| {
         format!(
             "SELECT m.author_id AS user_id, m.channel_id AS channel_id, m.created_at AS at, \
              {day} AS day, \
              CASE WHEN m.parent_id IS NULL THEN 1 ELSE 0 END AS n_messages, \
              CASE WHEN m.parent_id IS NULL THEN 0 ELSE 1 END AS n_replies, \
              0 AS n_reactions, 1 AS weight, p.author_id AS other_id \
-             FROM {source} m LEFT JOIN messages p ON p.id = m.parent_id WHERE {filter}",
+             FROM messages m LEFT JOIN messages p ON p.id = m.parent_id WHERE {filter}",
             day = day(backend, "m.created_at"),
         )
     };
@@ -143,16 +139,11 @@ fn acts(sql: &mut Sql, scope: Scope<'_>) -> String {
         )
     };
     match scope {
-        Scope::All => format!(
-            "{} UNION ALL {}",
-            messages("messages", "1 = 1"),
-            reactions("1 = 1", 1)
-        ),
+        Scope::All => format!("{} UNION ALL {}", messages("1 = 1"), reactions("1 = 1", 1)),
         Scope::Messages(ids) => {
             let filter = sql.any("m.id", ids);
-            messages("messages", &filter)
+            messages(&filter)
         }
-        Scope::Inserted(_) => messages(INSERTED, "1 = 1"),
         Scope::Reaction {
             message_id,
             user_id,
@@ -216,7 +207,7 @@ pub const SHARDS: u128 = 16;
 fn shard(scope: Scope<'_>) -> i16 {
     let key = match scope {
         Scope::All => 0,
-        Scope::Messages(ids) | Scope::Inserted(ids) => ids.first().map_or(0, |id| id.as_u128()),
+        Scope::Messages(ids) => ids.first().map_or(0, |id| id.as_u128()),
         Scope::Reaction {
             message_id,
             user_id,
@@ -274,17 +265,16 @@ fn upserts(shard: &str) -> [String; 4] {
 /// The questions among the messages of `scope` (roots in a channel linked
 /// to another department), inserted unanswered.
 fn questions(sql: &mut Sql, scope: Scope<'_>) -> Option<String> {
-    let (source, filter) = match scope {
-        Scope::All => ("messages", "1 = 1".to_owned()),
-        Scope::Messages(ids) => ("messages", sql.any("m.id", ids)),
-        Scope::Inserted(_) => (INSERTED, "1 = 1".to_owned()),
+    let filter = match scope {
+        Scope::All => "1 = 1".to_owned(),
+        Scope::Messages(ids) => sql.any("m.id", ids),
         Scope::Reaction { .. } => return None,
     };
     Some(format!(
         "INSERT INTO analytics_questions \
          (message_id, from_department_id, to_department_id, asker_id, channel_id, asked_at) \
          SELECT m.id, s.department_id, l.department_id, m.author_id, m.channel_id, m.created_at \
-         FROM {source} m \
+         FROM messages m \
          JOIN analytics_member_spans s ON s.user_id = m.author_id AND {s} \
          JOIN analytics_link_spans l ON l.channel_id = m.channel_id AND {l} \
          WHERE {filter} AND m.parent_id IS NULL AND l.department_id <> s.department_id \
@@ -324,10 +314,26 @@ pub fn answers(backend: DbBackend, roots: Option<&[Uuid]>) -> Statement {
 /// PostgreSQL one statement (data-modifying `WITH` queries), elsewhere one
 /// per table. Run [`answers`] after them for replies.
 pub fn record(backend: DbBackend, scope: Scope<'_>) -> Vec<Statement> {
-    let sql = Sql::new(backend);
-    let (ctes, writes, sql) = rollup_writes(sql, scope);
+    let mut sql = Sql::new(backend);
+    let acts = acts(&mut sql, scope);
+    let questions = questions(&mut sql, scope);
+    let ctes = format!(
+        "WITH acts AS ({acts}), crossed AS ({crossed}), own AS ({own})",
+        crossed = crossed(),
+        own = own(),
+    );
+    let shard = sql.param(shard(scope));
+    let mut writes: Vec<String> = upserts(&shard).into();
+    writes.extend(questions);
     if backend == DbBackend::Postgres {
-        return vec![sql.statement(together(format!("WITH {ctes}"), writes))];
+        let mut text = ctes;
+        let last = writes.pop().unwrap_or_default();
+        for (n, write) in writes.iter().enumerate() {
+            text.push_str(&format!(", w{n} AS ({write} RETURNING 1)"));
+        }
+        text.push(' ');
+        text.push_str(&last);
+        return vec![sql.statement(text)];
     }
     // SQLite: one statement per table, each with the CTEs it reads (unused
     // CTEs cost nothing) and all the values bound (SQLite ignores unused
@@ -335,62 +341,9 @@ pub fn record(backend: DbBackend, scope: Scope<'_>) -> Vec<Statement> {
     writes
         .into_iter()
         .map(|write| {
-            Statement::from_sql_and_values(
-                backend,
-                format!("WITH {ctes} {write}"),
-                sql.values.clone(),
-            )
+            Statement::from_sql_and_values(backend, format!("{ctes} {write}"), sql.values.clone())
         })
         .collect()
-}
-
-/// The name of the `WITH` query that [`Scope::Inserted`] reads: an
-/// `INSERT INTO messages … RETURNING id, channel_id, author_id, parent_id,
-/// created_at`.
-pub const INSERTED: &str = "new_messages";
-
-/// PostgreSQL: one statement that runs the data-modifying `WITH` queries
-/// `head` (whose placeholders are `$1` to `$n` for the `n` values given),
-/// then adds the acts of `scope` to the rollups. For a batch of posts,
-/// `head` inserts the messages as [`INSERTED`] (`Scope::Inserted`), so that
-/// the batch and its rollups are one round trip. The rollups' questions
-/// point at the new messages: a foreign key is checked at the end of the
-/// statement, when the rows are there.
-pub fn record_after(head: &str, values: Vec<Value>, scope: Scope<'_>) -> Statement {
-    let sql = Sql {
-        backend: DbBackend::Postgres,
-        values,
-    };
-    let (ctes, writes, sql) = rollup_writes(sql, scope);
-    sql.statement(together(format!("WITH {head}, {ctes}"), writes))
-}
-
-/// The `WITH` queries the rollups read (`acts`, `crossed`, `own`) and the
-/// writes that read them, with their values bound in `sql`.
-fn rollup_writes(mut sql: Sql, scope: Scope<'_>) -> (String, Vec<String>, Sql) {
-    let acts = acts(&mut sql, scope);
-    let questions = questions(&mut sql, scope);
-    let ctes = format!(
-        "acts AS ({acts}), crossed AS ({crossed}), own AS ({own})",
-        crossed = crossed(),
-        own = own(),
-    );
-    let shard = sql.param(shard(scope));
-    let mut writes: Vec<String> = upserts(&shard).into();
-    writes.extend(questions);
-    (ctes, writes, sql)
-}
-
-/// `with` followed by `writes`: all but the last as data-modifying `WITH`
-/// queries, which PostgreSQL runs to completion whatever the last does.
-fn together(mut with: String, mut writes: Vec<String>) -> String {
-    let last = writes.pop().unwrap_or_default();
-    for (n, write) in writes.iter().enumerate() {
-        with.push_str(&format!(", w{n} AS ({write} RETURNING 1)"));
-    }
-    with.push(' ');
-    with.push_str(&last);
-    with
 }
 
 /// After a reaction was taken back: drops the rows of `day` its −1 left at

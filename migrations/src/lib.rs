@@ -20,6 +20,7 @@ mod m20261203_000010_generalize_event_subjects;
 mod m20261204_000011_create_weekly_round;
 mod m20261206_000012_create_analytics;
 mod m20261206_000014_create_digest_claims;
+mod m20261207_000015_queue_messages_for_analytics;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000011_create_weekly_round::Migration),
             Box::new(m20261206_000012_create_analytics::Migration),
             Box::new(m20261206_000014_create_digest_claims::Migration),
+            Box::new(m20261207_000015_queue_messages_for_analytics::Migration),
         ]
     }
 }

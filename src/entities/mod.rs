@@ -1,6 +1,7 @@
 //! One sea-orm entity per table. These never leave the domain layer: GraphQL
 //! types are built from domain values, not from these models.
 
+pub mod analytics_pending;
 pub mod away_periods;
 pub mod channel_departments;
 pub mod channel_members;

@@ -545,6 +545,10 @@ db_test!(bad_ranges_and_unknown_departments_change_nothing);
 
 /// Every analytics table, in a stable order, as text.
 async fn dump(app: &TestApp) -> Vec<String> {
+    // Posts wait in a queue for the rollups (`analytics::record::fold`).
+    synaps::domain::analytics::record::fold(&app.db)
+        .await
+        .unwrap();
     let tables: [(&str, &str, &str); 9] = [
         (
             "analytics_member_spans",

@@ -18,6 +18,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::cache::{AnalyticsCache, Answer, Key, ScopeKey};
+use super::record;
 use super::scope::Scope;
 use crate::auth::{Action, Viewer};
 use crate::entities::departments;
@@ -384,6 +385,8 @@ pub async fn synapses(
         range,
     };
     let compute = async {
+        // Figures include every message posted so far (`record::fold`).
+        record::fold(db).await?;
         Ok(Answer::Synapses(Arc::new(
             compute_synapses(db, &scope, range).await?,
         )))
@@ -556,6 +559,8 @@ pub async fn department_activity(
         bucket,
     };
     let compute = async {
+        // Figures include every message posted so far (`record::fold`).
+        record::fold(db).await?;
         department_exists(db, department).await?;
         Ok(Answer::DepartmentActivity(Arc::new(
             compute_department_activity(db, &scope, department, range, bucket).await?,
@@ -781,6 +786,8 @@ pub async fn quiet_links(
         today,
     };
     let compute = async {
+        // Figures include every message posted so far (`record::fold`).
+        record::fold(db).await?;
         Ok(Answer::QuietLinks(Arc::new(
             compute_quiet_links(db, &scope, days, today).await?,
         )))
@@ -897,6 +904,8 @@ pub async fn bridges(
         return Err(Error::bad_input("first", "must be from 1 to 100"));
     }
     let compute = async {
+        // Figures include every message posted so far (`record::fold`).
+        record::fold(db).await?;
         Ok(Answer::Bridges(Arc::new(
             compute_bridges(db, range, first).await?,
         )))
@@ -951,6 +960,8 @@ pub async fn my_network(
 ) -> Result<Arc<Network>> {
     let user = viewer.require(Action::ReadDirectory)?.user_id;
     let compute = async {
+        // Figures include every message posted so far (`record::fold`).
+        record::fold(db).await?;
         Ok(Answer::MyNetwork(Arc::new(
             compute_my_network(db, user, range).await?,
         )))

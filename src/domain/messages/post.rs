@@ -333,7 +333,7 @@ fn check_parent(parent: Option<&messages::Model>, channel_id: Uuid) -> Result<()
 }
 
 /// The distinct values, in first-seen order.
-pub(super) fn unique<T: Copy + Eq + std::hash::Hash>(values: impl Iterator<Item = T>) -> Vec<T> {
+fn unique<T: Copy + Eq + std::hash::Hash>(values: impl Iterator<Item = T>) -> Vec<T> {
     let mut seen = HashSet::new();
     values.filter(|v| seen.insert(*v)).collect()
 }

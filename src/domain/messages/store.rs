@@ -1,16 +1,16 @@
-//! Writing a batch of admitted posts (`post`): the messages, the analytics
-//! rollups, the authors' content counts and the `message.added` events,
+//! Writing a batch of admitted posts (`post`): the messages, their places
+//! in the analytics queue (`analytics::record::fold` adds them to the
+//! rollups), the authors' content counts and the `message.added` events,
 //! then the notifications of the few posts that mention someone or reply.
 //!
-//! **On PostgreSQL the batch is one statement** whatever its size: the
-//! messages are inserted by a data-modifying `WITH` query that the rollups
-//! read (`analytics_sql::record_after`), and every column goes in as an
-//! array (`unnest`), so the text is the same for 1 or 64 posts and is
-//! prepared once per connection. A batch of posts is the one hot write
-//! path and its writers take turns (`queue`): each round trip a batch
-//! makes is time no other batch is written in. This one replaced three
-//! (the messages, then the rollups that read them, then the counts and
-//! events), one multi-row statement text per batch size each.
+//! **On PostgreSQL the batch is one statement** whatever its size:
+//! data-modifying `WITH` queries, every column bound as an array
+//! (`unnest`), so the text is the same for 1 or 64 posts and is prepared
+//! once per connection. A batch of posts is the one hot write path and its
+//! writers take turns (`queue`): each round trip a batch makes is time no
+//! other batch is written in. This replaced three round trips (the
+//! messages, the rollups that read them, then the counts and events), each
+//! with a statement text per batch size.
 //!
 //! On SQLite (one writer, in process) the same writes are a few
 //! statements.
@@ -20,15 +20,13 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::follow;
-use super::post::{Admitted, unique};
+use super::post::Admitted;
 use super::write::{notify_new, notifying_handles};
 use crate::db;
-use crate::domain::analytics;
 use crate::domain::rate_limit::Budgets;
-use crate::entities::messages;
+use crate::entities::{analytics_pending, messages};
 use crate::error::Result;
 use crate::events::{self, Event, Topic};
-use migrations::analytics_sql::{self, INSERTED, Scope};
 
 /// Writes the admitted posts; see the module docs.
 pub(super) async fn store(
@@ -43,16 +41,17 @@ pub(super) async fn store(
             .await?;
     } else {
         let rows = written.iter().map(|a| row(&a.message));
-        txn.execute(&messages::Entity::insert_many(rows).into_query())
-            .await?;
-        analytics::record::messages_written(txn, &ids).await?;
-        let mut inserts: Vec<_> = budgets.upsert().into_iter().collect();
+        let queued = ids.iter().map(|id| analytics_pending::ActiveModel {
+            message_id: Set(*id),
+        });
+        let mut inserts = vec![
+            messages::Entity::insert_many(rows).into_query(),
+            analytics_pending::Entity::insert_many(queued).into_query(),
+        ];
+        inserts.extend(budgets.upsert());
         inserts.extend(events::insert_all(events));
         db::insert_together(txn, inserts).await?;
     }
-    // The first answers among the replies: read from the messages above.
-    let roots = unique(written.iter().filter_map(|a| a.message.parent_id));
-    analytics::record::replies_written(txn, &roots).await?;
     // You follow the threads you start or reply in. A starter's follow is
     // their authorship (`follow`); a reply's follow goes in before the next
     // reply is notified, as if they had come one by one.
@@ -69,8 +68,8 @@ pub(super) async fn store(
     Ok(())
 }
 
-/// PostgreSQL: the messages, their rollups, the authors' counts and the
-/// events as one statement.
+/// PostgreSQL: the messages, their places in the analytics queue, the
+/// authors' counts and the events as one statement.
 fn in_one_statement(
     written: &[&Admitted],
     ids: &[Uuid],
@@ -106,19 +105,20 @@ fn in_one_statement(
     );
     let counts = budgets.upsert_unnested(&mut values);
     let announced = events::insert_unnested(events, &mut values);
-    let head = format!(
-        "{INSERTED} AS (INSERT INTO messages (id, channel_id, author_id, parent_id, body, created_at) \
+    let text = format!(
+        "WITH inserted AS (INSERT INTO messages (id, channel_id, author_id, parent_id, body, created_at) \
          SELECT m.id, m.channel_id, m.author_id, \
                 NULLIF(m.parent_id, '00000000-0000-0000-0000-000000000000'), m.body, m.created_at \
          FROM unnest(CAST({message_ids} AS uuid[]), CAST({channels} AS uuid[]), \
                      CAST({authors} AS uuid[]), CAST({parents} AS uuid[]), \
                      CAST({bodies} AS text[]), CAST({times} AS timestamptz[])) \
               AS m (id, channel_id, author_id, parent_id, body, created_at) \
-         RETURNING id, channel_id, author_id, parent_id, created_at), \
-         counted AS ({counts} RETURNING 1), \
-         announced AS ({announced} RETURNING 1)"
+         RETURNING id), \
+         queued AS (INSERT INTO analytics_pending (message_id) SELECT id FROM inserted), \
+         counted AS ({counts}) \
+         {announced}"
     );
-    analytics_sql::record_after(&head, values, Scope::Inserted(ids))
+    sea_orm::Statement::from_sql_and_values(DbBackend::Postgres, text, values)
 }
 
 /// The row of a new message.
