@@ -162,25 +162,41 @@ fn acts(sql: &mut Sql, scope: Scope<'_>) -> String {
 }
 
 /// The `crossed` CTE body: each act once per (actor's department, department
-/// crossed to).
+/// crossed to). A department is crossed to through the channel's link
+/// (first branch) or, failing that, through the membership of the author
+/// answered (second branch, which skips departments the first counted):
+/// joins rather than a test of every department, so PostgreSQL hashes a
+/// fold of thousands of acts against the small span tables instead of
+/// probing them once per act and department. A (channel, department) or
+/// (person, department) has one span at any instant, so each branch
+/// yields a department at most once per act.
 fn crossed() -> String {
-    format!(
-        "SELECT a.user_id, a.day, a.n_messages, a.n_replies, a.n_reactions, a.weight, \
-         s.department_id AS from_id, d.id AS to_id \
-         FROM acts a \
-         JOIN analytics_member_spans s ON s.user_id = a.user_id AND {s} \
-         JOIN departments d ON d.id <> s.department_id \
-         WHERE (EXISTS (SELECT 1 FROM analytics_link_spans l WHERE l.channel_id = a.channel_id \
-                 AND l.department_id = d.id AND {l}) \
-             OR EXISTS (SELECT 1 FROM analytics_member_spans o WHERE o.user_id = a.other_id \
-                 AND o.department_id = d.id AND {o})) \
-           AND NOT EXISTS (SELECT 1 FROM analytics_member_spans x WHERE x.user_id = a.user_id \
-                 AND x.department_id = d.id AND {x})",
-        s = holds("s", "a.at"),
-        l = holds("l", "a.at"),
-        o = holds("o", "a.at"),
-        x = holds("x", "a.at"),
-    )
+    let branch = |spans: &str, on: &str, unless: &str| {
+        format!(
+            "SELECT a.user_id, a.day, a.n_messages, a.n_replies, a.n_reactions, a.weight, \
+             s.department_id AS from_id, t.department_id AS to_id \
+             FROM acts a \
+             JOIN analytics_member_spans s ON s.user_id = a.user_id AND {s} \
+             JOIN {spans} t ON {on} AND t.department_id <> s.department_id AND {t} \
+             JOIN departments d ON d.id = t.department_id \
+             WHERE NOT EXISTS (SELECT 1 FROM analytics_member_spans x WHERE x.user_id = a.user_id \
+                   AND x.department_id = t.department_id AND {x}){unless}",
+            s = holds("s", "a.at"),
+            t = holds("t", "a.at"),
+            x = holds("x", "a.at"),
+        )
+    };
+    let linked = branch("analytics_link_spans", "t.channel_id = a.channel_id", "");
+    let answered = branch(
+        "analytics_member_spans",
+        "t.user_id = a.other_id",
+        &format!(
+            " AND NOT EXISTS (SELECT 1 FROM analytics_link_spans l WHERE l.channel_id = a.channel_id \
+               AND l.department_id = t.department_id AND {l})",
+            l = holds("l", "a.at"),
+        ),
+    );
+    format!("{linked} UNION ALL {answered}")
 }
 
 /// The `own` CTE body: each act once per department of its actor.
