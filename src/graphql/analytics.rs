@@ -260,7 +260,7 @@ pub struct Bridge(queries::Bridge);
 impl Bridge {
     /// The person.
     async fn user(&self, ctx: &Context<'_>) -> Result<User> {
-        Ok(User(Loaders::person(ctx, self.0.user_id).await?))
+        Ok(User::one(Loaders::person(ctx, self.0.user_id).await?))
     }
     /// Distinct departments their crossing acts reached.
     async fn departments_reached(&self) -> i64 {
@@ -296,7 +296,7 @@ pub struct NetworkPerson(Uuid, i64);
 impl NetworkPerson {
     /// The person.
     async fn user(&self, ctx: &Context<'_>) -> Result<User> {
-        Ok(User(Loaders::person(ctx, self.0).await?))
+        Ok(User::one(Loaders::person(ctx, self.0).await?))
     }
     /// Questions (cross-department) first answered.
     async fn questions(&self) -> i64 {

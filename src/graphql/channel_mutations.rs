@@ -305,7 +305,7 @@ impl ChannelMutation {
         let user = people::by_id(ctx.db(), ctx.viewer(), user_id).await?;
         Ok(AddChannelMemberPayload {
             channel: Channel(channel),
-            user: User(user),
+            user: User::one(user),
         })
     }
 
@@ -322,7 +322,7 @@ impl ChannelMutation {
         Ok(RemoveChannelMemberPayload {
             channel_id: input.channel_id,
             channel: still_visible(ctx, channel_id).await?,
-            user: User(user),
+            user: User::one(user),
         })
     }
 

@@ -13,7 +13,7 @@ use uuid::Uuid;
 use super::context::ContextExt;
 use super::departments::Department;
 use super::loaders::{ChannelMembersKey, Loaders, MembershipKey, SharedChannelsKey};
-use super::messages::{Message, MessageConnection};
+use super::messages::{MessageConnection, message_connection};
 use super::node::{Kind, global_id};
 use super::pagination::connection;
 use super::people::User;
@@ -66,7 +66,7 @@ impl Channel {
     }
     /// Who created the channel.
     async fn created_by(&self, ctx: &Context<'_>) -> Result<User> {
-        Ok(User(Loaders::person(ctx, self.0.created_by).await?))
+        Ok(User::one(Loaders::person(ctx, self.0.created_by).await?))
     }
     /// The departments the channel links, by name (two or more: a synapse).
     async fn departments(&self, ctx: &Context<'_>) -> Result<Vec<Department>> {
@@ -131,11 +131,11 @@ impl Channel {
         before: Option<String>,
     ) -> Result<MessageConnection> {
         let page = ctx.page_args(first, after, last, before)?;
-        // Boxed, so that a list of channels resolves each field in a small
-        // box (see `messages::prime`).
+        // Boxed, so that a channel resolves each field in a small box
+        // (async-graphql allocates every field's future at the size of the
+        // object's largest).
         let found = Box::pin(messages::in_channel(ctx.db(), ctx.viewer(), &self.0, &page)).await?;
-        super::messages::prime(ctx, &found).await?;
-        Ok(connection(found, Message, EmptyFields))
+        Ok(message_connection(found))
     }
     /// The channel's people, by name.
     #[graphql(complexity = "super::pagination::connection_cost(first, last, child_complexity)")]
@@ -168,9 +168,10 @@ impl Channel {
             .load_one(key)
             .await?
             .unwrap_or_else(empty_page);
+        let wrap = User::in_page(&members);
         Ok(connection(
             members,
-            User,
+            wrap,
             ChannelMemberConnectionFields {
                 channel_id: self.0.id,
             },

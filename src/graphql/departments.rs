@@ -91,9 +91,10 @@ impl Department {
                 has_next_page: false,
                 has_previous_page: false,
             });
+        let wrap = User::in_page(&members);
         Ok(connection(
             members,
-            User,
+            wrap,
             MemberConnectionFields {
                 department_id: self.0.id,
             },
@@ -410,5 +411,5 @@ async fn member_pair(
 ) -> Result<(Department, User)> {
     let department = departments::by_id(ctx.db(), ctx.viewer(), department_id).await?;
     let user = people::by_id(ctx.db(), ctx.viewer(), user_id).await?;
-    Ok((Department(department), User(user)))
+    Ok((Department(department), User::one(user)))
 }

@@ -151,20 +151,22 @@ impl NodeQuery {
     ) -> async_graphql::Result<Node> {
         let (kind, uuid) = decode("id", &id)?;
         let node = match kind {
-            Kind::User => Node::User(User(people::by_id(ctx.db(), ctx.viewer(), uuid).await?)),
+            Kind::User => Node::User(User::one(
+                people::by_id(ctx.db(), ctx.viewer(), uuid).await?,
+            )),
             Kind::Department => Node::Department(Department(
                 departments::by_id(ctx.db(), ctx.viewer(), uuid).await?,
             )),
             Kind::GuestPost => {
                 Node::GuestPost(GuestPost(posts::by_id(ctx.db(), ctx.viewer(), uuid).await?))
             }
-            Kind::Notification => Node::Notification(Notification(
+            Kind::Notification => Node::Notification(Notification::one(
                 notifications::by_id(ctx.db(), ctx.viewer(), uuid).await?,
             )),
             Kind::Channel => Node::Channel(Channel(
                 channels::by_id(ctx.db(), ctx.viewer(), uuid).await?,
             )),
-            Kind::Message => Node::Message(Message(
+            Kind::Message => Node::Message(Message::one(
                 messages::by_id(ctx.db(), ctx.viewer(), uuid).await?,
             )),
             Kind::AwayPeriod => Node::AwayPeriod(AwayPeriod(

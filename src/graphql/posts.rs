@@ -91,7 +91,7 @@ impl GuestPost {
     }
     /// Who wrote it.
     async fn author(&self, ctx: &Context<'_>) -> Result<User> {
-        Ok(User(Loaders::person(ctx, self.0.author_id).await?))
+        Ok(User::one(Loaders::person(ctx, self.0.author_id).await?))
     }
     /// The department it is written for, one its author belongs to.
     async fn department(&self, ctx: &Context<'_>) -> Result<Department> {
@@ -232,7 +232,7 @@ impl ReviewEvent {
     /// Who acted; null when the scheduler published the post.
     async fn actor(&self, ctx: &Context<'_>) -> Result<Option<User>> {
         match self.0.actor_id {
-            Some(actor) => Ok(Some(User(Loaders::person(ctx, actor).await?))),
+            Some(actor) => Ok(Some(User::one(Loaders::person(ctx, actor).await?))),
             None => Ok(None),
         }
     }

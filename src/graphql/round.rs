@@ -43,7 +43,7 @@ impl Checkin {
     }
     /// Who wrote it.
     async fn author(&self, ctx: &Context<'_>) -> Result<User> {
-        Ok(User(Loaders::person(ctx, self.0.user_id).await?))
+        Ok(User::one(Loaders::person(ctx, self.0.user_id).await?))
     }
     /// Last week's efforts, markdown as written.
     async fn wins(&self) -> &str {
@@ -195,7 +195,7 @@ impl Challenge {
     /// Who that was.
     async fn answered_by(&self, ctx: &Context<'_>) -> Result<Option<User>> {
         match self.0.answered_by {
-            Some(id) => Ok(Some(User(Loaders::person(ctx, id).await?))),
+            Some(id) => Ok(Some(User::one(Loaders::person(ctx, id).await?))),
             None => Ok(None),
         }
     }
@@ -232,7 +232,7 @@ pub struct RoundMember(weekly::Entry);
 impl RoundMember {
     /// The person.
     async fn person(&self) -> User {
-        User(self.0.person.clone())
+        User::one(self.0.person.clone())
     }
     /// SUBMITTED, MISSING or EXCUSED.
     async fn status(&self) -> RoundStatus {
@@ -334,7 +334,7 @@ impl CheckinComment {
     }
     /// Who wrote it.
     async fn author(&self, ctx: &Context<'_>) -> Result<User> {
-        Ok(User(Loaders::person(ctx, self.0.author_id).await?))
+        Ok(User::one(Loaders::person(ctx, self.0.author_id).await?))
     }
     /// Markdown as written.
     async fn body(&self) -> &str {
