@@ -2,6 +2,8 @@
 //! types that `Department.channels` and `Department.linkedDepartments` return.
 //! Mutations are in `channel_mutations.rs`.
 
+use std::sync::Arc;
+
 use async_graphql::connection::{
     Connection, ConnectionNameType, DefaultConnectionName, DefaultEdgeName, EdgeNameType,
     EmptyFields,
@@ -12,7 +14,7 @@ use uuid::Uuid;
 
 use super::context::ContextExt;
 use super::departments::Department;
-use super::loaders::{ChannelMembersKey, Loaders, MembershipKey, SharedChannelsKey};
+use super::loaders::{ChannelMembersKey, ChannelPage, Loaders, MembershipKey, SharedChannelsKey};
 use super::messages::{MessageConnection, message_connection};
 use super::node::{Kind, global_id};
 use super::pagination::connection;
@@ -23,8 +25,31 @@ use crate::domain::messages;
 use crate::domain::pagination::{Cursor, Page};
 
 /// A place to talk, public or private, linked to one or more departments;
-/// a channel linked to two or more is a synapse between them.
-pub struct Channel(pub channels::Channel);
+/// a channel linked to two or more is a synapse between them. With the
+/// page it came in, if any, which loads its relations for the whole page.
+pub struct Channel(pub channels::Channel, pub Option<Arc<ChannelPage>>);
+
+impl Channel {
+    /// A channel on its own (not from a page).
+    pub fn one(channel: channels::Channel) -> Channel {
+        Channel(channel, None)
+    }
+
+    /// Wraps the channels of `page`, each knowing the page.
+    pub fn in_page(
+        page: &Page<channels::Channel>,
+    ) -> impl Fn(channels::Channel) -> Channel + use<> {
+        let rows = ChannelPage::new(page.items.iter().map(|(_, c)| c));
+        move |channel| Channel(channel, Some(rows.clone()))
+    }
+
+    /// `channels` as one page.
+    pub fn all(channels: Vec<channels::Channel>) -> Vec<Channel> {
+        let rows = ChannelPage::new(&channels);
+        let wrap = |channel| Channel(channel, Some(rows.clone()));
+        channels.into_iter().map(wrap).collect()
+    }
+}
 
 /// A place to talk, public or private, linked to one or more departments;
 /// a channel linked to two or more is a synapse between them. Private
@@ -66,33 +91,50 @@ impl Channel {
     }
     /// Who created the channel.
     async fn created_by(&self, ctx: &Context<'_>) -> Result<User> {
-        Ok(User::one(Loaders::person(ctx, self.0.created_by).await?))
+        let Some(page) = &self.1 else {
+            return Ok(User::one(Loaders::person(ctx, self.0.created_by).await?));
+        };
+        let loaders = ctx.data_unchecked::<Loaders>();
+        let person = page.creators.person(loaders, self.0.created_by).await?;
+        Ok(User(person, Some(page.creators.clone())))
     }
     /// The departments the channel links, by name (two or more: a synapse).
     async fn departments(&self, ctx: &Context<'_>) -> Result<Vec<Department>> {
-        let found = ctx
-            .data_unchecked::<Loaders>()
-            .departments_of_channel
-            .load_one(self.0.id)
-            .await?
-            .unwrap_or_default();
+        let loaders = ctx.data_unchecked::<Loaders>();
+        let found = match &self.1 {
+            Some(page) => page.departments(loaders, self.0.id).await?,
+            None => loaders
+                .departments_of_channel
+                .load_one(self.0.id)
+                .await?
+                .unwrap_or_default(),
+        };
         Ok(found.into_iter().map(Department).collect())
     }
     /// How many people are in the channel.
     async fn member_count(&self, ctx: &Context<'_>) -> Result<u64> {
-        member_count(ctx, self.0.id).await
+        match &self.1 {
+            Some(page) => {
+                let loaders = ctx.data_unchecked::<Loaders>();
+                page.member_count(loaders, self.0.id).await
+            }
+            None => member_count(ctx, self.0.id).await,
+        }
     }
     /// Whether the viewer is a member.
     async fn viewer_is_member(&self, ctx: &Context<'_>) -> Result<bool> {
         let Some(actor) = ctx.viewer().actor() else {
             return Ok(false);
         };
+        let loaders = ctx.data_unchecked::<Loaders>();
+        if let Some(page) = &self.1 {
+            return page.is_member(loaders, self.0.id, actor.user_id).await;
+        }
         let key = MembershipKey {
             channel_id: self.0.id,
             user_id: actor.user_id,
         };
-        Ok(ctx
-            .data_unchecked::<Loaders>()
+        Ok(loaders
             .channel_membership
             .load_one(key)
             .await?
@@ -103,8 +145,11 @@ impl Channel {
         let Some(actor) = ctx.viewer().actor() else {
             return Ok(false);
         };
-        Ok(ctx
-            .data_unchecked::<Loaders>()
+        let loaders = ctx.data_unchecked::<Loaders>();
+        if let Some(page) = &self.1 {
+            return page.has_muted(loaders, self.0.id, actor.user_id).await;
+        }
+        Ok(loaders
             .channel_mute
             .load_one((self.0.id, actor.user_id))
             .await?
@@ -347,7 +392,7 @@ impl LinkedDepartment {
             .load_one(self.key())
             .await?
             .unwrap_or_default();
-        Ok(found.into_iter().map(Channel).collect())
+        Ok(Channel::all(found))
     }
     /// How many messages, roots and replies, the channels the two share hold
     /// (deleted ones left out): how much this link is used. Private channels
@@ -417,7 +462,8 @@ impl ChannelQuery {
             search,
         };
         let found = channels::list(ctx.db(), ctx.viewer(), &filter, &page).await?;
-        Ok(connection(found, Channel, ChannelConnectionFields(filter)))
+        let wrap = Channel::in_page(&found);
+        Ok(connection(found, wrap, ChannelConnectionFields(filter)))
     }
 
     /// A channel by slug (NOT_FOUND for a private channel the viewer is not in).
@@ -426,7 +472,7 @@ impl ChannelQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The channel's slug, such as `spring-launch`.")] slug: String,
     ) -> Result<Channel> {
-        Ok(Channel(
+        Ok(Channel::one(
             channels::by_slug(ctx.db(), ctx.viewer(), &slug).await?,
         ))
     }

@@ -132,7 +132,8 @@ impl Department {
             .load_one(key)
             .await?
             .unwrap_or_else(empty_page);
-        Ok(connection(found, Channel, EmptyFields))
+        let wrap = Channel::in_page(&found);
+        Ok(connection(found, wrap, EmptyFields))
     }
     /// The departments this one shares channels with (that the viewer may
     /// see), by name, each with the shared channels and how many messages

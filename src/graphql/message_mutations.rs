@@ -266,7 +266,7 @@ impl MessageMutation {
         let id = decode_as("channelId", Kind::Channel, &input.channel_id)?;
         let channel = follow::mute(ctx.db(), ctx.viewer(), id).await?;
         Ok(MuteChannelPayload {
-            channel: Channel(channel),
+            channel: Channel::one(channel),
         })
     }
 
@@ -279,7 +279,7 @@ impl MessageMutation {
         let id = decode_as("channelId", Kind::Channel, &input.channel_id)?;
         let channel = follow::unmute(ctx.db(), ctx.viewer(), id).await?;
         Ok(UnmuteChannelPayload {
-            channel: Channel(channel),
+            channel: Channel::one(channel),
         })
     }
 }

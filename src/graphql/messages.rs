@@ -80,7 +80,7 @@ impl Message {
             Some(page) => page.channel(loaders, self.0.channel_id, scope).await?,
             None => loaders.channel.load_one((self.0.channel_id, scope)).await?,
         };
-        Ok(Channel(found.ok_or(Error::NotFound("Channel"))?))
+        Ok(Channel::one(found.ok_or(Error::NotFound("Channel"))?))
     }
     /// Who wrote it.
     async fn author(&self, ctx: &Context<'_>) -> Result<User> {
@@ -253,6 +253,8 @@ mod tests {
 
     use super::*;
     use crate::graphql::channels::Channel;
+    use crate::graphql::notifications::Notification;
+    use crate::graphql::posts::GuestPost;
 
     /// The size of the future `resolve_field` returns for `T`: what
     /// async-graphql allocates and copies for each field it resolves.
@@ -274,6 +276,14 @@ mod tests {
             (
                 "User",
                 field_future_size(<User as ContainerType>::resolve_field),
+            ),
+            (
+                "Notification",
+                field_future_size(<Notification as ContainerType>::resolve_field),
+            ),
+            (
+                "GuestPost",
+                field_future_size(<GuestPost as ContainerType>::resolve_field),
             ),
         ];
         println!("{sizes:?}");

@@ -157,13 +157,13 @@ impl NodeQuery {
             Kind::Department => Node::Department(Department(
                 departments::by_id(ctx.db(), ctx.viewer(), uuid).await?,
             )),
-            Kind::GuestPost => {
-                Node::GuestPost(GuestPost(posts::by_id(ctx.db(), ctx.viewer(), uuid).await?))
-            }
+            Kind::GuestPost => Node::GuestPost(GuestPost::one(
+                posts::by_id(ctx.db(), ctx.viewer(), uuid).await?,
+            )),
             Kind::Notification => Node::Notification(Notification::one(
                 notifications::by_id(ctx.db(), ctx.viewer(), uuid).await?,
             )),
-            Kind::Channel => Node::Channel(Channel(
+            Kind::Channel => Node::Channel(Channel::one(
                 channels::by_id(ctx.db(), ctx.viewer(), uuid).await?,
             )),
             Kind::Message => Node::Message(Message::one(

@@ -1,16 +1,14 @@
 //! The viewer's notifications.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::connection::{Connection, DefaultConnectionName, DefaultEdgeName, EmptyFields};
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
-use tokio::sync::OnceCell;
 use uuid::Uuid;
 
 use super::context::ContextExt;
-use super::loaders::{Batch, Loaders, MessagePage, PersonPage};
+use super::loaders::{Batch, Loaders, PersonPage, PointedMessages};
 use super::messages::Message;
 use super::node::{Kind, decode_as, global_id};
 use super::pagination::connection;
@@ -20,8 +18,8 @@ use super::round::Checkin;
 use crate::domain::channels::Scope;
 use crate::domain::notifications::{self as domain, Kind as DomainKind};
 use crate::domain::pagination::Cursor;
+use crate::domain::posts;
 use crate::domain::round::checkins;
-use crate::domain::{messages, posts};
 
 /// Something that happened that you should know about; with the page it
 /// came in, if any, which loads what its items point at for the whole page.
@@ -41,11 +39,9 @@ impl Notification {
 pub struct NotificationPage {
     actors: Arc<PersonPage>,
     post_ids: Vec<Uuid>,
-    message_ids: Vec<Uuid>,
     checkin_ids: Vec<Uuid>,
     posts: Batch<Uuid, posts::Post>,
-    /// The messages the viewer may see, and the page they make.
-    messages: OnceCell<(HashMap<Uuid, messages::Message>, Arc<MessagePage>)>,
+    messages: PointedMessages,
     checkins: Batch<Uuid, checkins::Checkin>,
 }
 
@@ -61,7 +57,7 @@ impl NotificationPage {
         Arc::new(NotificationPage {
             actors: PersonPage::new(items.iter().filter_map(|n| n.actor_id)),
             post_ids: about("guest_post"),
-            message_ids: about("message"),
+            messages: PointedMessages::new(about("message")),
             checkin_ids: about("checkin"),
             ..NotificationPage::default()
         })
@@ -71,9 +67,8 @@ impl NotificationPage {
     async fn message(&self, ctx: &Context<'_>, id: Uuid) -> Result<Option<Message>> {
         let scope = Scope::of(ctx.viewer())?;
         let loaders = ctx.data_unchecked::<Loaders>();
-        let load = || MessagePage::visible(loaders, scope, &self.message_ids);
-        let (found, page) = self.messages.get_or_try_init(|| Box::pin(load())).await?;
-        Ok(found.get(&id).cloned().map(Message::in_page(page)))
+        let found = self.messages.get(loaders, scope, id).await?;
+        Ok(found.map(|(message, page)| Message(message, Some(page))))
     }
 }
 
@@ -124,12 +119,12 @@ impl Notification {
                 Ok::<_, async_graphql::Error>(found)
             };
             let found = page.posts.get_with(load, &self.0.subject_id).await?;
-            return Ok(found.map(GuestPost));
+            return Ok(found.map(GuestPost::one));
         }
         Ok(posts::by_id(ctx.db(), ctx.viewer(), self.0.subject_id)
             .await
             .ok()
-            .map(GuestPost))
+            .map(GuestPost::one))
     }
     /// The message it is about, if it is about one you may still see.
     async fn about_message(&self, ctx: &Context<'_>) -> Result<Option<Message>> {

@@ -307,7 +307,7 @@ fn posts(
                         .post_for(&follow.db, &follow.viewer, &event)
                         .await
                     {
-                        Ok(Some(post)) => return Some((Ok(GuestPost(post)), Some(follow))),
+                        Ok(Some(post)) => return Some((Ok(GuestPost::one(post)), Some(follow))),
                         Ok(None) => continue,
                         Err(err) => return Some((Err(err.into()), Some(follow))),
                     }

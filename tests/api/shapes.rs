@@ -316,3 +316,60 @@ async fn a_page_of_notifications_costs_the_same_statements_whatever_its_shape(ap
     assert!(counts[0].2 <= 8, "{counts:?}");
 }
 db_test!(a_page_of_notifications_costs_the_same_statements_whatever_its_shape);
+
+async fn pages_of_channels_and_posts_cost_the_same_statements_whatever_their_size(app: TestApp) {
+    for n in 0..52 {
+        let channel = app
+            .create_channel(app.manager(), &format!("room-{n:02}"), "PUBLIC", &["sales"])
+            .await;
+        if n % 3 == 0 {
+            app.join_channel(app.staff(), &channel).await;
+        }
+        app.draft_post(app.staff(), &format!("Post {n}"), "Body")
+            .await;
+    }
+    let shapes = [
+        (
+            "channels as nodes",
+            "query($first: Int!) { channels(first: $first) { nodes { slug createdBy { displayName departments { name } } departments { name } memberCount viewerIsMember viewerHasMuted } } }",
+            vec!["channels", "nodes"],
+        ),
+        (
+            "channels as edges",
+            "fragment Item on Channel { slug createdBy { displayName departments { name } } departments { name } memberCount viewerIsMember viewerHasMuted } query($first: Int!) { channels(first: $first) { edges { node { ...Item } } } }",
+            vec!["channels", "edges"],
+        ),
+        (
+            "posts as nodes",
+            "query($first: Int!) { myPosts(first: $first) { nodes { title author { displayName departments { name } } department { name } } } }",
+            vec!["myPosts", "nodes"],
+        ),
+        (
+            "posts as edges",
+            "query($first: Int!) { myPosts(first: $first) { edges { node { ... on GuestPost { title author { displayName departments { name } } department { name } } } } } }",
+            vec!["myPosts", "edges"],
+        ),
+    ];
+    let mut counts = Vec::new();
+    for (name, query, path) in &shapes {
+        for first in [10, 50] {
+            let count = statements(&app, query, json!({ "first": first }), |data| {
+                assert_eq!(len(data, path), first, "{name}: {data}");
+            })
+            .await;
+            counts.push((*name, first, count));
+        }
+    }
+    eprintln!("channel and post page statements per shape and size: {counts:?}");
+    for four in counts.chunks(4) {
+        for (name, first, count) in four {
+            assert_eq!(*count, four[0].2, "{name} with {first}: {counts:?}");
+        }
+    }
+    // The page; creators and their departments; the channels' departments,
+    // member counts, the viewer's memberships and mutes.
+    assert!(counts[0].2 <= 7, "{counts:?}");
+    // The page; authors and their departments; the posts' departments.
+    assert!(counts[4].2 <= 4, "{counts:?}");
+}
+db_test!(pages_of_channels_and_posts_cost_the_same_statements_whatever_their_size);

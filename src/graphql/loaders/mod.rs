@@ -37,7 +37,7 @@ pub use directory::{
 pub use messages::{
     ChannelById, ChannelMute, Mentions, MessageById, Reactions, Replies, ReplyCount, ThreadFollow,
 };
-pub use pages::{Batch, MessagePage, PersonPage};
+pub use pages::{Batch, ChannelPage, MessagePage, PersonPage, PointedMessages};
 pub use round::{ChallengesOf, CheckinById, CheckinComments, CheckinReactions, CommentsKey};
 
 /// The loaders a request resolves through.

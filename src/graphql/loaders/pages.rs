@@ -27,7 +27,7 @@ use async_graphql::dataloader::{DataLoader, Loader};
 use tokio::sync::OnceCell;
 use uuid::Uuid;
 
-use super::{Batchers, load_now};
+use super::{Batchers, MembershipKey, load_now};
 use crate::domain::channels::{Channel, Scope};
 use crate::domain::departments::Department;
 use crate::domain::messages::{Message, ReactionGroup};
@@ -319,5 +319,121 @@ impl MessagePage {
         };
         let found = cell.get_or_try_init(|| Box::pin(load())).await?;
         Ok(found.clone())
+    }
+}
+
+/// A page of channels (`channels`, `Department.channels`, the channels two
+/// departments share).
+#[derive(Default)]
+pub struct ChannelPage {
+    ids: Vec<Uuid>,
+    /// Who created them.
+    pub creators: Arc<PersonPage>,
+    departments: Batch<Uuid, Vec<Department>>,
+    member_counts: Batch<Uuid, u64>,
+    memberships: Batch<MembershipKey, bool>,
+    mutes: Batch<(Uuid, Uuid), bool>,
+}
+
+impl ChannelPage {
+    /// The page of `channels`.
+    pub fn new<'a>(channels: impl IntoIterator<Item = &'a Channel>) -> Arc<ChannelPage> {
+        let (ids, creators): (Vec<Uuid>, Vec<Uuid>) =
+            channels.into_iter().map(|c| (c.id, c.created_by)).unzip();
+        Arc::new(ChannelPage {
+            ids,
+            creators: PersonPage::new(creators),
+            ..ChannelPage::default()
+        })
+    }
+
+    /// The departments channel `id` (one of the page's) links.
+    pub async fn departments(
+        &self,
+        loaders: &Batchers,
+        id: Uuid,
+    ) -> async_graphql::Result<Vec<Department>> {
+        let keys = || self.ids.clone();
+        let found = self
+            .departments
+            .get(&loaders.departments_of_channel, keys, &id)
+            .await?;
+        Ok(found.unwrap_or_default())
+    }
+
+    /// How many people channel `id` has.
+    pub async fn member_count(&self, loaders: &Batchers, id: Uuid) -> async_graphql::Result<u64> {
+        let keys = || self.ids.clone();
+        let found = self
+            .member_counts
+            .get(&loaders.channel_member_count, keys, &id)
+            .await?;
+        Ok(found.unwrap_or(0))
+    }
+
+    /// Whether `user` is in channel `id`.
+    pub async fn is_member(
+        &self,
+        loaders: &Batchers,
+        id: Uuid,
+        user: Uuid,
+    ) -> async_graphql::Result<bool> {
+        let key = |channel_id| MembershipKey {
+            channel_id,
+            user_id: user,
+        };
+        let keys = || self.ids.iter().map(|id| key(*id)).collect();
+        let found = self
+            .memberships
+            .get(&loaders.channel_membership, keys, &key(id))
+            .await?;
+        Ok(found.unwrap_or(false))
+    }
+
+    /// Whether `user` muted channel `id`.
+    pub async fn has_muted(
+        &self,
+        loaders: &Batchers,
+        id: Uuid,
+        user: Uuid,
+    ) -> async_graphql::Result<bool> {
+        let keys = || self.ids.iter().map(|id| (*id, user)).collect();
+        let found = self
+            .mutes
+            .get(&loaders.channel_mute, keys, &(id, user))
+            .await?;
+        Ok(found.unwrap_or(false))
+    }
+}
+
+/// The messages a page of something else points at (notifications, guest
+/// posts' source threads): loaded, as far as the viewer may see them, by
+/// the first item that asks, and then a page of messages of their own.
+#[derive(Default)]
+pub struct PointedMessages {
+    ids: Vec<Uuid>,
+    found: OnceCell<(HashMap<Uuid, Message>, Arc<MessagePage>)>,
+}
+
+impl PointedMessages {
+    /// The messages `ids` (duplicates allowed).
+    pub fn new(ids: Vec<Uuid>) -> PointedMessages {
+        PointedMessages {
+            ids,
+            found: OnceCell::new(),
+        }
+    }
+
+    /// Message `id`, one of those pointed at, if the viewer (in `scope`)
+    /// may see it, and the page it is in.
+    pub async fn get(
+        &self,
+        loaders: &Batchers,
+        scope: Scope,
+        id: Uuid,
+    ) -> async_graphql::Result<Option<(Message, Arc<MessagePage>)>> {
+        let load = || MessagePage::visible(loaders, scope, &self.ids);
+        let (found, page) = self.found.get_or_try_init(|| Box::pin(load())).await?;
+        Ok(found.get(&id).map(|m| (m.clone(), page.clone())))
     }
 }
