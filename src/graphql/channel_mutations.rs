@@ -243,7 +243,7 @@ impl ChannelMutation {
         let department = Loaders::department(ctx, department_id).await?;
         Ok(LinkChannelDepartmentPayload {
             channel: Channel::one(channel),
-            department: Department(department),
+            department: Department::one(department),
         })
     }
 
@@ -262,7 +262,7 @@ impl ChannelMutation {
         let department = Loaders::department(ctx, department_id).await?;
         Ok(UnlinkChannelDepartmentPayload {
             channel: Channel::one(channel),
-            department: Department(department),
+            department: Department::one(department),
         })
     }
 

@@ -109,7 +109,7 @@ impl Channel {
                 .await?
                 .unwrap_or_default(),
         };
-        Ok(found.into_iter().map(Department).collect())
+        Ok(found.into_iter().map(Department::one).collect())
     }
     /// How many people are in the channel.
     async fn member_count(&self, ctx: &Context<'_>) -> Result<u64> {
@@ -376,7 +376,7 @@ pub struct LinkedDepartment {
 impl LinkedDepartment {
     /// The other department.
     async fn department(&self, ctx: &Context<'_>) -> Result<Department> {
-        Ok(Department(
+        Ok(Department::one(
             Loaders::department(ctx, self.link.department_id).await?,
         ))
     }

@@ -154,7 +154,7 @@ impl NodeQuery {
             Kind::User => Node::User(User::one(
                 people::by_id(ctx.db(), ctx.viewer(), uuid).await?,
             )),
-            Kind::Department => Node::Department(Department(
+            Kind::Department => Node::Department(Department::one(
                 departments::by_id(ctx.db(), ctx.viewer(), uuid).await?,
             )),
             Kind::GuestPost => Node::GuestPost(GuestPost::one(
@@ -175,7 +175,7 @@ impl NodeQuery {
             Kind::Holiday => Node::Holiday(Holiday(
                 away::holiday_by_id(ctx.db(), ctx.viewer(), uuid).await?,
             )),
-            Kind::Checkin => Node::Checkin(Checkin(
+            Kind::Checkin => Node::Checkin(Checkin::one(
                 checkins::by_id(ctx.db(), ctx.viewer(), uuid).await?,
             )),
             Kind::Challenge => Node::Challenge(Challenge(

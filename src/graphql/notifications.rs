@@ -152,7 +152,7 @@ impl Notification {
             }
             None => loaders.checkin.load_one(self.0.subject_id).await?,
         };
-        Ok(found.map(Checkin))
+        Ok(found.map(Checkin::one))
     }
     /// When it happened.
     async fn created_at(&self) -> DateTime<Utc> {

@@ -100,7 +100,7 @@ impl User {
                 .await?
                 .unwrap_or_default(),
         };
-        Ok(departments.into_iter().map(Department).collect())
+        Ok(departments.into_iter().map(Department::one).collect())
     }
 }
 

@@ -153,7 +153,7 @@ impl GuestPost {
     }
     /// The department it is written for, one its author belongs to.
     async fn department(&self, ctx: &Context<'_>) -> Result<Department> {
-        Ok(Department(match &self.1 {
+        Ok(Department::one(match &self.1 {
             Some(page) => page.department(ctx, self.0.department_id).await?,
             None => Loaders::department(ctx, self.0.department_id).await?,
         }))
@@ -185,7 +185,7 @@ impl GuestPost {
             }
             None => loaders.checkin.load_one(checkin).await?,
         };
-        Ok(found.map(|c| PostSource::Checkin(Checkin(c))))
+        Ok(found.map(|c| PostSource::Checkin(Checkin::one(c))))
     }
     /// Every submitted version, oldest first, each with a diff against the
     /// one before (author and reviewers).

@@ -148,7 +148,7 @@ impl Subscription {
                         continue;
                     };
                     match follow.watch.load(&follow.db, &follow.viewer, id).await {
-                        Ok(Some(found)) => return Some((Ok(Checkin(found)), Some(follow))),
+                        Ok(Some(found)) => return Some((Ok(Checkin::one(found)), Some(follow))),
                         Ok(None) => continue,
                         Err(err) => return Some((Err(err.into()), Some(follow))),
                     }
