@@ -94,9 +94,7 @@ impl Channel {
         let Some(page) = &self.1 else {
             return Ok(User::one(Loaders::person(ctx, self.0.created_by).await?));
         };
-        let loaders = ctx.data_unchecked::<Loaders>();
-        let person = page.creators.person(loaders, self.0.created_by).await?;
-        Ok(User(person, Some(page.creators.clone())))
+        User::of_page(ctx, &page.creators, self.0.created_by).await
     }
     /// The departments the channel links, by name (two or more: a synapse).
     async fn departments(&self, ctx: &Context<'_>) -> Result<Vec<Department>> {

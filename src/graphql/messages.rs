@@ -87,9 +87,7 @@ impl Message {
         let Some(page) = &self.1 else {
             return Ok(User::one(Loaders::person(ctx, self.0.author_id).await?));
         };
-        let loaders = ctx.data_unchecked::<Loaders>();
-        let person = page.authors.person(loaders, self.0.author_id).await?;
-        Ok(User(person, Some(page.authors.clone())))
+        User::of_page(ctx, &page.authors, self.0.author_id).await
     }
     /// The markdown as written; empty once deleted.
     async fn body(&self) -> &str {

@@ -104,9 +104,7 @@ impl Notification {
         let Some(page) = &self.1 else {
             return Ok(Some(User::one(Loaders::person(ctx, actor).await?)));
         };
-        let loaders = ctx.data_unchecked::<Loaders>();
-        let person = page.actors.person(loaders, actor).await?;
-        Ok(Some(User(person, Some(page.actors.clone()))))
+        Ok(Some(User::of_page(ctx, &page.actors, actor).await?))
     }
     /// The guest post it is about, if it is about one you may still see.
     async fn post(&self, ctx: &Context<'_>) -> Result<Option<GuestPost>> {

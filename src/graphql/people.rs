@@ -27,6 +27,23 @@ impl User {
         User(person, None)
     }
 
+    /// Person `id` of `page` (the authors or actors of a page of something
+    /// else). Whether the field asks for `departments` is read from the
+    /// field's own selection (wherever the field sits in the query): those
+    /// then load with the people, for the whole page.
+    pub async fn of_page(
+        ctx: &Context<'_>,
+        page: &Arc<PersonPage>,
+        id: uuid::Uuid,
+    ) -> Result<User> {
+        let loaders = ctx.data_unchecked::<Loaders>();
+        let departments = ctx.look_ahead().field("departments").exists();
+        let person = page
+            .person_and_departments(loaders, id, departments)
+            .await?;
+        Ok(User(person, Some(page.clone())))
+    }
+
     /// Wraps the people of `page`, each knowing the page.
     pub fn in_page(page: &Page<Person>) -> impl Fn(Person) -> User + use<> {
         let rows = PersonPage::new(page.items.iter().map(|(_, p)| p.id));

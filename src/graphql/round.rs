@@ -82,9 +82,7 @@ impl Checkin {
         let Some(page) = &self.1 else {
             return Ok(User::one(Loaders::person(ctx, self.0.user_id).await?));
         };
-        let loaders = ctx.data_unchecked::<Loaders>();
-        let person = page.authors.person(loaders, self.0.user_id).await?;
-        Ok(User(person, Some(page.authors.clone())))
+        User::of_page(ctx, &page.authors, self.0.user_id).await
     }
     /// Last week's efforts, markdown as written.
     async fn wins(&self) -> &str {
