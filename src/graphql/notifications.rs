@@ -119,10 +119,13 @@ impl Notification {
             let found = page.posts.get_with(load, &self.0.subject_id).await?;
             return Ok(found.map(GuestPost::one));
         }
-        Ok(posts::by_id(ctx.db(), ctx.viewer(), self.0.subject_id)
-            .await
-            .ok()
-            .map(GuestPost::one))
+        // Boxed: inline, the query's future would size every field's box.
+        Ok(
+            Box::pin(posts::by_id(ctx.db(), ctx.viewer(), self.0.subject_id))
+                .await
+                .ok()
+                .map(GuestPost::one),
+        )
     }
     /// The message it is about, if it is about one you may still see.
     async fn about_message(&self, ctx: &Context<'_>) -> Result<Option<Message>> {

@@ -188,13 +188,14 @@ impl GuestPost {
     /// Every submitted version, oldest first, each with a diff against the
     /// one before (author and reviewers).
     async fn revisions(&self, ctx: &Context<'_>) -> Result<Vec<PostRevision>> {
-        let revisions = posts::revisions(ctx.db(), ctx.viewer(), &self.0).await?;
+        // Boxed: inline, the query's future would size every field's box.
+        let revisions = Box::pin(posts::revisions(ctx.db(), ctx.viewer(), &self.0)).await?;
         Ok(revisions.into_iter().map(PostRevision).collect())
     }
     /// The audit trail: every transition with who, when and why (author and
     /// reviewers).
     async fn review_events(&self, ctx: &Context<'_>) -> Result<Vec<ReviewEvent>> {
-        let events = posts::review_events(ctx.db(), ctx.viewer(), &self.0).await?;
+        let events = Box::pin(posts::review_events(ctx.db(), ctx.viewer(), &self.0)).await?;
         Ok(events.into_iter().map(ReviewEvent).collect())
     }
 }
