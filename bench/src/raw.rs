@@ -52,6 +52,28 @@ const PAGE: &str = "SELECT id, channel_id, author_id, parent_id, body, created_a
      deleted_at FROM messages WHERE channel_id = $1 AND parent_id IS NULL \
      ORDER BY created_at DESC, id DESC LIMIT $2";
 
+/// `feed --lean`: exactly what the lean GraphQL page returns (the rows of
+/// `Channel.messages`: a channel's root messages, newest first, with their
+/// authors' names and departments by name) in one statement.
+const LEAN_PAGE_POSTGRES: &str = "SELECT m.id, m.body, m.created_at, u.display_name, \
+     COALESCE(json_agg(d.name ORDER BY d.name) FILTER (WHERE d.id IS NOT NULL), '[]')::text \
+     AS departments \
+     FROM messages m JOIN users u ON u.id = m.author_id \
+     LEFT JOIN department_members dm ON dm.user_id = u.id \
+     LEFT JOIN departments d ON d.id = dm.department_id \
+     WHERE m.channel_id = $1 AND m.parent_id IS NULL \
+     GROUP BY m.id, u.id ORDER BY m.created_at DESC, m.id DESC LIMIT $2";
+
+/// The same on SQLite, which has no `json_agg … FILTER`: the departments
+/// of each author as a correlated JSON array, in name order.
+const LEAN_PAGE_SQLITE: &str = "SELECT m.id, m.body, m.created_at, u.display_name, \
+     (SELECT json_group_array(name) FROM (SELECT d.name FROM department_members dm \
+      JOIN departments d ON d.id = dm.department_id WHERE dm.user_id = m.author_id \
+      ORDER BY d.name)) AS departments \
+     FROM messages m JOIN users u ON u.id = m.author_id \
+     WHERE m.channel_id = $1 AND m.parent_id IS NULL \
+     ORDER BY m.created_at DESC, m.id DESC LIMIT $2";
+
 const INSERT_MESSAGE: &str = "INSERT INTO messages (id, channel_id, author_id, parent_id, body, \
      created_at, edited_at, deleted_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
 
@@ -382,6 +404,31 @@ impl Db {
                 );
             }
             Ok(ids.len() as u64)
+        })
+    }
+
+    /// `feed --lean`'s raw side: the newest `first` root messages of
+    /// channel `channel_id` with their authors' names and departments, in
+    /// one statement. The messages on the page.
+    pub async fn lean_feed_page(&self, channel_id: Uuid, first: usize) -> Result<u64, Failure> {
+        let limit = i64::try_from(first).unwrap_or(i64::MAX);
+        let sql = match self {
+            Db::Postgres(_) => LEAN_PAGE_POSTGRES,
+            Db::Sqlite(_) => LEAN_PAGE_SQLITE,
+        };
+        on_pool!(self, pool => {
+            let rows = sqlx::query(sql).bind(channel_id).bind(limit).fetch_all(pool).await?;
+            for row in &rows {
+                let _: (Uuid, String, DateTime<Utc>, String) = (
+                    row.try_get("id")?,
+                    row.try_get("body")?,
+                    row.try_get("created_at")?,
+                    row.try_get("display_name")?,
+                );
+                // The departments as JSON text, as a client would read them.
+                let _: String = row.try_get("departments")?;
+            }
+            Ok(rows.len() as u64)
         })
     }
 

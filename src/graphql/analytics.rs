@@ -81,7 +81,7 @@ impl AnalyticsRate {
 async fn pair(ctx: &Context<'_>, ids: [Uuid; 2]) -> Result<Vec<Department>> {
     let mut departments = Vec::with_capacity(2);
     for id in ids {
-        departments.push(Department(Loaders::department(ctx, id).await?));
+        departments.push(Department::one(Loaders::department(ctx, id).await?));
     }
     Ok(departments)
 }
@@ -260,7 +260,7 @@ pub struct Bridge(queries::Bridge);
 impl Bridge {
     /// The person.
     async fn user(&self, ctx: &Context<'_>) -> Result<User> {
-        Ok(User(Loaders::person(ctx, self.0.user_id).await?))
+        Ok(User::one(Loaders::person(ctx, self.0.user_id).await?))
     }
     /// Distinct departments their crossing acts reached.
     async fn departments_reached(&self) -> i64 {
@@ -280,7 +280,7 @@ pub struct NetworkDepartment(Uuid, i64);
 impl NetworkDepartment {
     /// The department.
     async fn department(&self, ctx: &Context<'_>) -> Result<Department> {
-        Ok(Department(Loaders::department(ctx, self.0).await?))
+        Ok(Department::one(Loaders::department(ctx, self.0).await?))
     }
     /// Your acts that crossed to it.
     async fn acts(&self) -> i64 {
@@ -296,7 +296,7 @@ pub struct NetworkPerson(Uuid, i64);
 impl NetworkPerson {
     /// The person.
     async fn user(&self, ctx: &Context<'_>) -> Result<User> {
-        Ok(User(Loaders::person(ctx, self.0).await?))
+        Ok(User::one(Loaders::person(ctx, self.0).await?))
     }
     /// Questions (cross-department) first answered.
     async fn questions(&self) -> i64 {

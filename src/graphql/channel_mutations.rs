@@ -206,7 +206,7 @@ impl ChannelMutation {
         };
         let channel = edit::create(ctx.db(), ctx.viewer(), new).await?;
         Ok(CreateChannelPayload {
-            channel: Channel(channel),
+            channel: Channel::one(channel),
         })
     }
 
@@ -225,7 +225,7 @@ impl ChannelMutation {
         };
         let channel = edit::update(ctx.db(), ctx.viewer(), changes).await?;
         Ok(UpdateChannelPayload {
-            channel: Channel(channel),
+            channel: Channel::one(channel),
         })
     }
 
@@ -242,8 +242,8 @@ impl ChannelMutation {
             edit::link_department(ctx.db(), ctx.viewer(), channel_id, department_id).await?;
         let department = Loaders::department(ctx, department_id).await?;
         Ok(LinkChannelDepartmentPayload {
-            channel: Channel(channel),
-            department: Department(department),
+            channel: Channel::one(channel),
+            department: Department::one(department),
         })
     }
 
@@ -261,8 +261,8 @@ impl ChannelMutation {
             edit::unlink_department(ctx.db(), ctx.viewer(), channel_id, department_id).await?;
         let department = Loaders::department(ctx, department_id).await?;
         Ok(UnlinkChannelDepartmentPayload {
-            channel: Channel(channel),
-            department: Department(department),
+            channel: Channel::one(channel),
+            department: Department::one(department),
         })
     }
 
@@ -275,7 +275,7 @@ impl ChannelMutation {
         let channel_id = decode_as("channelId", Kind::Channel, &input.channel_id)?;
         let channel = membership::join(ctx.db(), ctx.viewer(), channel_id).await?;
         Ok(JoinChannelPayload {
-            channel: Channel(channel),
+            channel: Channel::one(channel),
         })
     }
 
@@ -304,8 +304,8 @@ impl ChannelMutation {
         let channel = membership::add_member(ctx.db(), ctx.viewer(), channel_id, user_id).await?;
         let user = people::by_id(ctx.db(), ctx.viewer(), user_id).await?;
         Ok(AddChannelMemberPayload {
-            channel: Channel(channel),
-            user: User(user),
+            channel: Channel::one(channel),
+            user: User::one(user),
         })
     }
 
@@ -322,7 +322,7 @@ impl ChannelMutation {
         Ok(RemoveChannelMemberPayload {
             channel_id: input.channel_id,
             channel: still_visible(ctx, channel_id).await?,
-            user: User(user),
+            user: User::one(user),
         })
     }
 
@@ -335,7 +335,7 @@ impl ChannelMutation {
         let channel_id = decode_as("channelId", Kind::Channel, &input.channel_id)?;
         let channel = edit::archive(ctx.db(), ctx.viewer(), channel_id).await?;
         Ok(ArchiveChannelPayload {
-            channel: Channel(channel),
+            channel: Channel::one(channel),
         })
     }
 }
@@ -343,7 +343,7 @@ impl ChannelMutation {
 /// The channel, if the viewer may still see it after a membership change.
 async fn still_visible(ctx: &Context<'_>, channel_id: Uuid) -> Result<Option<Channel>> {
     match channels::by_id(ctx.db(), ctx.viewer(), channel_id).await {
-        Ok(channel) => Ok(Some(Channel(channel))),
+        Ok(channel) => Ok(Some(Channel::one(channel))),
         Err(Error::NotFound(_)) => Ok(None),
         Err(e) => Err(e.into()),
     }

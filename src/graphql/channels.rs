@@ -2,6 +2,8 @@
 //! types that `Department.channels` and `Department.linkedDepartments` return.
 //! Mutations are in `channel_mutations.rs`.
 
+use std::sync::Arc;
+
 use async_graphql::connection::{
     Connection, ConnectionNameType, DefaultConnectionName, DefaultEdgeName, EdgeNameType,
     EmptyFields,
@@ -12,8 +14,8 @@ use uuid::Uuid;
 
 use super::context::ContextExt;
 use super::departments::Department;
-use super::loaders::{ChannelMembersKey, Loaders, MembershipKey, SharedChannelsKey};
-use super::messages::{Message, MessageConnection};
+use super::loaders::{ChannelMembersKey, ChannelPage, Loaders, MembershipKey, SharedChannelsKey};
+use super::messages::{MessageConnection, message_connection};
 use super::node::{Kind, global_id};
 use super::pagination::connection;
 use super::people::User;
@@ -23,8 +25,31 @@ use crate::domain::messages;
 use crate::domain::pagination::{Cursor, Page};
 
 /// A place to talk, public or private, linked to one or more departments;
-/// a channel linked to two or more is a synapse between them.
-pub struct Channel(pub channels::Channel);
+/// a channel linked to two or more is a synapse between them. With the
+/// page it came in, if any, which loads its relations for the whole page.
+pub struct Channel(pub channels::Channel, pub Option<Arc<ChannelPage>>);
+
+impl Channel {
+    /// A channel on its own (not from a page).
+    pub fn one(channel: channels::Channel) -> Channel {
+        Channel(channel, None)
+    }
+
+    /// Wraps the channels of `page`, each knowing the page.
+    pub fn in_page(
+        page: &Page<channels::Channel>,
+    ) -> impl Fn(channels::Channel) -> Channel + use<> {
+        let rows = ChannelPage::new(page.items.iter().map(|(_, c)| c));
+        move |channel| Channel(channel, Some(rows.clone()))
+    }
+
+    /// `channels` as one page.
+    pub fn all(channels: Vec<channels::Channel>) -> Vec<Channel> {
+        let rows = ChannelPage::new(&channels);
+        let wrap = |channel| Channel(channel, Some(rows.clone()));
+        channels.into_iter().map(wrap).collect()
+    }
+}
 
 /// A place to talk, public or private, linked to one or more departments;
 /// a channel linked to two or more is a synapse between them. Private
@@ -66,33 +91,48 @@ impl Channel {
     }
     /// Who created the channel.
     async fn created_by(&self, ctx: &Context<'_>) -> Result<User> {
-        Ok(User(Loaders::person(ctx, self.0.created_by).await?))
+        let Some(page) = &self.1 else {
+            return Ok(User::one(Loaders::person(ctx, self.0.created_by).await?));
+        };
+        User::of_page(ctx, &page.creators, self.0.created_by).await
     }
     /// The departments the channel links, by name (two or more: a synapse).
     async fn departments(&self, ctx: &Context<'_>) -> Result<Vec<Department>> {
-        let found = ctx
-            .data_unchecked::<Loaders>()
-            .departments_of_channel
-            .load_one(self.0.id)
-            .await?
-            .unwrap_or_default();
-        Ok(found.into_iter().map(Department).collect())
+        let loaders = ctx.data_unchecked::<Loaders>();
+        let found = match &self.1 {
+            Some(page) => page.departments(loaders, self.0.id).await?,
+            None => loaders
+                .departments_of_channel
+                .load_one(self.0.id)
+                .await?
+                .unwrap_or_default(),
+        };
+        Ok(found.into_iter().map(Department::one).collect())
     }
     /// How many people are in the channel.
     async fn member_count(&self, ctx: &Context<'_>) -> Result<u64> {
-        member_count(ctx, self.0.id).await
+        match &self.1 {
+            Some(page) => {
+                let loaders = ctx.data_unchecked::<Loaders>();
+                page.member_count(loaders, self.0.id).await
+            }
+            None => member_count(ctx, self.0.id).await,
+        }
     }
     /// Whether the viewer is a member.
     async fn viewer_is_member(&self, ctx: &Context<'_>) -> Result<bool> {
         let Some(actor) = ctx.viewer().actor() else {
             return Ok(false);
         };
+        let loaders = ctx.data_unchecked::<Loaders>();
+        if let Some(page) = &self.1 {
+            return page.is_member(loaders, self.0.id, actor.user_id).await;
+        }
         let key = MembershipKey {
             channel_id: self.0.id,
             user_id: actor.user_id,
         };
-        Ok(ctx
-            .data_unchecked::<Loaders>()
+        Ok(loaders
             .channel_membership
             .load_one(key)
             .await?
@@ -103,8 +143,11 @@ impl Channel {
         let Some(actor) = ctx.viewer().actor() else {
             return Ok(false);
         };
-        Ok(ctx
-            .data_unchecked::<Loaders>()
+        let loaders = ctx.data_unchecked::<Loaders>();
+        if let Some(page) = &self.1 {
+            return page.has_muted(loaders, self.0.id, actor.user_id).await;
+        }
+        Ok(loaders
             .channel_mute
             .load_one((self.0.id, actor.user_id))
             .await?
@@ -131,11 +174,11 @@ impl Channel {
         before: Option<String>,
     ) -> Result<MessageConnection> {
         let page = ctx.page_args(first, after, last, before)?;
-        // Boxed, so that a list of channels resolves each field in a small
-        // box (see `messages::prime`).
+        // Boxed, so that a channel resolves each field in a small box
+        // (async-graphql allocates every field's future at the size of the
+        // object's largest).
         let found = Box::pin(messages::in_channel(ctx.db(), ctx.viewer(), &self.0, &page)).await?;
-        super::messages::prime(ctx, &found).await?;
-        Ok(connection(found, Message, EmptyFields))
+        Ok(message_connection(found))
     }
     /// The channel's people, by name.
     #[graphql(complexity = "super::pagination::connection_cost(first, last, child_complexity)")]
@@ -168,9 +211,10 @@ impl Channel {
             .load_one(key)
             .await?
             .unwrap_or_else(empty_page);
+        let wrap = User::in_page(&members);
         Ok(connection(
             members,
-            User,
+            wrap,
             ChannelMemberConnectionFields {
                 channel_id: self.0.id,
             },
@@ -330,7 +374,7 @@ pub struct LinkedDepartment {
 impl LinkedDepartment {
     /// The other department.
     async fn department(&self, ctx: &Context<'_>) -> Result<Department> {
-        Ok(Department(
+        Ok(Department::one(
             Loaders::department(ctx, self.link.department_id).await?,
         ))
     }
@@ -346,7 +390,7 @@ impl LinkedDepartment {
             .load_one(self.key())
             .await?
             .unwrap_or_default();
-        Ok(found.into_iter().map(Channel).collect())
+        Ok(Channel::all(found))
     }
     /// How many messages, roots and replies, the channels the two share hold
     /// (deleted ones left out): how much this link is used. Private channels
@@ -416,7 +460,8 @@ impl ChannelQuery {
             search,
         };
         let found = channels::list(ctx.db(), ctx.viewer(), &filter, &page).await?;
-        Ok(connection(found, Channel, ChannelConnectionFields(filter)))
+        let wrap = Channel::in_page(&found);
+        Ok(connection(found, wrap, ChannelConnectionFields(filter)))
     }
 
     /// A channel by slug (NOT_FOUND for a private channel the viewer is not in).
@@ -425,7 +470,7 @@ impl ChannelQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The channel's slug, such as `spring-launch`.")] slug: String,
     ) -> Result<Channel> {
-        Ok(Channel(
+        Ok(Channel::one(
             channels::by_slug(ctx.db(), ctx.viewer(), &slug).await?,
         ))
     }

@@ -1,27 +1,48 @@
 //! Departments: the `Department` type, its queries and the administrators'
 //! mutations.
 
+use std::sync::Arc;
+
 use async_graphql::connection::{
     Connection, ConnectionNameType, DefaultConnectionName, DefaultEdgeName, EdgeNameType,
     EmptyFields,
 };
 use async_graphql::{Context, ID, InputObject, Object, OutputType, Result, SimpleObject};
 use chrono::{DateTime, Utc};
+use uuid::Uuid;
 
 use super::channels::Channel;
 use super::channels::{DepartmentChannelConnection, LinkedDepartment, empty_page};
 use super::context::ContextExt;
-use super::loaders::{DepartmentChannelsKey, Loaders, MembersKey};
+use super::loaders::{Batch, DepartmentChannelsKey, Loaders, MembersKey};
 use super::node::{Kind, decode_as, global_id};
 use super::pagination::connection;
 use super::people::User;
 use crate::domain::channels::Scope;
+use crate::domain::channels::synapses::Link;
 use crate::domain::departments::{self, DepartmentChanges, NewDepartment};
 use crate::domain::pagination::{Cursor, Page};
 use crate::domain::people;
 
 /// A department: marketing, sales, hr, customer-service, communications, ….
-pub struct Department(pub departments::Department);
+pub struct Department(pub departments::Department, pub Option<Arc<DepartmentPage>>);
+
+impl Department {
+    /// A department on its own (not from a page).
+    pub fn one(department: departments::Department) -> Department {
+        Department(department, None)
+    }
+}
+
+/// A page of `departments`: member counts and linked departments, each
+/// loaded for the whole page by the first department that asks (see
+/// `loaders::pages`).
+#[derive(Default)]
+pub struct DepartmentPage {
+    ids: Vec<Uuid>,
+    member_counts: Batch<Uuid, u64>,
+    links: Batch<(Uuid, Scope), Vec<Link>>,
+}
 
 /// A department of the company: marketing, sales, hr, customer-service,
 /// communications, …. People belong to departments, and channels link them.
@@ -49,12 +70,18 @@ impl Department {
     }
     /// How many people belong to the department.
     async fn member_count(&self, ctx: &Context<'_>) -> Result<u64> {
-        Ok(ctx
-            .data_unchecked::<Loaders>()
-            .member_count
-            .load_one(self.0.id)
-            .await?
-            .unwrap_or(0))
+        let loaders = ctx.data_unchecked::<Loaders>();
+        let found = match &self.1 {
+            Some(page) => {
+                let keys = || page.ids.clone();
+                let found = page
+                    .member_counts
+                    .get(&loaders.member_count, keys, &self.0.id);
+                found.await?
+            }
+            None => loaders.member_count.load_one(self.0.id).await?,
+        };
+        Ok(found.unwrap_or(0))
     }
     /// The department's people, by name.
     #[graphql(complexity = "super::pagination::connection_cost(first, last, child_complexity)")]
@@ -91,9 +118,10 @@ impl Department {
                 has_next_page: false,
                 has_previous_page: false,
             });
+        let wrap = User::in_page(&members);
         Ok(connection(
             members,
-            User,
+            wrap,
             MemberConnectionFields {
                 department_id: self.0.id,
             },
@@ -131,19 +159,26 @@ impl Department {
             .load_one(key)
             .await?
             .unwrap_or_else(empty_page);
-        Ok(connection(found, Channel, EmptyFields))
+        let wrap = Channel::in_page(&found);
+        Ok(connection(found, wrap, EmptyFields))
     }
     /// The departments this one shares channels with (that the viewer may
     /// see), by name, each with the shared channels and how many messages
     /// they hold: the synapse graph.
     async fn linked_departments(&self, ctx: &Context<'_>) -> Result<Vec<LinkedDepartment>> {
         let scope = Scope::of(ctx.viewer())?;
-        let links = ctx
-            .data_unchecked::<Loaders>()
-            .linked_departments
-            .load_one((self.0.id, scope))
-            .await?
-            .unwrap_or_default();
+        let loaders = ctx.data_unchecked::<Loaders>();
+        let key = (self.0.id, scope);
+        let links = match &self.1 {
+            Some(page) => {
+                let keys = || page.ids.iter().map(|id| (*id, scope)).collect();
+                page.links
+                    .get(&loaders.linked_departments, keys, &key)
+                    .await?
+            }
+            None => loaders.linked_departments.load_one(key).await?,
+        };
+        let links = links.unwrap_or_default();
         Ok(links
             .into_iter()
             .map(|link| LinkedDepartment {
@@ -250,7 +285,12 @@ impl DepartmentQuery {
     ) -> Result<DepartmentConnection> {
         let page = ctx.page_args(first, after, last, before)?;
         let found = departments::list(ctx.db(), ctx.viewer(), &page).await?;
-        Ok(connection(found, Department, DepartmentConnectionFields))
+        let rows = Arc::new(DepartmentPage {
+            ids: found.items.iter().map(|(_, d)| d.id).collect(),
+            ..DepartmentPage::default()
+        });
+        let wrap = move |d| Department(d, Some(rows.clone()));
+        Ok(connection(found, wrap, DepartmentConnectionFields))
     }
 
     /// A department by slug.
@@ -259,7 +299,7 @@ impl DepartmentQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The department's slug, such as `customer-service`.")] slug: String,
     ) -> Result<Department> {
-        Ok(Department(
+        Ok(Department::one(
             departments::by_slug(ctx.db(), ctx.viewer(), &slug).await?,
         ))
     }
@@ -349,7 +389,7 @@ impl DepartmentMutation {
         };
         let department = departments::create(ctx.db(), ctx.viewer(), new).await?;
         Ok(CreateDepartmentPayload {
-            department: Department(department),
+            department: Department::one(department),
         })
     }
 
@@ -367,7 +407,7 @@ impl DepartmentMutation {
         };
         let department = departments::update(ctx.db(), ctx.viewer(), changes).await?;
         Ok(UpdateDepartmentPayload {
-            department: Department(department),
+            department: Department::one(department),
         })
     }
 
@@ -410,5 +450,5 @@ async fn member_pair(
 ) -> Result<(Department, User)> {
     let department = departments::by_id(ctx.db(), ctx.viewer(), department_id).await?;
     let user = people::by_id(ctx.db(), ctx.viewer(), user_id).await?;
-    Ok((Department(department), User(user)))
+    Ok((Department::one(department), User::one(user)))
 }

@@ -67,7 +67,7 @@ impl DigestMutation {
             submitted: count(posted.submitted),
             expected: count(posted.expected),
             excused: count(posted.excused),
-            message: Message(posted.message),
+            message: Message::one(posted.message),
         })
     }
 }

@@ -175,7 +175,7 @@ impl MessageMutation {
         };
         let message = ctx.state().posts.post(ctx.viewer(), new).await?;
         Ok(PostMessagePayload {
-            message: Message(message),
+            message: Message::one(message),
         })
     }
 
@@ -188,7 +188,7 @@ impl MessageMutation {
         let id = decode_as("id", Kind::Message, &input.id)?;
         let message = write::edit(ctx.db(), ctx.viewer(), id, &input.body).await?;
         Ok(EditMessagePayload {
-            message: Message(message),
+            message: Message::one(message),
         })
     }
 
@@ -201,7 +201,7 @@ impl MessageMutation {
         let id = decode_as("id", Kind::Message, &input.id)?;
         let message = write::delete(ctx.db(), ctx.viewer(), id).await?;
         Ok(DeleteMessagePayload {
-            message: Message(message),
+            message: Message::one(message),
         })
     }
 
@@ -214,7 +214,7 @@ impl MessageMutation {
         let id = decode_as("messageId", Kind::Message, &input.message_id)?;
         let message = reactions::add(ctx.db(), ctx.viewer(), id, &input.code).await?;
         Ok(AddReactionPayload {
-            message: Message(message),
+            message: Message::one(message),
         })
     }
 
@@ -227,7 +227,7 @@ impl MessageMutation {
         let id = decode_as("messageId", Kind::Message, &input.message_id)?;
         let message = reactions::remove(ctx.db(), ctx.viewer(), id, &input.code).await?;
         Ok(RemoveReactionPayload {
-            message: Message(message),
+            message: Message::one(message),
         })
     }
 
@@ -240,7 +240,7 @@ impl MessageMutation {
         let id = decode_as("messageId", Kind::Message, &input.message_id)?;
         let message = follow::follow(ctx.db(), ctx.viewer(), id).await?;
         Ok(FollowThreadPayload {
-            message: Message(message),
+            message: Message::one(message),
         })
     }
 
@@ -253,7 +253,7 @@ impl MessageMutation {
         let id = decode_as("messageId", Kind::Message, &input.message_id)?;
         let message = follow::unfollow(ctx.db(), ctx.viewer(), id).await?;
         Ok(UnfollowThreadPayload {
-            message: Message(message),
+            message: Message::one(message),
         })
     }
 
@@ -266,7 +266,7 @@ impl MessageMutation {
         let id = decode_as("channelId", Kind::Channel, &input.channel_id)?;
         let channel = follow::mute(ctx.db(), ctx.viewer(), id).await?;
         Ok(MuteChannelPayload {
-            channel: Channel(channel),
+            channel: Channel::one(channel),
         })
     }
 
@@ -279,7 +279,7 @@ impl MessageMutation {
         let id = decode_as("channelId", Kind::Channel, &input.channel_id)?;
         let channel = follow::unmute(ctx.db(), ctx.viewer(), id).await?;
         Ok(UnmuteChannelPayload {
-            channel: Channel(channel),
+            channel: Channel::one(channel),
         })
     }
 }

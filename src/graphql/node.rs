@@ -151,20 +151,22 @@ impl NodeQuery {
     ) -> async_graphql::Result<Node> {
         let (kind, uuid) = decode("id", &id)?;
         let node = match kind {
-            Kind::User => Node::User(User(people::by_id(ctx.db(), ctx.viewer(), uuid).await?)),
-            Kind::Department => Node::Department(Department(
+            Kind::User => Node::User(User::one(
+                people::by_id(ctx.db(), ctx.viewer(), uuid).await?,
+            )),
+            Kind::Department => Node::Department(Department::one(
                 departments::by_id(ctx.db(), ctx.viewer(), uuid).await?,
             )),
-            Kind::GuestPost => {
-                Node::GuestPost(GuestPost(posts::by_id(ctx.db(), ctx.viewer(), uuid).await?))
-            }
-            Kind::Notification => Node::Notification(Notification(
+            Kind::GuestPost => Node::GuestPost(GuestPost::one(
+                posts::by_id(ctx.db(), ctx.viewer(), uuid).await?,
+            )),
+            Kind::Notification => Node::Notification(Notification::one(
                 notifications::by_id(ctx.db(), ctx.viewer(), uuid).await?,
             )),
-            Kind::Channel => Node::Channel(Channel(
+            Kind::Channel => Node::Channel(Channel::one(
                 channels::by_id(ctx.db(), ctx.viewer(), uuid).await?,
             )),
-            Kind::Message => Node::Message(Message(
+            Kind::Message => Node::Message(Message::one(
                 messages::by_id(ctx.db(), ctx.viewer(), uuid).await?,
             )),
             Kind::AwayPeriod => Node::AwayPeriod(AwayPeriod(
@@ -173,7 +175,7 @@ impl NodeQuery {
             Kind::Holiday => Node::Holiday(Holiday(
                 away::holiday_by_id(ctx.db(), ctx.viewer(), uuid).await?,
             )),
-            Kind::Checkin => Node::Checkin(Checkin(
+            Kind::Checkin => Node::Checkin(Checkin::one(
                 checkins::by_id(ctx.db(), ctx.viewer(), uuid).await?,
             )),
             Kind::Challenge => Node::Challenge(Challenge(

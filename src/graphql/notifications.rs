@@ -1,24 +1,76 @@
 //! The viewer's notifications.
 
+use std::sync::Arc;
+
 use async_graphql::connection::{Connection, DefaultConnectionName, DefaultEdgeName, EmptyFields};
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::context::ContextExt;
-use super::loaders::{Loaders, Primed, load_now};
-use super::messages::{Message, prime_messages};
+use super::loaders::{Batch, Loaders, PersonPage, PointedMessages};
+use super::messages::Message;
 use super::node::{Kind, decode_as, global_id};
 use super::pagination::connection;
 use super::people::User;
 use super::posts::GuestPost;
 use super::round::Checkin;
+use crate::domain::channels::Scope;
 use crate::domain::notifications::{self as domain, Kind as DomainKind};
 use crate::domain::pagination::Cursor;
 use crate::domain::posts;
+use crate::domain::round::checkins;
 
-/// Something that happened that you should know about.
-pub struct Notification(pub domain::Notification);
+/// Something that happened that you should know about; with the page it
+/// came in, if any, which loads what its items point at for the whole page.
+pub struct Notification(pub domain::Notification, pub Option<Arc<NotificationPage>>);
+
+impl Notification {
+    /// A notification on its own (not from a page).
+    pub fn one(notification: domain::Notification) -> Notification {
+        Notification(notification, None)
+    }
+}
+
+/// A page of notifications: what its items point at (actors, guest posts,
+/// messages, check-ins), each kind loaded for the whole page by the first
+/// item that asks (see `loaders::pages`).
+#[derive(Default)]
+pub struct NotificationPage {
+    actors: Arc<PersonPage>,
+    post_ids: Vec<Uuid>,
+    checkin_ids: Vec<Uuid>,
+    posts: Batch<Uuid, posts::Post>,
+    messages: PointedMessages,
+    checkins: Batch<Uuid, checkins::Checkin>,
+}
+
+impl NotificationPage {
+    fn new(items: &[&domain::Notification]) -> Arc<NotificationPage> {
+        let about = |kind: &str| -> Vec<Uuid> {
+            items
+                .iter()
+                .filter(|n| n.subject_kind == kind)
+                .map(|n| n.subject_id)
+                .collect()
+        };
+        Arc::new(NotificationPage {
+            actors: PersonPage::new(items.iter().filter_map(|n| n.actor_id)),
+            post_ids: about("guest_post"),
+            messages: PointedMessages::new(about("message")),
+            checkin_ids: about("checkin"),
+            ..NotificationPage::default()
+        })
+    }
+
+    /// Message `id`, one the page points at, if the viewer may see it.
+    async fn message(&self, ctx: &Context<'_>, id: Uuid) -> Result<Option<Message>> {
+        let scope = Scope::of(ctx.viewer())?;
+        let loaders = ctx.data_unchecked::<Loaders>();
+        let found = self.messages.get(loaders, scope, id).await?;
+        Ok(found.map(|(message, page)| Message(message, Some(page))))
+    }
+}
 
 /// Something that happened that you should know about. Only its recipient
 /// sees it.
@@ -46,31 +98,44 @@ impl Notification {
     }
     /// Who did it; null for the system (e.g. the scheduler).
     async fn actor(&self, ctx: &Context<'_>) -> Result<Option<User>> {
-        match self.0.actor_id {
-            Some(actor) => Ok(Some(User(Loaders::person(ctx, actor).await?))),
-            None => Ok(None),
-        }
+        let Some(actor) = self.0.actor_id else {
+            return Ok(None);
+        };
+        let Some(page) = &self.1 else {
+            return Ok(Some(User::one(Loaders::person(ctx, actor).await?)));
+        };
+        Ok(Some(User::of_page(ctx, &page.actors, actor).await?))
     }
     /// The guest post it is about, if it is about one you may still see.
     async fn post(&self, ctx: &Context<'_>) -> Result<Option<GuestPost>> {
         if self.0.subject_kind != "guest_post" {
             return Ok(None);
         }
-        let loaders = ctx.data_unchecked::<Loaders>();
-        if let Some(primed) = Primed::get(&loaders.primed.posts, &self.0.subject_id) {
-            return Ok(primed.map(GuestPost));
+        if let Some(page) = &self.1 {
+            let load = || async {
+                let found = posts::visible_by_ids(ctx.db(), ctx.viewer(), &page.post_ids).await?;
+                Ok::<_, async_graphql::Error>(found)
+            };
+            let found = page.posts.get_with(load, &self.0.subject_id).await?;
+            return Ok(found.map(GuestPost::one));
         }
-        Ok(posts::by_id(ctx.db(), ctx.viewer(), self.0.subject_id)
-            .await
-            .ok()
-            .map(GuestPost))
+        // Boxed: inline, the query's future would size every field's box.
+        Ok(
+            Box::pin(posts::by_id(ctx.db(), ctx.viewer(), self.0.subject_id))
+                .await
+                .ok()
+                .map(GuestPost::one),
+        )
     }
     /// The message it is about, if it is about one you may still see.
     async fn about_message(&self, ctx: &Context<'_>) -> Result<Option<Message>> {
         if self.0.subject_kind != "message" {
             return Ok(None);
         }
-        Message::visible(ctx, self.0.subject_id).await
+        match &self.1 {
+            Some(page) => page.message(ctx, self.0.subject_id).await,
+            None => Message::visible(ctx, self.0.subject_id).await,
+        }
     }
     /// The check-in it is about, if it is about one that still exists.
     async fn about_checkin(&self, ctx: &Context<'_>) -> Result<Option<Checkin>> {
@@ -79,12 +144,16 @@ impl Notification {
         }
         // Check-ins are for everyone signed in, and so is a notification.
         ctx.viewer().require(crate::auth::Action::ReadDirectory)?;
-        let found = ctx
-            .data_unchecked::<Loaders>()
-            .checkin
-            .load_one(self.0.subject_id)
-            .await?;
-        Ok(found.map(Checkin))
+        let loaders = ctx.data_unchecked::<Loaders>();
+        let found = match &self.1 {
+            Some(page) => {
+                let keys = || page.checkin_ids.clone();
+                let id = &self.0.subject_id;
+                page.checkins.get(&loaders.checkin, keys, id).await?
+            }
+            None => loaders.checkin.load_one(self.0.subject_id).await?,
+        };
+        Ok(found.map(Checkin::one))
     }
     /// When it happened.
     async fn created_at(&self) -> DateTime<Utc> {
@@ -157,44 +226,15 @@ impl NotificationQuery {
         let page = ctx.page_args(first, after, last, before)?;
         let found = domain::list(ctx.db(), ctx.viewer(), unread_only, &page).await?;
         let items: Vec<&domain::Notification> = found.items.iter().map(|(_, n)| n).collect();
-        prime(ctx, &items).await?;
-        Ok(connection(found, Notification, EmptyFields))
+        let rows = NotificationPage::new(&items);
+        let wrap = move |n| Notification(n, Some(rows.clone()));
+        Ok(connection(found, wrap, EmptyFields))
     }
 
     /// How many of your notifications are unread.
     async fn unread_notification_count(&self, ctx: &Context<'_>) -> Result<u64> {
         Ok(domain::unread_count(ctx.db(), ctx.viewer()).await?)
     }
-}
-
-/// What the items of a page point at, as the query selects it (actors,
-/// posts, messages), loaded for the whole page at once (see `Primed`).
-async fn prime(ctx: &Context<'_>, items: &[&domain::Notification]) -> Result<()> {
-    let loaders = ctx.data_unchecked::<Loaders>();
-    if items.is_empty() || !loaders.primed.enabled {
-        return Ok(());
-    }
-    let node = ctx.look_ahead().field("edges").field("node");
-    let about = |kind: &str| -> Vec<Uuid> {
-        items
-            .iter()
-            .filter(|n| n.subject_kind == kind)
-            .map(|n| n.subject_id)
-            .collect()
-    };
-    if node.field("actor").exists() {
-        let actors = items.iter().filter_map(|n| n.actor_id);
-        let people = load_now(&loaders.person, actors).await?;
-        Primed::put(&loaders.primed.people, people);
-    }
-    let post_ids = about("guest_post");
-    if node.field("post").exists() && !post_ids.is_empty() {
-        let visible = posts::visible_by_ids(ctx.db(), ctx.viewer(), &post_ids).await?;
-        // Several notifications may be about one post.
-        let all = post_ids.iter().map(|id| (*id, visible.get(id).cloned()));
-        Primed::put(&loaders.primed.posts, all.collect());
-    }
-    prime_messages(ctx, &node.field("aboutMessage"), about("message")).await
 }
 
 /// The input of `markNotificationsRead`.

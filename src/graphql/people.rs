@@ -1,22 +1,55 @@
 //! People: the `User` type, the directory queries, self-service and the
 //! administrators' mutations.
 
+use std::sync::Arc;
+
 use async_graphql::connection::{Connection, DefaultConnectionName, DefaultEdgeName, EmptyFields};
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 
 use super::context::ContextExt;
 use super::departments::Department;
-use super::loaders::{Loaders, Primed};
+use super::loaders::{Loaders, PersonPage};
 use super::node::{Kind, decode_as, global_id};
 use super::pagination::connection;
 use crate::auth;
 use crate::auth::sessions::Tokens;
-use crate::domain::pagination::Cursor;
+use crate::domain::pagination::{Cursor, Page};
 use crate::domain::people::{self, NewPerson, PeopleFilter, Person, PersonChanges, ProfileChanges};
 
-/// A person at the company.
-pub struct User(pub Person);
+/// A person at the company; with the page they came in, if any, which
+/// loads their departments for the whole page at once.
+pub struct User(pub Person, pub Option<Arc<PersonPage>>);
+
+impl User {
+    /// A person on their own (not from a page).
+    pub fn one(person: Person) -> User {
+        User(person, None)
+    }
+
+    /// Person `id` of `page` (the authors or actors of a page of something
+    /// else). Whether the field asks for `departments` is read from the
+    /// field's own selection (wherever the field sits in the query): those
+    /// then load with the people, for the whole page.
+    pub async fn of_page(
+        ctx: &Context<'_>,
+        page: &Arc<PersonPage>,
+        id: uuid::Uuid,
+    ) -> Result<User> {
+        let loaders = ctx.data_unchecked::<Loaders>();
+        let departments = ctx.look_ahead().field("departments").exists();
+        let person = page
+            .person_and_departments(loaders, id, departments)
+            .await?;
+        Ok(User(person, Some(page.clone())))
+    }
+
+    /// Wraps the people of `page`, each knowing the page.
+    pub fn in_page(page: &Page<Person>) -> impl Fn(Person) -> User + use<> {
+        let rows = PersonPage::new(page.items.iter().map(|(_, p)| p.id));
+        move |person| User(person, Some(rows.clone()))
+    }
+}
 
 /// A person at the company: a member of one or more departments, with a
 /// role that says what they may do. Everyone signed in may see everyone.
@@ -76,16 +109,15 @@ impl User {
     /// The departments this person belongs to, by name.
     async fn departments(&self, ctx: &Context<'_>) -> Result<Vec<Department>> {
         let loaders = ctx.data_unchecked::<Loaders>();
-        let primed = Primed::get(&loaders.primed.departments_of_user, &self.0.id);
-        let departments = match primed {
-            Some(departments) => departments,
+        let departments = match &self.1 {
+            Some(page) => page.departments(loaders, self.0.id).await?,
             None => loaders
                 .departments_of_user
                 .load_one(self.0.id)
                 .await?
                 .unwrap_or_default(),
         };
-        Ok(departments.into_iter().map(Department).collect())
+        Ok(departments.into_iter().map(Department::one).collect())
     }
 }
 
@@ -161,7 +193,7 @@ pub struct PeopleQuery;
 impl PeopleQuery {
     /// The signed-in person.
     async fn me(&self, ctx: &Context<'_>) -> Result<User> {
-        Ok(User(people::me(ctx.db(), ctx.viewer()).await?))
+        Ok(User::one(people::me(ctx.db(), ctx.viewer()).await?))
     }
 
     /// A person by handle (with or without the `@`).
@@ -171,7 +203,7 @@ impl PeopleQuery {
         #[graphql(desc = "The person's handle, such as `anna.berg` or `@anna.berg`.")]
         handle: String,
     ) -> Result<User> {
-        Ok(User(
+        Ok(User::one(
             people::by_handle(ctx.db(), ctx.viewer(), &handle).await?,
         ))
     }
@@ -209,7 +241,8 @@ impl PeopleQuery {
         let page = ctx.page_args(first, after, last, before)?;
         let filter = PeopleFilter { search, department };
         let found = people::list(ctx.db(), ctx.viewer(), &filter, &page).await?;
-        Ok(connection(found, User, UserConnectionFields { filter }))
+        let wrap = User::in_page(&found);
+        Ok(connection(found, wrap, UserConnectionFields { filter }))
     }
 }
 
@@ -262,7 +295,7 @@ macro_rules! session_payload {
             }
             /// The person the session belongs to.
             async fn user(&self) -> User {
-                User(Person::from(self.0.user.clone()))
+                User::one(Person::from(self.0.user.clone()))
             }
         }
     };
@@ -477,7 +510,9 @@ impl PeopleMutation {
             checkin_reminders: input.checkin_reminders,
         };
         let person = people::update_profile(ctx.db(), ctx.viewer(), changes).await?;
-        Ok(UpdateProfilePayload { user: User(person) })
+        Ok(UpdateProfilePayload {
+            user: User::one(person),
+        })
     }
 
     /// Creates a person (admins).
@@ -497,7 +532,9 @@ impl PeopleMutation {
             password: input.password,
         };
         let person = people::create(&state.db, &state.auth, ctx.viewer(), new).await?;
-        Ok(CreateUserPayload { user: User(person) })
+        Ok(CreateUserPayload {
+            user: User::one(person),
+        })
     }
 
     /// Edits anyone's profile or email (admins). Omitted fields stay as they are.
@@ -518,7 +555,9 @@ impl PeopleMutation {
             },
         };
         let person = people::update(ctx.db(), ctx.viewer(), changes).await?;
-        Ok(UpdateUserPayload { user: User(person) })
+        Ok(UpdateUserPayload {
+            user: User::one(person),
+        })
     }
 
     /// Changes someone's role (admins; not their own).
@@ -529,7 +568,9 @@ impl PeopleMutation {
     ) -> Result<SetUserRolePayload> {
         let id = decode_as("id", Kind::User, &input.id)?;
         let person = people::set_role(ctx.db(), ctx.viewer(), id, input.role.into()).await?;
-        Ok(SetUserRolePayload { user: User(person) })
+        Ok(SetUserRolePayload {
+            user: User::one(person),
+        })
     }
 
     /// Deactivates someone (admins): they cannot sign in and their tokens
@@ -541,7 +582,9 @@ impl PeopleMutation {
     ) -> Result<DeactivateUserPayload> {
         let id = decode_as("id", Kind::User, &input.id)?;
         let person = people::deactivate(ctx.db(), ctx.viewer(), id).await?;
-        Ok(DeactivateUserPayload { user: User(person) })
+        Ok(DeactivateUserPayload {
+            user: User::one(person),
+        })
     }
 }
 

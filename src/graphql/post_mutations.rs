@@ -132,7 +132,7 @@ impl PostMutation {
         let post =
             edit::create_draft(ctx.db(), ctx.viewer(), &ctx.state().config.limits, draft).await?;
         Ok(PostPayload {
-            post: GuestPost(post),
+            post: GuestPost::one(post),
         })
     }
 
@@ -159,7 +159,7 @@ impl PostMutation {
         };
         let post = edit::update_draft(ctx.db(), ctx.viewer(), changes).await?;
         Ok(PostPayload {
-            post: GuestPost(post),
+            post: GuestPost::one(post),
         })
     }
 
@@ -280,6 +280,6 @@ async fn transition(
     };
     let post = review::apply(ctx.db(), ctx.viewer(), input).await?;
     Ok(PostPayload {
-        post: GuestPost(post),
+        post: GuestPost::one(post),
     })
 }

@@ -2,23 +2,76 @@
 //! and the public blog's `publicPosts`/`publicPost`. The workflow's
 //! mutations are in `post_mutations`.
 
+use std::sync::Arc;
+
 use async_graphql::connection::{Connection, DefaultConnectionName, DefaultEdgeName, EmptyFields};
 use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
+use uuid::Uuid;
 
 use super::context::ContextExt;
 use super::departments::Department;
-use super::loaders::Loaders;
+use super::loaders::{Batch, Loaders, PersonPage, PointedMessages};
 use super::messages::Message;
 use super::node::{Kind, decode_as, global_id};
 use super::pagination::connection;
 use super::people::User;
 use super::round::Checkin;
-use crate::domain::pagination::Cursor;
+use crate::domain::channels::Scope;
+use crate::domain::departments;
+use crate::domain::pagination::{Cursor, Page};
 use crate::domain::posts::{self, PostFilter, Status, render};
+use crate::domain::round::checkins;
 
-/// A staff member's post about their work, on its way to the public blog.
-pub struct GuestPost(pub posts::Post);
+/// A staff member's post about their work, on its way to the public blog;
+/// with the page it came in, if any, which loads its relations for the
+/// whole page.
+pub struct GuestPost(pub posts::Post, pub Option<Arc<PostPage>>);
+
+impl GuestPost {
+    /// A post on its own (not from a page).
+    pub fn one(post: posts::Post) -> GuestPost {
+        GuestPost(post, None)
+    }
+}
+
+/// A page of guest posts (or of public ones): their authors, departments
+/// and sources, each loaded for the whole page by the first post that asks
+/// (see `loaders::pages`).
+#[derive(Default)]
+pub struct PostPage {
+    authors: Arc<PersonPage>,
+    department_ids: Vec<Uuid>,
+    departments: Batch<Uuid, departments::Department>,
+    threads: PointedMessages,
+    checkin_ids: Vec<Uuid>,
+    checkins: Batch<Uuid, checkins::Checkin>,
+}
+
+impl PostPage {
+    /// Wraps the posts of `page` with `wrap`, each knowing the page.
+    fn wrap<T>(
+        page: &Page<posts::Post>,
+        wrap: fn(posts::Post, Option<Arc<PostPage>>) -> T,
+    ) -> impl Fn(posts::Post) -> T + use<T> {
+        let posts = || page.items.iter().map(|(_, p)| p);
+        let rows = Arc::new(PostPage {
+            authors: PersonPage::new(posts().map(|p| p.author_id)),
+            department_ids: posts().map(|p| p.department_id).collect(),
+            threads: PointedMessages::new(posts().filter_map(|p| p.source_thread).collect()),
+            checkin_ids: posts().filter_map(|p| p.source_checkin).collect(),
+            ..PostPage::default()
+        });
+        move |post| wrap(post, Some(rows.clone()))
+    }
+
+    async fn department(&self, ctx: &Context<'_>, id: Uuid) -> Result<departments::Department> {
+        let loaders = ctx.data_unchecked::<Loaders>();
+        let keys = || self.department_ids.clone();
+        let found = self.departments.get(&loaders.department, keys, &id).await?;
+        Ok(found.ok_or(crate::error::Error::NotFound("Department"))?)
+    }
+}
 
 /// A staff member's post about their work, on its way to the public blog.
 /// Its author sees it always; reviewers (comms, admins) once it has been
@@ -91,13 +144,17 @@ impl GuestPost {
     }
     /// Who wrote it.
     async fn author(&self, ctx: &Context<'_>) -> Result<User> {
-        Ok(User(Loaders::person(ctx, self.0.author_id).await?))
+        let Some(page) = &self.1 else {
+            return Ok(User::one(Loaders::person(ctx, self.0.author_id).await?));
+        };
+        User::of_page(ctx, &page.authors, self.0.author_id).await
     }
     /// The department it is written for, one its author belongs to.
     async fn department(&self, ctx: &Context<'_>) -> Result<Department> {
-        Ok(Department(
-            Loaders::department(ctx, self.0.department_id).await?,
-        ))
+        Ok(Department::one(match &self.1 {
+            Some(page) => page.department(ctx, self.0.department_id).await?,
+            None => Loaders::department(ctx, self.0.department_id).await?,
+        }))
     }
     /// The message thread the post grew from, if it names one and you may
     /// see it: the path from internal work to public story.
@@ -105,39 +162,54 @@ impl GuestPost {
         let Some(thread) = self.0.source_thread else {
             return Ok(None);
         };
-        Message::visible(ctx, thread).await
+        self.thread(ctx, thread).await
     }
     /// What the post grew from, if it names it and you may see it: a
     /// check-in of its author, or a message thread (its first message).
     async fn source(&self, ctx: &Context<'_>) -> Result<Option<PostSource>> {
         if let Some(thread) = self.0.source_thread {
-            return Ok(Message::visible(ctx, thread)
-                .await?
-                .map(PostSource::Message));
+            return Ok(self.thread(ctx, thread).await?.map(PostSource::Message));
         }
         let Some(checkin) = self.0.source_checkin else {
             return Ok(None);
         };
         // Check-ins are for everyone signed in, as the post's viewer is.
         ctx.viewer().require(crate::auth::Action::ReadDirectory)?;
-        let found = ctx
-            .data_unchecked::<Loaders>()
-            .checkin
-            .load_one(checkin)
-            .await?;
-        Ok(found.map(|c| PostSource::Checkin(Checkin(c))))
+        let loaders = ctx.data_unchecked::<Loaders>();
+        let found = match &self.1 {
+            Some(page) => {
+                let keys = || page.checkin_ids.clone();
+                page.checkins.get(&loaders.checkin, keys, &checkin).await?
+            }
+            None => loaders.checkin.load_one(checkin).await?,
+        };
+        Ok(found.map(|c| PostSource::Checkin(Checkin::one(c))))
     }
     /// Every submitted version, oldest first, each with a diff against the
     /// one before (author and reviewers).
     async fn revisions(&self, ctx: &Context<'_>) -> Result<Vec<PostRevision>> {
-        let revisions = posts::revisions(ctx.db(), ctx.viewer(), &self.0).await?;
+        // Boxed: inline, the query's future would size every field's box.
+        let revisions = Box::pin(posts::revisions(ctx.db(), ctx.viewer(), &self.0)).await?;
         Ok(revisions.into_iter().map(PostRevision).collect())
     }
     /// The audit trail: every transition with who, when and why (author and
     /// reviewers).
     async fn review_events(&self, ctx: &Context<'_>) -> Result<Vec<ReviewEvent>> {
-        let events = posts::review_events(ctx.db(), ctx.viewer(), &self.0).await?;
+        let events = Box::pin(posts::review_events(ctx.db(), ctx.viewer(), &self.0)).await?;
         Ok(events.into_iter().map(ReviewEvent).collect())
+    }
+}
+
+impl GuestPost {
+    /// Message `id`, the post's source thread, if the viewer may see it.
+    async fn thread(&self, ctx: &Context<'_>, id: Uuid) -> Result<Option<Message>> {
+        let Some(page) = &self.1 else {
+            return Message::visible(ctx, id).await;
+        };
+        let scope = Scope::of(ctx.viewer())?;
+        let loaders = ctx.data_unchecked::<Loaders>();
+        let found = page.threads.get(loaders, scope, id).await?;
+        Ok(found.map(|(message, page)| Message(message, Some(page))))
     }
 }
 
@@ -232,7 +304,7 @@ impl ReviewEvent {
     /// Who acted; null when the scheduler published the post.
     async fn actor(&self, ctx: &Context<'_>) -> Result<Option<User>> {
         match self.0.actor_id {
-            Some(actor) => Ok(Some(User(Loaders::person(ctx, actor).await?))),
+            Some(actor) => Ok(Some(User::one(Loaders::person(ctx, actor).await?))),
             None => Ok(None),
         }
     }
@@ -260,7 +332,7 @@ pub type GuestPostConnection =
     Connection<Cursor, GuestPost, EmptyFields, EmptyFields, DefaultConnectionName, DefaultEdgeName>;
 
 /// A published post as the public sees it: no email, no review trail.
-pub struct PublicPost(posts::Post);
+pub struct PublicPost(posts::Post, Option<Arc<PostPage>>);
 
 /// A post on the public blog, as anyone may read it: no email, no review
 /// trail.
@@ -288,7 +360,13 @@ impl PublicPost {
     }
     /// Who wrote it.
     async fn author(&self, ctx: &Context<'_>) -> Result<PublicAuthor> {
-        let person = Loaders::person(ctx, self.0.author_id).await?;
+        let person = match &self.1 {
+            Some(page) => {
+                let loaders = ctx.data_unchecked::<Loaders>();
+                page.authors.person(loaders, self.0.author_id).await?
+            }
+            None => Loaders::person(ctx, self.0.author_id).await?,
+        };
         Ok(PublicAuthor {
             display_name: person.display_name,
             title: person.title,
@@ -296,7 +374,10 @@ impl PublicPost {
     }
     /// The department it was written for.
     async fn department(&self, ctx: &Context<'_>) -> Result<PublicDepartment> {
-        let department = Loaders::department(ctx, self.0.department_id).await?;
+        let department = match &self.1 {
+            Some(page) => page.department(ctx, self.0.department_id).await?,
+            None => Loaders::department(ctx, self.0.department_id).await?,
+        };
         Ok(PublicDepartment {
             slug: department.slug,
             name: department.name,
@@ -361,7 +442,8 @@ impl PostQuery {
     ) -> Result<GuestPostConnection> {
         let page = ctx.page_args(first, after, last, before)?;
         let found = posts::mine(ctx.db(), ctx.viewer(), status.map(Status::from), &page).await?;
-        Ok(connection(found, GuestPost, EmptyFields))
+        let wrap = PostPage::wrap(&found, GuestPost);
+        Ok(connection(found, wrap, EmptyFields))
     }
 
     /// Posts waiting for review, the longest-waiting first (comms, admins).
@@ -386,7 +468,8 @@ impl PostQuery {
     ) -> Result<GuestPostConnection> {
         let page = ctx.page_args(first, after, last, before)?;
         let found = posts::review_queue(ctx.db(), ctx.viewer(), &page).await?;
-        Ok(connection(found, GuestPost, EmptyFields))
+        let wrap = PostPage::wrap(&found, GuestPost);
+        Ok(connection(found, wrap, EmptyFields))
     }
 
     /// Every submitted post, newest first, by status, department slug or
@@ -425,7 +508,8 @@ impl PostQuery {
             author,
         };
         let found = posts::list(ctx.db(), ctx.viewer(), &filter, &page).await?;
-        Ok(connection(found, GuestPost, EmptyFields))
+        let wrap = PostPage::wrap(&found, GuestPost);
+        Ok(connection(found, wrap, EmptyFields))
     }
 
     /// A post you may see: your own, any submitted one (reviewers), or a
@@ -436,7 +520,9 @@ impl PostQuery {
         #[graphql(desc = "The post's global id.")] id: ID,
     ) -> Result<GuestPost> {
         let id = decode_as("id", Kind::GuestPost, &id)?;
-        Ok(GuestPost(posts::by_id(ctx.db(), ctx.viewer(), id).await?))
+        Ok(GuestPost::one(
+            posts::by_id(ctx.db(), ctx.viewer(), id).await?,
+        ))
     }
 
     /// The public blog: published posts, newest first. No sign-in needed.
@@ -465,7 +551,8 @@ impl PostQuery {
     ) -> Result<PublicPostConnection> {
         let page = ctx.page_args(first, after, last, before)?;
         let found = posts::published(ctx.db(), department.as_deref(), &page).await?;
-        Ok(connection(found, PublicPost, EmptyFields))
+        let wrap = PostPage::wrap(&found, PublicPost);
+        Ok(connection(found, wrap, EmptyFields))
     }
 
     /// A published post by slug. No sign-in needed.
@@ -474,7 +561,10 @@ impl PostQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The post's slug, as in `/blog/{slug}`.")] slug: String,
     ) -> Result<PublicPost> {
-        Ok(PublicPost(posts::published_by_slug(ctx.db(), &slug).await?))
+        Ok(PublicPost(
+            posts::published_by_slug(ctx.db(), &slug).await?,
+            None,
+        ))
     }
 }
 

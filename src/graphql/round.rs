@@ -1,19 +1,23 @@
 //! The weekly round: check-ins, their challenges, and the round of a
 //! department (`weeklyRound`). Thin: the rules are in `domain::round`.
 
+use std::sync::Arc;
+
 use async_graphql::connection::{Connection, DefaultConnectionName, DefaultEdgeName, EmptyFields};
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
+use uuid::Uuid;
 
 use super::channels::empty_page;
 use super::context::ContextExt;
 use super::departments::Department;
-use super::loaders::{CommentsKey, Loaders};
+use super::loaders::{Batch, CommentsKey, Loaders, PersonPage};
 use super::messages::{Message, Reaction};
 use super::node::{Kind, decode_as, global_id};
 use super::pagination::connection;
 use super::people::User;
 use crate::auth::Action;
+use crate::domain::messages::ReactionGroup;
 use crate::domain::pagination::Cursor;
 use crate::domain::posts::render::markdown_to_safe_html;
 use crate::domain::round::checkins::{self, NewChallenge, NewCheckin, RoundSettings, Status};
@@ -21,8 +25,40 @@ use crate::domain::round::social;
 use crate::domain::round::weekly::{self, Standing};
 use crate::entities::{checkin_challenges, checkins as rows};
 
-/// One person's check-in for one ISO week (`Checkin`).
-pub struct Checkin(pub rows::Model);
+/// One person's check-in for one ISO week (`Checkin`); with the page it
+/// came in, if any, which loads its relations for the whole page.
+pub struct Checkin(pub rows::Model, pub Option<Arc<CheckinPage>>);
+
+impl Checkin {
+    /// A check-in on its own (not from a page).
+    pub fn one(checkin: rows::Model) -> Checkin {
+        Checkin(checkin, None)
+    }
+}
+
+/// A page of check-ins (`myCheckins`, a department's round): their
+/// authors, challenges and reactions, each loaded for the whole page by
+/// the first check-in that asks (see `loaders::pages`).
+#[derive(Default)]
+pub struct CheckinPage {
+    ids: Vec<Uuid>,
+    authors: Arc<PersonPage>,
+    challenges: Batch<Uuid, Vec<checkins::Challenge>>,
+    reactions: Batch<(Uuid, Uuid), Vec<ReactionGroup>>,
+}
+
+impl CheckinPage {
+    /// The page of `checkins`.
+    fn new<'a>(checkins: impl IntoIterator<Item = &'a rows::Model>) -> Arc<CheckinPage> {
+        let (ids, authors): (Vec<Uuid>, Vec<Uuid>) =
+            checkins.into_iter().map(|c| (c.id, c.user_id)).unzip();
+        Arc::new(CheckinPage {
+            ids,
+            authors: PersonPage::new(authors),
+            ..CheckinPage::default()
+        })
+    }
+}
 
 /// One person's check-in for one ISO week: last week's wins and this
 /// week's challenges. Every signed-in person sees it; its `mood` only its
@@ -43,7 +79,10 @@ impl Checkin {
     }
     /// Who wrote it.
     async fn author(&self, ctx: &Context<'_>) -> Result<User> {
-        Ok(User(Loaders::person(ctx, self.0.user_id).await?))
+        let Some(page) = &self.1 else {
+            return Ok(User::one(Loaders::person(ctx, self.0.user_id).await?));
+        };
+        User::of_page(ctx, &page.authors, self.0.user_id).await
     }
     /// Last week's efforts, markdown as written.
     async fn wins(&self) -> &str {
@@ -55,13 +94,22 @@ impl Checkin {
     }
     /// This week's challenges, in the author's order.
     async fn challenges(&self, ctx: &Context<'_>) -> Result<Vec<Challenge>> {
-        let found = ctx
-            .data_unchecked::<Loaders>()
-            .challenges_of
-            .load_one(self.0.id)
-            .await?
-            .unwrap_or_default();
-        Ok(found.into_iter().map(Challenge).collect())
+        let loaders = ctx.data_unchecked::<Loaders>();
+        let found = match &self.1 {
+            Some(page) => {
+                let keys = || page.ids.clone();
+                let found = page
+                    .challenges
+                    .get(&loaders.challenges_of, keys, &self.0.id);
+                found.await?
+            }
+            None => loaders.challenges_of.load_one(self.0.id).await?,
+        };
+        Ok(found
+            .unwrap_or_default()
+            .into_iter()
+            .map(Challenge)
+            .collect())
     }
     /// How the week feels, 1–5: null unless you are the author (others see
     /// mood only as a department average over enough people).
@@ -76,13 +124,22 @@ impl Checkin {
     /// the documented order of codes.
     async fn reactions(&self, ctx: &Context<'_>) -> Result<Vec<Reaction>> {
         let actor = ctx.viewer().require(Action::ReadDirectory)?;
-        let groups = ctx
-            .data_unchecked::<Loaders>()
-            .checkin_reactions
-            .load_one((self.0.id, actor.user_id))
-            .await?
-            .unwrap_or_default();
-        Ok(groups.into_iter().map(Reaction::from).collect())
+        let loaders = ctx.data_unchecked::<Loaders>();
+        let key = (self.0.id, actor.user_id);
+        let groups = match &self.1 {
+            Some(page) => {
+                let keys = || page.ids.iter().map(|id| (*id, actor.user_id)).collect();
+                page.reactions
+                    .get(&loaders.checkin_reactions, keys, &key)
+                    .await?
+            }
+            None => loaders.checkin_reactions.load_one(key).await?,
+        };
+        Ok(groups
+            .unwrap_or_default()
+            .into_iter()
+            .map(Reaction::from)
+            .collect())
     }
     /// The comments, oldest first (deleted ones left out).
     #[graphql(complexity = "super::pagination::connection_cost(first, last, child_complexity)")]
@@ -175,7 +232,7 @@ impl Challenge {
     /// The department asked for help, if any.
     async fn department(&self, ctx: &Context<'_>) -> Result<Option<Department>> {
         match self.0.department_id {
-            Some(id) => Ok(Some(Department(Loaders::department(ctx, id).await?))),
+            Some(id) => Ok(Some(Department::one(Loaders::department(ctx, id).await?))),
             None => Ok(None),
         }
     }
@@ -195,7 +252,7 @@ impl Challenge {
     /// Who that was.
     async fn answered_by(&self, ctx: &Context<'_>) -> Result<Option<User>> {
         match self.0.answered_by {
-            Some(id) => Ok(Some(User(Loaders::person(ctx, id).await?))),
+            Some(id) => Ok(Some(User::one(Loaders::person(ctx, id).await?))),
             None => Ok(None),
         }
     }
@@ -224,15 +281,16 @@ pub enum RoundStatus {
     Excused,
 }
 
-/// One member of a department's round.
-pub struct RoundMember(weekly::Entry);
+/// One member of a department's round, with the round's pages of people
+/// and check-ins.
+pub struct RoundMember(weekly::Entry, RoundPages);
 
 /// One member of a department's round: their standing and check-in.
 #[Object]
 impl RoundMember {
     /// The person.
     async fn person(&self) -> User {
-        User(self.0.person.clone())
+        User(self.0.person.clone(), Some(self.1.people.clone()))
     }
     /// SUBMITTED, MISSING or EXCUSED.
     async fn status(&self) -> RoundStatus {
@@ -244,12 +302,33 @@ impl RoundMember {
     }
     /// Their check-in for the week, if any.
     async fn checkin(&self) -> Option<Checkin> {
-        self.0.checkin.clone().map(Checkin)
+        let page = &self.1.checkins;
+        self.0
+            .checkin
+            .clone()
+            .map(|c| Checkin(c, Some(page.clone())))
     }
 }
 
-/// A department's round of one week.
-pub struct WeeklyRound(weekly::Round);
+/// A department's round of one week, and its pages.
+pub struct WeeklyRound(weekly::Round, RoundPages);
+
+/// The pages of a round: its members and their check-ins.
+#[derive(Clone)]
+pub struct RoundPages {
+    people: Arc<PersonPage>,
+    checkins: Arc<CheckinPage>,
+}
+
+impl WeeklyRound {
+    fn new(round: weekly::Round) -> WeeklyRound {
+        let pages = RoundPages {
+            people: PersonPage::new(round.entries.iter().map(|e| e.person.id)),
+            checkins: CheckinPage::new(round.entries.iter().filter_map(|e| e.checkin.as_ref())),
+        };
+        WeeklyRound(round, pages)
+    }
+}
 
 /// A department's round of one ISO week: its active members (deactivated
 /// people left out), each SUBMITTED, MISSING or EXCUSED, and the figures
@@ -266,7 +345,7 @@ impl WeeklyRound {
     }
     /// The department.
     async fn department(&self) -> Department {
-        Department(self.0.department.clone())
+        Department::one(self.0.department.clone())
     }
     /// Every active member, by display name.
     async fn members(&self) -> Vec<RoundMember> {
@@ -274,11 +353,12 @@ impl WeeklyRound {
             .entries
             .iter()
             .map(|e| {
-                RoundMember(weekly::Entry {
+                let entry = weekly::Entry {
                     person: e.person.clone(),
                     standing: e.standing,
                     checkin: e.checkin.clone(),
-                })
+                };
+                RoundMember(entry, self.1.clone())
             })
             .collect()
     }
@@ -287,7 +367,8 @@ impl WeeklyRound {
         self.0
             .entries
             .iter()
-            .filter_map(|e| e.checkin.clone().map(Checkin))
+            .filter_map(|e| e.checkin.clone())
+            .map(|c| Checkin(c, Some(self.1.checkins.clone())))
             .collect()
     }
     /// How many members checked in.
@@ -334,7 +415,7 @@ impl CheckinComment {
     }
     /// Who wrote it.
     async fn author(&self, ctx: &Context<'_>) -> Result<User> {
-        Ok(User(Loaders::person(ctx, self.0.author_id).await?))
+        Ok(User::one(Loaders::person(ctx, self.0.author_id).await?))
     }
     /// Markdown as written.
     async fn body(&self) -> &str {
@@ -351,7 +432,7 @@ impl CheckinComment {
             .checkin
             .load_one(self.0.checkin_id)
             .await?;
-        Ok(found.map(Checkin))
+        Ok(found.map(Checkin::one))
     }
     /// When it was written.
     async fn created_at(&self) -> DateTime<Utc> {
@@ -405,7 +486,9 @@ impl RoundQuery {
     ) -> Result<CheckinConnection> {
         let page = ctx.page_args(first, after, last, before)?;
         let found = checkins::mine(ctx.db(), ctx.viewer(), &page).await?;
-        Ok(connection(found, Checkin, EmptyFields))
+        let rows = CheckinPage::new(found.items.iter().map(|(_, c)| c));
+        let wrap = move |c| Checkin(c, Some(rows.clone()));
+        Ok(connection(found, wrap, EmptyFields))
     }
 
     /// The round of `department` in `week` (your current week when
@@ -428,7 +511,7 @@ impl RoundQuery {
             department,
         )
         .await?;
-        Ok(WeeklyRound(round))
+        Ok(WeeklyRound::new(round))
     }
 
     /// The challenges of your latest check-in before the current week (in
@@ -583,7 +666,7 @@ impl RoundMutation {
         };
         let checkin = checkins::submit(ctx.db(), ctx.viewer(), settings, new).await?;
         Ok(SubmitCheckinPayload {
-            checkin: Checkin(checkin),
+            checkin: Checkin::one(checkin),
         })
     }
 
@@ -609,7 +692,7 @@ impl RoundMutation {
         let id = decode_as("checkinId", Kind::Checkin, &input.checkin_id)?;
         let checkin = social::react(ctx.db(), ctx.viewer(), id, &input.code, true).await?;
         Ok(CheckinPayload {
-            checkin: Checkin(checkin),
+            checkin: Checkin::one(checkin),
         })
     }
 
@@ -622,7 +705,7 @@ impl RoundMutation {
         let id = decode_as("checkinId", Kind::Checkin, &input.checkin_id)?;
         let checkin = social::react(ctx.db(), ctx.viewer(), id, &input.code, false).await?;
         Ok(CheckinPayload {
-            checkin: Checkin(checkin),
+            checkin: Checkin::one(checkin),
         })
     }
 

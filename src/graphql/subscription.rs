@@ -95,7 +95,7 @@ impl Subscription {
         let replay = futures_util::stream::iter(
             replayed
                 .into_iter()
-                .map(|m| Ok(MessageEdge::new(m.cursor(), Message(m)))),
+                .map(|m| Ok(MessageEdge::new(m.cursor(), Message::one(m)))),
         );
         let live = live_messages(ctx, events, watch, seam)?
             .map(|found| found.map(|m| MessageEdge::new(m.0.cursor(), m)));
@@ -148,7 +148,7 @@ impl Subscription {
                         continue;
                     };
                     match follow.watch.load(&follow.db, &follow.viewer, id).await {
-                        Ok(Some(found)) => return Some((Ok(Checkin(found)), Some(follow))),
+                        Ok(Some(found)) => return Some((Ok(Checkin::one(found)), Some(follow))),
                         Ok(None) => continue,
                         Err(err) => return Some((Err(err.into()), Some(follow))),
                     }
@@ -178,7 +178,7 @@ impl Subscription {
                 loop {
                     if let Some(id) = inbox.pending.pop_front() {
                         match notifications::by_id(&inbox.db, &inbox.viewer, id).await {
-                            Ok(found) => return Some((Ok(Notification(found)), Some(inbox))),
+                            Ok(found) => return Some((Ok(Notification::one(found)), Some(inbox))),
                             Err(Error::NotFound(_)) => continue,
                             Err(err) => return Some((Err(err.into()), Some(inbox))),
                         }
@@ -268,7 +268,7 @@ fn live_messages(
                     Err(err) => return Some((Err(err), Some(follow))),
                 }
                 match follow.loaders.message.load_one(id).await {
-                    Ok(Some(found)) => return Some((Ok(Message(found)), Some(follow))),
+                    Ok(Some(found)) => return Some((Ok(Message::one(found)), Some(follow))),
                     Ok(None) => continue,
                     Err(err) => return Some((Err(err), Some(follow))),
                 }
@@ -307,7 +307,7 @@ fn posts(
                         .post_for(&follow.db, &follow.viewer, &event)
                         .await
                     {
-                        Ok(Some(post)) => return Some((Ok(GuestPost(post)), Some(follow))),
+                        Ok(Some(post)) => return Some((Ok(GuestPost::one(post)), Some(follow))),
                         Ok(None) => continue,
                         Err(err) => return Some((Err(err.into()), Some(follow))),
                     }

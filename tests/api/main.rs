@@ -27,6 +27,7 @@ mod posts;
 mod reminders;
 mod round;
 mod round_time;
+mod shapes;
 mod socket;
 mod subscriptions;
 mod tokens;

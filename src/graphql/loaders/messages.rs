@@ -1,9 +1,4 @@
-//! The loaders behind `Message` fields, and the values a page of messages
-//! primes for its items.
-
-use std::collections::HashMap;
-use std::hash::Hash;
-use std::sync::Mutex;
+//! The loaders behind `Message` fields.
 
 use async_graphql::dataloader::Loader;
 use sea_orm::DatabaseConnection;
@@ -11,76 +6,9 @@ use uuid::Uuid;
 
 use super::{LoadResult, per_group};
 use crate::domain::channels::{Channel, Scope};
-use crate::domain::departments::Department;
 use crate::domain::messages::{self, Message, ReactionGroup};
 use crate::domain::pagination::{Page, PageArgs};
 use crate::domain::people::Person;
-use crate::domain::posts::Post;
-
-/// Values a list resolver loaded for all its items at once, so that the
-/// items' fields find them without each asking a DataLoader. A DataLoader
-/// batches the keys that arrive within its delay, and the items of a long
-/// page do not always arrive within it (the executor yields every few dozen
-/// futures): priming makes a page cost the same statements whatever its size.
-pub struct Primed {
-    /// Off for subscriptions (see `Loaders::sharing`).
-    pub enabled: bool,
-    /// Authors (and actors), by id.
-    pub people: Mutex<HashMap<Uuid, Person>>,
-    /// Authors' departments, by person.
-    pub departments_of_user: Mutex<HashMap<Uuid, Vec<Department>>>,
-    /// Reply counts, by thread.
-    pub reply_counts: Mutex<HashMap<Uuid, u64>>,
-    /// By (message, viewer).
-    pub reactions: Mutex<HashMap<(Uuid, Uuid), Vec<ReactionGroup>>>,
-    /// By (thread, paging arguments).
-    pub replies: Mutex<HashMap<(Uuid, PageArgs), Page<Message>>>,
-    /// Messages a list points at (notifications): `None` for one the
-    /// viewer may not see (or that is gone).
-    pub messages: Mutex<HashMap<Uuid, Option<Message>>>,
-    /// Their channels, by (channel, viewer's scope).
-    pub channels: Mutex<HashMap<(Uuid, Scope), Channel>>,
-    /// Guest posts a list points at: `None` for one the viewer may not see.
-    pub posts: Mutex<HashMap<Uuid, Option<Post>>>,
-}
-
-impl Default for Primed {
-    fn default() -> Self {
-        Primed {
-            enabled: true,
-            people: Mutex::default(),
-            departments_of_user: Mutex::default(),
-            reply_counts: Mutex::default(),
-            reactions: Mutex::default(),
-            replies: Mutex::default(),
-            messages: Mutex::default(),
-            channels: Mutex::default(),
-            posts: Mutex::default(),
-        }
-    }
-}
-
-impl Primed {
-    /// Primes nothing: every field asks its DataLoader.
-    pub fn disabled() -> Primed {
-        Primed {
-            enabled: false,
-            ..Primed::default()
-        }
-    }
-
-    /// The primed value for `key`, if any.
-    pub fn get<K: Eq + Hash, V: Clone>(map: &Mutex<HashMap<K, V>>, key: &K) -> Option<V> {
-        map.lock().ok().and_then(|m| m.get(key).cloned())
-    }
-
-    /// Primes `values`.
-    pub fn put<K: Eq + Hash, V>(map: &Mutex<HashMap<K, V>>, values: HashMap<K, V>) {
-        if let Ok(mut m) = map.lock() {
-            m.extend(values);
-        }
-    }
-}
 
 // Messages. The messages these start from were loaded through the viewer's
 // scope; keys that depend on the viewer carry the viewer's id or scope.

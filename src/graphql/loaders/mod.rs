@@ -2,13 +2,16 @@
 //! list in one query, never once per item. One set per request.
 //!
 //! One file per area ([`directory`]: people and departments; [`channels`]:
-//! channels and the synapse graph; [`messages`]: messages and what a page
-//! primes); here, the set a request holds and [`per_group`], the one way a
-//! loader splits its keys into queries.
+//! channels and the synapse graph; [`messages`]: messages); [`pages`]: the
+//! rows of a page, which load each relation for the whole page at once (the
+//! DataLoaders serve objects that are not from a page); here, the set a
+//! request holds and [`per_group`], the one way a loader splits its keys
+//! into queries.
 
 mod channels;
 mod directory;
 mod messages;
+mod pages;
 mod round;
 
 use std::collections::HashMap;
@@ -32,15 +35,13 @@ pub use directory::{
     DepartmentById, DepartmentsOfUser, MemberCount, Members, MembersKey, PersonById,
 };
 pub use messages::{
-    ChannelById, ChannelMute, Mentions, MessageById, Primed, Reactions, Replies, ReplyCount,
-    ThreadFollow,
+    ChannelById, ChannelMute, Mentions, MessageById, Reactions, Replies, ReplyCount, ThreadFollow,
 };
+pub use pages::{Batch, ChannelPage, MessagePage, PersonPage, PointedMessages};
 pub use round::{ChallengesOf, CheckinById, CheckinComments, CheckinReactions, CommentsKey};
 
-/// The loaders a request resolves through, and what its pages primed.
+/// The loaders a request resolves through.
 pub struct Loaders {
-    /// Values loaded ahead for a whole page (see [`Primed`]).
-    pub primed: Primed,
     batchers: Arc<Batchers>,
 }
 
@@ -56,7 +57,6 @@ impl Loaders {
     /// A request's own loaders.
     pub fn new(db: &DatabaseConnection) -> Loaders {
         Loaders {
-            primed: Primed::default(),
             batchers: Arc::new(Batchers::new(db)),
         }
     }
@@ -69,11 +69,10 @@ impl Loaders {
     /// A subscription's loaders: `batchers` is shared by every subscription
     /// in the process, so an event delivered to a thousand subscribers is
     /// loaded in a few batched queries rather than a thousand times each
-    /// (the loaders cache nothing, so nothing goes stale). Nothing is primed:
-    /// a subscription lives long and primed values would.
+    /// (the loaders cache nothing, so nothing goes stale; a page's values
+    /// live in its objects, only as long as one response).
     pub fn sharing(batchers: &Arc<Batchers>) -> Loaders {
         Loaders {
-            primed: Primed::disabled(),
             batchers: batchers.clone(),
         }
     }
@@ -204,10 +203,10 @@ where
     Ok(found)
 }
 
-/// Loads `keys` (duplicates allowed) through `loader` at once, for priming
-/// a page: all the keys are known, so there is nothing to gain from the
-/// DataLoader's batching, which holds a load for its delay (1 ms, up to a
-/// tokio tick more) waiting for keys that will not come.
+/// Loads `keys` (duplicates allowed) through `loader` at once, for a whole
+/// page (`pages::Batch`): all the keys are known, so there is nothing to
+/// gain from the DataLoader's batching, which holds a load for its delay
+/// (1 ms, up to a tokio tick more) waiting for keys that will not come.
 pub async fn load_now<K, T>(
     loader: &DataLoader<T>,
     keys: impl IntoIterator<Item = K>,
@@ -234,9 +233,6 @@ impl Loaders {
         id: Uuid,
     ) -> async_graphql::Result<Person> {
         let loaders = ctx.data_unchecked::<Loaders>();
-        if let Some(person) = Primed::get(&loaders.primed.people, &id) {
-            return Ok(person);
-        }
         let found = loaders.person.load_one(id).await?;
         Ok(found.ok_or(crate::error::Error::NotFound("User"))?)
     }
