@@ -118,8 +118,9 @@ pub fn insert_all(events: Vec<Event>) -> Option<InsertStatement> {
 /// PostgreSQL: a data-modifying `WITH` query that writes `events` in
 /// order, their columns bound as arrays in `values`, so that its text is
 /// the same for any number of events (one prepared statement). For a batch
-/// of posts written in one statement (`domain::messages::store`).
-pub fn insert_unnested(events: Vec<Event>, values: &mut Vec<Value>) -> String {
+/// of posts written in one statement (`domain::messages::store`); `bind`
+/// binds a value and returns its placeholder (`db::bind`).
+pub fn insert_unnested(events: Vec<Event>, mut bind: impl FnMut(Value) -> String) -> String {
     let now = Utc::now();
     let (mut topics, mut kinds, mut subjects, mut payloads) = (vec![], vec![], vec![], vec![]);
     for event in events {
@@ -131,11 +132,11 @@ pub fn insert_unnested(events: Vec<Event>, values: &mut Vec<Value>) -> String {
         payloads.push(columns.payload);
     }
     let (topics, kinds, subjects, payloads, at) = (
-        crate::db::bind(values, topics),
-        crate::db::bind(values, kinds),
-        crate::db::bind(values, subjects),
-        crate::db::bind(values, payloads),
-        crate::db::bind(values, now),
+        bind(topics.into()),
+        bind(kinds.into()),
+        bind(subjects.into()),
+        bind(payloads.into()),
+        bind(now.into()),
     );
     // Ids are handed out in the order of the rows: the events' order.
     format!(

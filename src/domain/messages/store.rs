@@ -104,7 +104,7 @@ fn in_one_statement(
         messages.iter().map(|m| m.created_at).collect::<Vec<_>>(),
     );
     let counts = budgets.upsert_unnested(&mut values);
-    let announced = events::insert_unnested(events, &mut values);
+    let announced = events::insert_unnested(events, |v| db::bind(&mut values, v));
     let text = format!(
         "WITH inserted AS (INSERT INTO messages (id, channel_id, author_id, parent_id, body, created_at) \
          SELECT m.id, m.channel_id, m.author_id, \
