@@ -54,15 +54,19 @@ const PAGE: &str = "SELECT id, channel_id, author_id, parent_id, body, created_a
 
 /// `feed --lean`: exactly what the lean GraphQL page returns (the rows of
 /// `Channel.messages`: a channel's root messages, newest first, with their
-/// authors' names and departments by name) in one statement.
+/// authors' names and departments by name) in one statement. The page's
+/// rows are taken first and then joined: the same statement grouping
+/// before its LIMIT (`GROUP BY m.id, u.id … LIMIT 50`) aggregates every
+/// root of the channel, 89 ms for 14,000 of them in the bench data.
 const LEAN_PAGE_POSTGRES: &str = "SELECT m.id, m.body, m.created_at, u.display_name, \
-     COALESCE(json_agg(d.name ORDER BY d.name) FILTER (WHERE d.id IS NOT NULL), '[]')::text \
-     AS departments \
-     FROM messages m JOIN users u ON u.id = m.author_id \
-     LEFT JOIN department_members dm ON dm.user_id = u.id \
-     LEFT JOIN departments d ON d.id = dm.department_id \
-     WHERE m.channel_id = $1 AND m.parent_id IS NULL \
-     GROUP BY m.id, u.id ORDER BY m.created_at DESC, m.id DESC LIMIT $2";
+     COALESCE((SELECT json_agg(d.name ORDER BY d.name) FROM department_members dm \
+               JOIN departments d ON d.id = dm.department_id WHERE dm.user_id = m.author_id), \
+              '[]')::text AS departments \
+     FROM (SELECT id, body, created_at, author_id FROM messages \
+           WHERE channel_id = $1 AND parent_id IS NULL \
+           ORDER BY created_at DESC, id DESC LIMIT $2) m \
+     JOIN users u ON u.id = m.author_id \
+     ORDER BY m.created_at DESC, m.id DESC";
 
 /// The same on SQLite, which has no `json_agg … FILTER`: the departments
 /// of each author as a correlated JSON array, in name order.
