@@ -17,8 +17,6 @@ const ADDED: &str = "subscription($channel: ID!, $after: String) { messageAdded(
 const CHANGED: &str = "subscription($channel: ID!) { messageChanged(channel: $channel) { id body editedAt deletedAt reactions { code count viewerHasReacted } } }";
 const NOTIFIED: &str =
     "subscription { notificationAdded { kind message aboutMessage { id body } } }";
-const POST: &str =
-    "mutation($input: PostMessageInput!) { postMessage(input: $input) { message { id } } }";
 const SECOND: Duration = Duration::from_secs(1);
 
 /// A public channel linking marketing and sales, with the staff actor
@@ -29,38 +27,6 @@ async fn launch_channel(app: &TestApp) -> String {
         .await;
     app.join_channel(app.manager(), &channel).await;
     channel
-}
-
-/// Posts `body` as `actor`; returns the message id.
-async fn post(
-    app: &TestApp,
-    actor: &Actor,
-    channel: &str,
-    body: &str,
-    parent: Option<&str>,
-) -> String {
-    let response = app
-        .gql(
-            Some(actor),
-            POST,
-            json!({ "input": { "channelId": channel, "body": body, "parentId": parent } }),
-        )
-        .await;
-    response.data()["postMessage"]["message"]["id"]
-        .as_str()
-        .expect("message id")
-        .to_owned()
-}
-
-/// `actor` reacts to message `id` with `code`.
-async fn react(app: &TestApp, actor: &Actor, id: &str, code: &str) {
-    app.gql(
-        Some(actor),
-        "mutation($input: AddReactionInput!) { addReaction(input: $input) { message { id } } }",
-        json!({ "input": { "messageId": id, "code": code } }),
-    )
-    .await
-    .data();
 }
 
 /// Opens a socket as `actor` and subscribes to the channel's new messages.
@@ -99,7 +65,9 @@ async fn a_member_sees_a_message_posted_by_another_user_live(app: TestApp) {
     let mut ws = follow(&app.address, app.staff(), &channel, None).await;
 
     let started = Instant::now();
-    let id = post(&app, app.manager(), &channel, "Launch is **on**", None).await;
+    let id = app
+        .post_message(app.manager(), &channel, "Launch is **on**", None)
+        .await;
     let got = ws.next(SECOND).await;
     let latency = started.elapsed();
 
@@ -111,7 +79,8 @@ async fn a_member_sees_a_message_posted_by_another_user_live(app: TestApp) {
     assert!(latency < SECOND, "took {latency:?}");
 
     // Replies are new messages too, with their thread.
-    post(&app, app.staff(), &channel, "Which day?", Some(&id)).await;
+    app.post_message(app.staff(), &channel, "Which day?", Some(&id))
+        .await;
     let reply = ws.next(SECOND).await;
     assert_eq!(edge(&reply)["node"]["parent"]["id"], id.as_str());
     assert_eq!(edge(&reply)["node"]["body"], "Which day?");
@@ -122,7 +91,8 @@ db_test!(a_member_sees_a_message_posted_by_another_user_live);
 async fn a_dropped_subscriber_resumes_from_its_last_cursor_and_misses_nothing(app: TestApp) {
     let channel = launch_channel(&app).await;
     let mut ws = follow(&app.address, app.staff(), &channel, None).await;
-    post(&app, app.manager(), &channel, "seen", None).await;
+    app.post_message(app.manager(), &channel, "seen", None)
+        .await;
     let seen = ws.next(SECOND).await;
     let last_cursor = edge(&seen)["cursor"].as_str().expect("cursor").to_owned();
     drop(ws);
@@ -130,7 +100,7 @@ async fn a_dropped_subscriber_resumes_from_its_last_cursor_and_misses_nothing(ap
     let mut missed = Vec::new();
     for n in 1..=10 {
         let body = format!("missed {n}");
-        post(&app, app.manager(), &channel, &body, None).await;
+        app.post_message(app.manager(), &channel, &body, None).await;
         missed.push(body);
     }
     let mut ws = follow(&app.address, app.staff(), &channel, Some(&last_cursor)).await;
@@ -144,7 +114,8 @@ async fn a_dropped_subscriber_resumes_from_its_last_cursor_and_misses_nothing(ap
     assert_eq!(replayed, missed, "exactly the missed messages, in order");
 
     // Then live, without repeating anything.
-    post(&app, app.manager(), &channel, "live again", None).await;
+    app.post_message(app.manager(), &channel, "live again", None)
+        .await;
     let live = ws.next(SECOND).await;
     assert_eq!(edge(&live)["node"]["body"], "live again");
     ws.expect_quiet().await;
@@ -159,7 +130,9 @@ db_test!(a_dropped_subscriber_resumes_from_its_last_cursor_and_misses_nothing);
 
 async fn edits_reactions_and_deletions_arrive_as_the_message_is_now(app: TestApp) {
     let channel = launch_channel(&app).await;
-    let id = post(&app, app.manager(), &channel, "first draft", None).await;
+    let id = app
+        .post_message(app.manager(), &channel, "first draft", None)
+        .await;
     let mut ws = Ws::open(&app.address, Some(&app.staff().token)).await;
     ws.subscribe_with("changed", CHANGED, json!({ "channel": channel }))
         .await;
@@ -177,7 +150,7 @@ async fn edits_reactions_and_deletions_arrive_as_the_message_is_now(app: TestApp
     assert_eq!(edited["body"], "final");
     assert!(edited["editedAt"].is_string());
 
-    react(&app, app.staff(), &id, "tada").await;
+    app.react(app.staff(), &id, "tada").await;
     let reacted = ws.next(SECOND).await;
     assert_eq!(
         reacted["payload"]["data"]["messageChanged"]["reactions"],
@@ -197,7 +170,8 @@ async fn edits_reactions_and_deletions_arrive_as_the_message_is_now(app: TestApp
     assert!(deleted["deletedAt"].is_string());
 
     // New messages are not changes.
-    post(&app, app.manager(), &channel, "another", None).await;
+    app.post_message(app.manager(), &channel, "another", None)
+        .await;
     ws.expect_quiet().await;
 }
 db_test!(edits_reactions_and_deletions_arrive_as_the_message_is_now);
@@ -207,7 +181,9 @@ db_test!(edits_reactions_and_deletions_arrive_as_the_message_is_now);
 /// whether they reacted themselves.
 async fn each_subscriber_sees_its_own_viewer_has_reacted(app: TestApp) {
     let channel = launch_channel(&app).await;
-    let id = post(&app, app.manager(), &channel, "react to me", None).await;
+    let id = app
+        .post_message(app.manager(), &channel, "react to me", None)
+        .await;
     let mut reactor = Ws::open(&app.address, Some(&app.staff().token)).await;
     let mut onlooker = Ws::open(&app.address, Some(&app.manager().token)).await;
     for ws in [&mut reactor, &mut onlooker] {
@@ -216,7 +192,7 @@ async fn each_subscriber_sees_its_own_viewer_has_reacted(app: TestApp) {
         ws.sync().await;
     }
 
-    react(&app, app.staff(), &id, "tada").await;
+    app.react(app.staff(), &id, "tada").await;
     for (ws, reacted) in [(&mut reactor, true), (&mut onlooker, false)] {
         let event = ws.next(SECOND).await;
         assert_eq!(
@@ -236,22 +212,20 @@ async fn a_mention_arrives_live_as_a_notification_only_for_its_recipient(app: Te
     adam.subscribe("notified", NOTIFIED).await;
     adam.sync().await;
 
-    let id = post(
-        &app,
-        app.manager(),
-        &channel,
-        "@stella can you check?",
-        None,
-    )
-    .await;
+    let id = app
+        .post_message(app.manager(), &channel, "@stella can you check?", None)
+        .await;
     let got = stella.next(SECOND).await;
     let notification = &got["payload"]["data"]["notificationAdded"];
     assert_eq!(notification["kind"], "MENTION", "{got}");
     assert_eq!(notification["aboutMessage"]["id"], id.as_str());
 
     // A reply in a thread she follows (she started it).
-    let own = post(&app, app.staff(), &channel, "My thread", None).await;
-    post(&app, app.manager(), &channel, "A reply", Some(&own)).await;
+    let own = app
+        .post_message(app.staff(), &channel, "My thread", None)
+        .await;
+    app.post_message(app.manager(), &channel, "A reply", Some(&own))
+        .await;
     let reply = stella.next(SECOND).await;
     assert_eq!(
         reply["payload"]["data"]["notificationAdded"]["kind"],
@@ -277,7 +251,8 @@ async fn a_private_channel_is_followed_only_by_its_members(app: TestApp) {
     app.add_channel_member(app.staff(), &channel, &app.manager().id)
         .await;
     let mut member = follow(&app.address, app.manager(), &channel, None).await;
-    post(&app, app.staff(), &channel, "for members", None).await;
+    app.post_message(app.staff(), &channel, "for members", None)
+        .await;
     assert_eq!(
         edge(&member.next(SECOND).await)["node"]["body"],
         "for members"
@@ -291,7 +266,8 @@ async fn a_private_channel_is_followed_only_by_its_members(app: TestApp) {
     )
     .await
     .data();
-    post(&app, app.staff(), &channel, "after you left", None).await;
+    app.post_message(app.staff(), &channel, "after you left", None)
+        .await;
     let ended = member.next(SECOND).await;
     assert_eq!(ended["type"], "next", "{ended}");
     assert_eq!(
@@ -315,7 +291,8 @@ async fn bad_subscriptions_get_clear_errors_and_change_nothing(app: TestApp) {
         .create_channel(app.staff(), "elsewhere", "PUBLIC", &["sales"])
         .await;
     let mut ws = follow(&app.address, app.staff(), &other, None).await;
-    post(&app, app.staff(), &other, "elsewhere", None).await;
+    app.post_message(app.staff(), &other, "elsewhere", None)
+        .await;
     let foreign = edge(&ws.next(SECOND).await)["cursor"]
         .as_str()
         .unwrap()
@@ -418,7 +395,8 @@ async fn messages_cross_from_one_replica_to_another(app: TestApp) {
 
     let mut ws = follow(&a.address, app.staff(), &channel, None).await;
     let started = Instant::now();
-    post(&on_b, app.manager(), &channel, "from replica b", None).await;
+    on_b.post_message(app.manager(), &channel, "from replica b", None)
+        .await;
     let got = ws.next(SECOND).await;
     let latency = started.elapsed();
     assert_eq!(edge(&got)["node"]["body"], "from replica b");
@@ -429,21 +407,16 @@ async fn messages_cross_from_one_replica_to_another(app: TestApp) {
     let cursor = edge(&got)["cursor"].as_str().unwrap().to_owned();
     drop(ws);
     for n in 1..=10 {
-        post(
-            &on_b,
-            app.manager(),
-            &channel,
-            &format!("while away {n}"),
-            None,
-        )
-        .await;
+        on_b.post_message(app.manager(), &channel, &format!("while away {n}"), None)
+            .await;
     }
     let mut ws = follow(&b.address, app.staff(), &channel, Some(&cursor)).await;
     for n in 1..=10 {
         let got = ws.next(SECOND).await;
         assert_eq!(edge(&got)["node"]["body"], format!("while away {n}"));
     }
-    post(&app, app.manager(), &channel, "from a third", None).await;
+    app.post_message(app.manager(), &channel, "from a third", None)
+        .await;
     assert_eq!(edge(&ws.next(SECOND).await)["node"]["body"], "from a third");
     ws.expect_quiet().await;
 }

@@ -10,45 +10,10 @@ use std::sync::atomic::Ordering;
 use serde_json::{Value, json};
 
 use crate::db_test;
-use crate::helpers::{Actor, TestApp};
+use crate::helpers::TestApp;
 
 /// What the feed's statement counts select of each message.
 const FIELDS: &str = "id body createdAt author { displayName departments { name } } replyCount reactions { code count }";
-
-const POST: &str =
-    "mutation($input: PostMessageInput!) { postMessage(input: $input) { message { id } } }";
-const REACT: &str =
-    "mutation($input: AddReactionInput!) { addReaction(input: $input) { message { id } } }";
-
-async fn post(
-    app: &TestApp,
-    actor: &Actor,
-    channel: &str,
-    body: &str,
-    parent: Option<&str>,
-) -> String {
-    let response = app
-        .gql(
-            Some(actor),
-            POST,
-            json!({ "input": { "channelId": channel, "body": body, "parentId": parent } }),
-        )
-        .await;
-    response.data()["postMessage"]["message"]["id"]
-        .as_str()
-        .expect("message id")
-        .to_owned()
-}
-
-async fn react(app: &TestApp, actor: &Actor, message: &str, code: &str) {
-    app.gql(
-        Some(actor),
-        REACT,
-        json!({ "input": { "messageId": message, "code": code } }),
-    )
-    .await
-    .data();
-}
 
 /// The statements the server runs for `query` as the staff member. Each is
 /// run twice and the fewer counted: a remembered session is checked again
@@ -85,12 +50,16 @@ async fn a_feed_page_costs_the_same_statements_whatever_its_shape(app: TestApp) 
     let actors = [app.staff(), app.manager(), app.comms(), app.admin()];
     let mut first_root = String::new();
     for n in 0..60 {
-        let root = post(&app, actors[n % 4], &channel, &format!("message {n}"), None).await;
+        let root = app
+            .post_message(actors[n % 4], &channel, &format!("message {n}"), None)
+            .await;
         if n % 5 == 0 {
-            post(&app, actors[(n + 1) % 4], &channel, "a reply", Some(&root)).await;
-            post(&app, actors[(n + 2) % 4], &channel, "another", Some(&root)).await;
-            react(&app, app.manager(), &root, "eyes").await;
-            react(&app, app.comms(), &root, "tada").await;
+            app.post_message(actors[(n + 1) % 4], &channel, "a reply", Some(&root))
+                .await;
+            app.post_message(actors[(n + 2) % 4], &channel, "another", Some(&root))
+                .await;
+            app.react(app.manager(), &root, "eyes").await;
+            app.react(app.comms(), &root, "tada").await;
         }
         if n == 0 {
             first_root = root;
@@ -98,16 +67,16 @@ async fn a_feed_page_costs_the_same_statements_whatever_its_shape(app: TestApp) 
     }
     // A long thread for the replies' shapes.
     for n in 0..52 {
-        let reply = post(
-            &app,
-            actors[n % 4],
-            &channel,
-            &format!("reply {n}"),
-            Some(&first_root),
-        )
-        .await;
+        let reply = app
+            .post_message(
+                actors[n % 4],
+                &channel,
+                &format!("reply {n}"),
+                Some(&first_root),
+            )
+            .await;
         if n % 3 == 0 {
-            react(&app, app.staff(), &reply, "heart").await;
+            app.react(app.staff(), &reply, "heart").await;
         }
     }
 
@@ -264,17 +233,13 @@ async fn a_page_of_notifications_costs_the_same_statements_whatever_its_shape(ap
         } else {
             app.comms()
         };
-        let id = post(
-            &app,
-            author,
-            &channel,
-            &format!("@stella look at {n}"),
-            None,
-        )
-        .await;
+        let id = app
+            .post_message(author, &channel, &format!("@stella look at {n}"), None)
+            .await;
         if n % 4 == 0 {
-            react(&app, app.manager(), &id, "rocket").await;
-            post(&app, app.comms(), &channel, "seen", Some(&id)).await;
+            app.react(app.manager(), &id, "rocket").await;
+            app.post_message(app.comms(), &channel, "seen", Some(&id))
+                .await;
         }
     }
     // (Fewer fields than a feed page: 50 of all of them with the actor's

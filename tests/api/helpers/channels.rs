@@ -7,6 +7,39 @@ use super::{Actor, GqlResponse, TestApp};
 pub const CREATE_CHANNEL: &str = "mutation($input: CreateChannelInput!) { createChannel(input: $input) { channel { id slug name topic visibility archivedAt memberCount viewerIsMember departments { slug } createdBy { handle } } } }";
 
 impl TestApp {
+    /// Posts `body` as `actor` (a reply to `parent`, if given); returns the
+    /// message id.
+    pub async fn post_message(
+        &self,
+        actor: &Actor,
+        channel: &str,
+        body: &str,
+        parent: Option<&str>,
+    ) -> String {
+        let response = self
+            .gql(
+                Some(actor),
+                "mutation($input: PostMessageInput!) { postMessage(input: $input) { message { id } } }",
+                json!({ "input": { "channelId": channel, "body": body, "parentId": parent } }),
+            )
+            .await;
+        response.data()["postMessage"]["message"]["id"]
+            .as_str()
+            .expect("message id")
+            .to_owned()
+    }
+
+    /// `actor` reacts to message `id` with `code`.
+    pub async fn react(&self, actor: &Actor, id: &str, code: &str) {
+        self.gql(
+            Some(actor),
+            "mutation($input: AddReactionInput!) { addReaction(input: $input) { message { id } } }",
+            json!({ "input": { "messageId": id, "code": code } }),
+        )
+        .await
+        .data();
+    }
+
     /// Creates a channel as `actor`, linked to the departments with `slugs`.
     pub async fn try_create_channel(
         &self,
