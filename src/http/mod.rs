@@ -3,6 +3,7 @@
 
 pub mod admission;
 pub mod blog;
+pub mod client;
 pub mod graphiql;
 pub mod graphql;
 pub mod health;
@@ -17,6 +18,7 @@ use axum::http::{HeaderName, Request, StatusCode};
 use axum::routing::get;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{
     MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
@@ -79,6 +81,9 @@ pub fn router(app: App) -> Router {
         .merge(graphql_routes)
         .merge(graphiql_routes)
         .merge(blog::routes())
+        // The web client: its page and its assets, compressed (the API's
+        // responses are not: see docs/WEB.md).
+        .merge(client::routes().layer(CompressionLayer::new()))
         // Subscriptions (graphql-transport-ws); outside the body limit, which
         // a WebSocket's messages do not pass through (see `ws`).
         .route("/graphql/ws", get(ws::graphql_ws))

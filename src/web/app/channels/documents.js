@@ -1,0 +1,92 @@
+// The GraphQL documents of the conversation screens. Named operations, so
+// the server's logs and metrics can tell them apart.
+
+export const MESSAGE = `fragment Msg on Message {
+  id body bodyHtml createdAt editedAt deletedAt
+  author { id handle displayName }
+  parent { id }
+  replyCount viewerFollows
+  reactions { code count viewerHasReacted }
+}`;
+
+const PAGE = `edges { cursor node { ...Msg } } pageInfo { hasNextPage hasPreviousPage }`;
+
+export const CHANNEL_PAGE = `query ChannelPage($slug: String!) {
+  channel(slug: $slug) {
+    id slug name topic visibility archivedAt viewerIsMember viewerHasMuted memberCount
+    departments { id slug name }
+    messages(first: 50) { ${PAGE} }
+  }
+}
+${MESSAGE}`;
+
+export const OLDER = `query OlderMessages($id: ID!, $after: String!) {
+  node(id: $id) { ... on Channel { messages(first: 50, after: $after) { ${PAGE} } } }
+}
+${MESSAGE}`;
+
+export const NEWER = `query NewerMessages($id: ID!, $before: String!) {
+  node(id: $id) { ... on Channel { messages(last: 50, before: $before) { ${PAGE} } } }
+}
+${MESSAGE}`;
+
+export const THREAD = `query Thread($id: ID!) {
+  node(id: $id) { ... on Message { ...Msg replies(first: 100) { nodes { ...Msg } } } }
+}
+${MESSAGE}`;
+
+export const REPLY_COUNT = `query ReplyCount($id: ID!) {
+  node(id: $id) { ... on Message { id replyCount } }
+}`;
+
+export const MESSAGE_ADDED = `subscription MessageAdded($channel: ID!, $after: String) {
+  messageAdded(channel: $channel, after: $after) { cursor node { ...Msg } }
+}
+${MESSAGE}`;
+
+export const MESSAGE_CHANGED = `subscription MessageChanged($channel: ID!) {
+  messageChanged(channel: $channel) { ...Msg }
+}
+${MESSAGE}`;
+
+export const POST = `mutation PostMessage($input: PostMessageInput!) {
+  postMessage(input: $input) { message { ...Msg } }
+}
+${MESSAGE}`;
+
+export const EDIT = `mutation EditMessage($input: EditMessageInput!) {
+  editMessage(input: $input) { message { ...Msg } }
+}
+${MESSAGE}`;
+
+export const DELETE = `mutation DeleteMessage($input: DeleteMessageInput!) {
+  deleteMessage(input: $input) { message { ...Msg } }
+}
+${MESSAGE}`;
+
+export const REACT = `mutation AddReaction($input: AddReactionInput!) {
+  addReaction(input: $input) { message { ...Msg } }
+}
+${MESSAGE}`;
+
+export const UNREACT = `mutation RemoveReaction($input: RemoveReactionInput!) {
+  removeReaction(input: $input) { message { ...Msg } }
+}
+${MESSAGE}`;
+
+export const FOLLOW = `mutation FollowThread($input: FollowThreadInput!) {
+  followThread(input: $input) { message { id viewerFollows } }
+}`;
+
+export const UNFOLLOW = `mutation UnfollowThread($input: UnfollowThreadInput!) {
+  unfollowThread(input: $input) { message { id viewerFollows } }
+}`;
+
+export const MUTE = `mutation MuteChannel($input: MuteChannelInput!) { muteChannel(input: $input) { channel { id viewerHasMuted } } }`;
+export const UNMUTE = `mutation UnmuteChannel($input: UnmuteChannelInput!) { unmuteChannel(input: $input) { channel { id viewerHasMuted } } }`;
+export const JOIN = `mutation JoinChannel($input: JoinChannelInput!) { joinChannel(input: $input) { channel { id viewerIsMember } } }`;
+export const LEAVE = `mutation LeaveChannel($input: LeaveChannelInput!) { leaveChannel(input: $input) { channelId } }`;
+
+export const PEOPLE = `query MentionCandidates($search: String!) {
+  users(search: $search, first: 6) { nodes { id handle displayName } }
+}`;

@@ -1,0 +1,4 @@
+// The home screen's card for this part of synaps (filled in with the screen).
+export function ReviewCard() {
+  return null;
+}

@@ -1,0 +1,20 @@
+// The screens beyond home, channels and notifications, by route
+// (router.js lists them all). One folder per screen.
+
+import { Directory, DepartmentPage, PersonPage } from "./directory/index.js";
+import { Round } from "./round/index.js";
+import { Posts, PostPage, Review } from "./posts/index.js";
+import { Analytics } from "./analytics/index.js";
+
+/** @type {[string, (props: any) => any][]} */
+export const SCREENS = [
+  ["/directory", Directory],
+  ["/departments/:slug", DepartmentPage],
+  ["/people/:handle", PersonPage],
+  ["/round", Round],
+  ["/round/:department", Round],
+  ["/posts", Posts],
+  ["/posts/:id", PostPage],
+  ["/review", Review],
+  ["/analytics", Analytics],
+];

@@ -1,0 +1,218 @@
+// The web client at `/`: served from the binary with a strict CSP and
+// cache headers, within its size budget, and used by people in real
+// browser contexts: signing in, posting and seeing it live, unread badges
+// that agree across tabs, threads, mentions, reactions, a dropped network,
+// hostile message bodies, a phone-sized screen. On SQLite, and on
+// PostgreSQL when SYNAPS_TEST_POSTGRES_URL is set.
+
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { gzipSync } from 'node:zlib';
+
+import { backends, startServer } from './helpers/server.js';
+import { launch, isolatedPage } from './helpers/browser.js';
+import { graphql, signIn } from './helpers/api.js';
+import { signInAs, channelLink, unreadBadge, shownBodies } from './helpers/client.js';
+
+const CHANNEL_ID = 'query ($slug: String!) { channel(slug: $slug) { id } }';
+const POST = 'mutation ($input: PostMessageInput!) { postMessage(input: $input) { message { id } } }';
+
+async function post(url, token, slug, body, parentId = null) {
+  const { channel } = await graphql(url, CHANNEL_ID, { token, variables: { slug } });
+  const data = await graphql(url, POST, { token, variables: { input: { channelId: channel.id, body, parentId } } });
+  return data.postMessage.message.id;
+}
+
+for (const { name: backend, skip } of backends) {
+  describe(`the web client on ${backend}`, { skip }, () => {
+    let server;
+    let browser;
+
+    before(async () => {
+      server = await startServer({ backend });
+      browser = await launch();
+    });
+
+    after(async () => {
+      await browser?.close();
+      await server?.stop();
+    });
+
+    it('serves its page with a strict CSP and its assets cached by build, compressed, within 150 KiB', async () => {
+      const response = await fetch(`${server.url}/`);
+      assert.equal(response.status, 200);
+      assert.equal(response.headers.get('cache-control'), 'no-cache');
+      const csp = response.headers.get('content-security-policy');
+      for (const directive of ["default-src 'none'", "script-src 'self'", "style-src 'self'", "connect-src 'self'"]) {
+        assert.ok(csp.split('; ').includes(directive), `${directive} in ${csp}`);
+      }
+      assert.ok(!csp.includes('unsafe'), csp);
+      const page = await response.text();
+      assert.ok(!/<script>|<style|\sstyle=/.test(page), 'no inline script or style');
+      const assets = [...page.matchAll(/(?:href|src)="(\/assets\/[^"]+)"/g)].map((m) => m[1]);
+      assert.ok(assets.some((a) => a.endsWith('/main.js')));
+      let gzipped = 0;
+      for (const asset of assets) {
+        const got = await fetch(`${server.url}${asset}`, { headers: { 'accept-encoding': 'gzip, br' } });
+        assert.equal(got.status, 200, asset);
+        assert.equal(got.headers.get('cache-control'), 'public, max-age=31536000, immutable', asset);
+        const body = Buffer.from(await got.arrayBuffer());
+        if (body.length > 1024) assert.ok(got.headers.get('content-encoding'), `${asset} is compressed`);
+        gzipped += gzipSync(body).length; // fetch decoded it; gzip it again to measure
+      }
+      assert.ok(gzipped < 150 * 1024, `first load transfers ${gzipped} bytes of JS and CSS (gzip)`);
+      // Reloading a client route serves the same page.
+      const deep = await fetch(`${server.url}/c/onboarding/t/whatever`);
+      assert.equal(deep.status, 200);
+      assert.match(deep.headers.get('content-type'), /^text\/html/);
+    });
+
+    it('signs in, shows home and the channels by department, with nothing blocked or logged as an error', async () => {
+      const page = await isolatedPage(browser, server.url);
+      await signInAs(page, server.url, 'anna');
+      await page.getByRole('heading', { name: 'Hello, Anna' }).waitFor();
+      await channelLink(page, 'onboarding').waitFor();
+      assert.deepEqual(page.problems, []);
+      await page.context().close();
+    });
+
+    it('shows a post live to another person with an unread badge, which clears in their second tab when read', async () => {
+      const author = await isolatedPage(browser, server.url);
+      await signInAs(author, server.url, 'jonas');
+      const reader = await isolatedPage(browser, server.url);
+      await signInAs(reader, server.url, 'anna');
+      await reader.goto(`${server.url}/`);
+      const otherTab = await reader.context().newPage();
+      await otherTab.goto(`${server.url}/`);
+      await channelLink(otherTab, 'renewals-escalations').waitFor();
+
+      await author.goto(`${server.url}/c/renewals-escalations`);
+      const composer = author.getByRole('combobox', { name: /Message #Renewals/ });
+      await composer.fill('Acme renews on Friday, can support close ticket 4711 first?');
+      await composer.press('Enter');
+      await author.locator('.message-list article', { hasText: 'ticket 4711' }).waitFor();
+
+      // The reader's sidebar counts it, on both tabs.
+      await reader.waitForFunction(() => document.querySelector('nav a[data-channel="renewals-escalations"] [data-unread]'));
+      assert.equal(await unreadBadge(reader, 'renewals-escalations'), '1');
+      await otherTab.waitForFunction(() => document.querySelector('nav a[data-channel="renewals-escalations"] [data-unread]'));
+
+      // Opening it in one tab clears the badge in the other.
+      await channelLink(reader, 'renewals-escalations').click();
+      await reader.locator('.message-list article', { hasText: 'ticket 4711' }).waitFor();
+      await otherTab.waitForFunction(() => !document.querySelector('nav a[data-channel="renewals-escalations"] [data-unread]'));
+      assert.equal(await unreadBadge(reader, 'renewals-escalations'), '');
+
+      // A second message arrives live in the open conversation, after the first.
+      await composer.fill('Update: ticket 4711 is closed.');
+      await composer.press('Enter');
+      await reader.locator('.message-list article', { hasText: 'is closed' }).waitFor();
+      const bodies = await shownBodies(reader);
+      assert.ok(bodies.findIndex((b) => b.includes('4711 first')) < bodies.findIndex((b) => b.includes('is closed')));
+      assert.deepEqual([...author.problems, ...reader.problems], []);
+      await author.context().close();
+      await reader.context().close();
+    });
+
+    it('replies in a thread with a mention, and the mentioned person is notified and led to it', async () => {
+      const jonas = await isolatedPage(browser, server.url);
+      await signInAs(jonas, server.url, 'jonas');
+      const anna = await isolatedPage(browser, server.url);
+      await signInAs(anna, server.url, 'anna');
+
+      const token = await signIn(server.url, 'tomas@example.com');
+      const starter = await post(server.url, token, 'onboarding', 'Who can pair with the new hires on Monday?');
+      await jonas.goto(`${server.url}/c/onboarding/t/${starter}`);
+      await jonas.getByRole('heading', { name: 'Thread' }).waitFor();
+      const reply = jonas.getByRole('combobox', { name: 'Reply…' });
+      await reply.pressSequentially('@ann');
+      await jonas.getByRole('option', { name: /Anna Berg/ }).waitFor();
+      await reply.press('Enter');
+      assert.equal(await reply.inputValue(), '@anna ');
+      await reply.pressSequentially('can you take the morning?');
+      await reply.press('Enter');
+      await jonas.locator('.thread-replies article', { hasText: 'take the morning' }).waitFor();
+      // The thread starter in the channel counts the reply.
+      await jonas.locator(`#m-${starter} .replies`, { hasText: '1 replies' }).waitFor();
+
+      // Anna's bell counts it; the notification opens the thread at the reply.
+      await anna.waitForFunction(() => document.querySelector('[data-notifications]'));
+      await anna.getByRole('link', { name: /Notifications, [1-9]/ }).click();
+      await anna.getByRole('link', { name: /mentioned you/i }).first().click();
+      await anna.getByRole('heading', { name: 'Thread' }).waitFor();
+      await anna.locator('.thread .message.highlight', { hasText: 'take the morning' }).waitFor();
+      assert.deepEqual([...jonas.problems, ...anna.problems], []);
+      await jonas.context().close();
+      await anna.context().close();
+    });
+
+    it('reacts to a message and takes the reaction back', async () => {
+      const page = await isolatedPage(browser, server.url);
+      await signInAs(page, server.url, 'anna');
+      const token = await signIn(server.url, 'jonas@example.com');
+      const id = await post(server.url, token, 'onboarding', 'The checklist is in the wiki.');
+      await page.goto(`${server.url}/c/onboarding?m=${id}`);
+      const message = page.locator(`#m-${id}`);
+      await message.getByRole('button', { name: 'Add a reaction' }).click();
+      await message.getByRole('button', { name: 'rocket' }).click();
+      await message.getByRole('button', { name: 'rocket: 1' }).waitFor();
+      await message.getByRole('button', { name: 'rocket: 1' }).click();
+      await message.getByRole('button', { name: 'rocket: 1' }).waitFor({ state: 'detached' });
+      assert.deepEqual(page.problems, []);
+      await page.context().close();
+    });
+
+    it('after the network was cut, shows the messages posted meanwhile once, in order', async () => {
+      const page = await isolatedPage(browser, server.url);
+      await signInAs(page, server.url, 'anna');
+      await page.goto(`${server.url}/c/onboarding`);
+      await page.getByRole('combobox', { name: /Message #Onboarding/ }).waitFor();
+      const token = await signIn(server.url, 'jonas@example.com');
+      await post(server.url, token, 'onboarding', 'before the cut');
+      await page.locator('.message-list article', { hasText: 'before the cut' }).waitFor();
+
+      await page.context().setOffline(true);
+      await page.getByRole('status').filter({ hasText: 'Reconnecting' }).waitFor({ timeout: 20_000 });
+      for (const n of [1, 2, 3]) await post(server.url, token, 'onboarding', `while offline ${n}`);
+      await page.context().setOffline(false);
+      await page.locator('.message-list article', { hasText: 'while offline 3' }).waitFor({ timeout: 30_000 });
+      const bodies = (await shownBodies(page)).filter((b) => /before the cut|while offline/.test(b)).map((b) => b.trim());
+      assert.deepEqual(bodies, ['before the cut', 'while offline 1', 'while offline 2', 'while offline 3']);
+      // Only the connection errors of the cut itself were logged.
+      assert.deepEqual(page.problems.filter((p) => !/ERR_INTERNET_DISCONNECTED|WebSocket|ERR_NETWORK/.test(p)), []);
+      await page.context().close();
+    });
+
+    it('renders HTML and script in a message as inert text', async () => {
+      const page = await isolatedPage(browser, server.url);
+      await signInAs(page, server.url, 'anna');
+      const token = await signIn(server.url, 'jonas@example.com');
+      const id = await post(server.url, token, 'onboarding',
+        '<script>window.pwned = 1</script><img src=x onerror="window.pwned = 2"> [click](javascript:window.pwned=3) <b onmouseover="window.pwned=4">bold</b>');
+      await page.goto(`${server.url}/c/onboarding?m=${id}`);
+      const message = page.locator(`#m-${id}`);
+      await message.waitFor();
+      await message.hover();
+      await message.getByText('click').click().catch(() => {});
+      assert.equal(await page.evaluate(() => window.pwned), undefined);
+      assert.equal(await message.locator('script, [onerror], [onmouseover], a[href^="javascript"]').count(), 0);
+      assert.deepEqual(page.problems.filter((p) => !p.includes('/x')), []);
+      await page.context().close();
+    });
+
+    it('fits a 320 px wide phone: no sideways scrolling, the sidebar behind the menu button', async () => {
+      const context = await browser.newContext({ viewport: { width: 320, height: 640 } });
+      const page = await context.newPage();
+      await signInAs(page, server.url, 'anna');
+      await page.getByRole('button', { name: 'Menu' }).waitFor();
+      await page.goto(`${server.url}/c/onboarding`);
+      await page.getByRole('combobox', { name: /Message #Onboarding/ }).waitFor();
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow}px`);
+      await page.getByRole('button', { name: 'Menu' }).click();
+      await channelLink(page, 'announcements').click();
+      await page.getByRole('heading', { name: /Announcements/ }).waitFor();
+      await context.close();
+    });
+  });
+}
