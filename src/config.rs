@@ -239,7 +239,7 @@ impl Default for Limits {
             body_bytes: 1024 * 1024,
             query_bytes: 32 * 1024,
             depth: 12,
-            complexity: 1000,
+            complexity: 2000,
             directives_per_field: 5,
             aliases: 30,
             root_fields: 20,

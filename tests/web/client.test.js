@@ -133,7 +133,7 @@ for (const { name: backend, skip } of backends) {
       await reply.press('Enter');
       await jonas.locator('.thread-replies article', { hasText: 'take the morning' }).waitFor();
       // The thread starter in the channel counts the reply.
-      await jonas.locator(`#m-${starter} .replies`, { hasText: '1 replies' }).waitFor();
+      await jonas.locator(`#m-${starter} .replies`, { hasText: '1 reply' }).waitFor();
 
       // Anna's bell counts it; the notification opens the thread at the reply.
       await anna.waitForFunction(() => document.querySelector('[data-notifications]'));
@@ -200,6 +200,71 @@ for (const { name: backend, skip } of backends) {
       await page.context().close();
     });
 
+    it('keeps what was typed when the session ends, and sends it after signing in again', async () => {
+      const page = await isolatedPage(browser, server.url);
+      await signInAs(page, server.url, 'leila');
+      await page.goto(`${server.url}/c/announcements`);
+      const composer = page.getByRole('combobox', { name: /Message #Announcements/ });
+      await composer.fill('A thought worth keeping');
+      // Another session of Leila's changes her password: this one ends.
+      const token = await signIn(server.url, 'leila@example.com');
+      await graphql(server.url, 'mutation ($input: ChangePasswordInput!) { changePassword(input: $input) { expiresAt } }', {
+        token, variables: { input: { currentPassword: 'synaps-demo-2026', newPassword: 'a-new-password-2026' } },
+      });
+      await composer.press('Enter');
+      const dialog = page.getByRole('dialog');
+      await dialog.getByRole('heading', { name: 'Sign in again' }).waitFor();
+      assert.equal(await composer.inputValue(), 'A thought worth keeping');
+      await dialog.getByLabel('Email').fill('leila@example.com');
+      await dialog.getByLabel('Password').fill('a-new-password-2026');
+      await dialog.getByRole('button', { name: 'Sign in' }).click();
+      await dialog.waitFor({ state: 'detached' });
+      await composer.press('Enter');
+      await page.locator('.message-list article', { hasText: 'A thought worth keeping' }).waitFor();
+      assert.equal(await composer.inputValue(), '');
+      await page.context().close();
+    });
+
+    it('switches channels by keyboard: Ctrl+K, and Alt+Shift+Down to the next unread', async () => {
+      const page = await isolatedPage(browser, server.url);
+      await signInAs(page, server.url, 'emma');
+      await page.keyboard.press('Control+k');
+      await page.getByRole('combobox', { name: 'Switch channel' }).fill('spring');
+      await page.keyboard.press('Enter');
+      await page.getByRole('heading', { name: /Spring launch/ }).waitFor();
+      const token = await signIn(server.url, 'jonas@example.com');
+      await post(server.url, token, 'renewals-escalations', 'Emma, a renewal question when you have a minute.');
+      await page.waitForFunction(() => document.querySelector('nav a[data-channel="renewals-escalations"] [data-unread]'));
+      await page.keyboard.press('Alt+Shift+ArrowDown');
+      await page.getByRole('heading', { name: /Renewals and escalations/ }).waitFor();
+      await page.keyboard.press('?');
+      await page.getByRole('dialog', { name: 'Keyboard shortcuts' }).waitFor();
+      await page.keyboard.press('Escape');
+      await page.getByRole('dialog').waitFor({ state: 'detached' });
+      assert.deepEqual(page.problems, []);
+      await page.context().close();
+    });
+
+    it('speaks Swedish when chosen, with every English text translated', async () => {
+      const page = await isolatedPage(browser, server.url);
+      await signInAs(page, server.url, 'anna');
+      await page.getByLabel('Language').selectOption('sv');
+      await page.getByRole('button', { name: 'Logga ut' }).waitFor();
+      assert.equal(await page.evaluate(() => document.documentElement.lang), 'sv');
+      // Both catalogues, with every screen's texts registered, have the same keys.
+      const build = (await page.locator('script[type=module]').getAttribute('src')).split('/')[2];
+      const missing = await page.evaluate(async (b) => {
+        const { catalogues } = await import(`/assets/${b}/i18n/index.js`);
+        const { en, sv } = catalogues();
+        return {
+          sv: Object.keys(en).filter((k) => !(k in sv) && !/\.(one|other)$/.test(k)),
+          en: Object.keys(sv).filter((k) => !(k in en) && !/\.(one|other)$/.test(k)),
+        };
+      }, build);
+      assert.deepEqual(missing, { sv: [], en: [] });
+      await page.context().close();
+    });
+
     it('fits a 320 px wide phone: no sideways scrolling, the sidebar behind the menu button', async () => {
       const context = await browser.newContext({ viewport: { width: 320, height: 640 } });
       const page = await context.newPage();
@@ -213,6 +278,70 @@ for (const { name: backend, skip } of backends) {
       await channelLink(page, 'announcements').click();
       await page.getByRole('heading', { name: /Announcements/ }).waitFor();
       await context.close();
+    });
+  });
+}
+
+// Every screen of the client, as a person with each kind of role sees it.
+const SCREENS = [
+  ['anna', '/'],
+  ['anna', '/channels'],
+  ['anna', '/c/onboarding'],
+  ['anna', '/notifications'],
+  ['anna', '/round'],
+  ['anna', '/posts'],
+  ['anna', '/directory'],
+  ['anna', '/departments/customer-service'],
+  ['anna', '/people/jonas'],
+  ['jonas', '/analytics'],
+  ['clara', '/review'],
+];
+
+for (const { name: backend, skip } of backends) {
+  describe(`the web client's accessibility on ${backend}`, { skip }, () => {
+    let server;
+    let browser;
+
+    before(async () => {
+      server = await startServer({ backend });
+      browser = await launch();
+    });
+
+    after(async () => {
+      await browser?.close();
+      await server?.stop();
+    });
+
+    it('has no serious or critical axe-core violation on any screen, in light and dark', async () => {
+      const { seriousViolations } = await import('./helpers/axe.js');
+      const found = [];
+      for (const colorScheme of ['light', 'dark']) {
+        const people = new Map();
+        for (const [person, path] of SCREENS) {
+          if (!people.has(person)) {
+            const context = await browser.newContext({ colorScheme, viewport: { width: 1280, height: 800 } });
+            const page = await context.newPage();
+            await signInAs(page, server.url, person);
+            people.set(person, page);
+          }
+          const page = people.get(person);
+          await page.goto(`${server.url}${path}`);
+          await page.locator('main h1').first().waitFor();
+          await page.waitForLoadState('networkidle');
+          for (const v of await seriousViolations(page)) found.push(`${colorScheme} ${path}: ${v}`);
+        }
+        for (const page of people.values()) await page.context().close();
+      }
+      assert.deepEqual(found, []);
+    });
+
+    it('signs in on the sign-in page with an accessible form', async () => {
+      const { seriousViolations } = await import('./helpers/axe.js');
+      const page = await isolatedPage(browser, server.url);
+      await page.goto(`${server.url}/`);
+      await page.getByLabel('Email').waitFor();
+      assert.deepEqual(await seriousViolations(page), []);
+      await page.context().close();
     });
   });
 }

@@ -216,7 +216,7 @@ export function Conversation({ slug, thread }) {
   for (const { node } of line.items) {
     const day = dayKey(node.createdAt);
     if (day !== lastDay) {
-      rows.push(html`<li class="day" key=${`d-${day}`} role="separator"><span>${formatDay(node.createdAt)}</span></li>`);
+      rows.push(html`<li class="day" key=${`d-${day}`}><h2><span>${formatDay(node.createdAt)}</span></h2></li>`);
       lastDay = day;
     }
     rows.push(html`<li key=${node.id}><${Message} message=${node} canAct=${canAct}

@@ -49,9 +49,16 @@ export function chooseLanguage(code) {
  * @param {Record<string, string | number>} [params]
  */
 export function t(key, params = {}) {
+  // `{count}` picks the plural form when the catalogue has one (`key.one`).
+  if (typeof params.count === "number") {
+    const form = `${key}.${plurals.value.select(params.count)}`;
+    if (CATALOGUES[language.value][form]) key = form;
+  }
   const text = CATALOGUES[language.value][key] ?? CATALOGUES.en[key] ?? key;
   return text.replace(/\{(\w+)\}/g, (_, name) => String(params[name] ?? `{${name}}`));
 }
+
+const plurals = computed(() => new Intl.PluralRules(language.value === "sv" ? "sv-SE" : "en-GB"));
 
 const formats = computed(() => {
   const zone = timeZone.value;

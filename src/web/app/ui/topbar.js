@@ -36,14 +36,14 @@ export function TopBar({ menuOpen }) {
       </button>
       <span class="spacer"></span>
       <a href="/notifications" class="bell" aria-label=${t("notifications.label", { count })}>
-        <span aria-hidden="true">🔔</span>${count ? html`<span class="badge" aria-hidden="true" data-notifications>${count}</span>` : null}
+        <svg aria-hidden="true" viewBox="0 0 24 24" width="22" height="22" class="icon"><path fill="currentColor" d="M12 22a2.5 2.5 0 0 0 2.45-2h-4.9A2.5 2.5 0 0 0 12 22Zm7-6V11a7 7 0 0 0-5.5-6.84V3.5a1.5 1.5 0 0 0-3 0v.66A7 7 0 0 0 5 11v5l-2 2v1h18v-1l-2-2Z"/></svg>${count ? html`<span class="badge" aria-hidden="true" data-notifications>${count}</span>` : null}
       </a>
       <label class="visually-hidden" for="language">${t("app.language")}</label>
       <select id="language" value=${language.value} onChange=${(/** @type {Event} */ e) => chooseLanguage(/** @type {HTMLSelectElement} */ (e.target).value)}>
         <option value="en">English</option>
         <option value="sv">Svenska</option>
       </select>
-      ${person ? html`<a href=${`/people/${person.handle}`} class="me" aria-label=${person.displayName}><${Avatar} person=${person} size="s" /></a>` : null}
+      ${person ? html`<a href=${`/people/${person.handle}`} class="me"><${Avatar} person=${person} size="s" /><span class="visually-hidden">${person.displayName}</span></a>` : null}
       <button type="button" onClick=${signOut}>${t("app.signOut")}</button>
     </header>`;
 }
