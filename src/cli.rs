@@ -277,6 +277,7 @@ async fn serve(config: Config, demo: bool, migrate: bool) -> anyhow::Result<()> 
     let address = listener.local_addr()?;
     let production = app.state.config.is_production();
     let mut banner = format!("synaps is listening on http://{address}\n");
+    banner += &format!("  Open:      http://{address}/  (the web client)\n");
     let graphiql = if production {
         ""
     } else {

@@ -200,6 +200,33 @@ for (const { name: backend, skip } of backends) {
       await page.context().close();
     });
 
+    it('creates a channel between two departments, links a third and unlinks one', async () => {
+      const page = await isolatedPage(browser, server.url);
+      await signInAs(page, server.url, 'tomas');
+      await page.getByRole('link', { name: 'Browse and create channels' }).click();
+      const form = page.locator('form.create-channel');
+      await form.getByLabel('Name').fill('Ticket triage');
+      await form.getByLabel('Customer Service').check();
+      await form.getByLabel('Sales').check();
+      await form.getByRole('button', { name: 'Create channel' }).click();
+      await page.getByRole('heading', { name: /Ticket triage/ }).waitFor();
+      await channelLink(page, 'ticket-triage').waitFor();
+      await page.getByRole('button', { name: 'Link a department' }).click();
+      await page.getByLabel('Link a department').selectOption({ label: 'HR' });
+      await page.locator('.channel-header a', { hasText: 'HR' }).waitFor();
+      await page.getByRole('button', { name: 'Unlink Sales' }).click();
+      await page.locator('.channel-header a', { hasText: 'Sales' }).waitFor({ state: 'detached' });
+      // A name already taken is refused at the field, and the form keeps it.
+      await page.getByRole('link', { name: 'Browse and create channels' }).click();
+      await form.getByLabel('Name').fill('Ticket triage');
+      await form.getByLabel('HR').check();
+      await form.getByRole('button', { name: 'Create channel' }).click();
+      await form.locator('#create-name-error').waitFor();
+      assert.equal(await form.getByLabel('Name').inputValue(), 'Ticket triage');
+      assert.deepEqual(page.problems, []);
+      await page.context().close();
+    });
+
     it('keeps what was typed when the session ends, and sends it after signing in again', async () => {
       const page = await isolatedPage(browser, server.url);
       await signInAs(page, server.url, 'leila');

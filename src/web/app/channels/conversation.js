@@ -16,6 +16,7 @@ import { ErrorText } from "../ui/errors.js";
 import { Message } from "./message.js";
 import { Composer } from "./composer.js";
 import { Thread } from "./thread.js";
+import { Links } from "./links.js";
 import { fromPage, withOlder, withNewer, withLive, withChanged } from "./timeline.js";
 import {
   CHANNEL_PAGE, OLDER, NEWER, MESSAGE_ADDED, MESSAGE_CHANGED, REPLY_COUNT, MUTE, UNMUTE, JOIN, LEAVE,
@@ -230,7 +231,7 @@ export function Conversation({ slug, thread }) {
         <header class="channel-header">
           <h1 id="channel-title"><span aria-hidden="true">${channel.visibility === "PRIVATE" ? "🔒 " : "# "}</span>${channel.name}</h1>
           <p class="muted">
-            ${channel.departments.map((/** @type {any} */ d, /** @type {number} */ i) => html`${i ? " ↔ " : ""}<a href=${`/departments/${d.slug}`}>${d.name}</a>`)}
+            <${Links} channel=${channel} onChange=${(/** @type {any[]} */ departments) => setChannel({ ...channel, departments })} />
             ${" · "}${t("browse.members", { count: channel.memberCount })}
             ${channel.topic ? html` · ${channel.topic}` : null}
           </p>

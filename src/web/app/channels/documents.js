@@ -14,6 +14,7 @@ const PAGE = `edges { cursor node { ...Msg } } pageInfo { hasNextPage hasPreviou
 export const CHANNEL_PAGE = `query ChannelPage($slug: String!) {
   channel(slug: $slug) {
     id slug name topic visibility archivedAt viewerIsMember viewerHasMuted memberCount
+    createdBy { id }
     departments { id slug name }
     messages(first: 50) { ${PAGE} }
   }
@@ -89,4 +90,14 @@ export const LEAVE = `mutation LeaveChannel($input: LeaveChannelInput!) { leaveC
 
 export const PEOPLE = `query MentionCandidates($search: String!) {
   users(search: $search, first: 6) { nodes { id handle displayName } }
+}`;
+
+export const DEPARTMENTS = `query Departments { departments(first: 100) { nodes { id slug name } } }`;
+
+export const LINK = `mutation LinkChannelDepartment($input: LinkChannelDepartmentInput!) {
+  linkChannelDepartment(input: $input) { channel { id departments { id slug name } } }
+}`;
+
+export const UNLINK = `mutation UnlinkChannelDepartment($input: UnlinkChannelDepartmentInput!) {
+  unlinkChannelDepartment(input: $input) { channel { id departments { id slug name } } }
 }`;
