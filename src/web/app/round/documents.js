@@ -47,16 +47,16 @@ export const DEPARTMENTS = `query RoundDepartments {
  * The rounds of several departments in one request, to find the challenges
  * they addressed to another one: the API has no list of challenges by the
  * department asked, so the routed view reads every other department's round.
- * @param {number} count  how many departments ($d0 … $dN)
+ * @param {number} count  how many departments ($d0 … $dN), at least 1
  */
 export function routedRounds(count) {
   const vars = Array.from({ length: count }, (_, i) => `$d${i}: ID!`).join(", ");
   const fields = Array.from({ length: count }, (_, i) =>
     `r${i}: weeklyRound(week: $week, department: $d${i}) { checkins { id week author { id handle displayName } challenges { ...RoundChallenge } } }`).join("\n  ");
-  return `query RoutedChallenges($week: String${count ? ", " : ""}${vars}) {
-  ${fields || "__typename"}
+  return `query RoutedChallenges($week: String, ${vars}) {
+  ${fields}
 }
-${count ? CHALLENGE : ""}`;
+${CHALLENGE}`;
 }
 
 export const CHECKIN_STATE = `query CheckinState($department: ID!) {
@@ -117,3 +117,8 @@ export const CHALLENGE_NODE = `query RoundChallenge($id: ID!) {
   node(id: $id) { ... on Challenge { ...RoundChallenge } }
 }
 ${CHALLENGE}`;
+
+export const CHECKIN_NODE = `query RoundCheckinPage($id: ID!) {
+  node(id: $id) { ... on Checkin { ...RoundCheckin } }
+}
+${CHECKIN}`;

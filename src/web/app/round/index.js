@@ -1,7 +1,8 @@
 // The weekly round (issue 16): my check-in for this week, a department's
 // round (mine by default, any other by picking it: `/round/:department`),
 // the challenges other departments addressed to it, and my time away.
-// `?week=2026-W49` looks back at an earlier week.
+// `?week=2026-W49` looks back at an earlier week. `CheckinPage` shows one
+// check-in (`/round/checkins/:id`, the links in routed threads and digests).
 
 import { html } from "../html.js";
 import { useEffect, useState } from "../vendor/hooks.js";
@@ -17,6 +18,8 @@ import { Away } from "./away.js";
 import { DEPARTMENTS } from "./documents.js";
 import { currentWeek, mondayOf, shiftWeek, addDays, formatDate } from "./week.js";
 import "./i18n.js";
+
+export { CheckinPage } from "./page.js";
 
 /** @param {{ department?: string }} props  a department's slug, from the route */
 export function Round({ department: slug }) {

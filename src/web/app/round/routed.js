@@ -12,6 +12,8 @@ import { ChallengeItem } from "./challenge.js";
 import { routedRounds } from "./documents.js";
 import "./i18n.js";
 
+const BATCH = 10;
+
 /**
  * @param {{ department: { id: string, name: string }, departments: { id: string }[], week: string | null }} props
  */
@@ -23,17 +25,23 @@ export function Routed({ department, departments, week }) {
     setItems(null);
     setError(null);
     const others = departments.filter((d) => d.id !== department.id);
-    /** @type {Record<string, any>} */
-    const variables = { week };
-    others.forEach((d, i) => { variables[`d${i}`] = d.id; });
-    gql(routedRounds(others.length), variables).then((data) => {
+    // At most BATCH rounds a request: the server limits root fields and aliases.
+    const batches = [];
+    for (let i = 0; i < others.length; i += BATCH) batches.push(others.slice(i, i + BATCH));
+    Promise.all(batches.map((batch) => {
+      /** @type {Record<string, any>} */
+      const variables = { week };
+      batch.forEach((d, i) => { variables[`d${i}`] = d.id; });
+      return gql(routedRounds(batch.length), variables);
+    })).then((answers) => {
       // A person in two departments shows in both rounds: once here.
       const seen = new Map();
-      for (const round of Object.values(data)) {
-        if (!round?.checkins) continue;
-        for (const c of round.checkins) {
-          for (const ch of c.challenges) {
-            if (ch.department?.id === department.id) seen.set(ch.id, { challenge: ch, author: c.author });
+      for (const data of answers) {
+        for (const round of Object.values(data)) {
+          for (const c of /** @type {any} */ (round).checkins) {
+            for (const ch of c.challenges) {
+              if (ch.department?.id === department.id) seen.set(ch.id, { challenge: ch, author: c.author });
+            }
           }
         }
       }
