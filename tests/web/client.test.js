@@ -275,7 +275,7 @@ for (const { name: backend, skip } of backends) {
     it('speaks Swedish when chosen, with every English text translated', async () => {
       const page = await isolatedPage(browser, server.url);
       await signInAs(page, server.url, 'anna');
-      await page.getByLabel('Language').selectOption('sv');
+      await page.locator('.topbar').getByLabel('Language').selectOption('sv');
       await page.getByRole('button', { name: 'Logga ut' }).waitFor();
       assert.equal(await page.evaluate(() => document.documentElement.lang), 'sv');
       // Both catalogues, with every screen's texts registered, have the same keys.

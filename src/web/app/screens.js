@@ -2,7 +2,7 @@
 // (router.js lists them all). One folder per screen.
 
 import { Directory, DepartmentPage, PersonPage } from "./directory/index.js";
-import { Round } from "./round/index.js";
+import { Round, CheckinPage } from "./round/index.js";
 import { Posts, PostPage, Review } from "./posts/index.js";
 import { Analytics } from "./analytics/index.js";
 
@@ -12,6 +12,7 @@ export const SCREENS = [
   ["/departments/:slug", DepartmentPage],
   ["/people/:handle", PersonPage],
   ["/round", Round],
+  ["/round/checkins/:id", CheckinPage],
   ["/round/:department", Round],
   ["/posts", Posts],
   ["/posts/:id", PostPage],

@@ -7,6 +7,7 @@ import { route } from "../router.js";
 import { me, isComms, isManager } from "../state/me.js";
 import { sortedChannels } from "../state/channels.js";
 import { t } from "../i18n/index.js";
+import { LanguagePicker } from "./topbar.js";
 
 /**
  * Groups channels under a department: the person's own when the channel
@@ -73,5 +74,6 @@ export function Sidebar({ onNavigate }) {
           </ul>
         </section>`)}
       <p><a href="/channels" class="browse" onClick=${onNavigate}>${t("nav.browse")}</a></p>
+      <${LanguagePicker} id="language-menu" />
     </nav>`;
 }

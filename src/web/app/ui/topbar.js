@@ -12,6 +12,20 @@ import { language, chooseLanguage, t } from "../i18n/index.js";
 import { navigate } from "../router.js";
 import { Avatar } from "./avatar.js";
 
+/** The language choice: in the top bar on a wide screen, at the foot of
+ * the sidebar on a phone (where the top bar has no room for it).
+ * @param {{ id: string }} props */
+export function LanguagePicker({ id }) {
+  return html`
+    <span class=${`language ${id}`}>
+      <label class="visually-hidden" for=${id}>${t("app.language")}</label>
+      <select id=${id} value=${language.value} onChange=${(/** @type {Event} */ e) => chooseLanguage(/** @type {HTMLSelectElement} */ (e.target).value)}>
+        <option value="en">English</option>
+        <option value="sv">Svenska</option>
+      </select>
+    </span>`;
+}
+
 /** @param {{ menuOpen: import("../vendor/signals.js").Signal<boolean> }} props */
 export function TopBar({ menuOpen }) {
   useEffect(() => watchNotifications(), []);
@@ -38,11 +52,7 @@ export function TopBar({ menuOpen }) {
       <a href="/notifications" class="bell" aria-label=${t("notifications.label", { count })}>
         <svg aria-hidden="true" viewBox="0 0 24 24" width="22" height="22" class="icon"><path fill="currentColor" d="M12 22a2.5 2.5 0 0 0 2.45-2h-4.9A2.5 2.5 0 0 0 12 22Zm7-6V11a7 7 0 0 0-5.5-6.84V3.5a1.5 1.5 0 0 0-3 0v.66A7 7 0 0 0 5 11v5l-2 2v1h18v-1l-2-2Z"/></svg>${count ? html`<span class="badge" aria-hidden="true" data-notifications>${count}</span>` : null}
       </a>
-      <label class="visually-hidden" for="language">${t("app.language")}</label>
-      <select id="language" value=${language.value} onChange=${(/** @type {Event} */ e) => chooseLanguage(/** @type {HTMLSelectElement} */ (e.target).value)}>
-        <option value="en">English</option>
-        <option value="sv">Svenska</option>
-      </select>
+      <${LanguagePicker} id="language" />
       ${person ? html`<a href=${`/people/${person.handle}`} class="me"><${Avatar} person=${person} size="s" /><span class="visually-hidden">${person.displayName}</span></a>` : null}
       <button type="button" onClick=${signOut}>${t("app.signOut")}</button>
     </header>`;
