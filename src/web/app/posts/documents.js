@@ -1,0 +1,64 @@
+// The GraphQL documents of guest posts and review. Named operations, so the
+// server's logs and metrics can tell them apart.
+
+/** What the post page shows: the post, its trail and its revisions. */
+export const POST_FIELDS = `fragment PostFields on GuestPost {
+  id title slug body bodyHtml excerpt status version plannedFor
+  publishAt publishedAt submittedAt createdAt updatedAt
+  author { id handle displayName }
+  department { id slug name }
+  revisions { number createdAt diff }
+  reviewEvents { actor { handle displayName } from to comment at }
+}`;
+
+/** What a list shows of a post. Lists stay under the server's complexity
+ * limit (1,000 by default; a connection costs its page size times this). */
+const POST_ROW = `id title status updatedAt submittedAt publishAt author { displayName } department { name }`;
+
+export const MY_POSTS = `query MyPosts {
+  myPosts(first: 50) { nodes { ${POST_ROW} } }
+}`;
+
+export const REVIEW_QUEUE = `query ReviewQueue {
+  reviewQueue(first: 40) { nodes { ${POST_ROW} } }
+  approved: posts(status: APPROVED, first: 20) { nodes { ${POST_ROW} } }
+  scheduled: posts(status: SCHEDULED, first: 20) { nodes { ${POST_ROW} } }
+}`;
+
+export const REVIEW_COUNT = `query ReviewCard {
+  reviewQueue(first: 5) { nodes { id title author { displayName } submittedAt } }
+}`;
+
+export const POST = `query GuestPost($id: ID!) {
+  post(id: $id) { ...PostFields }
+}
+${POST_FIELDS}`;
+
+export const CREATE = `mutation CreatePostDraft($input: CreatePostDraftInput!) {
+  createPostDraft(input: $input) { post { id } }
+}`;
+
+/** @param {string} name @param {string} field @param {string} type */
+const step = (name, field, type) => `mutation ${name}($input: ${type}!) {
+  ${field}(input: $input) { post { ...PostFields } }
+}
+${POST_FIELDS}`;
+
+export const UPDATE = step("UpdatePostDraft", "updatePostDraft", "UpdatePostDraftInput");
+export const SUBMIT = step("SubmitPost", "submitPost", "PostIdInput");
+export const WITHDRAW = step("WithdrawPost", "withdrawPost", "PostIdInput");
+export const REQUEST_CHANGES = step("RequestPostChanges", "requestPostChanges", "PostCommentInput");
+export const APPROVE = step("ApprovePost", "approvePost", "PostCommentInput");
+export const REJECT = step("RejectPost", "rejectPost", "RejectPostInput");
+export const SCHEDULE = step("SchedulePost", "schedulePost", "SchedulePostInput");
+export const UNSCHEDULE = step("UnschedulePost", "unschedulePost", "PostIdInput");
+export const PUBLISH = step("PublishPost", "publishPost", "PostIdInput");
+export const UNPUBLISH = step("UnpublishPost", "unpublishPost", "PostIdInput");
+
+export const STATUS_CHANGED = `subscription PostStatusChanged {
+  postStatusChanged { id status version }
+}`;
+
+export const QUEUE_CHANGED = `subscription ReviewQueueChanged {
+  reviewQueueChanged { id status }
+}`;

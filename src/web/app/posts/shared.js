@@ -1,0 +1,106 @@
+// What the guest-post screens share: a post's status as a badge, a list of
+// posts, and the fields of a draft kept in localStorage until saved.
+
+import { html } from "../html.js";
+import { useState } from "../vendor/hooks.js";
+import { t, formatDateTime } from "../i18n/index.js";
+import "./i18n.js";
+
+/** @typedef {"DRAFT" | "IN_REVIEW" | "CHANGES_REQUESTED" | "APPROVED" | "SCHEDULED" | "PUBLISHED" | "REJECTED"} Status */
+
+/** @param {{ status: Status }} props */
+export function StatusBadge({ status }) {
+  return html`<span class=${`post-status status-${status.toLowerCase()}`} data-status=${status}>${t(`posts.status.${status}`)}</span>`;
+}
+
+/**
+ * Posts as links to their page, with status, department and when.
+ * @param {{ posts: any[], empty: string, showAuthor?: boolean }} props
+ */
+export function PostList({ posts, empty, showAuthor = false }) {
+  if (!posts.length) return html`<p class="muted">${empty}</p>`;
+  return html`
+    <ul class="post-list">
+      ${posts.map((p) => html`
+        <li>
+          <a href=${`/posts/${p.id}`}>${p.title}</a>
+          <span class="post-row-meta">
+            <${StatusBadge} status=${p.status} />
+            <span class="muted">
+              ${showAuthor ? `${p.author.displayName} · ` : null}${p.department.name}${" · "}${p.status === "SCHEDULED" && p.publishAt
+                ? t("posts.publishesAt", { when: formatDateTime(p.publishAt) })
+                : p.status === "IN_REVIEW" && p.submittedAt
+                  ? t("posts.submittedAt", { when: formatDateTime(p.submittedAt) })
+                  : t("posts.updatedAt", { when: formatDateTime(p.updatedAt) })}
+            </span>
+          </span>
+        </li>`)}
+    </ul>`;
+}
+
+/** @typedef {{ title: string, body: string, excerpt: string, departmentId: string, plannedFor: string, slug: string }} Fields */
+
+/** @param {string} key */
+const storageKey = (key) => `synaps.post.${key}`;
+
+/** @param {string} key @returns {Fields | null} */
+function stored(key) {
+  try {
+    const value = JSON.parse(localStorage.getItem(storageKey(key)) ?? "null");
+    return value && typeof value === "object" ? value : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The editor's fields, kept in localStorage under `key` from the first
+ * keystroke until `forget()` (after a save), so an error, an expired
+ * session or a reload loses nothing typed.
+ * @param {string} key  "new", or the post's id
+ * @param {Fields} saved  the fields as the server has them
+ */
+export function useDraft(key, saved) {
+  const [fields, setFields] = useState(() => ({ ...saved, ...(stored(key) ?? {}) }));
+  const [restored] = useState(() => stored(key) !== null);
+  /** @param {keyof Fields} name @param {string} value */
+  const set = (name, value) => {
+    setFields((now) => {
+      const next = { ...now, [name]: value };
+      localStorage.setItem(storageKey(key), JSON.stringify(next));
+      return next;
+    });
+  };
+  /** Drops the kept copy and shows `fields` (what the server now has). @param {Fields} fresh */
+  const forget = (fresh) => {
+    localStorage.removeItem(storageKey(key));
+    setFields(fresh);
+  };
+  /** Shows what the server now has, unless something typed is kept. @param {Fields} fresh */
+  const refresh = (fresh) => {
+    if (stored(key) === null) setFields(fresh);
+  };
+  /** @type {(keyof Fields)[]} */
+  const names = ["title", "body", "excerpt", "departmentId", "plannedFor", "slug"];
+  const changed = names.filter((name) => (fields[name] ?? "") !== (saved[name] ?? ""));
+  return { fields, set, forget, refresh, changed, restored: restored && changed.length > 0 };
+}
+
+/** The editable fields of a post as the server has them. @param {any} post @returns {Fields} */
+export function fieldsOf(post) {
+  return {
+    title: post.title,
+    body: post.body,
+    excerpt: post.excerpt ?? "",
+    departmentId: post.department.id,
+    plannedFor: post.plannedFor ?? "",
+    slug: post.slug ?? "",
+  };
+}
+
+/** An error as this screen shows it: a stale version gets its own words. @param {any} e */
+export function explain(e) {
+  if (e?.code === "CONFLICT" && e.field === "expectedVersion") return { code: "CONFLICT", message: t("posts.conflict"), field: null };
+  if (e?.code === "NOT_FOUND") return { code: "NOT_FOUND", message: t("posts.notFound"), field: null };
+  return e;
+}

@@ -1,0 +1,167 @@
+// Guest posts in the web client: a staff author and a comms reviewer, each
+// in their own browser context, take a post from draft to the public blog
+// (submit, changes asked for, edit and resubmit, approve, publish), each
+// seeing the other's steps live. Errors show at their field and nothing
+// typed is lost; staff are told plainly that /review is not theirs. On
+// SQLite, and on PostgreSQL when SYNAPS_TEST_POSTGRES_URL is set.
+
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+
+import { backends, startServer } from './helpers/server.js';
+import { launch, isolatedPage } from './helpers/browser.js';
+import { signInAs } from './helpers/client.js';
+
+/**
+ * A signed-in page for a demo person. Until the lead rebuilds the binary
+ * with the read-state API, the sidebar's MyChannels query is refused (the
+ * brief: ignore exactly that problem); each refusal logs one generic 400
+ * console error, which `problems` drops. Remove once the binary is rebuilt.
+ */
+async function open(browser, url, person) {
+  const page = await isolatedPage(browser, url);
+  page.sidebarFailures = 0;
+  page.on('response', (response) => {
+    if (response.status() === 400 && response.request().postData()?.includes('query MyChannels')) page.sidebarFailures += 1;
+  });
+  await signInAs(page, url, person);
+  return page;
+}
+
+/** What went wrong on `pages`, but for the sidebar's known failure. */
+function problems(...pages) {
+  return pages.flatMap((page) => {
+    let known = page.sidebarFailures;
+    return page.problems.filter((p) => !(known > 0 && p.includes('status of 400') && known-- > 0));
+  });
+}
+
+/** The status badge of the open post. */
+const status = (page) => page.locator('.post-meta [data-status]');
+
+for (const { name: backend, skip } of backends) {
+  describe(`guest posts on ${backend}`, { skip }, () => {
+    let server;
+    let browser;
+
+    before(async () => {
+      server = await startServer({ backend });
+      browser = await launch();
+    });
+
+    after(async () => {
+      await browser?.close();
+      await server?.stop();
+    });
+
+    it('takes a post from draft through changes and review to the public blog, live for author and reviewer', async () => {
+      const author = await open(browser, server.url, 'anna');
+      const reviewer = await open(browser, server.url, 'clara');
+      const title = `How we answer 400 tickets a day ${Date.now()}`;
+
+      // The author writes a draft and sees the server's preview.
+      await author.goto(`${server.url}/posts`);
+      await author.getByRole('heading', { name: 'Guest posts', level: 1 }).waitFor();
+      await author.getByLabel('Title', { exact: true }).fill(title);
+      await author.getByLabel('Excerpt').fill('Three habits of the customer service team.');
+      await author.getByLabel('Text (markdown)').fill('We **triage** every morning.\n\n- first habit\n- second habit');
+      await author.getByRole('button', { name: 'Create draft' }).click();
+      await author.waitForURL(/\/posts\/[^/]+$/);
+      await author.getByRole('heading', { name: title, level: 1 }).waitFor();
+      assert.equal(await status(author).textContent(), 'Draft');
+      assert.equal(await author.locator('.post-body strong').textContent(), 'triage');
+      const postUrl = author.url();
+
+      // The reviewer watches the queue; the submitted post arrives in it live.
+      await reviewer.goto(`${server.url}/review`);
+      await reviewer.getByRole('heading', { name: /Waiting for review/ }).waitFor();
+      await author.getByRole('button', { name: 'Submit for review' }).click();
+      await status(author).filter({ hasText: 'In review' }).waitFor();
+      await reviewer.getByRole('link', { name: title }).click();
+      await reviewer.getByRole('heading', { name: title, level: 1 }).waitFor();
+
+      // Asking for changes needs a comment: the error is at the comment box.
+      await reviewer.getByRole('button', { name: 'Request changes' }).click();
+      await reviewer.locator('#review-comment-error').waitFor();
+      await reviewer.getByLabel('Comment for the author').fill('Please add a customer quote.');
+      await reviewer.getByRole('button', { name: 'Request changes' }).click();
+      await status(reviewer).filter({ hasText: 'Changes requested' }).waitFor();
+
+      // The author sees it live, with the comment, edits and resubmits.
+      await status(author).filter({ hasText: 'Changes requested' }).waitFor();
+      await author.locator('.post-callout', { hasText: 'Please add a customer quote.' }).waitFor();
+      await author.getByLabel('Text (markdown)').fill(
+        'We **triage** every morning.\n\n> "They called back within the hour." — a customer\n\n- first habit\n- second habit');
+      await author.getByRole('button', { name: 'Save and resubmit' }).click();
+      await status(author).filter({ hasText: 'In review' }).waitFor();
+      await author.locator('.post-body blockquote', { hasText: 'called back' }).waitFor();
+
+      // The reviewer's open page follows; they approve and publish.
+      await status(reviewer).filter({ hasText: 'In review' }).waitFor();
+      await reviewer.locator('.post-revisions summary', { hasText: 'Version 2' }).waitFor();
+      await reviewer.getByRole('button', { name: 'Approve' }).click();
+      await status(reviewer).filter({ hasText: 'Approved' }).waitFor();
+      await reviewer.getByRole('button', { name: 'Publish now' }).click();
+      await status(reviewer).filter({ hasText: 'Published' }).waitFor();
+      const blogLink = reviewer.getByRole('link', { name: 'Read it on the blog' });
+      assert.match(await blogLink.getAttribute('href'), /^\/blog\/[a-z0-9-]+$/);
+
+      // The author sees it published, with the whole history.
+      await status(author).filter({ hasText: 'Published' }).waitFor();
+      const history = await author.locator('.post-history li').allTextContents();
+      assert.ok(history.some((h) => h.includes('Clara') && h.includes('In review → Changes requested') && h.includes('customer quote')), history.join('\n'));
+      assert.ok(history.some((h) => h.includes('Approved → Published')), history.join('\n'));
+      assert.equal(author.url(), postUrl);
+
+      // It is on the public blog, and its link leads there.
+      await reviewer.goto(`${server.url}/blog`);
+      await reviewer.getByRole('link', { name: title }).first().waitFor();
+      await reviewer.goBack();
+      await reviewer.getByRole('link', { name: 'Read it on the blog' }).click();
+      await reviewer.waitForURL(/\/blog\/[a-z0-9-]+$/);
+      await reviewer.getByRole('heading', { name: title }).waitFor();
+
+      assert.deepEqual(problems(author, reviewer), []);
+      await author.context().close();
+      await reviewer.context().close();
+    });
+
+    it("shows a field's error at that field and keeps the unsaved draft across a reload", async () => {
+      const page = await open(browser, server.url, 'anna');
+      await page.goto(`${server.url}/posts`);
+      await page.getByLabel('Title', { exact: true }).fill('Kept through a reload');
+      await page.getByLabel('Text (markdown)').fill('Nothing typed is lost.');
+      await page.getByLabel('Address on the blog').fill('Not A Slug!');
+      await page.getByRole('button', { name: 'Create draft' }).click();
+      const slugError = page.locator('#new-post-slug-error');
+      await slugError.waitFor();
+      assert.equal(await page.getByLabel('Address on the blog').getAttribute('aria-invalid'), 'true');
+      assert.equal(await page.locator('#new-post-title-error').count(), 0);
+
+      await page.reload();
+      await page.getByRole('heading', { name: 'New draft' }).waitFor();
+      assert.equal(await page.getByLabel('Title', { exact: true }).inputValue(), 'Kept through a reload');
+      assert.equal(await page.getByLabel('Text (markdown)').inputValue(), 'Nothing typed is lost.');
+      await page.getByLabel('Address on the blog').fill('kept-through-a-reload');
+      await page.getByRole('button', { name: 'Create draft' }).click();
+      await page.getByRole('heading', { name: 'Kept through a reload', level: 1 }).waitFor();
+
+      // Saved, it is in the list, and the new-draft form is empty again.
+      await page.getByRole('link', { name: '← Guest posts' }).click();
+      await page.locator('.post-list a', { hasText: 'Kept through a reload' }).waitFor();
+      assert.equal(await page.getByLabel('Title', { exact: true }).inputValue(), '');
+      assert.deepEqual(problems(page), []);
+      await page.context().close();
+    });
+
+    it('tells staff that the review queue is for the communications team', async () => {
+      const page = await open(browser, server.url, 'anna');
+      await page.goto(`${server.url}/review`);
+      await page.getByRole('heading', { name: 'Review', level: 1 }).waitFor();
+      await page.getByText('The review queue is for the communications team.').waitFor();
+      await page.getByRole('link', { name: 'Go to your guest posts' }).waitFor();
+      assert.deepEqual(problems(page), []);
+      await page.context().close();
+    });
+  });
+}
