@@ -34,8 +34,8 @@ export function PostPage({ id }) {
 
   if (!post) {
     return html`
-      <section class="screen post-page" aria-labelledby="post-title">
-        <h1 id="post-title">${t("posts.post")}</h1>
+      <section class="screen post-page" aria-labelledby="post-heading">
+        <h1 id="post-heading">${t("posts.post")}</h1>
         ${error ? html`<${ErrorText} error=${error} /><p><a href="/posts">${t("posts.back")}</a></p>`
           : html`<p class="muted">${t("app.loading")}</p>`}
       </section>`;
@@ -43,10 +43,10 @@ export function PostPage({ id }) {
   const isAuthor = post.author.id === me.value?.id;
   const editable = isAuthor && (post.status === "DRAFT" || post.status === "CHANGES_REQUESTED");
   return html`
-    <article class="screen post-page" aria-labelledby="post-title">
+    <article class="screen post-page" aria-labelledby="post-heading">
       <p class="crumb"><a href=${isAuthor || !isComms(me.value) ? "/posts" : "/review"}>
         ${isAuthor || !isComms(me.value) ? t("posts.back") : t("posts.backToReview")}</a></p>
-      <h1 id="post-title">${post.title}</h1>
+      <h1 id="post-heading">${post.title}</h1>
       <p class="post-meta">
         <span role="status" aria-live="polite"><${StatusBadge} status=${post.status} /></span>
         <span class="muted">${t("posts.byline", { author: post.author.displayName, department: post.department.name })}</span>
@@ -147,7 +147,7 @@ function EditPost({ post, onChanged, onStale }) {
   return html`
     <section class="post-edit" aria-labelledby="post-edit">
       <h2 id="post-edit">${t("posts.edit")}</h2>
-      <${Editor} id="post" draft=${draft} error=${error} busy=${busy} onSubmit=${() => run(save)}>
+      <${Editor} id="edit-post" draft=${draft} error=${error} busy=${busy} onSubmit=${() => run(save)}>
         <button type="submit" disabled=${busy || !draft.changed.length}>${t("posts.save")}</button>
         <button type="button" class="primary" disabled=${busy} onClick=${submit}>
           ${resubmit ? t("posts.resubmit") : t("posts.submit")}</button>
