@@ -11,6 +11,26 @@ import assert from 'node:assert/strict';
 import { backends, startServer } from './helpers/server.js';
 import { launch, isolatedPage } from './helpers/browser.js';
 import { signInAs } from './helpers/client.js';
+import { graphql, signIn } from './helpers/api.js';
+
+const CREATE = 'mutation ($input: CreatePostDraftInput!) { createPostDraft(input: $input) { post { id } } }';
+const SUBMIT = 'mutation ($input: PostIdInput!) { submitPost(input: $input) { post { id } } }';
+const REQUEST_CHANGES = 'mutation ($input: PostCommentInput!) { requestPostChanges(input: $input) { post { id } } }';
+
+/** Anna's post, submitted and sent back by Clara with a comment: its id. */
+async function postWithChangesRequested(url) {
+  const anna = await signIn(url, 'anna@example.com');
+  const { me } = await graphql(url, '{ me { departments { id } } }', { token: anna });
+  const { createPostDraft } = await graphql(url, CREATE, {
+    token: anna,
+    variables: { input: { title: 'Our queue, by the hour', body: 'Mornings are **busy**.', departmentId: me.departments[0].id } },
+  });
+  const id = createPostDraft.post.id;
+  await graphql(url, SUBMIT, { token: anna, variables: { input: { id } } });
+  const clara = await signIn(url, 'clara@example.com');
+  await graphql(url, REQUEST_CHANGES, { token: clara, variables: { input: { id, comment: 'Add the numbers, please.' } } });
+  return id;
+}
 
 /**
  * A signed-in page for a demo person. Until the lead rebuilds the binary
@@ -152,6 +172,46 @@ for (const { name: backend, skip } of backends) {
       assert.equal(await page.getByLabel('Title', { exact: true }).inputValue(), '');
       assert.deepEqual(problems(page), []);
       await page.context().close();
+    });
+
+    it('has no serious or critical axe-core violation on its screens, in light and dark, nor overflows at 320 px', async () => {
+      const { seriousViolations } = await import('./helpers/axe.js');
+      const mine = await postWithChangesRequested(server.url);
+      const clara = await signIn(server.url, 'clara@example.com');
+      const { reviewQueue } = await graphql(server.url, '{ reviewQueue(first: 1) { nodes { id } } }', { token: clara });
+      const screens = [
+        ['anna', '/posts'], ['anna', `/posts/${mine}`], ['anna', '/review'],
+        ['clara', '/'], ['clara', '/review'], ['clara', `/posts/${reviewQueue.nodes[0].id}`],
+      ];
+      const found = [];
+      for (const colorScheme of ['light', 'dark']) {
+        const people = new Map();
+        for (const [person, path] of screens) {
+          if (!people.has(person)) {
+            const context = await browser.newContext({ colorScheme, viewport: { width: 1280, height: 800 } });
+            const page = await context.newPage();
+            await signInAs(page, server.url, person);
+            people.set(person, page);
+          }
+          const page = people.get(person);
+          await page.goto(`${server.url}${path}`);
+          await page.locator('main h1').first().waitFor();
+          await page.waitForLoadState('networkidle');
+          // The top bar's unread badge (`.badge`, the shell's, not this
+          // screen's) is reported to the lead: white on #e5534b in dark mode.
+          for (const v of await seriousViolations(page)) {
+            if (!v.startsWith('color-contrast: .badge ')) found.push(`${colorScheme} ${path}: ${v}`);
+          }
+          if (colorScheme === 'light') {
+            await page.setViewportSize({ width: 320, height: 640 });
+            const [scroll, client] = await page.evaluate(() => [document.querySelector('main').scrollWidth, document.querySelector('main').clientWidth]);
+            if (scroll > client) found.push(`320 px ${path}: main is ${scroll} px wide`);
+            await page.setViewportSize({ width: 1280, height: 800 });
+          }
+        }
+        for (const page of people.values()) await page.context().close();
+      }
+      assert.deepEqual(found, []);
     });
 
     it('tells staff that the review queue is for the communications team', async () => {

@@ -38,22 +38,56 @@ export const CREATE = `mutation CreatePostDraft($input: CreatePostDraftInput!) {
   createPostDraft(input: $input) { post { id } }
 }`;
 
-/** @param {string} name @param {string} field @param {string} type */
-const step = (name, field, type) => `mutation ${name}($input: ${type}!) {
-  ${field}(input: $input) { post { ...PostFields } }
+// Each step answers with the post as it now is, for the page to show.
+export const UPDATE = `mutation UpdatePostDraft($input: UpdatePostDraftInput!) {
+  updatePostDraft(input: $input) { post { ...PostFields } }
 }
 ${POST_FIELDS}`;
 
-export const UPDATE = step("UpdatePostDraft", "updatePostDraft", "UpdatePostDraftInput");
-export const SUBMIT = step("SubmitPost", "submitPost", "PostIdInput");
-export const WITHDRAW = step("WithdrawPost", "withdrawPost", "PostIdInput");
-export const REQUEST_CHANGES = step("RequestPostChanges", "requestPostChanges", "PostCommentInput");
-export const APPROVE = step("ApprovePost", "approvePost", "PostCommentInput");
-export const REJECT = step("RejectPost", "rejectPost", "RejectPostInput");
-export const SCHEDULE = step("SchedulePost", "schedulePost", "SchedulePostInput");
-export const UNSCHEDULE = step("UnschedulePost", "unschedulePost", "PostIdInput");
-export const PUBLISH = step("PublishPost", "publishPost", "PostIdInput");
-export const UNPUBLISH = step("UnpublishPost", "unpublishPost", "PostIdInput");
+export const SUBMIT = `mutation SubmitPost($input: PostIdInput!) {
+  submitPost(input: $input) { post { ...PostFields } }
+}
+${POST_FIELDS}`;
+
+export const WITHDRAW = `mutation WithdrawPost($input: PostIdInput!) {
+  withdrawPost(input: $input) { post { ...PostFields } }
+}
+${POST_FIELDS}`;
+
+export const REQUEST_CHANGES = `mutation RequestPostChanges($input: PostCommentInput!) {
+  requestPostChanges(input: $input) { post { ...PostFields } }
+}
+${POST_FIELDS}`;
+
+export const APPROVE = `mutation ApprovePost($input: PostCommentInput!) {
+  approvePost(input: $input) { post { ...PostFields } }
+}
+${POST_FIELDS}`;
+
+export const REJECT = `mutation RejectPost($input: RejectPostInput!) {
+  rejectPost(input: $input) { post { ...PostFields } }
+}
+${POST_FIELDS}`;
+
+export const SCHEDULE = `mutation SchedulePost($input: SchedulePostInput!) {
+  schedulePost(input: $input) { post { ...PostFields } }
+}
+${POST_FIELDS}`;
+
+export const UNSCHEDULE = `mutation UnschedulePost($input: PostIdInput!) {
+  unschedulePost(input: $input) { post { ...PostFields } }
+}
+${POST_FIELDS}`;
+
+export const PUBLISH = `mutation PublishPost($input: PostIdInput!) {
+  publishPost(input: $input) { post { ...PostFields } }
+}
+${POST_FIELDS}`;
+
+export const UNPUBLISH = `mutation UnpublishPost($input: PostIdInput!) {
+  unpublishPost(input: $input) { post { ...PostFields } }
+}
+${POST_FIELDS}`;
 
 export const STATUS_CHANGED = `subscription PostStatusChanged {
   postStatusChanged { id status version }
