@@ -17,6 +17,20 @@ const CREATE = 'mutation ($input: CreatePostDraftInput!) { createPostDraft(input
 const SUBMIT = 'mutation ($input: PostIdInput!) { submitPost(input: $input) { post { id } } }';
 const REQUEST_CHANGES = 'mutation ($input: PostCommentInput!) { requestPostChanges(input: $input) { post { id } } }';
 
+const APPROVE = 'mutation ($input: PostCommentInput!) { approvePost(input: $input) { post { id } } }';
+
+/** A new post of Anna's, submitted for review: its id. */
+async function submitted(url, title) {
+  const anna = await signIn(url, 'anna@example.com');
+  const { me } = await graphql(url, '{ me { departments { id } } }', { token: anna });
+  const { createPostDraft } = await graphql(url, CREATE, {
+    token: anna,
+    variables: { input: { title, body: `All about ${title}.`, departmentId: me.departments[0].id } },
+  });
+  await graphql(url, SUBMIT, { token: anna, variables: { input: { id: createPostDraft.post.id } } });
+  return createPostDraft.post.id;
+}
+
 /** Anna's post, submitted and sent back by Clara with a comment: its id. */
 async function postWithChangesRequested(url) {
   const anna = await signIn(url, 'anna@example.com');
@@ -172,6 +186,54 @@ for (const { name: backend, skip } of backends) {
       assert.equal(await page.getByLabel('Title', { exact: true }).inputValue(), '');
       assert.deepEqual(problems(page), []);
       await page.context().close();
+    });
+
+    it("schedules an approved post in the reviewer's time zone and takes it back; the author withdraws one and reads why another was rejected", async () => {
+      const toSchedule = await submitted(server.url, 'Scheduled for tomorrow');
+      const toReject = await submitted(server.url, 'Not for the blog');
+      const toWithdraw = await submitted(server.url, 'Not ready yet');
+      const claraToken = await signIn(server.url, 'clara@example.com');
+      await graphql(server.url, APPROVE, { token: claraToken, variables: { input: { id: toSchedule } } });
+      const reviewer = await open(browser, server.url, 'clara');
+      const author = await open(browser, server.url, 'anna');
+
+      // Tomorrow 09:00 where Clara lives.
+      const { me } = await graphql(server.url, '{ me { timeZone } }', { token: claraToken });
+      const day = new Intl.DateTimeFormat('en-CA', { timeZone: me.timeZone }).format(new Date(Date.now() + 86_400_000));
+      await reviewer.goto(`${server.url}/posts/${toSchedule}`);
+      await status(reviewer).filter({ hasText: 'Approved' }).waitFor();
+      await reviewer.getByLabel('Publish at').fill(`${day}T09:00`);
+      await reviewer.getByRole('button', { name: 'Schedule' }).click();
+      await status(reviewer).filter({ hasText: 'Scheduled' }).waitFor();
+      await reviewer.getByText(/^Publishes /).waitFor();
+      const { post } = await graphql(server.url, 'query ($id: ID!) { post(id: $id) { publishAt } }', { token: claraToken, variables: { id: toSchedule } });
+      const at = new Intl.DateTimeFormat('en-CA', { timeZone: me.timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(post.publishAt));
+      assert.equal(at, `${day}, 09:00`);
+      await reviewer.getByRole('button', { name: 'Unschedule' }).click();
+      await status(reviewer).filter({ hasText: 'Approved' }).waitFor();
+
+      // A rejection needs a reason, which the author then reads.
+      await reviewer.goto(`${server.url}/posts/${toReject}`);
+      await reviewer.getByRole('button', { name: 'Reject' }).click();
+      await reviewer.locator('#review-comment-error').waitFor();
+      await reviewer.getByLabel('Comment for the author').fill('We covered this topic last month.');
+      await reviewer.getByRole('button', { name: 'Reject' }).click();
+      await status(reviewer).filter({ hasText: 'Rejected' }).waitFor();
+      await author.goto(`${server.url}/posts/${toReject}`);
+      await status(author).filter({ hasText: 'Rejected' }).waitFor();
+      await author.locator('.post-callout', { hasText: 'We covered this topic last month.' }).waitFor();
+      assert.equal(await author.getByLabel('Text (markdown)').count(), 0);
+
+      // The author takes a post out of review and may edit it again.
+      await author.goto(`${server.url}/posts/${toWithdraw}`);
+      await author.getByRole('button', { name: 'Withdraw' }).click();
+      await status(author).filter({ hasText: 'Draft' }).waitFor();
+      await author.getByLabel('Text (markdown)').waitFor();
+      await author.getByRole('button', { name: 'Save and resubmit' }).waitFor();
+
+      assert.deepEqual(problems(author, reviewer), []);
+      await author.context().close();
+      await reviewer.context().close();
     });
 
     it('has no serious or critical axe-core violation on its screens, in light and dark, nor overflows at 320 px', async () => {

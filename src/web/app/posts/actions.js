@@ -6,10 +6,10 @@
 import { html } from "../html.js";
 import { useState } from "../vendor/hooks.js";
 import { gql } from "../api/client.js";
-import { t } from "../i18n/index.js";
+import { t, timeZone } from "../i18n/index.js";
 import { ErrorText, fieldError } from "../ui/errors.js";
 import { APPROVE, REQUEST_CHANGES, REJECT, SCHEDULE, UNSCHEDULE, PUBLISH, UNPUBLISH } from "./documents.js";
-import { explain } from "./shared.js";
+import { explain, zonedToIso } from "./shared.js";
 
 /** @param {{ post: any, onChanged: (post: any) => void }} props */
 export function ReviewActions({ post, onChanged }) {
@@ -76,14 +76,16 @@ export function ReviewActions({ post, onChanged }) {
         </div>
         <form class="post-schedule" onSubmit=${(/** @type {Event} */ e) => {
           e.preventDefault();
-          act(SCHEDULE, "schedulePost", { publishAt: publishAt ? new Date(publishAt).toISOString() : "" });
+          act(SCHEDULE, "schedulePost", { publishAt: publishAt ? zonedToIso(publishAt, timeZone.value) : "" });
         }}>
           <label for="review-publish-at">${t("posts.publishAt")}</label>
           <input id="review-publish-at" type="datetime-local" required value=${publishAt}
-            aria-invalid=${timeError ? "true" : "false"} aria-describedby=${timeError ? "review-publish-at-error" : null}
+            aria-invalid=${timeError ? "true" : "false"}
+            aria-describedby=${timeError ? "review-publish-at-hint review-publish-at-error" : "review-publish-at-hint"}
             onInput=${(/** @type {Event} */ e) => setPublishAt(/** @type {HTMLInputElement} */ (e.target).value)} />
-          ${timeError ? html`<p class="error" id="review-publish-at-error">${timeError}</p>` : null}
           <button type="submit" disabled=${busy}>${t("posts.schedule")}</button>
+          <p class="hint muted" id="review-publish-at-hint">${t("posts.publishAtHint", { zone: timeZone.value })}</p>
+          ${timeError ? html`<p class="error" id="review-publish-at-error">${timeError}</p>` : null}
         </form>
         <${ErrorText} error=${general} />
       </section>`;

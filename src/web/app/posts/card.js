@@ -9,11 +9,14 @@ import { ErrorText } from "../ui/errors.js";
 import { REVIEW_COUNT, QUEUE_CHANGED } from "./documents.js";
 import "./i18n.js";
 
+/** How many of the longest-waiting posts the card lists. */
+const SHOWN = 5;
+
 export function ReviewCard() {
-  const [posts, setPosts] = useState(/** @type {any[] | null} */ (null));
+  const [queue, setQueue] = useState(/** @type {any} */ (null));
   const [error, setError] = useState(/** @type {any} */ (null));
   useEffect(() => {
-    const load = () => gql(REVIEW_COUNT).then((d) => { setPosts(d.reviewQueue.nodes); setError(null); }).catch(setError);
+    const load = () => gql(REVIEW_COUNT).then((d) => { setQueue(d.reviewQueue); setError(null); }).catch(setError);
     load();
     return live(QUEUE_CHANGED, () => ({}), load, { onResume: load });
   }, []);
@@ -21,10 +24,11 @@ export function ReviewCard() {
     <section class="card review-card" aria-labelledby="home-review">
       <h2 id="home-review">${t("posts.cardTitle")}</h2>
       <${ErrorText} error=${error} />
-      ${!posts ? (error ? null : html`<p class="muted">${t("app.loading")}</p>`)
-        : posts.length ? html`
+      ${!queue ? (error ? null : html`<p class="muted">${t("app.loading")}</p>`)
+        : queue.nodes.length ? html`
+          <p>${t(queue.pageInfo.hasNextPage ? "posts.cardWaitingMore" : "posts.cardWaiting", { count: queue.nodes.length })}</p>
           <ul class="plain">
-            ${posts.map((p) => html`
+            ${queue.nodes.slice(0, SHOWN).map((/** @type {any} */ p) => html`
               <li><a href=${`/posts/${p.id}`}>${p.title}</a>
                 <span class="muted"> · ${p.author.displayName} · ${formatDateTime(p.submittedAt)}</span></li>`)}
           </ul>`

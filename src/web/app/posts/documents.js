@@ -26,7 +26,7 @@ export const REVIEW_QUEUE = `query ReviewQueue {
 }`;
 
 export const REVIEW_COUNT = `query ReviewCard {
-  reviewQueue(first: 5) { nodes { id title author { displayName } submittedAt } }
+  reviewQueue(first: 50) { nodes { id title author { displayName } submittedAt } pageInfo { hasNextPage } }
 }`;
 
 export const POST = `query GuestPost($id: ID!) {

@@ -104,3 +104,30 @@ export function explain(e) {
   if (e?.code === "NOT_FOUND") return { code: "NOT_FOUND", message: t("posts.notFound"), field: null };
   return e;
 }
+
+/**
+ * The instant a `datetime-local` value names in the person's own time zone
+ * (`timeZone`, from their profile), not the browser's: ISO 8601 UTC.
+ * @param {string} local  `YYYY-MM-DDTHH:MM`
+ * @param {string} zone  an IANA time zone
+ */
+export function zonedToIso(local, zone) {
+  const [date, time] = local.split("T");
+  const [y, mo, d] = date.split("-").map(Number);
+  const [h, mi] = time.split(":").map(Number);
+  const wall = Date.UTC(y, mo - 1, d, h, mi);
+  // The zone's offset at a guess, then at the corrected instant (DST edges).
+  let instant = wall - offset(wall, zone);
+  instant = wall - offset(instant, zone);
+  return new Date(instant).toISOString();
+}
+
+/** Milliseconds `zone` is ahead of UTC at `instant`. @param {number} instant @param {string} zone */
+function offset(instant, zone) {
+  const parts = Object.fromEntries(new Intl.DateTimeFormat("en-US", {
+    timeZone: zone, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit",
+    hour: "2-digit", minute: "2-digit", second: "2-digit",
+  }).formatToParts(new Date(instant)).map((p) => [p.type, p.value]));
+  const asUtc = Date.UTC(+parts.year, +parts.month - 1, +parts.day, +parts.hour, +parts.minute, +parts.second);
+  return asUtc - Math.floor(instant / 1000) * 1000;
+}
