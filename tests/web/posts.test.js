@@ -188,6 +188,34 @@ for (const { name: backend, skip } of backends) {
       await page.context().close();
     });
 
+    it("keeps what is typed when the draft changed in another tab, takes that tab's edit and saves on the second try", async () => {
+      const anna = await signIn(server.url, 'anna@example.com');
+      const { me } = await graphql(server.url, '{ me { departments { id } } }', { token: anna });
+      const { createPostDraft } = await graphql(server.url,
+        'mutation ($input: CreatePostDraftInput!) { createPostDraft(input: $input) { post { id version } } }',
+        { token: anna, variables: { input: { title: 'Two tabs', body: 'First words.', departmentId: me.departments[0].id } } });
+      const { id, version } = createPostDraft.post;
+      const page = await open(browser, server.url, 'anna');
+      await page.goto(`${server.url}/posts/${id}`);
+      await page.getByLabel('Text (markdown)').fill('Words typed in this tab.');
+      // Meanwhile the other tab renames it.
+      await graphql(server.url,
+        'mutation ($input: UpdatePostDraftInput!) { updatePostDraft(input: $input) { post { version } } }',
+        { token: anna, variables: { input: { id, expectedVersion: version, title: 'Two tabs, renamed' } } });
+      await page.getByRole('button', { name: 'Save', exact: true }).click();
+      await page.getByText(/changed elsewhere/).waitFor();
+      await page.getByRole('heading', { name: 'Two tabs, renamed', level: 1 }).waitFor();
+      assert.equal(await page.getByLabel('Text (markdown)').inputValue(), 'Words typed in this tab.');
+      assert.equal(await page.getByLabel('Title', { exact: true }).inputValue(), 'Two tabs, renamed');
+      await page.getByRole('button', { name: 'Save', exact: true }).click();
+      await page.locator('.post-body', { hasText: 'Words typed in this tab.' }).waitFor();
+      assert.equal(await page.getByText(/changed elsewhere/).count(), 0);
+      const { post } = await graphql(server.url, 'query ($id: ID!) { post(id: $id) { title body } }', { token: anna, variables: { id } });
+      assert.deepEqual(post, { title: 'Two tabs, renamed', body: 'Words typed in this tab.' });
+      assert.deepEqual(problems(page), []);
+      await page.context().close();
+    });
+
     it("schedules an approved post in the reviewer's time zone and takes it back; the author withdraws one and reads why another was rejected", async () => {
       const toSchedule = await submitted(server.url, 'Scheduled for tomorrow');
       const toReject = await submitted(server.url, 'Not for the blog');

@@ -2,7 +2,7 @@
 // posts, and the fields of a draft kept in localStorage until saved.
 
 import { html } from "../html.js";
-import { useState } from "../vendor/hooks.js";
+import { useState, useRef } from "../vendor/hooks.js";
 import { t, formatDateTime } from "../i18n/index.js";
 import "./i18n.js";
 
@@ -43,14 +43,37 @@ export function PostList({ posts, empty, showAuthor = false }) {
 /** @param {string} key */
 const storageKey = (key) => `synaps.post.${key}`;
 
-/** @param {string} key @returns {Fields | null} */
+/** @type {(keyof Fields)[]} */
+const NAMES = ["title", "body", "excerpt", "departmentId", "plannedFor", "slug"];
+
+/**
+ * What is kept of a draft: the fields as typed, and the fields as the
+ * server had them when typing started (to tell what was typed from what
+ * was merely shown).
+ * @param {string} key
+ * @returns {{ fields: Fields, base: Fields } | null}
+ */
 function stored(key) {
   try {
     const value = JSON.parse(localStorage.getItem(storageKey(key)) ?? "null");
-    return value && typeof value === "object" ? value : null;
+    return value?.fields && value?.base ? value : null;
   } catch {
     return null;
   }
+}
+
+/**
+ * The fields typed over `base`, on top of what the server has now: a field
+ * the person did not touch shows the server's current value, so an edit
+ * from another tab is not overwritten by a stale copy.
+ * @param {Fields} typed @param {Fields} base @param {Fields} fresh
+ */
+function merge(typed, base, fresh) {
+  const next = { ...fresh };
+  for (const name of NAMES) {
+    if ((typed[name] ?? "") !== (base[name] ?? "")) next[name] = typed[name];
+  }
+  return next;
 }
 
 /**
@@ -61,28 +84,37 @@ function stored(key) {
  * @param {Fields} saved  the fields as the server has them
  */
 export function useDraft(key, saved) {
-  const [fields, setFields] = useState(() => ({ ...saved, ...(stored(key) ?? {}) }));
-  const [restored] = useState(() => stored(key) !== null);
+  const base = useRef(saved);
+  const [fields, setFields] = useState(() => {
+    const kept = stored(key);
+    return kept ? merge(kept.fields, kept.base, saved) : saved;
+  });
   /** @param {keyof Fields} name @param {string} value */
   const set = (name, value) => {
     setFields((now) => {
       const next = { ...now, [name]: value };
-      localStorage.setItem(storageKey(key), JSON.stringify(next));
+      localStorage.setItem(storageKey(key), JSON.stringify({ fields: next, base: base.current }));
       return next;
     });
   };
-  /** Drops the kept copy and shows `fields` (what the server now has). @param {Fields} fresh */
+  /** Drops the kept copy and shows `fresh` (what the server now has). @param {Fields} fresh */
   const forget = (fresh) => {
     localStorage.removeItem(storageKey(key));
+    base.current = fresh;
     setFields(fresh);
   };
-  /** Shows what the server now has, unless something typed is kept. @param {Fields} fresh */
+  /** Shows what the server now has, keeping what was typed. @param {Fields} fresh */
   const refresh = (fresh) => {
-    if (stored(key) === null) setFields(fresh);
+    const before = base.current;
+    base.current = fresh;
+    setFields((now) => {
+      const next = merge(now, before, fresh);
+      if (stored(key)) localStorage.setItem(storageKey(key), JSON.stringify({ fields: next, base: fresh }));
+      return next;
+    });
   };
-  /** @type {(keyof Fields)[]} */
-  const names = ["title", "body", "excerpt", "departmentId", "plannedFor", "slug"];
-  const changed = names.filter((name) => (fields[name] ?? "") !== (saved[name] ?? ""));
+  const changed = NAMES.filter((name) => (fields[name] ?? "") !== (saved[name] ?? ""));
+  const [restored] = useState(() => stored(key) !== null);
   return { fields, set, forget, refresh, changed, restored: restored && changed.length > 0 };
 }
 
