@@ -294,8 +294,15 @@ for (const { name: backend, skip } of backends) {
           }
           if (colorScheme === 'light') {
             await page.setViewportSize({ width: 320, height: 640 });
-            const [scroll, client] = await page.evaluate(() => [document.querySelector('main').scrollWidth, document.querySelector('main').clientWidth]);
-            if (scroll > client) found.push(`320 px ${path}: main is ${scroll} px wide`);
+            // On home, only this screen's card is ours to hold to it.
+            const wide = await page.evaluate((ours) => {
+              const edge = document.querySelector('main').getBoundingClientRect().right;
+              const root = document.querySelector(ours);
+              return [root, ...root.querySelectorAll('*')]
+                .filter((e) => e.getBoundingClientRect().right > edge + 0.5)
+                .map((e) => `${e.tagName.toLowerCase()}.${e.className}`);
+            }, path === '/' ? '.review-card' : 'main');
+            if (wide.length) found.push(`320 px ${path}: wider than the screen: ${wide.join(', ')}`);
             await page.setViewportSize({ width: 1280, height: 800 });
           }
         }
