@@ -1,0 +1,211 @@
+// The synapses and the directory in a browser: a manager's heat map of
+// department × department crossing activity (a table whose cells carry
+// the numbers the API gives, a row reachable by keyboard), a staff member
+// turned away with a clear message, and the directory from a department's
+// synapses and channels to a person's page. On SQLite, and on PostgreSQL
+// when SYNAPS_TEST_POSTGRES_URL is set.
+
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+
+import { backends, startServer } from './helpers/server.js';
+import { launch, isolatedPage } from './helpers/browser.js';
+import { graphql, signIn } from './helpers/api.js';
+import { signInAs } from './helpers/client.js';
+
+const DEPARTMENTS = ['Communications', 'Customer Service', 'HR', 'Marketing', 'Sales'];
+
+/** The range the screen's "last 4 weeks" asks for: 28 UTC days up to today. */
+function lastFourWeeks() {
+  const now = new Date();
+  const to = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1));
+  const from = new Date(to.getTime() - 28 * 86_400_000);
+  return { from: from.toISOString().slice(0, 10), to: to.toISOString().slice(0, 10) };
+}
+
+const SYNAPSES = `query ($from: NaiveDate!, $to: NaiveDate!) {
+  synapses(from: $from, to: $to) {
+    departments { name }
+    messages { value suppressed } replies { value suppressed } reactions { value suppressed }
+  }
+}`;
+
+/**
+ * Until the lead's binary serves the read-state API, the sidebar's
+ * `MyChannels` query fails (400) and the browser logs it: the one known,
+ * temporary problem (docs of the brief). Only those console errors are
+ * dropped, and only while `Channel.unreadCount` is missing.
+ */
+async function knownProblems(url) {
+  const data = await graphql(url, '{ __type(name: "Channel") { fields { name } } }');
+  return !data.__type.fields.some((f) => f.name === 'unreadCount');
+}
+
+function watchSidebar(page) {
+  page.sidebarFailures = 0;
+  page.on('response', (response) => {
+    if (response.status() === 400 && (response.request().postData() ?? '').includes('query MyChannels')) page.sidebarFailures++;
+  });
+}
+
+function problems(page, tolerateSidebar) {
+  let left = tolerateSidebar ? page.sidebarFailures : 0;
+  return page.problems.filter((p) => {
+    if (left > 0 && p === 'console error: Failed to load resource: the server responded with a status of 400 (Bad Request)') {
+      left--;
+      return false;
+    }
+    return true;
+  });
+}
+
+for (const { name: backend, skip } of backends) {
+  describe(`the synapses and the directory on ${backend}`, { skip }, () => {
+    let server;
+    let browser;
+    let tolerateSidebar;
+
+    before(async () => {
+      server = await startServer({ backend });
+      browser = await launch();
+      tolerateSidebar = await knownProblems(server.url);
+    });
+
+    after(async () => {
+      await browser?.close();
+      await server?.stop();
+    });
+
+    async function open(person) {
+      const page = await isolatedPage(browser, server.url);
+      watchSidebar(page);
+      await signInAs(page, server.url, person);
+      return page;
+    }
+
+    it("shows a manager the heat map of their department against every demo department, with the API's numbers in the cells and its row reachable by keyboard", async () => {
+      const token = await signIn(server.url, 'jonas@example.com');
+      const { synapses } = await graphql(server.url, SYNAPSES, { token, variables: lastFourWeeks() });
+      const page = await open('jonas');
+      await page.goto(`${server.url}/analytics`);
+      const table = page.getByRole('table', { name: /Crossing acts .* between departments, the last 4 weeks/ });
+      await table.waitFor();
+
+      // A column for every demo department, and Jonas's own department as the row.
+      for (const name of DEPARTMENTS) {
+        await table.getByRole('columnheader', { name }).waitFor();
+      }
+      const row = table.getByRole('row', { name: /^Customer Service/ });
+      const cells = row.getByRole('cell');
+      assert.equal(await cells.count(), DEPARTMENTS.length);
+
+      // Each cell's accessible name carries the figure the API gives (or says why there is none).
+      let numbers = 0;
+      for (const [i, name] of DEPARTMENTS.entries()) {
+        const text = (await cells.nth(i).textContent()).trim();
+        if (name === 'Customer Service') {
+          assert.match(text, /Same department/);
+          continue;
+        }
+        const synapse = synapses.find((s) => s.departments.some((d) => d.name === name));
+        if (!synapse) {
+          assert.match(text, /No synapse/);
+        } else if ([synapse.messages, synapse.replies, synapse.reactions].some((f) => f.suppressed)) {
+          assert.match(text, /hidden \(too few people\)/);
+        } else {
+          const acts = synapse.messages.value + synapse.replies.value + synapse.reactions.value;
+          assert.equal(text, `${acts} crossing acts`, name);
+          numbers++;
+        }
+      }
+      assert.ok(numbers >= 2, `at least two demo synapses show a number (${numbers})`);
+      await page.getByRole('list', { name: 'Colour key' }).waitFor();
+
+      // The row's header is reached with Tab and opens the figures behind it.
+      await page.getByRole('radio', { name: 'the last 4 weeks' }).focus();
+      const rowButton = table.getByRole('button', { name: 'Customer Service' });
+      for (let i = 0; i < 20 && !(await rowButton.evaluate((el) => el === document.activeElement)); i++) {
+        await page.keyboard.press('Tab');
+      }
+      assert.ok(await rowButton.evaluate((el) => el === document.activeElement), 'the row header takes the focus');
+      await page.keyboard.press('Enter');
+      assert.equal(await rowButton.getAttribute('aria-pressed'), 'true');
+      await page.getByRole('heading', { name: 'Synapses of Customer Service' }).waitFor();
+      await page.getByRole('heading', { name: 'Customer Service ↔ HR' }).waitFor();
+
+      // The period picker asks again and keeps the choice in the address.
+      await page.getByRole('radio', { name: 'the last quarter (13 weeks)' }).check();
+      await page.getByRole('table', { name: /the last quarter/ }).waitFor();
+      assert.match(page.url(), /\/analytics\?period=quarter$/);
+      // Individuals are never ranked for managers: no bridges.
+      assert.equal(await page.getByRole('heading', { name: 'Bridges' }).count(), 0);
+      await page.getByRole('heading', { name: 'A department over time' }).waitFor();
+      await page.getByRole('table', { name: /Customer Service: activity per week/ }).waitFor();
+      assert.deepEqual(problems(page, tolerateSidebar), []);
+      await page.context().close();
+    });
+
+    it('shows a manager the quiet links card on home, which leads to the synapses', async () => {
+      const page = await open('sofia');
+      await page.getByRole('heading', { name: 'Quiet links' }).waitFor();
+      await page.getByRole('link', { name: 'Open the synapses' }).click();
+      await page.getByRole('heading', { name: 'Synapses', level: 1 }).waitFor();
+      await page.getByRole('table', { name: /between departments/ }).getByRole('button', { name: 'Marketing' }).waitFor();
+      assert.deepEqual(problems(page, tolerateSidebar), []);
+      await page.context().close();
+    });
+
+    it('tells a staff member plainly that the synapses are not for them, with no console error', async () => {
+      const page = await open('anna');
+      assert.equal(await page.getByRole('navigation').getByRole('link', { name: 'Synapses' }).count(), 0);
+      await page.goto(`${server.url}/analytics`);
+      const alert = page.getByRole('alert');
+      await alert.waitFor();
+      assert.match(await alert.textContent(), /You do not have access to the synapses\..*for managers, the communications team and administrators/s);
+      assert.equal(await page.getByRole('table').count(), 0);
+      assert.deepEqual(problems(page, tolerateSidebar), []);
+      await page.context().close();
+    });
+
+    it("opens a department from the directory, its linked departments and a synapse's channel, then a person and their guest post", async () => {
+      const { publicPosts } = await graphql(server.url,
+        '{ publicPosts(department: "customer-service", first: 50) { nodes { title author { displayName } } } }');
+      const annasPost = publicPosts.nodes.find((p) => p.author.displayName === 'Anna Berg');
+
+      const page = await open('anna');
+      await page.goto(`${server.url}/directory`);
+      await page.getByRole('heading', { name: 'Directory', level: 1 }).waitFor();
+
+      // People by search.
+      await page.getByLabel('Search people').fill('jonas');
+      await page.getByRole('status').filter({ hasText: 'Found: 1' }).waitFor();
+      await page.getByRole('link', { name: 'Jonas Weber' }).waitFor();
+
+      // A department: its synapses with HR run through #onboarding.
+      await page.getByRole('main').getByRole('link', { name: 'Customer Service' }).click();
+      await page.getByRole('heading', { name: 'Customer Service', level: 1 }).waitFor();
+      const synapses = page.getByRole('region', { name: 'Synapses' });
+      for (const name of ['Communications', 'HR', 'Marketing', 'Sales']) {
+        await synapses.getByRole('heading', { name, level: 3 }).waitFor();
+      }
+      const withHr = synapses.getByRole('list', { name: 'Channels shared with HR' });
+      await withHr.getByRole('link', { name: '# Onboarding' }).waitFor();
+      assert.equal(await withHr.getByRole('link', { name: '# Onboarding' }).getAttribute('href'), '/c/onboarding');
+      const people = page.getByRole('region', { name: /^People/ });
+      await people.getByRole('link', { name: 'Jonas Weber' }).waitFor();
+
+      // A person, from the department's people.
+      await people.getByRole('link', { name: 'Anna Berg' }).click();
+      await page.getByRole('heading', { name: 'Anna Berg', level: 1 }).waitFor();
+      await page.getByText('Support Specialist').first().waitFor();
+      await page.getByRole('region', { name: 'About' }).getByRole('link', { name: 'Customer Service' }).waitFor();
+      if (annasPost) {
+        await page.getByRole('link', { name: annasPost.title }).waitFor();
+      } else {
+        await page.getByText('No published guest posts yet.').waitFor();
+      }
+      assert.deepEqual(problems(page, tolerateSidebar), []);
+      await page.context().close();
+    });
+  });
+}
