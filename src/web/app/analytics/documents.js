@@ -3,20 +3,20 @@
 // suppressed (null, with a reason) when too few people are behind it, and
 // is then shown as hidden, never as zero.
 
-const COUNT = "value previous change suppressed reason";
+const ANALYTICS_FIGURE = `value previous change suppressed reason`;
 
 export const SYNAPSES = `query Synapses($from: NaiveDate!, $to: NaiveDate!) {
   synapses(from: $from, to: $to) {
     departments { id slug name }
     sharedChannels
-    messages { ${COUNT} }
-    replies { ${COUNT} }
-    reactions { ${COUNT} }
-    people { ${COUNT} }
-    questionsAsked { ${COUNT} }
-    answeredShare { ${COUNT} }
-    medianSecondsToFirstAnswer { ${COUNT} }
-    challengesAnswered { ${COUNT} }
+    messages { ${ANALYTICS_FIGURE} }
+    replies { ${ANALYTICS_FIGURE} }
+    reactions { ${ANALYTICS_FIGURE} }
+    people { ${ANALYTICS_FIGURE} }
+    questionsAsked { ${ANALYTICS_FIGURE} }
+    answeredShare { ${ANALYTICS_FIGURE} }
+    medianSecondsToFirstAnswer { ${ANALYTICS_FIGURE} }
+    challengesAnswered { ${ANALYTICS_FIGURE} }
   }
   departments(first: 100) { nodes { id slug name } }
 }`;

@@ -73,7 +73,7 @@ export function Bridges({ range }) {
               <li>
                 <a href=${`/people/${b.user.handle}`}>${b.user.displayName}</a>
                 <span class="muted"> · ${b.user.departments.map((/** @type {any} */ d) => d.name).join(", ")}</span>
-                <div>${t("analytics.bridgeFigures", { departments: b.departmentsReached, acts: formatNumber(b.acts) })}</div>
+                <div>${t("analytics.bridgeFigures", { count: b.departmentsReached, acts: formatNumber(b.acts) })}</div>
               </li>`)}
           </ol>`}
     </section>`;
