@@ -7,6 +7,7 @@ use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use super::{LoadResult, per_group};
+use crate::domain::channels::reads::{self, ReadState};
 use crate::domain::channels::synapses::{self, Link};
 use crate::domain::channels::{Channel, Scope, membership};
 use crate::domain::departments::Department;
@@ -92,6 +93,26 @@ impl Loader<MembershipKey> for ChannelMembership {
                     .map(|id| (id, joined.contains(&id)))
                     .collect())
             },
+        )
+        .await
+    }
+}
+
+/// `Channel.unreadCount`, `mentionCount` and `lastReadAt`: a person's read
+/// state in channels, keyed (channel, person); one statement per person.
+/// Channels the person is not in have no value.
+pub struct ChannelReads(pub(super) DatabaseConnection);
+
+impl Loader<(Uuid, Uuid)> for ChannelReads {
+    type Value = ReadState;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[(Uuid, Uuid)]) -> LoadResult<(Uuid, Uuid), Self::Value> {
+        let db = &self.0;
+        per_group(
+            keys,
+            |&(channel_id, user_id)| (user_id, channel_id),
+            |user_id, channel_ids| async move { reads::states(db, user_id, &channel_ids).await },
         )
         .await
     }
