@@ -23,8 +23,10 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, OnConflict, Query};
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, OnConflict, Query, SelectStatement};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter, Set,
+};
 use serde_json::Value;
 use tracing::instrument;
 use uuid::Uuid;
@@ -149,12 +151,33 @@ pub async fn states(
     user_id: Uuid,
     channel_ids: &[Uuid],
 ) -> Result<HashMap<Uuid, ReadState>> {
-    use channel_members::Column as Cm;
-    use channel_reads::Column as R;
-    use messages::Column as M;
     if channel_ids.is_empty() {
         return Ok(HashMap::new());
     }
+    let query = states_query(db.get_database_backend(), user_id, channel_ids);
+    let rows = db.query_all(&query).await?;
+    let mut found = HashMap::with_capacity(rows.len());
+    for row in rows {
+        let channel_id: Uuid = row.try_get("", "channel_id")?;
+        let unread: i64 = row.try_get("", "unread")?;
+        let mentions: i64 = row.try_get("", "mentions")?;
+        found.insert(
+            channel_id,
+            ReadState {
+                last_read_at: row.try_get("", "last_read_at")?,
+                unread: u64::try_from(unread).unwrap_or(0),
+                mentions: u64::try_from(mentions).unwrap_or(0),
+            },
+        );
+    }
+    Ok(found)
+}
+
+/// The statement of [`states`].
+fn states_query(backend: DbBackend, user_id: Uuid, channel_ids: &[Uuid]) -> SelectStatement {
+    use channel_members::Column as Cm;
+    use channel_reads::Column as R;
+    use messages::Column as M;
     let members = channel_members::Entity;
     let reads = channel_reads::Entity;
     let msgs = messages::Entity;
@@ -194,7 +217,7 @@ pub async fn states(
         )
         .to_owned();
     let mentions = after_marker().and_where(Expr::exists(mentioned)).to_owned();
-    let query = Query::select()
+    Query::select()
         .column((members, Cm::ChannelId))
         .column((reads, R::LastReadAt))
         .expr_as(Expr::from(unread), Alias::new("unread"))
@@ -208,27 +231,11 @@ pub async fn states(
         )
         .and_where(Expr::col((members, Cm::UserId)).eq(user_id))
         .and_where(db::is_any(
-            db.get_database_backend(),
+            backend,
             (members, Cm::ChannelId),
             channel_ids.to_vec(),
         ))
-        .to_owned();
-    let rows = db.query_all(&query).await?;
-    let mut found = HashMap::with_capacity(rows.len());
-    for row in rows {
-        let channel_id: Uuid = row.try_get("", "channel_id")?;
-        let unread: i64 = row.try_get("", "unread")?;
-        let mentions: i64 = row.try_get("", "mentions")?;
-        found.insert(
-            channel_id,
-            ReadState {
-                last_read_at: row.try_get("", "last_read_at")?,
-                unread: u64::try_from(unread).unwrap_or(0),
-                mentions: u64::try_from(mentions).unwrap_or(0),
-            },
-        );
-    }
-    Ok(found)
+        .to_owned()
 }
 
 /// Starts following the viewer's own read markers: people who use channels.
@@ -254,5 +261,34 @@ pub fn change_for(event: &Recorded, user_id: Uuid) -> Option<ReadChange> {
         }
         Topic::MessageAdded { channel, .. } => Some(ReadChange::Posted(*channel)),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::sea_query::{PostgresQueryBuilder, SqliteQueryBuilder};
+
+    use super::*;
+
+    #[test]
+    fn the_read_states_of_any_page_are_one_statement_text_on_postgresql() {
+        let ids = |n: usize| (0..n).map(|_| Uuid::now_v7()).collect::<Vec<_>>();
+        let text = |n: usize| {
+            states_query(DbBackend::Postgres, Uuid::now_v7(), &ids(n))
+                .build(PostgresQueryBuilder)
+                .0
+        };
+        assert_eq!(text(1), text(50), "the ids go as one array");
+        // The unread count's conditions are the partial index's
+        // (`idx_messages_channel_unread`), so both databases may use it.
+        for sql in [
+            text(2),
+            states_query(DbBackend::Sqlite, Uuid::now_v7(), &ids(2))
+                .build(SqliteQueryBuilder)
+                .0,
+        ] {
+            assert!(sql.contains(r#""messages"."parent_id" IS NULL"#), "{sql}");
+            assert!(sql.contains(r#""messages"."deleted_at" IS NULL"#), "{sql}");
+        }
     }
 }
