@@ -20,7 +20,7 @@ use uuid::Uuid;
 
 use super::channels::Channel;
 use super::context::ContextExt;
-use super::loaders::{Batchers, Loaders, MembershipKey};
+use super::loaders::{Batchers, Loaders};
 use super::messages::Message;
 use super::node::{Kind, decode_as};
 use super::notifications::Notification;
@@ -190,13 +190,12 @@ impl Subscription {
                     let channel_id = match reads::change_for(&event, follow.user_id) {
                         Some(ReadChange::Marked(channel_id)) => channel_id,
                         Some(ReadChange::Posted(channel_id)) => {
-                            let key = MembershipKey {
-                                channel_id,
-                                user_id: follow.user_id,
-                            };
-                            match follow.loaders.channel_membership.load_one(key).await {
-                                Ok(Some(true)) => channel_id,
-                                Ok(_) => continue,
+                            // Members have a read state: one statement for
+                            // every subscriber the message reaches at once.
+                            let key = (channel_id, follow.user_id);
+                            match follow.loaders.channel_reads.load_one(key).await {
+                                Ok(Some(_)) => channel_id,
+                                Ok(None) => continue,
                                 Err(err) => return Some((Err(err), Some(follow))),
                             }
                         }

@@ -142,27 +142,29 @@ async fn advance(
     Ok(written > 0)
 }
 
-/// The read state of `user_id` in each of `channel_ids` they are a member
-/// of (others have no entry), in one statement: the memberships with their
-/// markers, and per channel a count of the unread messages and one of the
-/// mentions, each a range of an index after the marker.
+/// The read state of each (channel, person) of `wanted` where the person
+/// is a member (others have no entry), in one statement: the memberships
+/// with their markers, and per membership a count of the unread messages
+/// and one of the mentions, each a range of an index after the marker. A
+/// page of channels asks for one person; the members of a channel a
+/// message arrived in (`channelReadChanged`) for one channel.
 pub async fn states(
     db: &DatabaseConnection,
-    user_id: Uuid,
-    channel_ids: &[Uuid],
-) -> Result<HashMap<Uuid, ReadState>> {
-    if channel_ids.is_empty() {
+    wanted: &[(Uuid, Uuid)],
+) -> Result<HashMap<(Uuid, Uuid), ReadState>> {
+    if wanted.is_empty() {
         return Ok(HashMap::new());
     }
-    let query = states_query(db.get_database_backend(), user_id, channel_ids);
+    let query = states_query(db.get_database_backend(), wanted);
     let rows = db.query_all(&query).await?;
     let mut found = HashMap::with_capacity(rows.len());
     for row in rows {
         let channel_id: Uuid = row.try_get("", "channel_id")?;
+        let user_id: Uuid = row.try_get("", "user_id")?;
         let unread: i64 = row.try_get("", "unread")?;
         let mentions: i64 = row.try_get("", "mentions")?;
         found.insert(
-            channel_id,
+            (channel_id, user_id),
             ReadState {
                 last_read_at: row.try_get("", "last_read_at")?,
                 unread: u64::try_from(unread).unwrap_or(0),
@@ -174,7 +176,7 @@ pub async fn states(
 }
 
 /// The statement of [`states`].
-fn states_query(backend: DbBackend, user_id: Uuid, channel_ids: &[Uuid]) -> SelectStatement {
+fn states_query(backend: DbBackend, wanted: &[(Uuid, Uuid)]) -> SelectStatement {
     use channel_members::Column as Cm;
     use channel_reads::Column as R;
     use messages::Column as M;
@@ -187,6 +189,7 @@ fn states_query(backend: DbBackend, user_id: Uuid, channel_ids: &[Uuid]) -> Sele
             Expr::col((members, Cm::JoinedAt)),
         ]))
     };
+    let member = || Expr::col((members, Cm::UserId));
     // Messages of the member's channel after the marker, not deleted, not
     // their own.
     let after_marker = || {
@@ -196,7 +199,7 @@ fn states_query(backend: DbBackend, user_id: Uuid, channel_ids: &[Uuid]) -> Sele
             .and_where(Expr::col((msgs, M::ChannelId)).equals((members, Cm::ChannelId)))
             .and_where(Expr::col((msgs, M::DeletedAt)).is_null())
             .and_where(Expr::col((msgs, M::CreatedAt)).gt(marker()))
-            .and_where(Expr::col((msgs, M::AuthorId)).ne(user_id))
+            .and_where(Expr::col((msgs, M::AuthorId)).ne(member()))
             .to_owned()
     };
     let unread = after_marker()
@@ -213,12 +216,16 @@ fn states_query(backend: DbBackend, user_id: Uuid, channel_ids: &[Uuid]) -> Sele
             .equals((msgs, M::Id)),
         )
         .and_where(
-            Expr::col((message_mentions::Entity, message_mentions::Column::UserId)).eq(user_id),
+            Expr::col((message_mentions::Entity, message_mentions::Column::UserId)).eq(member()),
         )
         .to_owned();
     let mentions = after_marker().and_where(Expr::exists(mentioned)).to_owned();
+    let mut people: Vec<Uuid> = wanted.iter().map(|(_, user_id)| *user_id).collect();
+    people.sort_unstable();
+    people.dedup();
     Query::select()
         .column((members, Cm::ChannelId))
+        .column((members, Cm::UserId))
         .column((reads, R::LastReadAt))
         .expr_as(Expr::from(unread), Alias::new("unread"))
         .expr_as(Expr::from(mentions), Alias::new("mentions"))
@@ -229,11 +236,13 @@ fn states_query(backend: DbBackend, user_id: Uuid, channel_ids: &[Uuid]) -> Sele
                 .equals((members, Cm::UserId))
                 .and(Expr::col((reads, R::ChannelId)).equals((members, Cm::ChannelId))),
         )
-        .and_where(Expr::col((members, Cm::UserId)).eq(user_id))
-        .and_where(db::is_any(
+        // The people's memberships through the index, of those the pairs
+        // asked for (one text for any number on PostgreSQL).
+        .and_where(db::is_any(backend, (members, Cm::UserId), people))
+        .and_where(db::is_any_pair(
             backend,
-            (members, Cm::ChannelId),
-            channel_ids.to_vec(),
+            ((members, Cm::ChannelId), (members, Cm::UserId)),
+            wanted.to_vec(),
         ))
         .to_owned()
 }
@@ -272,9 +281,10 @@ mod tests {
 
     #[test]
     fn the_read_states_of_any_page_are_one_statement_text_on_postgresql() {
-        let ids = |n: usize| (0..n).map(|_| Uuid::now_v7()).collect::<Vec<_>>();
+        let viewer = Uuid::now_v7();
+        let ids = |n: usize| (0..n).map(|_| (Uuid::now_v7(), viewer)).collect::<Vec<_>>();
         let text = |n: usize| {
-            states_query(DbBackend::Postgres, Uuid::now_v7(), &ids(n))
+            states_query(DbBackend::Postgres, &ids(n))
                 .build(PostgresQueryBuilder)
                 .0
         };
@@ -283,7 +293,7 @@ mod tests {
         // (`idx_messages_channel_unread`), so both databases may use it.
         for sql in [
             text(2),
-            states_query(DbBackend::Sqlite, Uuid::now_v7(), &ids(2))
+            states_query(DbBackend::Sqlite, &ids(2))
                 .build(SqliteQueryBuilder)
                 .0,
         ] {

@@ -98,9 +98,11 @@ impl Loader<MembershipKey> for ChannelMembership {
     }
 }
 
-/// `Channel.unreadCount`, `mentionCount` and `lastReadAt`: a person's read
-/// state in channels, keyed (channel, person); one statement per person.
-/// Channels the person is not in have no value.
+/// `Channel.unreadCount`, `mentionCount` and `lastReadAt`: people's read
+/// state in channels, keyed (channel, person); one statement for all the
+/// keys, whoever asks (the members of a channel a message arrived in,
+/// through `channelReadChanged`'s shared loaders). A channel the person is
+/// not in has no value.
 pub struct ChannelReads(pub(super) DatabaseConnection);
 
 impl Loader<(Uuid, Uuid)> for ChannelReads {
@@ -108,13 +110,7 @@ impl Loader<(Uuid, Uuid)> for ChannelReads {
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[(Uuid, Uuid)]) -> LoadResult<(Uuid, Uuid), Self::Value> {
-        let db = &self.0;
-        per_group(
-            keys,
-            |&(channel_id, user_id)| (user_id, channel_id),
-            |user_id, channel_ids| async move { reads::states(db, user_id, &channel_ids).await },
-        )
-        .await
+        Ok(reads::states(&self.0, keys).await?)
     }
 }
 
