@@ -21,6 +21,7 @@ mod m20261204_000011_create_weekly_round;
 mod m20261206_000012_create_analytics;
 mod m20261206_000014_create_digest_claims;
 mod m20261207_000015_queue_messages_for_analytics;
+mod m20261207_000016_create_channel_reads;
 
 pub struct Migrator;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000012_create_analytics::Migration),
             Box::new(m20261206_000014_create_digest_claims::Migration),
             Box::new(m20261207_000015_queue_messages_for_analytics::Migration),
+            Box::new(m20261207_000016_create_channel_reads::Migration),
         ]
     }
 }

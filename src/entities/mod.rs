@@ -6,6 +6,7 @@ pub mod away_periods;
 pub mod channel_departments;
 pub mod channel_members;
 pub mod channel_mutes;
+pub mod channel_reads;
 pub mod channels;
 pub mod checkin_challenges;
 pub mod checkin_comments;

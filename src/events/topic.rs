@@ -13,6 +13,7 @@
 //! | [`Topic::NotificationsAdded`] | `notification.added` | `notification` | NULL (several) | `notifications: [{id, recipient}]` |
 //! | [`Topic::SessionsChanged`] | `sessions.changed` | `session` / `user` / `everyone` | the session / the user / NULL | |
 //! | [`Topic::RoundChanged`] | `round.changed` | `checkin` | the check-in | `departmentIds: [id]` |
+//! | [`Topic::ChannelRead`] | `channel.read` | `channel` | the channel | `userId` |
 //!
 //! The payload is a JSON object: the writer's details (ids and states,
 //! never content) plus the ids above. Subscriptions filter in memory on the
@@ -63,6 +64,9 @@ pub enum Topic {
         checkin: Uuid,
         departments: Vec<Uuid>,
     },
+    /// A person's read marker in a channel moved (`markChannelRead`):
+    /// `user`'s `channelReadChanged`, in every session, hears it.
+    ChannelRead { channel: Uuid, user: Uuid },
 }
 
 /// One notification and the person it is for.
@@ -106,6 +110,7 @@ mod name {
     pub const NOTIFICATION_ADDED: &str = "notification.added";
     pub const SESSIONS_CHANGED: &str = "sessions.changed";
     pub const ROUND_CHANGED: &str = "round.changed";
+    pub const CHANNEL_READ: &str = "channel.read";
 }
 
 /// The stored subject kinds.
@@ -117,6 +122,7 @@ mod kind {
     pub const USER: &str = "user";
     pub const EVERYONE: &str = "everyone";
     pub const CHECKIN: &str = "checkin";
+    pub const CHANNEL: &str = "channel";
 }
 
 /// The payload keys of the ids a topic keeps there.
@@ -127,6 +133,7 @@ mod key {
     pub const ID: &str = "id";
     pub const RECIPIENT: &str = "recipient";
     pub const DEPARTMENTS: &str = "departmentIds";
+    pub const USER: &str = "userId";
     /// The subject's id, for [`super::Unreadable::Malformed`].
     pub const SUBJECT: &str = "subject_id";
 }
@@ -155,6 +162,9 @@ impl Topic {
             Topic::RoundChanged { checkin, .. } => {
                 (name::ROUND_CHANGED, kind::CHECKIN, Some(*checkin))
             }
+            Topic::ChannelRead { channel, .. } => {
+                (name::CHANNEL_READ, kind::CHANNEL, Some(*channel))
+            }
         }
     }
 
@@ -177,6 +187,9 @@ impl Topic {
             Topic::SessionsChanged { .. } => {}
             Topic::RoundChanged { departments, .. } => {
                 payload.insert(key::DEPARTMENTS.to_owned(), json!(departments));
+            }
+            Topic::ChannelRead { user, .. } => {
+                payload.insert(key::USER.to_owned(), json!(user));
             }
         }
     }
@@ -246,6 +259,10 @@ impl Topic {
                     departments,
                 })
             }
+            (name::CHANNEL_READ, kind::CHANNEL) => Ok(Topic::ChannelRead {
+                channel: subject()?,
+                user: id(key::USER)?,
+            }),
             _ => Err(Unreadable::Unknown {
                 topic: topic.to_owned(),
                 subject_kind: subject_kind.to_owned(),
@@ -361,6 +378,10 @@ mod tests {
                 checkin: id(),
                 departments: vec![id(), id()],
             },
+            Topic::ChannelRead {
+                channel: id(),
+                user: id(),
+            },
         ]
     }
 
@@ -381,6 +402,7 @@ mod tests {
                 sessions: Sessions::All,
             } => "SessionsChanged(All)",
             Topic::RoundChanged { .. } => "RoundChanged",
+            Topic::ChannelRead { .. } => "ChannelRead",
         }
     }
 
@@ -411,7 +433,7 @@ mod tests {
     fn every_variant_reads_back_as_it_was_written_with_its_details() {
         let topics = every_topic();
         let names: std::collections::HashSet<_> = topics.iter().map(covered).collect();
-        assert_eq!(names.len(), 8, "one of each variant");
+        assert_eq!(names.len(), 9, "one of each variant");
         for topic in topics {
             let details = json!({ "from": "DRAFT", "to": "IN_REVIEW" });
             let row = stored(Event {

@@ -11,7 +11,7 @@ use super::loaders::Loaders;
 use super::node::{Kind, decode_as};
 use super::people::User;
 use crate::domain::channels::edit::{self, ChannelChanges, NewChannel};
-use crate::domain::channels::{self, membership};
+use crate::domain::channels::{self, membership, reads};
 use crate::domain::people;
 use crate::error::Error;
 
@@ -94,6 +94,25 @@ pub struct UnlinkChannelDepartmentPayload {
     pub channel: Channel,
     /// The department unlinked.
     pub department: Department,
+}
+
+/// The input of `markChannelRead`.
+#[derive(InputObject)]
+pub struct MarkChannelReadInput {
+    /// A channel you are a member of.
+    pub channel_id: ID,
+    /// The last message you read, a thread's first message or a reply, of
+    /// this channel: it and everything before it are read. Omitted:
+    /// everything up to now.
+    pub up_to: Option<ID>,
+}
+
+/// The result of `markChannelRead`.
+#[derive(SimpleObject)]
+pub struct MarkChannelReadPayload {
+    /// The channel, with your new `unreadCount`, `mentionCount` and
+    /// `lastReadAt`.
+    pub channel: Channel,
 }
 
 /// The input of `joinChannel`.
@@ -263,6 +282,27 @@ impl ChannelMutation {
         Ok(UnlinkChannelDepartmentPayload {
             channel: Channel::one(channel),
             department: Department::one(department),
+        })
+    }
+
+    /// Marks a channel read up to and including a message (or everything
+    /// up to now), for you on every tab and device: your other sessions hear
+    /// it through `channelReadChanged`. Your read marker never moves back:
+    /// marking an older message changes nothing. Members only.
+    async fn mark_channel_read(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The channel, and how far you read.")] input: MarkChannelReadInput,
+    ) -> Result<MarkChannelReadPayload> {
+        let channel_id = decode_as("channelId", Kind::Channel, &input.channel_id)?;
+        let up_to = input
+            .up_to
+            .as_ref()
+            .map(|id| decode_as("upTo", Kind::Message, id))
+            .transpose()?;
+        let channel = reads::mark_read(ctx.db(), ctx.viewer(), channel_id, up_to).await?;
+        Ok(MarkChannelReadPayload {
+            channel: Channel::one(channel),
         })
     }
 

@@ -19,6 +19,7 @@ use super::messages::{MessageConnection, message_connection};
 use super::node::{Kind, global_id};
 use super::pagination::connection;
 use super::people::User;
+use crate::domain::channels::reads::ReadState;
 use crate::domain::channels::synapses::Link;
 use crate::domain::channels::{self, ChannelFilter, Scope, Visibility};
 use crate::domain::messages;
@@ -153,6 +154,23 @@ impl Channel {
             .await?
             .unwrap_or(false))
     }
+    /// How many threads' first messages arrived after your read marker
+    /// (`lastReadAt`), not counting your own or deleted ones; null if you
+    /// are not a member. `markChannelRead` moves the marker.
+    async fn unread_count(&self, ctx: &Context<'_>) -> Result<Option<u64>> {
+        Ok(self.read_state(ctx).await?.map(|s| s.unread))
+    }
+    /// How many messages and replies after your read marker mention you
+    /// (not your own, not deleted); null if you are not a member.
+    async fn mention_count(&self, ctx: &Context<'_>) -> Result<Option<u64>> {
+        Ok(self.read_state(ctx).await?.map(|s| s.mentions))
+    }
+    /// Your read marker: you have read up to this time (set by
+    /// `markChannelRead`, and when you joined); null if you are not a
+    /// member or have none.
+    async fn last_read_at(&self, ctx: &Context<'_>) -> Result<Option<DateTime<Utc>>> {
+        Ok(self.read_state(ctx).await?.and_then(|s| s.last_read_at))
+    }
     /// The channel's messages (threads' first messages), newest first.
     #[graphql(complexity = "super::pagination::connection_cost(first, last, child_complexity)")]
     async fn messages(
@@ -219,6 +237,21 @@ impl Channel {
                 channel_id: self.0.id,
             },
         ))
+    }
+}
+
+impl Channel {
+    /// The viewer's read state here (the page's, in one statement for all
+    /// its channels), `None` if they are not a member.
+    async fn read_state(&self, ctx: &Context<'_>) -> Result<Option<ReadState>> {
+        let Some(actor) = ctx.viewer().actor() else {
+            return Ok(None);
+        };
+        let loaders = ctx.data_unchecked::<Loaders>();
+        match &self.1 {
+            Some(page) => page.read_state(loaders, self.0.id, actor.user_id).await,
+            None => Ok(Box::pin(loaders.channel_reads.load_one((self.0.id, actor.user_id))).await?),
+        }
     }
 }
 

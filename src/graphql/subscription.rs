@@ -18,6 +18,7 @@ use sea_orm::DatabaseConnection;
 use tokio::sync::broadcast::{self, error::RecvError};
 use uuid::Uuid;
 
+use super::channels::Channel;
 use super::context::ContextExt;
 use super::loaders::{Batchers, Loaders};
 use super::messages::Message;
@@ -27,6 +28,7 @@ use super::posts::GuestPost;
 use super::round::Checkin;
 use crate::auth::Viewer;
 use crate::domain::channels::Scope;
+use crate::domain::channels::reads::{self, ReadChange};
 use crate::domain::messages::live::{self as message_live, Change, ChannelWatch, Seam};
 use crate::domain::notifications;
 use crate::domain::pagination::Cursor;
@@ -157,6 +159,59 @@ impl Subscription {
         ))
     }
 
+    /// Your channels as your read state in them changes: each time you mark
+    /// one read, in any session (another tab, another device), and each
+    /// time a message (or reply) arrives in a channel you are a member of.
+    /// Each is the channel as it is now: read its `unreadCount`,
+    /// `mentionCount` and `lastReadAt`. One subscription for all your
+    /// channels.
+    async fn channel_read_changed(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<impl Stream<Item = Result<Channel>> + use<>> {
+        let events = ctx.state().events.subscribe();
+        let user_id = reads::watch_own(ctx.viewer())?;
+        let follow = ReadFollow {
+            events,
+            user_id,
+            scope: Scope::of(ctx.viewer())?,
+            loaders: ctx.data_unchecked::<Loaders>().shared(),
+        };
+        Ok(futures_util::stream::unfold(
+            Some(follow),
+            |state| async move {
+                let mut follow = state?;
+                loop {
+                    let event = match follow.events.recv().await {
+                        Ok(event) => event,
+                        Err(RecvError::Lagged(missed)) => return Some((Err(lagged(missed)), None)),
+                        Err(RecvError::Closed) => return None,
+                    };
+                    let channel_id = match reads::change_for(&event, follow.user_id) {
+                        Some(ReadChange::Marked(channel_id)) => channel_id,
+                        Some(ReadChange::Posted(channel_id)) => {
+                            // Members have a read state: one statement for
+                            // every subscriber the message reaches at once.
+                            let key = (channel_id, follow.user_id);
+                            match follow.loaders.channel_reads.load_one(key).await {
+                                Ok(Some(_)) => channel_id,
+                                Ok(None) => continue,
+                                Err(err) => return Some((Err(err), Some(follow))),
+                            }
+                        }
+                        None => continue,
+                    };
+                    let key = (channel_id, follow.scope);
+                    match follow.loaders.channel.load_one(key).await {
+                        Ok(Some(found)) => return Some((Ok(Channel::one(found)), Some(follow))),
+                        Ok(None) => continue,
+                        Err(err) => return Some((Err(err), Some(follow))),
+                    }
+                }
+            },
+        ))
+    }
+
     /// Your new notifications, as they are created.
     async fn notification_added(
         &self,
@@ -204,6 +259,13 @@ fn lagged(missed: u64) -> async_graphql::Error {
         "a subscription fell {missed} events behind and was ended; subscribe again"
     ))
     .into()
+}
+
+struct ReadFollow {
+    events: broadcast::Receiver<Arc<Recorded>>,
+    user_id: Uuid,
+    scope: Scope,
+    loaders: Arc<Batchers>,
 }
 
 struct RoundFollow {

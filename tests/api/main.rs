@@ -24,6 +24,7 @@ mod notifications;
 mod permissions;
 mod posting_together;
 mod posts;
+mod reads;
 mod reminders;
 mod round;
 mod round_time;

@@ -338,3 +338,37 @@ async fn pages_of_channels_and_posts_cost_the_same_statements_whatever_their_siz
     assert!(counts[4].2 <= 4, "{counts:?}");
 }
 db_test!(pages_of_channels_and_posts_cost_the_same_statements_whatever_their_size);
+
+async fn read_state_of_a_page_of_channels_costs_the_same_statements_for_2_and_20(app: TestApp) {
+    const QUERY: &str = "query { channels(joined: true, first: 50) { nodes { slug unreadCount mentionCount lastReadAt } } }";
+    let mut counts = Vec::new();
+    for n in 0..20 {
+        let channel = app
+            .create_channel(app.manager(), &format!("room-{n:02}"), "PUBLIC", &["sales"])
+            .await;
+        app.join_channel(app.staff(), &channel).await;
+        app.post_message(app.manager(), &channel, "@stella a question", None)
+            .await;
+        app.post_message(app.manager(), &channel, "and news", None)
+            .await;
+        if n == 1 || n == 19 {
+            let joined = n + 1;
+            let count = statements(&app, QUERY, Value::Null, |data| {
+                let nodes = data["channels"]["nodes"].as_array().expect("nodes");
+                assert_eq!(nodes.len(), joined, "{data}");
+                for node in nodes {
+                    assert_eq!(node["unreadCount"], 2, "{node}");
+                    assert_eq!(node["mentionCount"], 1, "{node}");
+                    assert!(node["lastReadAt"].is_string(), "{node}");
+                }
+            })
+            .await;
+            counts.push((joined, count));
+        }
+    }
+    eprintln!("read state statements for 2 and 20 channels: {counts:?}");
+    assert_eq!(counts[0].1, counts[1].1, "{counts:?}");
+    // The page, then every channel's read state in one aggregate statement.
+    assert!(counts[0].1 <= 2, "{counts:?}");
+}
+db_test!(read_state_of_a_page_of_channels_costs_the_same_statements_for_2_and_20);

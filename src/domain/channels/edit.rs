@@ -12,12 +12,12 @@ use tracing::instrument;
 use uuid::Uuid;
 
 use super::access::{self, Change};
-use super::{Channel, DEPARTMENTS_MAX, NAME_MAX, TOPIC_MAX, Visibility};
+use super::{Channel, DEPARTMENTS_MAX, NAME_MAX, TOPIC_MAX, Visibility, membership};
 use crate::auth::{Action, Actor, Viewer};
 use crate::db;
 use crate::domain::analytics;
 use crate::domain::types::{Slug, bounded_text};
-use crate::entities::{channel_departments, channel_members, channels, departments};
+use crate::entities::{channel_departments, channels, departments};
 use crate::error::{Error, Result, is_unique_violation};
 
 pub struct NewChannel {
@@ -104,13 +104,7 @@ pub async fn create(
     .exec(&txn)
     .await?;
     analytics::record::links_changed(&txn, &[created.id]).await?;
-    channel_members::ActiveModel {
-        channel_id: Set(created.id),
-        user_id: Set(actor.user_id),
-        joined_at: Set(now),
-    }
-    .insert(&txn)
-    .await?;
+    membership::enter(&txn, created.id, actor.user_id).await?;
     txn.commit().await?;
     tracing::info!(channel.id = %created.id, "channel created");
     Ok(created.into())

@@ -1,6 +1,7 @@
 //! Who is in a channel: joining (public channels, free), leaving, members
 //! adding and removing people, and the member lists behind
-//! `Channel.members`, `memberCount` and `viewerIsMember`.
+//! `Channel.members`, `memberCount` and `viewerIsMember`. Every way in goes
+//! through [`enter`], which also starts the person's read marker.
 
 use std::collections::{HashMap, HashSet};
 
@@ -13,9 +14,9 @@ use sea_orm::{
 use tracing::instrument;
 use uuid::Uuid;
 
-use super::Channel;
 use super::access::{self, Change};
 use super::edit::authorize;
+use super::{Channel, reads};
 use crate::auth::{Action, Viewer};
 use crate::db;
 use crate::domain::pagination::{Page, PageArgs, page_per_group};
@@ -33,7 +34,7 @@ pub async fn join(db: &DatabaseConnection, viewer: &Viewer, channel_id: Uuid) ->
     access.require_join()?;
     access.require_open("channelId")?;
     if !access.is_member() {
-        insert_member(&txn, channel_id, actor.user_id).await?;
+        enter(&txn, channel_id, actor.user_id).await?;
     }
     txn.commit().await?;
     Ok(access.into_channel())
@@ -70,7 +71,7 @@ pub async fn add_member(
         return Err(Error::NotFound("User"));
     }
     if !is_member(&txn, channel_id, user_id).await? {
-        insert_member(&txn, channel_id, user_id).await?;
+        enter(&txn, channel_id, user_id).await?;
     }
     txn.commit().await?;
     Ok(channel.into())
@@ -110,15 +111,19 @@ async fn is_member(conn: &impl ConnectionTrait, channel_id: Uuid, user_id: Uuid)
         .is_some())
 }
 
-async fn insert_member(conn: &impl ConnectionTrait, channel_id: Uuid, user_id: Uuid) -> Result<()> {
+/// Makes `user_id` a member of `channel_id` now (the caller checked that
+/// they may be and are not yet), in the caller's transaction, with their
+/// read marker at this moment: what was written before is not unread.
+pub async fn enter(conn: &impl ConnectionTrait, channel_id: Uuid, user_id: Uuid) -> Result<()> {
+    let now = Utc::now();
     channel_members::ActiveModel {
         channel_id: Set(channel_id),
         user_id: Set(user_id),
-        joined_at: Set(Utc::now()),
+        joined_at: Set(now),
     }
     .insert(conn)
     .await?;
-    Ok(())
+    reads::start_at(conn, user_id, channel_id, now).await
 }
 
 /// Which of `channel_ids` `user_id` is a member of: one query.

@@ -5,12 +5,14 @@
 //! type, also as the SQL condition of every list), `edit` creates and
 //! changes channels, `membership` joins, leaves and lists members,
 //! `synapses` answers the department-side questions (a department's
-//! channels, the departments it shares channels with). This file holds the
+//! channels, the departments it shares channels with), `reads` is each
+//! member's read marker and unread counts. This file holds the
 //! channel itself and the lists.
 
 pub mod access;
 pub mod edit;
 pub mod membership;
+pub mod reads;
 pub mod synapses;
 
 pub use access::{Scope, visible_in_scopes};

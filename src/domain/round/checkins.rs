@@ -53,7 +53,7 @@ use super::week::Week;
 use crate::auth::{Action, Actor, Viewer};
 use crate::config::Limits;
 use crate::db;
-use crate::domain::channels::Visibility;
+use crate::domain::channels::{Visibility, membership};
 use crate::domain::messages::BODY_MAX_BYTES;
 use crate::domain::messages::post::{NewMessage, write_in};
 use crate::domain::pagination::{Cursor, Page, PageArgs};
@@ -418,13 +418,7 @@ async fn open_thread(
         ));
     };
     if !member {
-        channel_members::ActiveModel {
-            channel_id: Set(channel.id),
-            user_id: Set(actor.user_id),
-            joined_at: Set(Utc::now()),
-        }
-        .insert(txn)
-        .await?;
+        membership::enter(txn, channel.id, actor.user_id).await?;
     }
     let message = write_in(
         txn,

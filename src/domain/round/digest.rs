@@ -45,8 +45,8 @@ use chrono::{DateTime, NaiveTime, Utc};
 use chrono_tz::Tz;
 use sea_orm::sea_query::{OnConflict, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
@@ -56,7 +56,7 @@ use super::week::{Week, local_instant};
 use crate::auth::{Action, Actor, Role, Viewer};
 use crate::config::Limits;
 use crate::db;
-use crate::domain::channels::Visibility;
+use crate::domain::channels::{Visibility, membership};
 use crate::domain::messages::post::{NewMessage, write_in};
 use crate::domain::messages::{BODY_MAX_BYTES, Message};
 use crate::entities::{
@@ -118,13 +118,7 @@ pub async fn write_digest(
         .await?
         .is_some();
     if !member {
-        channel_members::ActiveModel {
-            channel_id: Set(channel.id),
-            user_id: Set(author.user_id),
-            joined_at: Set(Utc::now()),
-        }
-        .insert(txn)
-        .await?;
+        membership::enter(txn, channel.id, author.user_id).await?;
     }
     let message = write_in(
         txn,

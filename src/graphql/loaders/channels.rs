@@ -7,6 +7,7 @@ use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use super::{LoadResult, per_group};
+use crate::domain::channels::reads::{self, ReadState};
 use crate::domain::channels::synapses::{self, Link};
 use crate::domain::channels::{Channel, Scope, membership};
 use crate::domain::departments::Department;
@@ -94,6 +95,22 @@ impl Loader<MembershipKey> for ChannelMembership {
             },
         )
         .await
+    }
+}
+
+/// `Channel.unreadCount`, `mentionCount` and `lastReadAt`: people's read
+/// state in channels, keyed (channel, person); one statement for all the
+/// keys, whoever asks (the members of a channel a message arrived in,
+/// through `channelReadChanged`'s shared loaders). A channel the person is
+/// not in has no value.
+pub struct ChannelReads(pub(super) DatabaseConnection);
+
+impl Loader<(Uuid, Uuid)> for ChannelReads {
+    type Value = ReadState;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[(Uuid, Uuid)]) -> LoadResult<(Uuid, Uuid), Self::Value> {
+        Ok(reads::states(&self.0, keys).await?)
     }
 }
 

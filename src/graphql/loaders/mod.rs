@@ -27,9 +27,9 @@ use uuid::Uuid;
 use crate::domain::departments::Department;
 use crate::domain::people::Person;
 pub use channels::{
-    ChannelMemberCount, ChannelMembers, ChannelMembersKey, ChannelMembership, DepartmentChannels,
-    DepartmentChannelsKey, DepartmentsOfChannel, LinkMessageCount, LinkedDepartments,
-    MembershipKey, SharedChannels, SharedChannelsKey,
+    ChannelMemberCount, ChannelMembers, ChannelMembersKey, ChannelMembership, ChannelReads,
+    DepartmentChannels, DepartmentChannelsKey, DepartmentsOfChannel, LinkMessageCount,
+    LinkedDepartments, MembershipKey, SharedChannels, SharedChannelsKey,
 };
 pub use directory::{
     DepartmentById, DepartmentsOfUser, MemberCount, Members, MembersKey, PersonById,
@@ -99,6 +99,8 @@ pub struct Batchers {
     pub channel_members: DataLoader<ChannelMembers>,
     /// Whether a person is in a channel.
     pub channel_membership: DataLoader<ChannelMembership>,
+    /// A person's read state in a channel.
+    pub channel_reads: DataLoader<ChannelReads>,
     /// A page of a department's channels, in a viewer's scope.
     pub department_channels: DataLoader<DepartmentChannels>,
     /// The departments a department shares channels with.
@@ -146,6 +148,7 @@ impl Batchers {
             channel_member_count: DataLoader::new(ChannelMemberCount(db.clone()), tokio::spawn),
             channel_members: DataLoader::new(ChannelMembers(db.clone()), tokio::spawn),
             channel_membership: DataLoader::new(ChannelMembership(db.clone()), tokio::spawn),
+            channel_reads: DataLoader::new(ChannelReads(db.clone()), tokio::spawn),
             department_channels: DataLoader::new(DepartmentChannels(db.clone()), tokio::spawn),
             linked_departments: DataLoader::new(LinkedDepartments(db.clone()), tokio::spawn),
             shared_channels: DataLoader::new(SharedChannels(db.clone()), tokio::spawn),

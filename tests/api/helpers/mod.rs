@@ -387,6 +387,7 @@ impl TestApp {
             "message_reactions",
             "thread_follows",
             "channel_mutes",
+            "channel_reads",
             "content_counts",
             "checkins",
             "checkin_challenges",
