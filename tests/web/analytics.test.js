@@ -31,45 +31,14 @@ const SYNAPSES = `query ($from: NaiveDate!, $to: NaiveDate!) {
   }
 }`;
 
-/**
- * Until the lead's binary serves the read-state API, the sidebar's
- * `MyChannels` query fails (400) and the browser logs it: the one known,
- * temporary problem (docs of the brief). Only those console errors are
- * dropped, and only while `Channel.unreadCount` is missing.
- */
-async function knownProblems(url) {
-  const data = await graphql(url, '{ __type(name: "Channel") { fields { name } } }');
-  return !data.__type.fields.some((f) => f.name === 'unreadCount');
-}
-
-function watchSidebar(page) {
-  page.sidebarFailures = 0;
-  page.on('response', (response) => {
-    if (response.status() === 400 && (response.request().postData() ?? '').includes('query MyChannels')) page.sidebarFailures++;
-  });
-}
-
-function problems(page, tolerateSidebar) {
-  let left = tolerateSidebar ? page.sidebarFailures : 0;
-  return page.problems.filter((p) => {
-    if (left > 0 && p === 'console error: Failed to load resource: the server responded with a status of 400 (Bad Request)') {
-      left--;
-      return false;
-    }
-    return true;
-  });
-}
-
 for (const { name: backend, skip } of backends) {
   describe(`the synapses and the directory on ${backend}`, { skip }, () => {
     let server;
     let browser;
-    let tolerateSidebar;
 
     before(async () => {
       server = await startServer({ backend });
       browser = await launch();
-      tolerateSidebar = await knownProblems(server.url);
     });
 
     after(async () => {
@@ -79,7 +48,6 @@ for (const { name: backend, skip } of backends) {
 
     async function open(person) {
       const page = await isolatedPage(browser, server.url);
-      watchSidebar(page);
       await signInAs(page, server.url, person);
       return page;
     }
@@ -142,7 +110,7 @@ for (const { name: backend, skip } of backends) {
       assert.equal(await page.getByRole('heading', { name: 'Bridges' }).count(), 0);
       await page.getByRole('heading', { name: 'A department over time' }).waitFor();
       await page.getByRole('table', { name: /Customer Service: activity per week/ }).waitFor();
-      assert.deepEqual(problems(page, tolerateSidebar), []);
+      assert.deepEqual(page.problems, []);
       await page.context().close();
     });
 
@@ -152,7 +120,7 @@ for (const { name: backend, skip } of backends) {
       await page.getByRole('link', { name: 'Open the synapses' }).click();
       await page.getByRole('heading', { name: 'Synapses', level: 1 }).waitFor();
       await page.getByRole('table', { name: /between departments/ }).getByRole('button', { name: 'Marketing' }).waitFor();
-      assert.deepEqual(problems(page, tolerateSidebar), []);
+      assert.deepEqual(page.problems, []);
       await page.context().close();
     });
 
@@ -164,7 +132,7 @@ for (const { name: backend, skip } of backends) {
       await alert.waitFor();
       assert.match(await alert.textContent(), /You do not have access to the synapses\..*for managers, the communications team and administrators/s);
       assert.equal(await page.getByRole('table').count(), 0);
-      assert.deepEqual(problems(page, tolerateSidebar), []);
+      assert.deepEqual(page.problems, []);
       await page.context().close();
     });
 
@@ -205,7 +173,7 @@ for (const { name: backend, skip } of backends) {
       } else {
         await page.getByText('No published guest posts yet.').waitFor();
       }
-      assert.deepEqual(problems(page, tolerateSidebar), []);
+      assert.deepEqual(page.problems, []);
       await page.context().close();
     });
     it('fits a 320 px wide phone (the heat map scrolls inside its own region) and has no serious axe-core violation, in light and dark', async () => {

@@ -81,6 +81,9 @@ for (const { name: backend, skip } of backends) {
       await signInAs(author, server.url, 'jonas');
       const reader = await isolatedPage(browser, server.url);
       await signInAs(reader, server.url, 'anna');
+      // Read up to now, so the count below is only what is posted here.
+      await reader.goto(`${server.url}/c/renewals-escalations`);
+      await reader.waitForFunction(() => !document.querySelector('nav a[data-channel="renewals-escalations"] [data-unread]'));
       await reader.goto(`${server.url}/`);
       const otherTab = await reader.context().newPage();
       await otherTab.goto(`${server.url}/`);
@@ -253,6 +256,13 @@ for (const { name: backend, skip } of backends) {
     });
 
     it('switches channels by keyboard: Ctrl+K, and Alt+Shift+Down to the next unread', async () => {
+      // Emma has read everything: the only unread channel will be the one posted to.
+      const emma = await signIn(server.url, 'emma@example.com');
+      const { channels } = await graphql(server.url, '{ channels(joined: true, first: 50) { nodes { id } } }', { token: emma });
+      for (const { id } of channels.nodes) {
+        await graphql(server.url, 'mutation ($input: MarkChannelReadInput!) { markChannelRead(input: $input) { channel { id } } }',
+          { token: emma, variables: { input: { channelId: id } } });
+      }
       const page = await isolatedPage(browser, server.url);
       await signInAs(page, server.url, 'emma');
       await page.keyboard.press('Control+k');

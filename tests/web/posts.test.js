@@ -46,29 +46,15 @@ async function postWithChangesRequested(url) {
   return id;
 }
 
-/**
- * A signed-in page for a demo person. Until the lead rebuilds the binary
- * with the read-state API, the sidebar's MyChannels query is refused (the
- * brief: ignore exactly that problem); each refusal logs one generic 400
- * console error, which `problems` drops. Remove once the binary is rebuilt.
- */
+/** A signed-in page for a demo person. */
 async function open(browser, url, person) {
   const page = await isolatedPage(browser, url);
-  page.sidebarFailures = 0;
-  page.on('response', (response) => {
-    if (response.status() === 400 && response.request().postData()?.includes('query MyChannels')) page.sidebarFailures += 1;
-  });
   await signInAs(page, url, person);
   return page;
 }
 
-/** What went wrong on `pages`, but for the sidebar's known failure. */
-function problems(...pages) {
-  return pages.flatMap((page) => {
-    let known = page.sidebarFailures;
-    return page.problems.filter((p) => !(known > 0 && p.includes('status of 400') && known-- > 0));
-  });
-}
+/** What went wrong on `pages`. */
+const problems = (...pages) => pages.flatMap((page) => page.problems);
 
 /** The status badge of the open post. */
 const status = (page) => page.locator('.post-meta [data-status]');

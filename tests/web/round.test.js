@@ -13,29 +13,6 @@ import { launch, isolatedPage } from './helpers/browser.js';
 import { signInAs } from './helpers/client.js';
 import { seriousViolations } from './helpers/axe.js';
 
-/**
- * A page's problems, less the sidebar's `MyChannels` failing against a
- * binary built before the read-state API (docs: the brief's "known,
- * temporary"): each such 400 logs one "Failed to load resource" line.
- * Against a current binary there are none to take away.
- */
-async function roundPage(browser, url) {
-  const page = await isolatedPage(browser, url);
-  page.sidebarFailures = 0;
-  page.on('response', (response) => {
-    if (response.status() === 400 && (response.request().postData() ?? '').includes('query MyChannels')) page.sidebarFailures += 1;
-  });
-  return page;
-}
-
-function problems(page) {
-  let left = page.sidebarFailures;
-  return page.problems.filter((p) => {
-    if (left > 0 && /Failed to load resource: .* 400/.test(p)) { left -= 1; return false; }
-    return true;
-  });
-}
-
 for (const { name: backend, skip } of backends) {
   describe(`the weekly round on ${backend}`, { skip }, () => {
     let server;
@@ -53,7 +30,7 @@ for (const { name: backend, skip } of backends) {
 
     it('routes a challenge to another department, shows it live in the round, lets that department answer it, and the author sees the answer', async () => {
       // Anna (customer service) watches her department's round.
-      const watcher = await roundPage(browser, server.url);
+      const watcher = await isolatedPage(browser, server.url);
       await signInAs(watcher, server.url, 'anna');
       await watcher.goto(`${server.url}/round`);
       const csRound = watcher.getByRole('region', { name: 'The round of Customer Service' });
@@ -61,7 +38,7 @@ for (const { name: backend, skip } of backends) {
       assert.ok(await csRound.getByRole('link', { name: 'Tomás Ortega' }).isVisible(), 'Tomás is not shared yet');
 
       // Tomás (customer service) checks in, asking Sales for help.
-      const author = await roundPage(browser, server.url);
+      const author = await isolatedPage(browser, server.url);
       await signInAs(author, server.url, 'tomas');
       await author.getByRole('link', { name: 'Share your check-in' }).click();
       await author.getByLabel("Last week's wins").fill('Cut the **refund** queue to zero.');
@@ -83,7 +60,7 @@ for (const { name: backend, skip } of backends) {
       assert.equal(await csRound.getByRole('link', { name: 'Tomás Ortega' }).count(), 0, 'no longer listed as not shared');
 
       // Emma (sales) finds it among what other departments asked Sales, and answers in its thread.
-      const helper = await roundPage(browser, server.url);
+      const helper = await isolatedPage(browser, server.url);
       await signInAs(helper, server.url, 'emma');
       await helper.goto(`${server.url}/round`);
       const routed = helper.getByRole('region', { name: 'Asked of Sales by other departments' });
@@ -113,13 +90,13 @@ for (const { name: backend, skip } of backends) {
       await tomas.getByText('Resolved', { exact: true }).waitFor();
 
       for (const page of [watcher, author, helper]) {
-        assert.deepEqual(problems(page), []);
+        assert.deepEqual(page.problems, []);
         await page.context().close();
       }
     });
 
     it('shows what the server refuses at the field concerned and keeps everything typed', async () => {
-      const page = await roundPage(browser, server.url);
+      const page = await isolatedPage(browser, server.url);
       await signInAs(page, server.url, 'leila');
       await page.goto(`${server.url}/round`);
       await page.getByRole('button', { name: 'Edit my check-in' }).click();
@@ -166,12 +143,12 @@ for (const { name: backend, skip } of backends) {
       await cancel.click();
       await away.getByText('No time away recorded.').waitFor();
 
-      assert.deepEqual(problems(page), []);
+      assert.deepEqual(page.problems, []);
       await page.context().close();
     });
 
     it("says on home where this week's check-in stands, with a link to the round", async () => {
-      const page = await roundPage(browser, server.url);
+      const page = await isolatedPage(browser, server.url);
       await signInAs(page, server.url, 'anna');
       const card = page.getByRole('region', { name: 'Weekly round' });
       await card.getByText('You shared your check-in this week.').waitFor();
@@ -179,14 +156,14 @@ for (const { name: backend, skip } of backends) {
       await page.getByRole('heading', { name: 'Weekly round', level: 1 }).waitFor();
       await page.context().close();
 
-      const other = await roundPage(browser, server.url);
+      const other = await isolatedPage(browser, server.url);
       await signInAs(other, server.url, 'kenji');
       const notYet = other.getByRole('region', { name: 'Weekly round' });
       await notYet.getByText('You have not shared your check-in this week yet.').waitFor();
       await notYet.getByRole('link', { name: 'Share your check-in' }).click();
       await other.getByRole('button', { name: 'Share my check-in' }).waitFor();
-      assert.deepEqual(problems(page), []);
-      assert.deepEqual(problems(other), []);
+      assert.deepEqual(page.problems, []);
+      assert.deepEqual(other.problems, []);
       await other.context().close();
     });
 

@@ -87,7 +87,9 @@ function CreateChannel({ departments }) {
       navigate(`/c/${result.createChannel.channel.slug}`);
     } catch (e) { setError(e); } finally { setBusy(false); }
   };
-  const nameError = fieldError(error, "name");
+  // A taken name is refused on the slug made from it, which this form
+  // does not show: it belongs at the name.
+  const nameError = fieldError(error, "name") ?? fieldError(error, "slug");
   const departmentsError = fieldError(error, "departmentIds");
   return html`
     <form class="create-channel" onSubmit=${submit} aria-labelledby="create-title">

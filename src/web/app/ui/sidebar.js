@@ -53,8 +53,8 @@ export function Sidebar({ onNavigate }) {
             ${group.channels.map((c) => {
               const unread = c.unreadCount ?? 0;
               const mentions = c.mentionCount ?? 0;
-              const label = [
-                c.name,
+              // Said after the name by a screen reader; the badges are for the eye.
+              const counts = [
                 unread ? t("channel.unreadCount", { count: unread }) : "",
                 mentions ? t("channel.mentionCount", { count: mentions }) : "",
               ].filter(Boolean).join(", ");
@@ -62,9 +62,10 @@ export function Sidebar({ onNavigate }) {
                 <li>
                   <a href=${`/c/${c.slug}`} class=${`channel-link ${unread ? "unread" : ""}`}
                     aria-current=${path === `/c/${c.slug}` || path.startsWith(`/c/${c.slug}/`) ? "page" : null}
-                    aria-label=${label} data-channel=${c.slug} onClick=${onNavigate}>
+                    data-channel=${c.slug} onClick=${onNavigate}>
                     <span aria-hidden="true">${c.visibility === "PRIVATE" ? "🔒" : "#"}</span>
                     <span class="name">${c.name}</span>
+                    ${counts ? html`<span class="visually-hidden">, ${counts}</span>` : null}
                     ${c.departments.length > 1 ? html`<span class="synapse" title=${c.departments.map((d) => d.name).join(" ↔ ")} aria-hidden="true">↔</span>` : null}
                     ${mentions ? html`<span class="badge mention" aria-hidden="true" data-mentions>@${mentions}</span>` : null}
                     ${unread ? html`<span class="badge" aria-hidden="true" data-unread>${unread}</span>` : null}
