@@ -99,7 +99,10 @@ fn file(name: &str) -> Option<File> {
         Some(dir) => {
             let relative = FsPath::new(name);
             // Only plain names below the folder, never `..` or an absolute path.
-            if !relative.components().all(|c| matches!(c, Component::Normal(_))) {
+            if !relative
+                .components()
+                .all(|c| matches!(c, Component::Normal(_)))
+            {
                 return None;
             }
             let data = std::fs::read(dir.join(relative)).ok()?;
@@ -335,7 +338,11 @@ mod tests {
         headers.insert(IF_NONE_MATCH, old.headers()[ETAG].clone());
         let again = asset(Path(("0000".into(), "main.js".into())), headers).await;
         assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
-        let missing = asset(Path((build().into_owned(), "nope.js".into())), HeaderMap::new()).await;
+        let missing = asset(
+            Path((build().into_owned(), "nope.js".into())),
+            HeaderMap::new(),
+        )
+        .await;
         assert_eq!(missing.status(), StatusCode::NOT_FOUND);
     }
 }
