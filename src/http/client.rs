@@ -23,16 +23,15 @@ use std::sync::LazyLock;
 use axum::Router;
 use axum::extract::Path;
 use axum::http::header::{
-    CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, ETAG, IF_NONE_MATCH, REFERRER_POLICY,
-    X_CONTENT_TYPE_OPTIONS,
+    CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS,
 };
-use axum::http::{HeaderMap, HeaderName, StatusCode};
+use axum::http::{HeaderMap, HeaderName};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use rust_embed::Embed;
 use sha2::{Digest, Sha256};
 
-use crate::http::App;
+use crate::http::{App, assets};
 
 #[derive(Embed)]
 #[folder = "src/web/app/"]
@@ -237,30 +236,9 @@ async fn page() -> Response {
 }
 
 async fn asset(Path((asked, name)): Path<(String, String)>, headers: HeaderMap) -> Response {
-    let Some(asset) = file(&name) else {
-        return (
-            StatusCode::NOT_FOUND,
-            [
-                (CONTENT_TYPE, "text/plain; charset=utf-8"),
-                (X_CONTENT_TYPE_OPTIONS, "nosniff"),
-            ],
-            "Not found.",
-        )
-            .into_response();
+    let Some(found) = file(&name) else {
+        return assets::not_found();
     };
-    let cache = if asked == build() {
-        "public, max-age=31536000, immutable"
-    } else {
-        "no-cache"
-    };
-    let etag = format!("\"{}\"", hex(&asset.hash[..8]));
-    let unchanged = headers
-        .get(IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.split(',')
-                .any(|tag| tag.trim() == etag || tag.trim() == "*")
-        });
     let content_type = match name.rsplit_once('.').map(|(_, ext)| ext) {
         Some("js") => "text/javascript; charset=utf-8",
         Some("css") => "text/css; charset=utf-8",
@@ -269,21 +247,19 @@ async fn asset(Path((asked, name)): Path<(String, String)>, headers: HeaderMap) 
         Some("webmanifest") => "application/manifest+json",
         _ => "application/octet-stream",
     };
-    let headers = [
-        (CONTENT_TYPE, content_type.to_owned()),
-        (CACHE_CONTROL, cache.to_owned()),
-        (ETAG, etag),
-        (X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
-    ];
-    if unchanged {
-        (StatusCode::NOT_MODIFIED, headers).into_response()
-    } else {
-        (headers, asset.data).into_response()
-    }
+    let file = assets::Asset {
+        content_type,
+        version: hex(&found.hash[..8]),
+        body: found.data.into(),
+    };
+    assets::respond(file, asked == build(), &headers)
 }
 
 #[cfg(test)]
 mod tests {
+    use axum::http::StatusCode;
+    use axum::http::header::{ETAG, IF_NONE_MATCH};
+
     use super::*;
 
     #[test]

@@ -17,16 +17,16 @@ use axum::Router;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query};
 use axum::http::header::{
-    CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, ETAG, IF_NONE_MATCH, REFERRER_POLICY,
-    VARY, X_CONTENT_TYPE_OPTIONS,
+    CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, REFERRER_POLICY, VARY,
+    X_CONTENT_TYPE_OPTIONS,
 };
-use axum::http::{HeaderMap, HeaderName, StatusCode};
+use axum::http::{HeaderMap, HeaderName};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-use crate::http::App;
+use crate::http::{App, assets};
 
 /// The page's policy: this origin only, with two exceptions that GraphiQL
 /// itself needs, each as narrow as it goes:
@@ -163,45 +163,22 @@ async fn asset(
         .zip(&CATALOGUE.versions)
         .find(|(asset, _)| asset.name == file)
     else {
-        return (
-            StatusCode::NOT_FOUND,
-            [
-                (CONTENT_TYPE, "text/plain; charset=utf-8"),
-                (X_CONTENT_TYPE_OPTIONS, "nosniff"),
-            ],
-            "Not found.",
-        )
-            .into_response();
+        return assets::not_found();
     };
     let current = query.ok().and_then(|Query(q)| q.v).as_ref() == Some(version);
-    let cache = if current {
-        "public, max-age=31536000, immutable"
-    } else {
-        "no-cache"
+    let file = assets::Asset {
+        content_type: asset.content_type,
+        version: version.clone(),
+        body: asset.body.into(),
     };
-    let etag = format!("\"{version}\"");
-    let unchanged = headers
-        .get(IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.split(',')
-                .any(|tag| tag.trim() == etag || tag.trim() == "*")
-        });
-    let headers = [
-        (CONTENT_TYPE, asset.content_type.to_owned()),
-        (CACHE_CONTROL, cache.to_owned()),
-        (ETAG, etag),
-        (X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
-    ];
-    if unchanged {
-        (StatusCode::NOT_MODIFIED, headers).into_response()
-    } else {
-        (headers, asset.body).into_response()
-    }
+    assets::respond(file, current, &headers)
 }
 
 #[cfg(test)]
 mod tests {
+    use axum::http::StatusCode;
+    use axum::http::header::{ETAG, IF_NONE_MATCH};
+
     use super::*;
 
     #[test]

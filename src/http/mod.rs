@@ -2,6 +2,7 @@
 //! (request id, tracing, timeout, panic catcher, body limit on `/graphql`).
 
 pub mod admission;
+pub mod assets;
 pub mod blog;
 pub mod client;
 pub mod graphiql;

@@ -8,8 +8,9 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { backends, startServer } from './helpers/server.js';
-import { launch, isolatedPage } from './helpers/browser.js';
+import { backends } from './helpers/server.js';
+import { serverAndBrowser } from './helpers/suite.js';
+import { isolatedPage } from './helpers/browser.js';
 import { graphql, signIn } from './helpers/api.js';
 import { signInAs } from './helpers/client.js';
 import { seriousViolations } from './helpers/axe.js';
@@ -33,30 +34,19 @@ const SYNAPSES = `query ($from: NaiveDate!, $to: NaiveDate!) {
 
 for (const { name: backend, skip } of backends) {
   describe(`the synapses and the directory on ${backend}`, { skip }, () => {
-    let server;
-    let browser;
-
-    before(async () => {
-      server = await startServer({ backend });
-      browser = await launch();
-    });
-
-    after(async () => {
-      await browser?.close();
-      await server?.stop();
-    });
+    const run = serverAndBrowser(backend);
 
     async function open(person) {
-      const page = await isolatedPage(browser, server.url);
-      await signInAs(page, server.url, person);
+      const page = await isolatedPage(run.browser, run.server.url);
+      await signInAs(page, run.server.url, person);
       return page;
     }
 
     it("shows a manager the heat map of their department against every demo department, with the API's numbers in the cells and its row reachable by keyboard", async () => {
-      const token = await signIn(server.url, 'jonas@example.com');
-      const { synapses } = await graphql(server.url, SYNAPSES, { token, variables: lastFourWeeks() });
+      const token = await signIn(run.server.url, 'jonas@example.com');
+      const { synapses } = await graphql(run.server.url, SYNAPSES, { token, variables: lastFourWeeks() });
       const page = await open('jonas');
-      await page.goto(`${server.url}/analytics`);
+      await page.goto(`${run.server.url}/analytics`);
       const table = page.getByRole('table', { name: /Crossing acts .* between departments, the last 4 weeks/ });
       await table.waitFor();
 
@@ -127,7 +117,7 @@ for (const { name: backend, skip } of backends) {
     it('tells a staff member plainly that the synapses are not for them, with no console error', async () => {
       const page = await open('anna');
       assert.equal(await page.getByRole('navigation').getByRole('link', { name: 'Synapses' }).count(), 0);
-      await page.goto(`${server.url}/analytics`);
+      await page.goto(`${run.server.url}/analytics`);
       const alert = page.getByRole('alert');
       await alert.waitFor();
       assert.match(await alert.textContent(), /You do not have access to the synapses\..*for managers, the communications team and administrators/s);
@@ -137,12 +127,12 @@ for (const { name: backend, skip } of backends) {
     });
 
     it("opens a department from the directory, its linked departments and a synapse's channel, then a person and their guest post", async () => {
-      const { publicPosts } = await graphql(server.url,
+      const { publicPosts } = await graphql(run.server.url,
         '{ publicPosts(department: "customer-service", first: 50) { nodes { title author { displayName } } } }');
       const annasPost = publicPosts.nodes.find((p) => p.author.displayName === 'Anna Berg');
 
       const page = await open('anna');
-      await page.goto(`${server.url}/directory`);
+      await page.goto(`${run.server.url}/directory`);
       await page.getByRole('heading', { name: 'Directory', level: 1 }).waitFor();
 
       // People by search.
@@ -178,16 +168,16 @@ for (const { name: backend, skip } of backends) {
     });
     it('fits a 320 px wide phone (the heat map scrolls inside its own region) and has no serious axe-core violation, in light and dark', async () => {
       for (const colorScheme of ['light', 'dark']) {
-        const context = await browser.newContext({ colorScheme, viewport: { width: 320, height: 640 } });
+        const context = await run.browser.newContext({ colorScheme, viewport: { width: 320, height: 640 } });
         const page = await context.newPage();
-        await signInAs(page, server.url, 'clara');
+        await signInAs(page, run.server.url, 'clara');
         for (const [path, ready] of [
           ['/analytics', () => page.getByRole('heading', { name: 'Bridges' }).waitFor()],
           ['/directory', () => page.getByRole('status').waitFor()],
           ['/departments/customer-service', () => page.getByRole('heading', { name: 'Customer Service', level: 1 }).waitFor()],
           ['/people/anna', () => page.getByRole('heading', { name: 'Anna Berg', level: 1 }).waitFor()],
         ]) {
-          await page.goto(`${server.url}${path}`);
+          await page.goto(`${run.server.url}${path}`);
           await ready();
           await page.waitForLoadState('networkidle');
           const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);

@@ -9,8 +9,9 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
 
-import { backends, startServer } from './helpers/server.js';
-import { launch, isolatedPage } from './helpers/browser.js';
+import { backends } from './helpers/server.js';
+import { serverAndBrowser } from './helpers/suite.js';
+import { isolatedPage } from './helpers/browser.js';
 import { graphql, signIn } from './helpers/api.js';
 import { signInAs, channelLink, unreadBadge, shownBodies } from './helpers/client.js';
 
@@ -25,21 +26,10 @@ async function post(url, token, slug, body, parentId = null) {
 
 for (const { name: backend, skip } of backends) {
   describe(`the web client on ${backend}`, { skip }, () => {
-    let server;
-    let browser;
-
-    before(async () => {
-      server = await startServer({ backend });
-      browser = await launch();
-    });
-
-    after(async () => {
-      await browser?.close();
-      await server?.stop();
-    });
+    const run = serverAndBrowser(backend);
 
     it('serves its page with a strict CSP and its assets cached by build, compressed, within 150 KiB', async () => {
-      const response = await fetch(`${server.url}/`);
+      const response = await fetch(`${run.server.url}/`);
       assert.equal(response.status, 200);
       assert.equal(response.headers.get('cache-control'), 'no-cache');
       const csp = response.headers.get('content-security-policy');
@@ -53,7 +43,7 @@ for (const { name: backend, skip } of backends) {
       assert.ok(assets.some((a) => a.endsWith('/main.js')));
       let gzipped = 0;
       for (const asset of assets) {
-        const got = await fetch(`${server.url}${asset}`, { headers: { 'accept-encoding': 'gzip, br' } });
+        const got = await fetch(`${run.server.url}${asset}`, { headers: { 'accept-encoding': 'gzip, br' } });
         assert.equal(got.status, 200, asset);
         assert.equal(got.headers.get('cache-control'), 'public, max-age=31536000, immutable', asset);
         const body = Buffer.from(await got.arrayBuffer());
@@ -62,14 +52,14 @@ for (const { name: backend, skip } of backends) {
       }
       assert.ok(gzipped < 150 * 1024, `first load transfers ${gzipped} bytes of JS and CSS (gzip)`);
       // Reloading a client route serves the same page.
-      const deep = await fetch(`${server.url}/c/onboarding/t/whatever`);
+      const deep = await fetch(`${run.server.url}/c/onboarding/t/whatever`);
       assert.equal(deep.status, 200);
       assert.match(deep.headers.get('content-type'), /^text\/html/);
     });
 
     it('signs in, shows home and the channels by department, with nothing blocked or logged as an error', async () => {
-      const page = await isolatedPage(browser, server.url);
-      await signInAs(page, server.url, 'anna');
+      const page = await isolatedPage(run.browser, run.server.url);
+      await signInAs(page, run.server.url, 'anna');
       await page.getByRole('heading', { name: 'Hello, Anna' }).waitFor();
       await channelLink(page, 'onboarding').waitFor();
       assert.deepEqual(page.problems, []);
@@ -77,19 +67,22 @@ for (const { name: backend, skip } of backends) {
     });
 
     it('shows a post live to another person with an unread badge, which clears in their second tab when read', async () => {
-      const author = await isolatedPage(browser, server.url);
-      await signInAs(author, server.url, 'jonas');
-      const reader = await isolatedPage(browser, server.url);
-      await signInAs(reader, server.url, 'anna');
+      const author = await isolatedPage(run.browser, run.server.url);
+      await signInAs(author, run.server.url, 'jonas');
+      const reader = await isolatedPage(run.browser, run.server.url);
+      await signInAs(reader, run.server.url, 'anna');
       // Read up to now, so the count below is only what is posted here.
-      await reader.goto(`${server.url}/c/renewals-escalations`);
-      await reader.waitForFunction(() => !document.querySelector('nav a[data-channel="renewals-escalations"] [data-unread]'));
-      await reader.goto(`${server.url}/`);
+      await reader.goto(`${run.server.url}/c/renewals-escalations`);
+      await reader.waitForFunction(() => {
+        const link = document.querySelector('nav a[data-channel="renewals-escalations"]');
+        return link && !link.querySelector('[data-unread]');
+      });
+      await reader.goto(`${run.server.url}/`);
       const otherTab = await reader.context().newPage();
-      await otherTab.goto(`${server.url}/`);
+      await otherTab.goto(`${run.server.url}/`);
       await channelLink(otherTab, 'renewals-escalations').waitFor();
 
-      await author.goto(`${server.url}/c/renewals-escalations`);
+      await author.goto(`${run.server.url}/c/renewals-escalations`);
       const composer = author.getByRole('combobox', { name: /Message #Renewals/ });
       await composer.fill('Acme renews on Friday, can support close ticket 4711 first?');
       await composer.press('Enter');
@@ -118,14 +111,14 @@ for (const { name: backend, skip } of backends) {
     });
 
     it('replies in a thread with a mention, and the mentioned person is notified and led to it', async () => {
-      const jonas = await isolatedPage(browser, server.url);
-      await signInAs(jonas, server.url, 'jonas');
-      const anna = await isolatedPage(browser, server.url);
-      await signInAs(anna, server.url, 'anna');
+      const jonas = await isolatedPage(run.browser, run.server.url);
+      await signInAs(jonas, run.server.url, 'jonas');
+      const anna = await isolatedPage(run.browser, run.server.url);
+      await signInAs(anna, run.server.url, 'anna');
 
-      const token = await signIn(server.url, 'tomas@example.com');
-      const starter = await post(server.url, token, 'onboarding', 'Who can pair with the new hires on Monday?');
-      await jonas.goto(`${server.url}/c/onboarding/t/${starter}`);
+      const token = await signIn(run.server.url, 'tomas@example.com');
+      const starter = await post(run.server.url, token, 'onboarding', 'Who can pair with the new hires on Monday?');
+      await jonas.goto(`${run.server.url}/c/onboarding/t/${starter}`);
       await jonas.getByRole('heading', { name: 'Thread' }).waitFor();
       const reply = jonas.getByRole('combobox', { name: 'Reply…' });
       await reply.pressSequentially('@ann');
@@ -150,11 +143,11 @@ for (const { name: backend, skip } of backends) {
     });
 
     it('reacts to a message and takes the reaction back', async () => {
-      const page = await isolatedPage(browser, server.url);
-      await signInAs(page, server.url, 'anna');
-      const token = await signIn(server.url, 'jonas@example.com');
-      const id = await post(server.url, token, 'onboarding', 'The checklist is in the wiki.');
-      await page.goto(`${server.url}/c/onboarding?m=${id}`);
+      const page = await isolatedPage(run.browser, run.server.url);
+      await signInAs(page, run.server.url, 'anna');
+      const token = await signIn(run.server.url, 'jonas@example.com');
+      const id = await post(run.server.url, token, 'onboarding', 'The checklist is in the wiki.');
+      await page.goto(`${run.server.url}/c/onboarding?m=${id}`);
       const message = page.locator(`#m-${id}`);
       await message.getByRole('button', { name: 'Add a reaction' }).click();
       await message.getByRole('button', { name: 'rocket' }).click();
@@ -166,17 +159,17 @@ for (const { name: backend, skip } of backends) {
     });
 
     it('after the network was cut, shows the messages posted meanwhile once, in order', async () => {
-      const page = await isolatedPage(browser, server.url);
-      await signInAs(page, server.url, 'anna');
-      await page.goto(`${server.url}/c/onboarding`);
+      const page = await isolatedPage(run.browser, run.server.url);
+      await signInAs(page, run.server.url, 'anna');
+      await page.goto(`${run.server.url}/c/onboarding`);
       await page.getByRole('combobox', { name: /Message #Onboarding/ }).waitFor();
-      const token = await signIn(server.url, 'jonas@example.com');
-      await post(server.url, token, 'onboarding', 'before the cut');
+      const token = await signIn(run.server.url, 'jonas@example.com');
+      await post(run.server.url, token, 'onboarding', 'before the cut');
       await page.locator('.message-list article', { hasText: 'before the cut' }).waitFor();
 
       await page.context().setOffline(true);
       await page.getByRole('status').filter({ hasText: 'Reconnecting' }).waitFor({ timeout: 20_000 });
-      for (const n of [1, 2, 3]) await post(server.url, token, 'onboarding', `while offline ${n}`);
+      for (const n of [1, 2, 3]) await post(run.server.url, token, 'onboarding', `while offline ${n}`);
       await page.context().setOffline(false);
       await page.locator('.message-list article', { hasText: 'while offline 3' }).waitFor({ timeout: 30_000 });
       const bodies = (await shownBodies(page)).filter((b) => /before the cut|while offline/.test(b)).map((b) => b.trim());
@@ -187,12 +180,12 @@ for (const { name: backend, skip } of backends) {
     });
 
     it('renders HTML and script in a message as inert text', async () => {
-      const page = await isolatedPage(browser, server.url);
-      await signInAs(page, server.url, 'anna');
-      const token = await signIn(server.url, 'jonas@example.com');
-      const id = await post(server.url, token, 'onboarding',
+      const page = await isolatedPage(run.browser, run.server.url);
+      await signInAs(page, run.server.url, 'anna');
+      const token = await signIn(run.server.url, 'jonas@example.com');
+      const id = await post(run.server.url, token, 'onboarding',
         '<script>window.pwned = 1</script><img src=x onerror="window.pwned = 2"> [click](javascript:window.pwned=3) <b onmouseover="window.pwned=4">bold</b>');
-      await page.goto(`${server.url}/c/onboarding?m=${id}`);
+      await page.goto(`${run.server.url}/c/onboarding?m=${id}`);
       const message = page.locator(`#m-${id}`);
       await message.waitFor();
       await message.hover();
@@ -204,8 +197,8 @@ for (const { name: backend, skip } of backends) {
     });
 
     it('creates a channel between two departments, links a third and unlinks one', async () => {
-      const page = await isolatedPage(browser, server.url);
-      await signInAs(page, server.url, 'tomas');
+      const page = await isolatedPage(run.browser, run.server.url);
+      await signInAs(page, run.server.url, 'tomas');
       await page.getByRole('link', { name: 'Browse and create channels' }).click();
       const form = page.locator('form.create-channel');
       await form.getByLabel('Name').fill('Ticket triage');
@@ -231,14 +224,14 @@ for (const { name: backend, skip } of backends) {
     });
 
     it('keeps what was typed when the session ends, and sends it after signing in again', async () => {
-      const page = await isolatedPage(browser, server.url);
-      await signInAs(page, server.url, 'leila');
-      await page.goto(`${server.url}/c/announcements`);
+      const page = await isolatedPage(run.browser, run.server.url);
+      await signInAs(page, run.server.url, 'leila');
+      await page.goto(`${run.server.url}/c/announcements`);
       const composer = page.getByRole('combobox', { name: /Message #Announcements/ });
       await composer.fill('A thought worth keeping');
       // Another session of Leila's changes her password: this one ends.
-      const token = await signIn(server.url, 'leila@example.com');
-      await graphql(server.url, 'mutation ($input: ChangePasswordInput!) { changePassword(input: $input) { expiresAt } }', {
+      const token = await signIn(run.server.url, 'leila@example.com');
+      await graphql(run.server.url, 'mutation ($input: ChangePasswordInput!) { changePassword(input: $input) { expiresAt } }', {
         token, variables: { input: { currentPassword: 'synaps-demo-2026', newPassword: 'a-new-password-2026' } },
       });
       await composer.press('Enter');
@@ -257,20 +250,20 @@ for (const { name: backend, skip } of backends) {
 
     it('switches channels by keyboard: Ctrl+K, and Alt+Shift+Down to the next unread', async () => {
       // Emma has read everything: the only unread channel will be the one posted to.
-      const emma = await signIn(server.url, 'emma@example.com');
-      const { channels } = await graphql(server.url, '{ channels(joined: true, first: 50) { nodes { id } } }', { token: emma });
+      const emma = await signIn(run.server.url, 'emma@example.com');
+      const { channels } = await graphql(run.server.url, '{ channels(joined: true, first: 50) { nodes { id } } }', { token: emma });
       for (const { id } of channels.nodes) {
-        await graphql(server.url, 'mutation ($input: MarkChannelReadInput!) { markChannelRead(input: $input) { channel { id } } }',
+        await graphql(run.server.url, 'mutation ($input: MarkChannelReadInput!) { markChannelRead(input: $input) { channel { id } } }',
           { token: emma, variables: { input: { channelId: id } } });
       }
-      const page = await isolatedPage(browser, server.url);
-      await signInAs(page, server.url, 'emma');
+      const page = await isolatedPage(run.browser, run.server.url);
+      await signInAs(page, run.server.url, 'emma');
       await page.keyboard.press('Control+k');
       await page.getByRole('combobox', { name: 'Switch channel' }).fill('spring');
       await page.keyboard.press('Enter');
       await page.getByRole('heading', { name: /Spring launch/ }).waitFor();
-      const token = await signIn(server.url, 'jonas@example.com');
-      await post(server.url, token, 'renewals-escalations', 'Emma, a renewal question when you have a minute.');
+      const token = await signIn(run.server.url, 'jonas@example.com');
+      await post(run.server.url, token, 'renewals-escalations', 'Emma, a renewal question when you have a minute.');
       await page.waitForFunction(() => document.querySelector('nav a[data-channel="renewals-escalations"] [data-unread]'));
       await page.keyboard.press('Alt+Shift+ArrowDown');
       await page.getByRole('heading', { name: /Renewals and escalations/ }).waitFor();
@@ -283,8 +276,8 @@ for (const { name: backend, skip } of backends) {
     });
 
     it('speaks Swedish when chosen, with every English text translated', async () => {
-      const page = await isolatedPage(browser, server.url);
-      await signInAs(page, server.url, 'anna');
+      const page = await isolatedPage(run.browser, run.server.url);
+      await signInAs(page, run.server.url, 'anna');
       await page.locator('.topbar').getByLabel('Language').selectOption('sv');
       await page.getByRole('button', { name: 'Logga ut' }).waitFor();
       assert.equal(await page.evaluate(() => document.documentElement.lang), 'sv');
@@ -303,11 +296,11 @@ for (const { name: backend, skip } of backends) {
     });
 
     it('fits a 320 px wide phone: no sideways scrolling, the sidebar behind the menu button', async () => {
-      const context = await browser.newContext({ viewport: { width: 320, height: 640 } });
+      const context = await run.browser.newContext({ viewport: { width: 320, height: 640 } });
       const page = await context.newPage();
-      await signInAs(page, server.url, 'anna');
+      await signInAs(page, run.server.url, 'anna');
       await page.getByRole('button', { name: 'Menu' }).waitFor();
-      await page.goto(`${server.url}/c/onboarding`);
+      await page.goto(`${run.server.url}/c/onboarding`);
       await page.getByRole('combobox', { name: /Message #Onboarding/ }).waitFor();
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
       assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow}px`);
@@ -336,46 +329,18 @@ const SCREENS = [
 
 for (const { name: backend, skip } of backends) {
   describe(`the web client's accessibility on ${backend}`, { skip }, () => {
-    let server;
-    let browser;
-
-    before(async () => {
-      server = await startServer({ backend });
-      browser = await launch();
-    });
-
-    after(async () => {
-      await browser?.close();
-      await server?.stop();
-    });
+    const run = serverAndBrowser(backend);
 
     it('has no serious or critical axe-core violation on any screen, in light and dark', async () => {
-      const { seriousViolations } = await import('./helpers/axe.js');
-      const found = [];
-      for (const colorScheme of ['light', 'dark']) {
-        const people = new Map();
-        for (const [person, path] of SCREENS) {
-          if (!people.has(person)) {
-            const context = await browser.newContext({ colorScheme, viewport: { width: 1280, height: 800 } });
-            const page = await context.newPage();
-            await signInAs(page, server.url, person);
-            people.set(person, page);
-          }
-          const page = people.get(person);
-          await page.goto(`${server.url}${path}`);
-          await page.locator('main h1').first().waitFor();
-          await page.waitForLoadState('networkidle');
-          for (const v of await seriousViolations(page)) found.push(`${colorScheme} ${path}: ${v}`);
-        }
-        for (const page of people.values()) await page.context().close();
-      }
+      const { scanScreens } = await import('./helpers/axe.js');
+      const found = await scanScreens(run.browser, run.server.url, SCREENS);
       assert.deepEqual(found, []);
     });
 
     it('signs in on the sign-in page with an accessible form', async () => {
       const { seriousViolations } = await import('./helpers/axe.js');
-      const page = await isolatedPage(browser, server.url);
-      await page.goto(`${server.url}/`);
+      const page = await isolatedPage(run.browser, run.server.url);
+      await page.goto(`${run.server.url}/`);
       await page.getByLabel('Email').waitFor();
       assert.deepEqual(await seriousViolations(page), []);
       await page.context().close();

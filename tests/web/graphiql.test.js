@@ -8,7 +8,8 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 
 import { backends, startServer } from './helpers/server.js';
-import { launch, isolatedPage } from './helpers/browser.js';
+import { serverAndBrowser } from './helpers/suite.js';
+import { isolatedPage } from './helpers/browser.js';
 import { graphql, signIn } from './helpers/api.js';
 
 const QUERY_EDITOR = '.graphiql-query-editor .CodeMirror';
@@ -28,21 +29,10 @@ async function typeInto(page, selector, text) {
 
 for (const { name: backend, skip } of backends) {
   describe(`GraphiQL on ${backend}`, { skip }, () => {
-    let server;
-    let browser;
-
-    before(async () => {
-      server = await startServer({ backend });
-      browser = await launch();
-    });
-
-    after(async () => {
-      await browser?.close();
-      await server?.stop();
-    });
+    const run = serverAndBrowser(backend);
 
     it('serves the page with a CSP that allows only synaps, and every asset from synaps', async () => {
-      const response = await fetch(`${server.url}/graphql`, { headers: { accept: 'text/html' } });
+      const response = await fetch(`${run.server.url}/graphql`, { headers: { accept: 'text/html' } });
       assert.equal(response.status, 200);
       assert.match(response.headers.get('content-type'), /^text\/html/);
       assert.equal(response.headers.get('x-content-type-options'), 'nosniff');
@@ -57,7 +47,7 @@ for (const { name: backend, skip } of backends) {
       assert.equal(assets.length, 6, `assets: ${assets}`);
       for (const asset of assets) {
         assert.match(asset, /^\/graphiql\/[a-z.-]+\?v=[0-9a-f]+$/);
-        const served = await fetch(server.url + asset);
+        const served = await fetch(run.server.url + asset);
         assert.equal(served.status, 200, asset);
         const type = asset.includes('.css') ? /^text\/css/ : /^text\/javascript/;
         assert.match(served.headers.get('content-type'), type, asset);
@@ -67,9 +57,9 @@ for (const { name: backend, skip } of backends) {
     });
 
     it('renders GraphiQL with the network outside synaps blocked, lists Query in the docs explorer and runs a query', async () => {
-      const page = await isolatedPage(browser, server.url);
+      const page = await isolatedPage(run.browser, run.server.url);
       try {
-        await page.goto(`${server.url}/graphql`);
+        await page.goto(`${run.server.url}/graphql`);
         await page.waitForSelector(QUERY_EDITOR, { timeout: 30_000 });
 
         // The docs explorer is built from the schema GraphiQL introspected.
@@ -96,17 +86,17 @@ for (const { name: backend, skip } of backends) {
     });
 
     it('runs a subscription over the WebSocket, signed in through the Headers tab', async () => {
-      const token = await signIn(server.url, 'anna@example.com');
+      const token = await signIn(run.server.url, 'anna@example.com');
       const { channels } = await graphql(
-        server.url,
+        run.server.url,
         '{ channels(first: 1, joined: true) { nodes { id messages(first: 1) { edges { cursor } } } } }',
         { token },
       );
       const [channel] = channels.nodes;
       const after = channel.messages.edges[0].cursor;
-      const page = await isolatedPage(browser, server.url);
+      const page = await isolatedPage(run.browser, run.server.url);
       try {
-        await page.goto(`${server.url}/graphql`);
+        await page.goto(`${run.server.url}/graphql`);
         await page.waitForSelector(QUERY_EDITOR, { timeout: 30_000 });
         await page.click('button:has-text("Headers")');
         await typeInto(page, VISIBLE_TOOL_EDITOR, `{"Authorization": "Bearer ${token}"}`);
@@ -119,7 +109,7 @@ for (const { name: backend, skip } of backends) {
         assert.equal(new URL(ws.url()).pathname, '/graphql/ws');
 
         await graphql(
-          server.url,
+          run.server.url,
           'mutation ($input: PostMessageInput!) { postMessage(input: $input) { message { id } } }',
           { token, variables: { input: { channelId: channel.id, body: 'Heard in GraphiQL' } } },
         );
@@ -135,9 +125,9 @@ for (const { name: backend, skip } of backends) {
     });
 
     it("opens GraphiQL's dialogs without a CSP violation", async () => {
-      const page = await isolatedPage(browser, server.url);
+      const page = await isolatedPage(run.browser, run.server.url);
       try {
-        await page.goto(`${server.url}/graphql`);
+        await page.goto(`${run.server.url}/graphql`);
         await page.waitForSelector(QUERY_EDITOR, { timeout: 30_000 });
         for (const label of ['Open settings dialog', 'Open short keys dialog']) {
           await page.click(`button[aria-label="${label}"]`);

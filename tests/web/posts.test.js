@@ -8,8 +8,9 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { backends, startServer } from './helpers/server.js';
-import { launch, isolatedPage } from './helpers/browser.js';
+import { backends } from './helpers/server.js';
+import { serverAndBrowser } from './helpers/suite.js';
+import { isolatedPage } from './helpers/browser.js';
 import { signInAs } from './helpers/client.js';
 import { graphql, signIn } from './helpers/api.js';
 
@@ -61,26 +62,15 @@ const status = (page) => page.locator('.post-meta [data-status]');
 
 for (const { name: backend, skip } of backends) {
   describe(`guest posts on ${backend}`, { skip }, () => {
-    let server;
-    let browser;
-
-    before(async () => {
-      server = await startServer({ backend });
-      browser = await launch();
-    });
-
-    after(async () => {
-      await browser?.close();
-      await server?.stop();
-    });
+    const run = serverAndBrowser(backend);
 
     it('takes a post from draft through changes and review to the public blog, live for author and reviewer', async () => {
-      const author = await open(browser, server.url, 'anna');
-      const reviewer = await open(browser, server.url, 'clara');
+      const author = await open(run.browser, run.server.url, 'anna');
+      const reviewer = await open(run.browser, run.server.url, 'clara');
       const title = `How we answer 400 tickets a day ${Date.now()}`;
 
       // The author writes a draft and sees the server's preview.
-      await author.goto(`${server.url}/posts`);
+      await author.goto(`${run.server.url}/posts`);
       await author.getByRole('heading', { name: 'Guest posts', level: 1 }).waitFor();
       await author.getByLabel('Title', { exact: true }).fill(title);
       await author.getByLabel('Excerpt').fill('Three habits of the customer service team.');
@@ -93,7 +83,7 @@ for (const { name: backend, skip } of backends) {
       const postUrl = author.url();
 
       // The reviewer watches the queue; the submitted post arrives in it live.
-      await reviewer.goto(`${server.url}/review`);
+      await reviewer.goto(`${run.server.url}/review`);
       await reviewer.getByRole('heading', { name: /Waiting for review/ }).waitFor();
       await author.getByRole('button', { name: 'Submit for review' }).click();
       await status(author).filter({ hasText: 'In review' }).waitFor();
@@ -134,7 +124,7 @@ for (const { name: backend, skip } of backends) {
       assert.equal(author.url(), postUrl);
 
       // It is on the public blog, and its link leads there.
-      await reviewer.goto(`${server.url}/blog`);
+      await reviewer.goto(`${run.server.url}/blog`);
       await reviewer.getByRole('link', { name: title }).first().waitFor();
       await reviewer.goBack();
       await reviewer.getByRole('link', { name: 'Read it on the blog' }).click();
@@ -147,8 +137,8 @@ for (const { name: backend, skip } of backends) {
     });
 
     it("shows a field's error at that field and keeps the unsaved draft across a reload", async () => {
-      const page = await open(browser, server.url, 'anna');
-      await page.goto(`${server.url}/posts`);
+      const page = await open(run.browser, run.server.url, 'anna');
+      await page.goto(`${run.server.url}/posts`);
       await page.getByLabel('Title', { exact: true }).fill('Kept through a reload');
       await page.getByLabel('Text (markdown)').fill('Nothing typed is lost.');
       await page.getByLabel('Address on the blog').fill('Not A Slug!');
@@ -175,17 +165,17 @@ for (const { name: backend, skip } of backends) {
     });
 
     it("keeps what is typed when the draft changed in another tab, takes that tab's edit and saves on the second try", async () => {
-      const anna = await signIn(server.url, 'anna@example.com');
-      const { me } = await graphql(server.url, '{ me { departments { id } } }', { token: anna });
-      const { createPostDraft } = await graphql(server.url,
+      const anna = await signIn(run.server.url, 'anna@example.com');
+      const { me } = await graphql(run.server.url, '{ me { departments { id } } }', { token: anna });
+      const { createPostDraft } = await graphql(run.server.url,
         'mutation ($input: CreatePostDraftInput!) { createPostDraft(input: $input) { post { id version } } }',
         { token: anna, variables: { input: { title: 'Two tabs', body: 'First words.', departmentId: me.departments[0].id } } });
       const { id, version } = createPostDraft.post;
-      const page = await open(browser, server.url, 'anna');
-      await page.goto(`${server.url}/posts/${id}`);
+      const page = await open(run.browser, run.server.url, 'anna');
+      await page.goto(`${run.server.url}/posts/${id}`);
       await page.getByLabel('Text (markdown)').fill('Words typed in this tab.');
       // Meanwhile the other tab renames it.
-      await graphql(server.url,
+      await graphql(run.server.url,
         'mutation ($input: UpdatePostDraftInput!) { updatePostDraft(input: $input) { post { version } } }',
         { token: anna, variables: { input: { id, expectedVersion: version, title: 'Two tabs, renamed' } } });
       await page.getByRole('button', { name: 'Save', exact: true }).click();
@@ -196,50 +186,50 @@ for (const { name: backend, skip } of backends) {
       await page.getByRole('button', { name: 'Save', exact: true }).click();
       await page.locator('.post-body', { hasText: 'Words typed in this tab.' }).waitFor();
       assert.equal(await page.getByText(/changed elsewhere/).count(), 0);
-      const { post } = await graphql(server.url, 'query ($id: ID!) { post(id: $id) { title body } }', { token: anna, variables: { id } });
+      const { post } = await graphql(run.server.url, 'query ($id: ID!) { post(id: $id) { title body } }', { token: anna, variables: { id } });
       assert.deepEqual(post, { title: 'Two tabs, renamed', body: 'Words typed in this tab.' });
       assert.deepEqual(problems(page), []);
       await page.context().close();
     });
 
     it("schedules an approved post in the reviewer's time zone and takes it back; the author withdraws one and reads why another was rejected", async () => {
-      const toSchedule = await submitted(server.url, 'Scheduled for tomorrow');
-      const toReject = await submitted(server.url, 'Not for the blog');
-      const toWithdraw = await submitted(server.url, 'Not ready yet');
-      const claraToken = await signIn(server.url, 'clara@example.com');
-      await graphql(server.url, APPROVE, { token: claraToken, variables: { input: { id: toSchedule } } });
-      const reviewer = await open(browser, server.url, 'clara');
-      const author = await open(browser, server.url, 'anna');
+      const toSchedule = await submitted(run.server.url, 'Scheduled for tomorrow');
+      const toReject = await submitted(run.server.url, 'Not for the blog');
+      const toWithdraw = await submitted(run.server.url, 'Not ready yet');
+      const claraToken = await signIn(run.server.url, 'clara@example.com');
+      await graphql(run.server.url, APPROVE, { token: claraToken, variables: { input: { id: toSchedule } } });
+      const reviewer = await open(run.browser, run.server.url, 'clara');
+      const author = await open(run.browser, run.server.url, 'anna');
 
       // Tomorrow 09:00 where Clara lives.
-      const { me } = await graphql(server.url, '{ me { timeZone } }', { token: claraToken });
+      const { me } = await graphql(run.server.url, '{ me { timeZone } }', { token: claraToken });
       const day = new Intl.DateTimeFormat('en-CA', { timeZone: me.timeZone }).format(new Date(Date.now() + 86_400_000));
-      await reviewer.goto(`${server.url}/posts/${toSchedule}`);
+      await reviewer.goto(`${run.server.url}/posts/${toSchedule}`);
       await status(reviewer).filter({ hasText: 'Approved' }).waitFor();
       await reviewer.getByLabel('Publish at').fill(`${day}T09:00`);
       await reviewer.getByRole('button', { name: 'Schedule' }).click();
       await status(reviewer).filter({ hasText: 'Scheduled' }).waitFor();
       await reviewer.getByText(/^Publishes /).waitFor();
-      const { post } = await graphql(server.url, 'query ($id: ID!) { post(id: $id) { publishAt } }', { token: claraToken, variables: { id: toSchedule } });
+      const { post } = await graphql(run.server.url, 'query ($id: ID!) { post(id: $id) { publishAt } }', { token: claraToken, variables: { id: toSchedule } });
       const at = new Intl.DateTimeFormat('en-CA', { timeZone: me.timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(post.publishAt));
       assert.equal(at, `${day}, 09:00`);
       await reviewer.getByRole('button', { name: 'Unschedule' }).click();
       await status(reviewer).filter({ hasText: 'Approved' }).waitFor();
 
       // A rejection needs a reason, which the author then reads.
-      await reviewer.goto(`${server.url}/posts/${toReject}`);
+      await reviewer.goto(`${run.server.url}/posts/${toReject}`);
       await reviewer.getByRole('button', { name: 'Reject' }).click();
       await reviewer.locator('#review-comment-error').waitFor();
       await reviewer.getByLabel('Comment for the author').fill('We covered this topic last month.');
       await reviewer.getByRole('button', { name: 'Reject' }).click();
       await status(reviewer).filter({ hasText: 'Rejected' }).waitFor();
-      await author.goto(`${server.url}/posts/${toReject}`);
+      await author.goto(`${run.server.url}/posts/${toReject}`);
       await status(author).filter({ hasText: 'Rejected' }).waitFor();
       await author.locator('.post-callout', { hasText: 'We covered this topic last month.' }).waitFor();
       assert.equal(await author.getByLabel('Text (markdown)').count(), 0);
 
       // The author takes a post out of review and may edit it again.
-      await author.goto(`${server.url}/posts/${toWithdraw}`);
+      await author.goto(`${run.server.url}/posts/${toWithdraw}`);
       await author.getByRole('button', { name: 'Withdraw' }).click();
       await status(author).filter({ hasText: 'Draft' }).waitFor();
       await author.getByLabel('Text (markdown)').waitFor();
@@ -251,55 +241,34 @@ for (const { name: backend, skip } of backends) {
     });
 
     it('has no serious or critical axe-core violation on its screens, in light and dark, nor overflows at 320 px', async () => {
-      const { seriousViolations } = await import('./helpers/axe.js');
-      const mine = await postWithChangesRequested(server.url);
-      const clara = await signIn(server.url, 'clara@example.com');
-      const { reviewQueue } = await graphql(server.url, '{ reviewQueue(first: 1) { nodes { id } } }', { token: clara });
+      const { scanScreens } = await import('./helpers/axe.js');
+      const mine = await postWithChangesRequested(run.server.url);
+      const clara = await signIn(run.server.url, 'clara@example.com');
+      const { reviewQueue } = await graphql(run.server.url, '{ reviewQueue(first: 1) { nodes { id } } }', { token: clara });
       const screens = [
         ['anna', '/posts'], ['anna', `/posts/${mine}`], ['anna', '/review'],
         ['clara', '/'], ['clara', '/review'], ['clara', `/posts/${reviewQueue.nodes[0].id}`],
       ];
-      const found = [];
-      for (const colorScheme of ['light', 'dark']) {
-        const people = new Map();
-        for (const [person, path] of screens) {
-          if (!people.has(person)) {
-            const context = await browser.newContext({ colorScheme, viewport: { width: 1280, height: 800 } });
-            const page = await context.newPage();
-            await signInAs(page, server.url, person);
-            people.set(person, page);
-          }
-          const page = people.get(person);
-          await page.goto(`${server.url}${path}`);
-          await page.locator('main h1').first().waitFor();
-          await page.waitForLoadState('networkidle');
-          // The top bar's unread badge (`.badge`, the shell's, not this
-          // screen's) is reported to the lead: white on #e5534b in dark mode.
-          for (const v of await seriousViolations(page)) {
-            if (!v.startsWith('color-contrast: .badge ')) found.push(`${colorScheme} ${path}: ${v}`);
-          }
-          if (colorScheme === 'light') {
-            await page.setViewportSize({ width: 320, height: 640 });
-            // On home, only this screen's card is ours to hold to it.
-            const wide = await page.evaluate((ours) => {
-              const edge = document.querySelector('main').getBoundingClientRect().right;
-              const root = document.querySelector(ours);
-              return [root, ...root.querySelectorAll('*')]
-                .filter((e) => e.getBoundingClientRect().right > edge + 0.5)
-                .map((e) => `${e.tagName.toLowerCase()}.${e.className}`);
-            }, path === '/' ? '.review-card' : 'main');
-            if (wide.length) found.push(`320 px ${path}: wider than the screen: ${wide.join(', ')}`);
-            await page.setViewportSize({ width: 1280, height: 800 });
-          }
-        }
-        for (const page of people.values()) await page.context().close();
-      }
+      const found = await scanScreens(run.browser, run.server.url, screens, async (page, path, colorScheme) => {
+        if (colorScheme !== 'light') return [];
+        await page.setViewportSize({ width: 320, height: 640 });
+        // On home, only this screen's card is ours to hold to it.
+        const wide = await page.evaluate((ours) => {
+          const edge = document.querySelector('main').getBoundingClientRect().right;
+          const root = document.querySelector(ours);
+          return [root, ...root.querySelectorAll('*')]
+            .filter((e) => e.getBoundingClientRect().right > edge + 0.5)
+            .map((e) => `${e.tagName.toLowerCase()}.${e.className}`);
+        }, path === '/' ? '.review-card' : 'main');
+        await page.setViewportSize({ width: 1280, height: 800 });
+        return wide.length ? [`320 px ${path}: wider than the screen: ${wide.join(', ')}`] : [];
+      });
       assert.deepEqual(found, []);
     });
 
     it('tells staff that the review queue is for the communications team', async () => {
-      const page = await open(browser, server.url, 'anna');
-      await page.goto(`${server.url}/review`);
+      const page = await open(run.browser, run.server.url, 'anna');
+      await page.goto(`${run.server.url}/review`);
       await page.getByRole('heading', { name: 'Review', level: 1 }).waitFor();
       await page.getByText('The review queue is for the communications team.').waitFor();
       await page.getByRole('link', { name: 'Go to your guest posts' }).waitFor();

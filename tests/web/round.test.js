@@ -8,38 +8,28 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { backends, startServer } from './helpers/server.js';
-import { launch, isolatedPage } from './helpers/browser.js';
+import { backends } from './helpers/server.js';
+import { serverAndBrowser } from './helpers/suite.js';
+import { isolatedPage } from './helpers/browser.js';
 import { signInAs } from './helpers/client.js';
 import { seriousViolations } from './helpers/axe.js';
 
 for (const { name: backend, skip } of backends) {
   describe(`the weekly round on ${backend}`, { skip }, () => {
-    let server;
-    let browser;
-
-    before(async () => {
-      server = await startServer({ backend });
-      browser = await launch();
-    });
-
-    after(async () => {
-      await browser?.close();
-      await server?.stop();
-    });
+    const run = serverAndBrowser(backend);
 
     it('routes a challenge to another department, shows it live in the round, lets that department answer it, and the author sees the answer', async () => {
       // Anna (customer service) watches her department's round.
-      const watcher = await isolatedPage(browser, server.url);
-      await signInAs(watcher, server.url, 'anna');
-      await watcher.goto(`${server.url}/round`);
+      const watcher = await isolatedPage(run.browser, run.server.url);
+      await signInAs(watcher, run.server.url, 'anna');
+      await watcher.goto(`${run.server.url}/round`);
       const csRound = watcher.getByRole('region', { name: 'The round of Customer Service' });
       await csRound.getByRole('heading', { name: /^Not shared yet/ }).waitFor();
       assert.ok(await csRound.getByRole('link', { name: 'Tomás Ortega' }).isVisible(), 'Tomás is not shared yet');
 
       // Tomás (customer service) checks in, asking Sales for help.
-      const author = await isolatedPage(browser, server.url);
-      await signInAs(author, server.url, 'tomas');
+      const author = await isolatedPage(run.browser, run.server.url);
+      await signInAs(author, run.server.url, 'tomas');
       await author.getByRole('link', { name: 'Share your check-in' }).click();
       await author.getByLabel("Last week's wins").fill('Cut the **refund** queue to zero.');
       await author.getByRole('button', { name: 'Add a challenge' }).click();
@@ -60,9 +50,9 @@ for (const { name: backend, skip } of backends) {
       assert.equal(await csRound.getByRole('link', { name: 'Tomás Ortega' }).count(), 0, 'no longer listed as not shared');
 
       // Emma (sales) finds it among what other departments asked Sales, and answers in its thread.
-      const helper = await isolatedPage(browser, server.url);
-      await signInAs(helper, server.url, 'emma');
-      await helper.goto(`${server.url}/round`);
+      const helper = await isolatedPage(run.browser, run.server.url);
+      await signInAs(helper, run.server.url, 'emma');
+      await helper.goto(`${run.server.url}/round`);
       const routed = helper.getByRole('region', { name: 'Asked of Sales by other departments' });
       const asked = routed.getByRole('listitem').filter({ hasText: 'Which renewals are at risk this month?' });
       await asked.getByText('From Tomás Ortega').waitFor();
@@ -96,9 +86,9 @@ for (const { name: backend, skip } of backends) {
     });
 
     it('shows what the server refuses at the field concerned and keeps everything typed', async () => {
-      const page = await isolatedPage(browser, server.url);
-      await signInAs(page, server.url, 'leila');
-      await page.goto(`${server.url}/round`);
+      const page = await isolatedPage(run.browser, run.server.url);
+      await signInAs(page, run.server.url, 'leila');
+      await page.goto(`${run.server.url}/round`);
       await page.getByRole('button', { name: 'Edit my check-in' }).click();
 
       // Wins over 64 KiB: BAD_USER_INPUT on `wins`.
@@ -148,16 +138,16 @@ for (const { name: backend, skip } of backends) {
     });
 
     it("says on home where this week's check-in stands, with a link to the round", async () => {
-      const page = await isolatedPage(browser, server.url);
-      await signInAs(page, server.url, 'anna');
+      const page = await isolatedPage(run.browser, run.server.url);
+      await signInAs(page, run.server.url, 'anna');
       const card = page.getByRole('region', { name: 'Weekly round' });
       await card.getByText('You shared your check-in this week.').waitFor();
       await card.getByRole('link', { name: 'Open the weekly round' }).click();
       await page.getByRole('heading', { name: 'Weekly round', level: 1 }).waitFor();
       await page.context().close();
 
-      const other = await isolatedPage(browser, server.url);
-      await signInAs(other, server.url, 'kenji');
+      const other = await isolatedPage(run.browser, run.server.url);
+      await signInAs(other, run.server.url, 'kenji');
       const notYet = other.getByRole('region', { name: 'Weekly round' });
       await notYet.getByText('You have not shared your check-in this week yet.').waitFor();
       await notYet.getByRole('link', { name: 'Share your check-in' }).click();
@@ -169,10 +159,10 @@ for (const { name: backend, skip } of backends) {
 
     it('fits a 320 px wide phone and has no serious axe-core violation, in light and dark, with a thread open', async () => {
       for (const colorScheme of ['light', 'dark']) {
-        const context = await browser.newContext({ colorScheme, viewport: { width: 320, height: 640 } });
+        const context = await run.browser.newContext({ colorScheme, viewport: { width: 320, height: 640 } });
         const page = await context.newPage();
-        await signInAs(page, server.url, 'anna');
-        await page.goto(`${server.url}/round`);
+        await signInAs(page, run.server.url, 'anna');
+        await page.goto(`${run.server.url}/round`);
         const mine = page.getByRole('region', { name: 'My check-in this week' });
         await mine.getByRole('button', { name: /^Show the thread/ }).click();
         await mine.getByLabel('Your answer').waitFor();
@@ -189,11 +179,11 @@ for (const { name: backend, skip } of backends) {
         await page.evaluate(() => { document.querySelector('.topbar').style.display = ''; });
         await mine.getByRole('button', { name: 'Edit my check-in' }).click();
         await mine.getByRole('button', { name: 'Save changes' }).waitFor();
-        await page.goto(`${server.url}/round/sales`);
+        await page.goto(`${run.server.url}/round/sales`);
         await page.getByRole('region', { name: 'Asked of Sales by other departments' }).waitFor();
         await page.waitForLoadState('networkidle');
         assert.deepEqual(await seriousViolations(page), [], `${colorScheme} /round/sales`);
-        await page.goto(`${server.url}/round`);
+        await page.goto(`${run.server.url}/round`);
         await page.getByRole('button', { name: 'Edit my check-in' }).click();
         await page.getByRole('button', { name: 'Add a challenge' }).click();
         await page.waitForLoadState('networkidle');

@@ -8,8 +8,9 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { backends, startServer } from './helpers/server.js';
-import { launch, isolatedPage } from './helpers/browser.js';
+import { backends } from './helpers/server.js';
+import { serverAndBrowser } from './helpers/suite.js';
+import { isolatedPage } from './helpers/browser.js';
 import { graphql, signIn } from './helpers/api.js';
 import { signInAs } from './helpers/client.js';
 
@@ -33,24 +34,16 @@ const shownCount = (page) => page.locator('.message-list article').count();
 
 for (const { name: backend, skip } of backends) {
   describe(`a long conversation on ${backend}`, { skip }, () => {
-    let server;
-    let browser;
+    const run = serverAndBrowser(backend, { env: { SYNAPS_CONTENT_PER_MINUTE: '100000' } });
 
     before(async () => {
-      server = await startServer({ backend, env: { SYNAPS_CONTENT_PER_MINUTE: '100000' } });
-      browser = await launch();
-      await fill(server.url, await signIn(server.url, 'jonas@example.com'), 'renewals-escalations');
-    });
-
-    after(async () => {
-      await browser?.close();
-      await server?.stop();
+      await fill(run.server.url, await signIn(run.server.url, 'jonas@example.com'), 'renewals-escalations');
     });
 
     it('scrolls back to the first message and forward to the newest with at most 300 messages on the page', async () => {
-      const page = await isolatedPage(browser, server.url);
-      await signInAs(page, server.url, 'anna');
-      await page.goto(`${server.url}/c/renewals-escalations`);
+      const page = await isolatedPage(run.browser, run.server.url);
+      await signInAs(page, run.server.url, 'anna');
+      await page.goto(`${run.server.url}/c/renewals-escalations`);
       await page.locator('.message-list article', { hasText: NEWEST }).waitFor();
       assert.ok((await shownCount(page)) <= 50);
 

@@ -20,3 +20,33 @@ export async function seriousViolations(page) {
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(' ')} (${n.failureSummary?.split('\n')[1]?.trim() ?? v.help})`));
 }
+
+/**
+ * Visits `screens` ([person, path] pairs, each person signed in once) in
+ * light and in dark, and returns every serious or critical violation as
+ * "scheme path: violation". `each(page, path, scheme)` may return more
+ * problems of its own for a screen.
+ */
+export async function scanScreens(browser, url, screens, each = async () => []) {
+  const { signInAs } = await import('./client.js');
+  const found = [];
+  for (const colorScheme of ['light', 'dark']) {
+    const people = new Map();
+    for (const [person, path] of screens) {
+      if (!people.has(person)) {
+        const context = await browser.newContext({ colorScheme, viewport: { width: 1280, height: 800 } });
+        const page = await context.newPage();
+        await signInAs(page, url, person);
+        people.set(person, page);
+      }
+      const page = people.get(person);
+      await page.goto(`${url}${path}`);
+      await page.locator('main h1').first().waitFor();
+      await page.waitForLoadState('networkidle');
+      for (const v of await seriousViolations(page)) found.push(`${colorScheme} ${path}: ${v}`);
+      found.push(...(await each(page, path, colorScheme)));
+    }
+    for (const page of people.values()) await page.context().close();
+  }
+  return found;
+}
