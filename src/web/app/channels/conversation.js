@@ -17,6 +17,7 @@ import { Message } from "./message.js";
 import { Composer } from "./composer.js";
 import { Thread } from "./thread.js";
 import { Links } from "./links.js";
+import { channelPage, forgetPage } from "./pages.js";
 import { fromPage, withOlder, withNewer, withLive, withChanged } from "./timeline.js";
 import {
   CHANNEL_PAGE, OLDER, NEWER, MESSAGE_ADDED, MESSAGE_CHANGED, REPLY_COUNT, MUTE, UNMUTE, JOIN, LEAVE,
@@ -40,8 +41,9 @@ export function Conversation({ slug, thread }) {
   const state = useRef({ line: /** @type {any} */ (null), newest: /** @type {string | null} */ (null), keep: /** @type {number | null} */ (null), stick: true });
   const highlight = route.value.query.get("m");
 
-  // Load the channel and its newest page; subscribe.
-  useEffect(() => {
+  // Load the channel and its newest page; subscribe. A layout effect, so
+  // the request leaves before the browser paints the empty screen.
+  useLayoutEffect(() => {
     let stopAdded = () => {};
     let stopChanged = () => {};
     setChannel(null);
@@ -49,7 +51,9 @@ export function Conversation({ slug, thread }) {
     setError(null);
     setReplies([]);
     state.current = { line: null, newest: null, keep: null, stick: true };
-    gql(CHANNEL_PAGE, { slug }).then((data) => {
+    let stopped = false;
+    channelPage(slug).then((data) => {
+      if (stopped) return;
       if (!data.channel) { setError({ code: "NOT_FOUND", message: t("channel.notFound") }); return; }
       const { messages, ...info } = data.channel;
       setChannel(info);
@@ -70,7 +74,7 @@ export function Conversation({ slug, thread }) {
       });
       stopChanged = live(MESSAGE_CHANGED, () => ({ channel: info.id }), (d) => update((l) => withChanged(l, d.messageChanged)));
     }).catch(setError);
-    return () => { stopAdded(); stopChanged(); };
+    return () => { stopped = true; stopAdded(); stopChanged(); };
   }, [slug]);
 
   /** @param {(l: any) => any} change */
@@ -200,6 +204,7 @@ export function Conversation({ slug, thread }) {
   const channelAction = async (doc, field) => {
     try {
       const data = await gql(doc, { input: { channelId: channel.id } });
+      forgetPage(channel.slug);
       if (field === "leaveChannel") { forget(channel.id); navigate("/channels"); return; }
       setChannel({ ...channel, ...data[field].channel });
       if (field === "joinChannel") loadMyChannels();

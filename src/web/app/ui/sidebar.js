@@ -8,6 +8,7 @@ import { me, isComms, isManager } from "../state/me.js";
 import { sortedChannels } from "../state/channels.js";
 import { t } from "../i18n/index.js";
 import { LanguagePicker } from "./topbar.js";
+import { prefetch } from "../channels/pages.js";
 
 /**
  * Groups channels under a department: the person's own when the channel
@@ -62,7 +63,8 @@ export function Sidebar({ onNavigate }) {
                 <li>
                   <a href=${`/c/${c.slug}`} class=${`channel-link ${unread ? "unread" : ""}`}
                     aria-current=${path === `/c/${c.slug}` || path.startsWith(`/c/${c.slug}/`) ? "page" : null}
-                    data-channel=${c.slug} onClick=${onNavigate}>
+                    data-channel=${c.slug} onClick=${onNavigate}
+                    onPointerEnter=${() => prefetch(c.slug)} onFocus=${() => prefetch(c.slug)}>
                     <span aria-hidden="true">${c.visibility === "PRIVATE" ? "🔒" : "#"}</span>
                     <span class="name">${c.name}</span>
                     ${counts ? html`<span class="visually-hidden">, ${counts}</span>` : null}
