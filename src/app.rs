@@ -71,6 +71,12 @@ impl App {
             refresh_ttl_secs: config.jwt.refresh_ttl_secs,
             throttle: config.login_throttle.clone(),
         };
+        // Every statement's latency, background jobs' too.
+        crate::instruments::handle();
+        let (mut db, mut keyed) = (db, keyed);
+        for pool in [&mut db, &mut keyed] {
+            pool.set_metric_callback(crate::instruments::db_query);
+        }
         // Cloned before any counter is installed, so they never count.
         let background_db = db.clone();
         let relay_db = keyed.clone();
@@ -79,7 +85,8 @@ impl App {
             // Posts are requests' statements too.
             for pool in [&mut db, &mut writers_db] {
                 let counter = statements.clone();
-                pool.set_metric_callback(move |_| {
+                pool.set_metric_callback(move |info| {
+                    crate::instruments::db_query(info);
                     counter.fetch_add(1, Ordering::Relaxed);
                 });
             }
@@ -136,6 +143,31 @@ impl App {
         let forgetting = tokio::spawn(crate::auth::session_cache::forget_on_events(
             self.state.events.subscribe(),
         ));
+        // `/metrics` on its own port, when configured.
+        let metrics_listener = match self.state.config.metrics.bind {
+            Some(bind) => {
+                let listener = TcpListener::bind(bind)
+                    .await
+                    .with_context(|| format!("cannot listen for metrics on {bind}"))?;
+                tracing::info!(address = %bind, "serving /metrics");
+                let router = http::metrics::listener_router(self.clone());
+                Some(tokio::spawn(async move {
+                    if let Err(err) = axum::serve(listener, router).await {
+                        tracing::error!(error = %err, "the metrics listener stopped");
+                    }
+                }))
+            }
+            None => None,
+        };
+        // Histograms are drained into their buckets on each scrape, and
+        // here, so that an unscraped process does not hoard samples.
+        let upkeep = tokio::spawn(async {
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(5));
+            loop {
+                every.tick().await;
+                crate::instruments::handle().run_upkeep();
+            }
+        });
         let sockets = self.state.sockets.clone();
         let router = http::router(self);
         // Answers and WebSocket frames are small and go out as they are
@@ -167,6 +199,10 @@ impl App {
         let _ = scheduler.await;
         let _ = relay.await;
         forgetting.abort();
+        upkeep.abort();
+        if let Some(listener) = metrics_listener {
+            listener.abort();
+        }
         served
     }
 }

@@ -59,6 +59,47 @@ pub struct Config {
     /// How long an analytics answer is kept and served again, in seconds
     /// (`SYNAPS_ANALYTICS_CACHE_SECONDS`); 0 computes every request.
     pub analytics_cache_seconds: u64,
+    pub metrics: MetricsConfig,
+}
+
+/// Who may read `/metrics` (docs/OPERATIONS.md, "Metrics").
+#[derive(Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MetricsConfig {
+    /// A bearer token that opens `/metrics` on the main port
+    /// (`SYNAPS_METRICS_TOKEN`); empty means none.
+    pub token: String,
+    /// A separate listener that serves only `/metrics`, with no token
+    /// (`SYNAPS_METRICS_BIND`), for a port only the scraper reaches.
+    pub bind: Option<SocketAddr>,
+}
+
+impl std::fmt::Debug for MetricsConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MetricsConfig")
+            .field(
+                "token",
+                &if self.token.is_empty() {
+                    ""
+                } else {
+                    "<redacted>"
+                },
+            )
+            .field("bind", &self.bind)
+            .finish()
+    }
+}
+
+/// How `/metrics` is served on the main port.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MetricsAccess {
+    /// To a request bearing the configured token; 401 otherwise.
+    Token,
+    /// To anyone: development without a token or a separate listener.
+    Open,
+    /// Not at all (404): production without a token, or a separate
+    /// listener serves it.
+    Off,
 }
 
 /// The weekly round's clock (docs/DESIGN.md, "Weekly round").
@@ -214,6 +255,7 @@ impl Default for Config {
             round: RoundConfig::default(),
             analytics_min_group: 5,
             analytics_cache_seconds: 60,
+            metrics: MetricsConfig::default(),
         }
     }
 }
@@ -360,11 +402,30 @@ impl Config {
         env!("SYNAPS_DIGEST_TIME" => self.round.digest_time);
         env!("SYNAPS_ANALYTICS_MIN_GROUP" => self.analytics_min_group);
         env!("SYNAPS_ANALYTICS_CACHE_SECONDS" => self.analytics_cache_seconds);
+        env!("SYNAPS_METRICS_TOKEN" => self.metrics.token);
+        if let Some(value) = var("SYNAPS_METRICS_BIND") {
+            self.metrics.bind = if value.trim().is_empty() {
+                None
+            } else {
+                Some(parse("SYNAPS_METRICS_BIND", &value)?)
+            };
+        }
         Ok(())
     }
 
     pub fn is_production(&self) -> bool {
         self.env == Environment::Production
+    }
+
+    /// How the main port serves `/metrics`: never open in production.
+    pub fn metrics_access(&self) -> MetricsAccess {
+        if !self.metrics.token.is_empty() {
+            MetricsAccess::Token
+        } else if self.metrics.bind.is_some() || self.is_production() {
+            MetricsAccess::Off
+        } else {
+            MetricsAccess::Open
+        }
     }
 
     /// The database to use: `DATABASE_URL`, or a SQLite file in the data dir.

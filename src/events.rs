@@ -396,8 +396,11 @@ async fn catch_up(db: &DatabaseConnection, hub: &Hub, position: &mut Position) -
             .await?;
         let full = rows.len() as u64 == BATCH;
         let now = Instant::now();
+        let newest = rows.last().map_or(position.last, |row| row.id);
         for row in rows {
             if !position.takes(row.id, now) {
+                let waiting = (Utc::now() - row.created_at).to_std().ok();
+                crate::instruments::relay(position.last, newest, waiting);
                 return Ok(true);
             }
             position.last = row.id;
@@ -424,6 +427,7 @@ async fn catch_up(db: &DatabaseConnection, hub: &Hub, position: &mut Position) -
             }
         }
         if !full {
+            crate::instruments::relay(position.last, newest, None);
             return Ok(false);
         }
     }

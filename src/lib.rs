@@ -15,6 +15,7 @@ pub mod error;
 pub mod events;
 pub mod graphql;
 pub mod http;
+pub mod instruments;
 pub mod scheduler;
 pub mod seed;
 pub mod state;

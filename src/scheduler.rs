@@ -25,7 +25,7 @@ use crate::domain::posts::review;
 use crate::domain::rate_limit;
 use crate::domain::round::digest;
 use crate::domain::round::reminders::{self, Clock};
-use crate::events;
+use crate::{events, instruments};
 
 /// What the scheduler does besides publishing and pruning.
 #[derive(Clone, Debug, Default)]
@@ -50,8 +50,12 @@ pub async fn run(
     loop {
         tokio::select! {
             _ = ticker.tick() => {
-                if let Err(err) = review::publish_due(&db, Utc::now()).await {
-                    tracing::error!(error = ?err, "scheduled publishing failed; retrying on the next tick");
+                match review::publish_due(&db, Utc::now()).await {
+                    Ok(published) => instruments::scheduler_run(true, published.len()),
+                    Err(err) => {
+                        instruments::scheduler_run(false, 0);
+                        tracing::error!(error = ?err, "scheduled publishing failed; retrying on the next tick");
+                    }
                 }
                 match events::prune(&db, Utc::now()).await {
                     Ok(0) => {}

@@ -133,6 +133,7 @@ impl Budgets {
             return Ok(());
         }
         tracing::info!(user.id = %user_id, recent = recent.count, "content rate limit reached");
+        crate::instruments::rate_limited_write();
         Err(Error::RateLimited {
             retry_after_secs: retry_after(recent.oldest_slot, self.now),
         })

@@ -61,6 +61,20 @@ pub fn operation_type(doc: &ExecutableDocument, name: Option<&str>) -> Option<Op
     operation(doc, name).map(|op| op.ty)
 }
 
+/// The name of the operation that will run, if it has one.
+pub fn operation_name(doc: &ExecutableDocument, name: Option<&str>) -> Option<String> {
+    match (&doc.operations, name) {
+        (DocumentOperations::Single(_), _) => None,
+        (DocumentOperations::Multiple(ops), Some(name)) => {
+            ops.contains_key(name).then(|| name.to_owned())
+        }
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => {
+            ops.keys().next().map(|name| name.to_string())
+        }
+        _ => None,
+    }
+}
+
 fn operation<'d>(
     doc: &'d ExecutableDocument,
     name: Option<&str>,

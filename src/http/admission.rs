@@ -42,12 +42,14 @@ use crate::http::App;
 pub struct Parsed {
     request: Request,
     operation: Option<OperationType>,
+    operation_name: Option<String>,
 }
 
 /// A request that may run.
 pub struct Admitted {
     request: Request,
     operation: Option<OperationType>,
+    operation_name: Option<String>,
     selects_introspection: bool,
 }
 
@@ -66,7 +68,12 @@ pub fn parse(app: &App, mut request: Request) -> Result<Parsed, Refusal> {
         .parse(&mut request)
         .map_err(|err| Refusal::ParseFailed(err.message))?;
     let operation = limits::operation_type(doc, operation_name.as_deref());
-    Ok(Parsed { request, operation })
+    let operation_name = limits::operation_name(doc, operation_name.as_deref());
+    Ok(Parsed {
+        request,
+        operation,
+        operation_name,
+    })
 }
 
 impl Parsed {
@@ -93,6 +100,7 @@ impl Parsed {
         Ok(Admitted {
             request: self.request,
             operation: self.operation,
+            operation_name: self.operation_name,
             selects_introspection: checked.selects_introspection,
         })
     }
@@ -102,6 +110,11 @@ impl Admitted {
     /// The type of the operation that will run (see [`Parsed::operation`]).
     pub fn operation(&self) -> Option<OperationType> {
         self.operation
+    }
+
+    /// The name of the operation that will run, if it has one (for metrics).
+    pub fn operation_name(&self) -> Option<&str> {
+        self.operation_name.as_deref()
     }
 
     /// Whether it selects `__schema` or `__type`: which build of the schema

@@ -37,6 +37,7 @@ use serde_json::json;
 use crate::error::{Error, Refusal, with_codes};
 use crate::graphql::loaders::Loaders;
 use crate::http::{App, admission};
+use crate::instruments;
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 const JSON: &str = "application/json";
@@ -254,7 +255,10 @@ async fn execute(
     let client_address =
         admission::client_address(peer, headers, app.state.config.trusted_proxy_hops);
     let introspective = admitted.selects_introspection();
+    let operation = instruments::operation_type_label(admitted.operation());
+    let operation_name = instruments::operation_label(admitted.operation_name());
     let request = admitted.into_request(viewer, client_address, Loaders::new(&app.state.db));
+    let started = std::time::Instant::now();
     let mut response = app.schema.execute(request, introspective).await;
 
     // Refused by the schema before it ran (validation, depth, complexity):
@@ -263,6 +267,12 @@ async fn execute(
         && !response.errors.is_empty()
         && response.errors.iter().all(|e| e.path.is_empty());
     with_codes(&mut response.errors);
+    instruments::graphql_operation(
+        &operation_name,
+        operation,
+        &response.errors,
+        Some(started.elapsed()),
+    );
     let status = if media == Media::GraphqlResponseJson && request_error {
         StatusCode::BAD_REQUEST
     } else {

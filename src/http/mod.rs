@@ -8,6 +8,7 @@ pub mod client;
 pub mod graphiql;
 pub mod graphql;
 pub mod health;
+pub mod metrics;
 pub mod ws;
 
 use std::sync::Arc;
@@ -90,6 +91,9 @@ pub fn router(app: App) -> Router {
         .route("/graphql/ws", get(ws::graphql_ws))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .merge(metrics::routes(&app))
+        // Inside the routing, so that it sees the matched route.
+        .layer(axum::middleware::from_fn(metrics::track))
         .with_state(app)
         .layer(
             ServiceBuilder::new()

@@ -56,6 +56,7 @@ use crate::auth::session_cache::{self, Forgotten};
 use crate::error::{Error, Refusal, with_codes};
 use crate::graphql::loaders::Loaders;
 use crate::http::{App, admission};
+use crate::instruments;
 
 /// The only subprotocol served.
 pub const PROTOCOL: &str = "graphql-transport-ws";
@@ -243,6 +244,10 @@ struct Active {
     /// Whether anything was sent for it yet (an error before that is an
     /// `error` message, after it a `next` with errors).
     delivered: bool,
+    /// Its type, for the error counts.
+    operation: &'static str,
+    /// Counts it in `synaps_subscriptions_active` while it runs.
+    _live: Option<instruments::Held>,
 }
 
 /// One socket's protocol state.
@@ -291,6 +296,7 @@ fn sent(result: Result<(), SendError>) -> Step {
 }
 
 async fn serve(app: App, socket: WebSocket, client_address: String) {
+    let _open = instruments::Held::new(instruments::WEBSOCKETS_OPEN);
     let mut shutdown = app.state.sockets.subscribe();
     let (sink, mut incoming) = socket.split();
     let (sender, receiver) = mpsc::channel(QUEUE_MESSAGES);
@@ -516,6 +522,13 @@ impl Connection {
             Loaders::new(&self.app.state.db)
         };
         let introspective = admitted.selects_introspection();
+        let operation = instruments::operation_type_label(admitted.operation());
+        instruments::graphql_operation(
+            &instruments::operation_label(admitted.operation_name()),
+            operation,
+            &[],
+            None,
+        );
         let request = admitted.into_request(viewer, self.client_address.clone(), loaders);
         let (abort, registration) = AbortHandle::new_pair();
         self.generation += 1;
@@ -539,6 +552,9 @@ impl Connection {
                 abort,
                 subscription,
                 delivered: false,
+                operation,
+                _live: subscription
+                    .then(|| instruments::Held::new(instruments::SUBSCRIPTIONS_ACTIVE)),
             },
         );
         Step::Continue
@@ -568,6 +584,7 @@ impl Connection {
             return sent(self.queue.send(json!({ "id": id, "type": "complete" })));
         };
         with_codes(&mut response.errors);
+        instruments::graphql_errors(active.operation, &response.errors);
         let failed = response.data == Value::Null && !response.errors.is_empty();
         let refused = if active.subscription {
             // Validation, or the subscription refused this viewer.

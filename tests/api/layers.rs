@@ -24,6 +24,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("events", 2),
     ("entities", 1),
     ("telemetry", 1),
+    ("instruments", 1),
     ("config", 0),
     ("error", 0),
 ];

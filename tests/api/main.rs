@@ -20,6 +20,7 @@ mod introspection;
 mod layers;
 mod live_messages;
 mod messages;
+mod metrics;
 mod notifications;
 mod permissions;
 mod posting_together;

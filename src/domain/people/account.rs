@@ -31,6 +31,23 @@ pub async fn login(
     password: &str,
     address: &str,
 ) -> Result<Tokens> {
+    let result = attempt_login(db, auth, email, password, address).await;
+    crate::instruments::login(match &result {
+        Ok(_) => "success",
+        Err(Error::RateLimited { .. }) => "throttled",
+        Err(Error::Unauthenticated(_)) => "failure",
+        Err(_) => "error",
+    });
+    result
+}
+
+async fn attempt_login(
+    db: &DatabaseConnection,
+    auth: &AuthService,
+    email: &str,
+    password: &str,
+    address: &str,
+) -> Result<Tokens> {
     // No account has such an email; and PostgreSQL cannot even compare
     // text holding a NUL character, so it must not reach the database.
     if email.len() > 254 || email.contains('\0') || password.len() > 1024 {
