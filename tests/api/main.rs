@@ -8,6 +8,7 @@ mod helpers;
 
 mod analytics;
 mod auth;
+mod backup;
 mod bad_input;
 mod blog;
 mod channels;
