@@ -16,6 +16,7 @@ pub mod error;
 pub mod events;
 pub mod graphql;
 pub mod http;
+pub mod retention;
 pub mod scheduler;
 pub mod seed;
 pub mod state;

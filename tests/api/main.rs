@@ -27,6 +27,7 @@ mod posting_together;
 mod posts;
 mod reads;
 mod reminders;
+mod retention;
 mod round;
 mod round_time;
 mod shapes;
