@@ -85,6 +85,13 @@ pub enum Command {
     /// The analytics rollups.
     #[command(subcommand)]
     Analytics(AnalyticsCommand),
+    /// Copy the SQLite database to a new file while the server runs (a
+    /// consistent snapshot; PostgreSQL: use pg_dump, see docs/OPERATIONS.md).
+    Backup {
+        /// The file to write; refused if it exists.
+        #[arg(long, short, value_name = "FILE")]
+        output: PathBuf,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -192,6 +199,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             rebuilt.map_err(|e| anyhow::anyhow!("the rebuild failed: {e:?}"))?;
             println!(
                 "Rebuilt the analytics rollups in {:.1} s.",
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
+        Command::Backup { output } => {
+            let started = std::time::Instant::now();
+            let written = crate::backup::sqlite(&config.database_url(), &output).await?;
+            println!(
+                "Backed up the database to {} ({} bytes) in {:.1} s.",
+                written.path.display(),
+                written.bytes,
                 started.elapsed().as_secs_f64()
             );
             Ok(())

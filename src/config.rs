@@ -59,6 +59,12 @@ pub struct Config {
     /// How long an analytics answer is kept and served again, in seconds
     /// (`SYNAPS_ANALYTICS_CACHE_SECONDS`); 0 computes every request.
     pub analytics_cache_seconds: u64,
+    /// Events older than this many hours are deleted (at least 1; they
+    /// serve live delivery only: `crate::retention`).
+    pub events_retention_hours: u64,
+    /// Read notifications older than this many days are deleted; 0 keeps
+    /// them. Unread ones are kept.
+    pub notifications_retention_days: u64,
     pub metrics: MetricsConfig,
 }
 
@@ -256,6 +262,8 @@ impl Default for Config {
             analytics_min_group: 5,
             analytics_cache_seconds: 60,
             metrics: MetricsConfig::default(),
+            events_retention_hours: 24,
+            notifications_retention_days: 90,
         }
     }
 }
@@ -410,7 +418,17 @@ impl Config {
                 Some(parse("SYNAPS_METRICS_BIND", &value)?)
             };
         }
+        env!("SYNAPS_EVENTS_RETENTION_HOURS" => self.events_retention_hours);
+        env!("SYNAPS_NOTIFICATIONS_RETENTION_DAYS" => self.notifications_retention_days);
         Ok(())
+    }
+
+    /// The retention the scheduler enforces.
+    pub fn retention(&self) -> crate::retention::Policy {
+        crate::retention::Policy {
+            events_hours: self.events_retention_hours,
+            read_notifications_days: self.notifications_retention_days,
+        }
     }
 
     pub fn is_production(&self) -> bool {
@@ -476,6 +494,12 @@ impl Config {
         self.round.default_zone()?;
         self.round.reminder_at()?;
         self.round.digest_at()?;
+        // A relay reads events within seconds; under an hour would risk
+        // deleting events a replica briefly cut off from the database has
+        // still to deliver.
+        if self.events_retention_hours == 0 {
+            bail!("events_retention_hours must be at least 1");
+        }
         if self.analytics_min_group == 0 {
             bail!("analytics_min_group must be at least 1");
         }

@@ -299,24 +299,16 @@ async fn listen(pool: sea_orm::sqlx::PgPool, notified: watch::Sender<u64>) {
     }
 }
 
-/// How long events are kept. They serve live delivery only (relays are
-/// milliseconds behind; `messageAdded` replays from the messages table), so
-/// a day is ample, and the table stays small however busy the company.
-pub fn retention() -> chrono::Duration {
-    chrono::Duration::hours(24)
-}
-
 /// The most events one [`prune`] deletes, so that a backlog (the first run
 /// after an upgrade) is worked off in short statements, well within the
 /// statement timeout.
 const PRUNE_BATCH: u64 = 10_000;
 
-/// Deletes up to [`PRUNE_BATCH`] of the oldest events older than
-/// [`retention`]; returns how many. Called on every scheduler tick, so
-/// replicas share the work (a row two of them delete is deleted once).
-pub async fn prune(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<u64> {
+/// Deletes up to [`PRUNE_BATCH`] of the oldest events created before
+/// `cutoff`; returns how many. `crate::retention` decides the cutoff (events
+/// serve live delivery only) and which replica runs it.
+pub async fn prune<C: sea_orm::ConnectionTrait>(db: &C, cutoff: DateTime<Utc>) -> Result<u64> {
     use events::Column::CreatedAt;
-    let cutoff = now - retention();
     // Both statements read the created_at index: with nothing to prune,
     // the first finds nothing at once (ordering by id instead scanned the
     // whole table on every tick).

@@ -6,6 +6,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod backup;
 pub mod cli;
 pub mod config;
 pub mod db;
@@ -16,6 +17,7 @@ pub mod events;
 pub mod graphql;
 pub mod http;
 pub mod instruments;
+pub mod retention;
 pub mod scheduler;
 pub mod seed;
 pub mod state;

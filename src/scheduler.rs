@@ -6,7 +6,8 @@
 //! next start. It also adds the messages posted since the last tick to the
 //! analytics rollups (`analytics::record::fold`: taken out of their queue
 //! in the transaction that adds them, so each counts once across
-//! replicas), prunes the events table (`events::prune`) and the
+//! replicas), enforces the retention of events and read notifications
+//! (`retention::enforce`, one replica at a time) and prunes the
 //! content rate limit's old counts (`rate_limit::prune`), and sends the
 //! weekly round's Monday reminders (`round::reminders::send_due`: claimed
 //! per person and week, so each goes out once across replicas) and, when
@@ -25,7 +26,7 @@ use crate::domain::posts::review;
 use crate::domain::rate_limit;
 use crate::domain::round::digest;
 use crate::domain::round::reminders::{self, Clock};
-use crate::{events, instruments};
+use crate::{events, instruments, retention};
 
 /// What the scheduler does besides publishing and pruning.
 #[derive(Clone, Debug, Default)]
@@ -36,6 +37,8 @@ pub struct Jobs {
     pub digest: Option<digest::Clock>,
     /// The message limits the digests are posted under.
     pub limits: Limits,
+    /// How long events and read notifications are kept.
+    pub retention: retention::Policy,
 }
 
 /// Runs until `stop` changes.
@@ -57,10 +60,14 @@ pub async fn run(
                         tracing::error!(error = ?err, "scheduled publishing failed; retrying on the next tick");
                     }
                 }
-                match events::prune(&db, Utc::now()).await {
-                    Ok(0) => {}
-                    Ok(pruned) => tracing::debug!(pruned, "old events pruned"),
-                    Err(err) => tracing::warn!(error = ?err, "pruning old events failed; retrying on the next tick"),
+                match retention::enforce(&db, jobs.retention, Utc::now()).await {
+                    Ok(Some(pruned)) if pruned != retention::Pruned::default() => tracing::debug!(
+                        events = pruned.events,
+                        notifications = pruned.notifications,
+                        "old rows pruned"
+                    ),
+                    Ok(_) => {}
+                    Err(err) => tracing::warn!(error = ?err, "enforcing retention failed; retrying on the next tick"),
                 }
                 match analytics::record::fold(&db).await {
                     Ok(0) => {}

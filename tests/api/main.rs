@@ -8,6 +8,7 @@ mod helpers;
 
 mod analytics;
 mod auth;
+mod backup;
 mod bad_input;
 mod blog;
 mod channels;
@@ -27,6 +28,7 @@ mod posting_together;
 mod posts;
 mod reads;
 mod reminders;
+mod retention;
 mod round;
 mod round_time;
 mod shapes;

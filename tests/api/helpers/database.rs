@@ -121,7 +121,7 @@ async fn sweep_leftovers(server: &str) {
 }
 
 /// The server URL with its database replaced by `name`.
-fn with_database(server: &str, name: &str) -> String {
+pub fn with_database(server: &str, name: &str) -> String {
     let (base, query) = match server.split_once('?') {
         Some((base, query)) => (base, Some(query)),
         None => (server, None),

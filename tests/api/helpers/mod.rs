@@ -27,7 +27,7 @@ use synaps::config::{Config, PasswordConfig};
 use synaps::domain::people::{self, NewPerson};
 use tokio::sync::oneshot;
 
-pub use database::Backend;
+pub use database::{Backend, with_database};
 pub use directory::{missing_department_id, missing_user_id, role_value};
 pub use gql::{GqlResponse, nested_query, nested_selection};
 
