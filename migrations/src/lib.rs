@@ -22,6 +22,7 @@ mod m20261206_000012_create_analytics;
 mod m20261206_000014_create_digest_claims;
 mod m20261207_000015_queue_messages_for_analytics;
 mod m20261207_000016_create_channel_reads;
+mod m20261207_000017_add_user_language;
 
 pub struct Migrator;
 
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000014_create_digest_claims::Migration),
             Box::new(m20261207_000015_queue_messages_for_analytics::Migration),
             Box::new(m20261207_000016_create_channel_reads::Migration),
+            Box::new(m20261207_000017_add_user_language::Migration),
         ]
     }
 }

@@ -25,6 +25,8 @@ pub struct Model {
     pub time_zone: Option<String>,
     /// Whether the Monday check-in reminder may be sent.
     pub checkin_reminders: bool,
+    /// The web client's language, `en` or `sv`; `None` follows the browser.
+    pub language: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -106,6 +106,11 @@ impl User {
         let own = ctx.viewer().actor().is_some_and(|a| a.user_id == self.0.id);
         own.then_some(self.0.checkin_reminders)
     }
+    /// The language the web client speaks to this person, `en` or `sv`;
+    /// null follows their browser.
+    async fn language(&self) -> Option<&str> {
+        self.0.language.as_deref()
+    }
     /// The departments this person belongs to, by name.
     async fn departments(&self, ctx: &Context<'_>) -> Result<Vec<Department>> {
         let loaders = ctx.data_unchecked::<Loaders>();
@@ -336,6 +341,9 @@ pub struct UpdateProfileInput {
     pub time_zone: Option<String>,
     /// Whether you want the Monday reminder when you have not checked in.
     pub checkin_reminders: Option<bool>,
+    /// The web client's language: `en` or `sv`. Empty returns to following
+    /// the browser.
+    pub language: Option<String>,
 }
 
 /// The result of `updateProfile`.
@@ -508,6 +516,7 @@ impl PeopleMutation {
             bio: input.bio,
             time_zone: input.time_zone,
             checkin_reminders: input.checkin_reminders,
+            language: input.language,
         };
         let person = people::update_profile(ctx.db(), ctx.viewer(), changes).await?;
         Ok(UpdateProfilePayload {

@@ -381,6 +381,7 @@ impl<'a> Loader<'a> {
                 updated_at: Set(at),
                 time_zone: Set(None),
                 checkin_reminders: Set(true),
+                language: Set(None),
             }
         });
         insert_chunked(self.txn, rows).await?;

@@ -230,6 +230,7 @@ pub async fn seed(db: &DatabaseConnection, auth: &AuthService) -> anyhow::Result
             updated_at: Set(now),
             time_zone: Set(Some(zone.to_owned())),
             checkin_reminders: Set(true),
+            language: Set(None),
         });
         members.push(department_members::ActiveModel {
             department_id: Set(department_id(&department_ids, department)?),

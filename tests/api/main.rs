@@ -18,6 +18,7 @@ mod directory;
 mod errors;
 mod events;
 mod introspection;
+mod language;
 mod layers;
 mod live_messages;
 mod messages;

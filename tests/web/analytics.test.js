@@ -166,6 +166,31 @@ for (const { name: backend, skip } of backends) {
       assert.deepEqual(page.problems, []);
       await page.context().close();
     });
+    it('keeps the language chosen in the picker in the profile, so a fresh browser signed in as the same person speaks it after a reload', async () => {
+      const token = await signIn(run.server.url, 'jonas@example.com');
+      const page = await open('jonas');
+      const saved = page.waitForResponse((r) => r.url().endsWith('/graphql') && (r.request().postData() ?? '').includes('SaveLanguage'));
+      await page.getByLabel('Language').first().selectOption('sv');
+      await saved;
+      await page.getByRole('button', { name: 'Logga ut' }).waitFor();
+      const { me } = await graphql(run.server.url, '{ me { language } }', { token });
+      assert.equal(me.language, 'sv');
+      await page.context().close();
+
+      // A new context: no localStorage, an English browser.
+      const fresh = await isolatedPage(run.browser, run.server.url);
+      await fresh.goto(`${run.server.url}/`);
+      await fresh.getByLabel('Email').fill('jonas@example.com');
+      await fresh.getByLabel('Password').fill('synaps-demo-2026');
+      await fresh.getByRole('button', { name: 'Sign in' }).click();
+      await fresh.getByRole('button', { name: 'Logga ut' }).waitFor();
+      await fresh.reload();
+      await fresh.getByRole('button', { name: 'Logga ut' }).waitFor();
+      assert.equal(await fresh.evaluate(() => document.documentElement.lang), 'sv');
+      assert.deepEqual(fresh.problems, []);
+      await fresh.context().close();
+      await graphql(run.server.url, 'mutation { updateProfile(input: { language: "" }) { user { language } } }', { token });
+    });
     it('fits a 320 px wide phone (the heat map scrolls inside its own region) and has no serious axe-core violation, in light and dark', async () => {
       for (const colorScheme of ['light', 'dark']) {
         const context = await run.browser.newContext({ colorScheme, viewport: { width: 320, height: 640 } });

@@ -812,6 +812,7 @@ mod tests {
                     updated_at: now,
                     time_zone: None,
                     checkin_reminders: true,
+                    language: None,
                 }
                 .into_active_model()
                 .insert(&db)

@@ -88,6 +88,8 @@ pub struct ProfileChanges {
     /// An IANA zone name; empty returns to the configured default.
     pub time_zone: Option<String>,
     pub checkin_reminders: Option<bool>,
+    /// `en` or `sv`; empty returns to following the browser.
+    pub language: Option<String>,
 }
 
 #[instrument(skip(db, viewer, changes))]

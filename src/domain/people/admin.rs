@@ -124,6 +124,7 @@ pub async fn create_unchecked(
         updated_at: Set(now),
         time_zone: Set(None),
         checkin_reminders: Set(true),
+        language: Set(None),
     }
     .insert(&txn)
     .await
@@ -146,6 +147,22 @@ pub async fn create_unchecked(
     crate::domain::analytics::record::memberships_changed(&txn, &[user.id]).await?;
     txn.commit().await?;
     Ok(user.into())
+}
+
+/// The languages the web client speaks.
+pub const LANGUAGES: [&str; 2] = ["en", "sv"];
+
+/// A language setting: empty means "follow the browser", otherwise one of
+/// [`LANGUAGES`].
+fn language(text: &str) -> Result<Option<String>> {
+    match text.trim() {
+        "" => Ok(None),
+        code if LANGUAGES.contains(&code) => Ok(Some(code.to_owned())),
+        _ => Err(Error::bad_input(
+            "language",
+            format!("{text:?} is not a language synaps speaks; use \"en\" or \"sv\""),
+        )),
+    }
 }
 
 fn email_taken(email: &Email) -> Error {
@@ -243,6 +260,7 @@ pub(super) async fn update_person(
             zone => week::parse_zone("timeZone", zone).map(|tz| Some(tz.name().to_owned())),
         })
         .transpose()?;
+    let language = changes.language.as_deref().map(language).transpose()?;
 
     let txn = db::begin_write(db).await?;
     let user = users::Entity::find_by_id(id)
@@ -281,6 +299,9 @@ pub(super) async fn update_person(
     }
     if let Some(time_zone) = time_zone {
         active.time_zone = Set(time_zone);
+    }
+    if let Some(language) = language {
+        active.language = Set(language);
     }
     if let Some(on) = changes.checkin_reminders {
         active.checkin_reminders = Set(on);

@@ -33,6 +33,8 @@ pub struct Person {
     pub time_zone: Option<String>,
     /// Whether they want the Monday check-in reminder.
     pub checkin_reminders: bool,
+    /// Their web client language (`en`, `sv`); `None` follows the browser.
+    pub language: Option<String>,
 }
 
 impl From<users::Model> for Person {
@@ -49,6 +51,7 @@ impl From<users::Model> for Person {
             created_at: m.created_at,
             time_zone: m.time_zone,
             checkin_reminders: m.checkin_reminders,
+            language: m.language,
         }
     }
 }

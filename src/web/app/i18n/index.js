@@ -1,6 +1,7 @@
-// Translations and dates. The language is the browser's (`sv*` → Swedish,
-// anything else → English) unless the person chose one here (stored in
-// localStorage); dates and times are formatted with Intl in the person's
+// Translations and dates. The language is the person's setting
+// (`me.language`) when they chose one; until it is known, or when they did
+// not, the last choice in this browser (localStorage), else the browser's
+// (`sv*` → Swedish, anything else → English). Dates and times are formatted with Intl in the person's
 // own time zone from their profile.
 
 import { signal, computed } from "../vendor/signals.js";
@@ -39,6 +40,14 @@ export function chooseLanguage(code) {
   if (!CATALOGUES[code]) return;
   localStorage.setItem(KEY, code);
   language.value = code;
+}
+
+/**
+ * Follows the person's own setting (`me.language`); null keeps the browser's.
+ * @param {string | null | undefined} code
+ */
+export function followProfile(code) {
+  if (code && CATALOGUES[code]) chooseLanguage(code);
 }
 
 /**

@@ -2,13 +2,13 @@
 
 import { signal } from "../vendor/signals.js";
 import { gql } from "../api/client.js";
-import { timeZone } from "../i18n/index.js";
+import { timeZone, followProfile } from "../i18n/index.js";
 
 export const ME = `query Me {
-  me { id handle displayName role timeZone departments { id slug name } }
+  me { id handle displayName role timeZone language departments { id slug name } }
 }`;
 
-/** @typedef {{ id: string, handle: string, displayName: string, role: "STAFF" | "MANAGER" | "COMMS" | "ADMIN", timeZone: string, departments: { id: string, slug: string, name: string }[] }} Me */
+/** @typedef {{ id: string, handle: string, displayName: string, role: "STAFF" | "MANAGER" | "COMMS" | "ADMIN", timeZone: string, language: string | null, departments: { id: string, slug: string, name: string }[] }} Me */
 
 export const me = signal(/** @type {Me | null} */ (null));
 
@@ -16,6 +16,7 @@ export async function loadMe() {
   const data = await gql(ME);
   me.value = data.me;
   if (data.me.timeZone) timeZone.value = data.me.timeZone;
+  followProfile(data.me.language);
   return data.me;
 }
 

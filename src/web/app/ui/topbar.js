@@ -12,6 +12,23 @@ import { language, chooseLanguage, t } from "../i18n/index.js";
 import { navigate } from "../router.js";
 import { Avatar } from "./avatar.js";
 
+const SAVE_LANGUAGE = `mutation SaveLanguage($input: UpdateProfileInput!) {
+  updateProfile(input: $input) { user { id language } }
+}`;
+
+/** Chooses a language here and, when signed in, keeps it in the profile so
+ * every browser the person uses follows it.
+ * @param {string} code */
+async function pickLanguage(code) {
+  chooseLanguage(code);
+  const person = me.value;
+  if (!person || person.language === code) return;
+  try {
+    const data = await gql(SAVE_LANGUAGE, { input: { language: code } });
+    if (me.value) me.value = { ...me.value, language: data.updateProfile.user.language };
+  } catch { /* kept in this browser anyway */ }
+}
+
 /** The language choice: in the top bar on a wide screen, at the foot of
  * the sidebar on a phone (where the top bar has no room for it).
  * @param {{ id: string }} props */
@@ -19,7 +36,7 @@ export function LanguagePicker({ id }) {
   return html`
     <span class=${`language ${id}`}>
       <label class="visually-hidden" for=${id}>${t("app.language")}</label>
-      <select id=${id} value=${language.value} onChange=${(/** @type {Event} */ e) => chooseLanguage(/** @type {HTMLSelectElement} */ (e.target).value)}>
+      <select id=${id} value=${language.value} onChange=${(/** @type {Event} */ e) => pickLanguage(/** @type {HTMLSelectElement} */ (e.target).value)}>
         <option value="en">English</option>
         <option value="sv">Svenska</option>
       </select>
