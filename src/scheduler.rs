@@ -26,7 +26,7 @@ use crate::domain::posts::review;
 use crate::domain::rate_limit;
 use crate::domain::round::digest;
 use crate::domain::round::reminders::{self, Clock};
-use crate::{events, instruments, retention};
+use crate::{instruments, retention};
 
 /// What the scheduler does besides publishing and pruning.
 #[derive(Clone, Debug, Default)]
