@@ -267,6 +267,6 @@ fn scheduler_jobs(config: &Config) -> crate::scheduler::Jobs {
         reminders,
         digest,
         limits: config.limits.clone(),
-        retention: config.retention(),
+        retention: crate::retention::Policy::of(config),
     }
 }

@@ -423,14 +423,6 @@ impl Config {
         Ok(())
     }
 
-    /// The retention the scheduler enforces.
-    pub fn retention(&self) -> crate::retention::Policy {
-        crate::retention::Policy {
-            events_hours: self.events_retention_hours,
-            read_notifications_days: self.notifications_retention_days,
-        }
-    }
-
     pub fn is_production(&self) -> bool {
         self.env == Environment::Production
     }

@@ -48,6 +48,17 @@ pub struct Policy {
     pub read_notifications_days: u64,
 }
 
+impl Policy {
+    /// The retention configured (`SYNAPS_EVENTS_RETENTION_HOURS`,
+    /// `SYNAPS_NOTIFICATIONS_RETENTION_DAYS`).
+    pub fn of(config: &crate::config::Config) -> Self {
+        Policy {
+            events_hours: config.events_retention_hours,
+            read_notifications_days: config.notifications_retention_days,
+        }
+    }
+}
+
 impl Default for Policy {
     fn default() -> Self {
         Policy {
