@@ -277,7 +277,7 @@ for (const { name: backend, skip } of backends) {
 
     it('speaks Swedish when chosen, with every English text translated', async () => {
       const page = await isolatedPage(run.browser, run.server.url);
-      await signInAs(page, run.server.url, 'anna');
+      await signInAs(page, run.server.url, 'amara'); // her choice is kept in her profile: nobody else's tests see it
       await page.locator('.topbar').getByLabel('Language').selectOption('sv');
       await page.getByRole('button', { name: 'Logga ut' }).waitFor();
       assert.equal(await page.evaluate(() => document.documentElement.lang), 'sv');
