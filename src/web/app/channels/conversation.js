@@ -20,7 +20,7 @@ import { Links } from "./links.js";
 import { channelPage, forgetPage } from "./pages.js";
 import { fromPage, withOlder, withNewer, withLive, withChanged } from "./timeline.js";
 import {
-  CHANNEL_PAGE, OLDER, NEWER, MESSAGE_ADDED, MESSAGE_CHANGED, REPLY_COUNT, MUTE, UNMUTE, JOIN, LEAVE,
+  CHANNEL_PAGE, OLDER, NEWER, MESSAGE_ADDED, MESSAGE_CHANGED, MUTE, UNMUTE, JOIN, LEAVE,
 } from "./documents.js";
 
 /** How far from the bottom (px) still counts as "at the newest". */
@@ -66,7 +66,10 @@ export function Conversation({ slug, thread }) {
         state.current.newest = edge.cursor;
         if (edge.node.parent) {
           setReplies((now) => [...now, edge.node]);
-          refreshReplyCount(edge.node.parent.id);
+          // The thread's count as the server has it now (the subscription
+          // asks for it), so a reply replayed after a reconnect never
+          // counts twice.
+          update((l) => withChanged(l, edge.node.parent));
         } else {
           update((l) => withLive(l, edge));
           if (!state.current.stick) setNewBelow(true);
@@ -86,18 +89,6 @@ export function Conversation({ slug, thread }) {
       state.current.line = next;
       return next;
     });
-  };
-
-  /** @type {Map<string, ReturnType<typeof setTimeout>>} */
-  const pendingCounts = useRef(new Map()).current;
-  /** A reply arrived: its thread's count, as the server has it (a reply
-   * replayed after a reconnect must not count twice). @param {string} id */
-  const refreshReplyCount = (id) => {
-    clearTimeout(pendingCounts.get(id));
-    pendingCounts.set(id, setTimeout(() => {
-      pendingCounts.delete(id);
-      gql(REPLY_COUNT, { id }).then((d) => { if (d.node) update((l) => withChanged(l, d.node)); }).catch(() => {});
-    }, 250));
   };
 
   const loadOlder = async () => {

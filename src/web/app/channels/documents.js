@@ -36,12 +36,8 @@ export const THREAD = `query Thread($id: ID!) {
 }
 ${MESSAGE}`;
 
-export const REPLY_COUNT = `query ReplyCount($id: ID!) {
-  node(id: $id) { ... on Message { id replyCount } }
-}`;
-
 export const MESSAGE_ADDED = `subscription MessageAdded($channel: ID!, $after: String) {
-  messageAdded(channel: $channel, after: $after) { cursor node { ...Msg } }
+  messageAdded(channel: $channel, after: $after) { cursor node { ...Msg parent { id replyCount } } }
 }
 ${MESSAGE}`;
 
