@@ -178,16 +178,21 @@ impl PageArgs {
         let key = || Expr::col((E::default(), key));
         let id = || Expr::col((E::default(), id));
         let condition = self.time_keyset(key(), id(), newest_first)?;
-        let order = if self.backward == newest_first {
-            Order::Asc
-        } else {
-            Order::Desc
-        };
+        let order = self.time_order(newest_first);
         Ok(select
             .filter(condition)
             .order_by(key(), order.clone())
             .order_by(id(), order)
             .limit(self.limit as u64 + 1))
+    }
+
+    /// The direction to sort a list ordered by time in to fetch this page.
+    fn time_order(&self, newest_first: bool) -> Order {
+        if self.backward == newest_first {
+            Order::Asc
+        } else {
+            Order::Desc
+        }
     }
 
     /// The cursor condition on (`key`, `id`) for a list ordered by time,
@@ -263,19 +268,22 @@ where
 {
     let keyset = page.keyset_condition(Expr::col(key.clone()), Expr::col(id.clone()));
     let groups = Groups { group, ids: groups };
-    ranked_pages(db, select, groups, key, id, page, keyset, item, cursor).await
+    let order = page.order();
+    let ranked = Ranked { key, id, order };
+    ranked_pages(db, select, groups, ranked, page, keyset, item, cursor).await
 }
 
-/// [`page_per_group`] for a list ordered by time, oldest first (cursor keys
-/// are RFC 3339 times): a page of replies for each of a page of threads.
+/// [`page_per_group`] for a list ordered by time, oldest or newest first
+/// (cursor keys are RFC 3339 times): a page of replies for each of a page
+/// of threads, a page of recent messages for each of a page of people.
 #[allow(clippy::too_many_arguments)]
 pub async fn page_per_group_by_time<M, T>(
     db: &DatabaseConnection,
     select: SelectStatement,
     group: impl IntoColumnRef + Clone,
     groups: &[Uuid],
-    key: impl IntoColumnRef + Clone,
-    id: impl IntoColumnRef + Clone,
+    (key, id): (impl IntoColumnRef + Clone, impl IntoColumnRef + Clone),
+    newest_first: bool,
     page: &PageArgs,
     item: impl Fn(M) -> T,
     cursor: impl Fn(&T) -> Cursor,
@@ -283,9 +291,18 @@ pub async fn page_per_group_by_time<M, T>(
 where
     M: FromQueryResult,
 {
-    let keyset = page.time_keyset(Expr::col(key.clone()), Expr::col(id.clone()), false)?;
+    let keyset = page.time_keyset(Expr::col(key.clone()), Expr::col(id.clone()), newest_first)?;
+    let order = page.time_order(newest_first);
     let groups = Groups { group, ids: groups };
-    ranked_pages(db, select, groups, key, id, page, keyset, item, cursor).await
+    let ranked = Ranked { key, id, order };
+    ranked_pages(db, select, groups, ranked, page, keyset, item, cursor).await
+}
+
+/// How a group's items are numbered: by (`key`, `id`) in `order`.
+struct Ranked<K, I> {
+    key: K,
+    id: I,
+    order: Order,
 }
 
 /// The grouping column and the groups wanted.
@@ -295,12 +312,11 @@ struct Groups<'a, G> {
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn ranked_pages<M, T, G>(
+async fn ranked_pages<M, T, G, K, I>(
     db: &DatabaseConnection,
     mut select: SelectStatement,
     Groups { group, ids: groups }: Groups<'_, G>,
-    key: impl IntoColumnRef + Clone,
-    id: impl IntoColumnRef + Clone,
+    Ranked { key, id, order }: Ranked<K, I>,
     page: &PageArgs,
     keyset: Condition,
     item: impl Fn(M) -> T,
@@ -309,15 +325,16 @@ async fn ranked_pages<M, T, G>(
 where
     M: FromQueryResult,
     G: IntoColumnRef + Clone,
+    K: IntoColumnRef + Clone,
+    I: IntoColumnRef + Clone,
 {
-    let order = page.order();
     select
         .expr_as(Expr::col(group.clone()), Alias::new("page_group"))
         .expr_window_as(
             Expr::cust("ROW_NUMBER()"),
             WindowStatement::partition_by(group.clone())
-                .order_by(key.clone(), order.clone())
-                .order_by(id.clone(), order)
+                .order_by(key, order.clone())
+                .order_by(id, order)
                 .to_owned(),
             Alias::new("page_rank"),
         )

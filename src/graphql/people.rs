@@ -10,10 +10,12 @@ use chrono::{DateTime, Utc};
 use super::context::ContextExt;
 use super::departments::Department;
 use super::loaders::{Loaders, PersonPage};
+use super::messages::{Message, MessageConnection};
 use super::node::{Kind, decode_as, global_id};
 use super::pagination::connection;
 use crate::auth;
 use crate::auth::sessions::Tokens;
+use crate::domain::channels::Scope;
 use crate::domain::pagination::{Cursor, Page};
 use crate::domain::people::{self, NewPerson, PeopleFilter, Person, PersonChanges, ProfileChanges};
 
@@ -123,6 +125,44 @@ impl User {
                 .unwrap_or_default(),
         };
         Ok(departments.into_iter().map(Department::one).collect())
+    }
+    /// What the person wrote lately, newest first: threads and replies, in
+    /// the channels you may see (never a private channel you are not in),
+    /// deleted messages left out. For a page of people, one statement for
+    /// the whole page.
+    #[graphql(complexity = "super::pagination::connection_cost(first, last, child_complexity)")]
+    async fn recent_messages(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many items from the start, or after `after`: 1–100 (the default cap); 20 when neither `first` nor `last` is given."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Start after this cursor (an edge's `cursor`, or `pageInfo.endCursor`).")]
+        after: Option<String>,
+        #[graphql(
+            desc = "How many items from the end, or before `before`: 1–100 (the default cap); not with `first`."
+        )]
+        last: Option<i32>,
+        #[graphql(
+            desc = "End before this cursor (an edge's `cursor`, or `pageInfo.startCursor`)."
+        )]
+        before: Option<String>,
+    ) -> Result<MessageConnection> {
+        let args = ctx.page_args(first, after, last, before)?;
+        let scope = Scope::of(ctx.viewer())?;
+        let page = match &self.1 {
+            Some(page) => page.clone(),
+            None => PersonPage::new([self.0.id]),
+        };
+        let recent = Box::pin(page.recent_messages(ctx.db(), &args, scope)).await?;
+        let found = recent.pages.get(&self.0.id).cloned();
+        let found = found.unwrap_or_else(super::channels::empty_page);
+        Ok(connection(
+            found,
+            Message::in_page(&recent.page),
+            EmptyFields,
+        ))
     }
 }
 

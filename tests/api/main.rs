@@ -6,6 +6,7 @@
 
 mod helpers;
 
+mod activity;
 mod analytics;
 mod auth;
 mod backup;

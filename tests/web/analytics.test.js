@@ -2,7 +2,7 @@
 // department × department crossing activity (a table whose cells carry
 // the numbers the API gives, a row reachable by keyboard), a staff member
 // turned away with a clear message, and the directory from a department's
-// synapses and channels to a person's page. On SQLite, and on PostgreSQL
+// synapses and channels to a person's page and their recent activity. On SQLite, and on PostgreSQL
 // when SYNAPS_TEST_POSTGRES_URL is set.
 
 import { describe, it, before, after } from 'node:test';
@@ -163,6 +163,20 @@ for (const { name: backend, skip } of backends) {
       } else {
         await page.getByText('No published guest posts yet.').waitFor();
       }
+
+      // Her recent activity: the newest message the API gives, which leads
+      // to itself in its channel (or thread), highlighted.
+      const token = await signIn(run.server.url, 'anna@example.com');
+      const { me } = await graphql(run.server.url,
+        '{ me { recentMessages(first: 1) { nodes { id channel { name } parent { id } } } } }', { token });
+      const newest = me.recentMessages.nodes[0];
+      assert.ok(newest, 'the demo has messages by Anna');
+      const activity = page.getByRole('region', { name: 'Recent activity' });
+      const where = `${newest.parent ? 'Reply in' : 'In'} # ${newest.channel.name}`;
+      const link = activity.getByRole('link', { name: where }).first();
+      await link.waitFor();
+      await link.click();
+      await page.locator(`.message.highlight[data-message="${newest.id}"]`).first().waitFor();
       assert.deepEqual(page.problems, []);
       await page.context().close();
     });

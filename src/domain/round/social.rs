@@ -210,10 +210,13 @@ pub async fn comments_of(
         ),
         checkin_ids,
         (
-            checkin_comments::Entity,
-            checkin_comments::Column::CreatedAt,
+            (
+                checkin_comments::Entity,
+                checkin_comments::Column::CreatedAt,
+            ),
+            (checkin_comments::Entity, checkin_comments::Column::Id),
         ),
-        (checkin_comments::Entity, checkin_comments::Column::Id),
+        false,
         page,
         |c: Comment| c,
         |c| crate::domain::pagination::Cursor::at_time(c.created_at, c.id),

@@ -24,6 +24,7 @@ use std::hash::Hash;
 use std::sync::{Arc, Mutex};
 
 use async_graphql::dataloader::{DataLoader, Loader};
+use sea_orm::DatabaseConnection;
 use tokio::sync::OnceCell;
 use uuid::Uuid;
 
@@ -31,7 +32,7 @@ use super::{Batchers, MembershipKey, load_now};
 use crate::domain::channels::reads::ReadState;
 use crate::domain::channels::{Channel, Scope};
 use crate::domain::departments::Department;
-use crate::domain::messages::{Message, ReactionGroup};
+use crate::domain::messages::{self, Message, ReactionGroup};
 use crate::domain::pagination::{Page, PageArgs};
 use crate::domain::people::Person;
 
@@ -90,6 +91,53 @@ where
     }
 }
 
+/// A relation of a page's rows that takes arguments (`replies(first: 5)`):
+/// loaded once per distinct arguments for the whole page, since two aliases
+/// may ask differently.
+pub struct PerArgs<A, V>(Mutex<HashMap<A, Arc<OnceCell<V>>>>);
+
+impl<A, V> Default for PerArgs<A, V> {
+    fn default() -> Self {
+        PerArgs(Mutex::new(HashMap::new()))
+    }
+}
+
+impl<A: Eq + Hash, V: Clone> PerArgs<A, V> {
+    /// The value for `args`, loaded by the first caller that asks with
+    /// them (the others wait for it; a failed load is tried again).
+    pub async fn get_with<F, Fut>(&self, args: A, load: F) -> async_graphql::Result<V>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = async_graphql::Result<V>> + Send,
+    {
+        let cell = {
+            let mut cells = self
+                .0
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            cells.entry(args).or_default().clone()
+        };
+        Ok(cell.get_or_try_init(|| Box::pin(load())).await?.clone())
+    }
+}
+
+/// Pages of messages for a page's rows (each thread's replies, each
+/// person's recent messages), and the one page they make together, whose
+/// own relations load together.
+pub struct MessagePages<K> {
+    /// By row (and arguments).
+    pub pages: HashMap<K, Page<Message>>,
+    /// Every message of every page.
+    pub page: Arc<MessagePage>,
+}
+
+impl<K> MessagePages<K> {
+    fn new(pages: HashMap<K, Page<Message>>) -> Arc<MessagePages<K>> {
+        let page = MessagePage::new(pages.values().flat_map(|p| p.items.iter().map(|(_, m)| m)));
+        Arc::new(MessagePages { pages, page })
+    }
+}
+
 /// A page of people, or the people a page of something else points at
 /// (authors, actors): their ids, and their relations as they are asked.
 #[derive(Default)]
@@ -97,6 +145,7 @@ pub struct PersonPage {
     ids: Vec<Uuid>,
     people: Batch<Uuid, Person>,
     departments: Batch<Uuid, Vec<Department>>,
+    recent: PerArgs<(PageArgs, Scope), Arc<MessagePages<Uuid>>>,
 }
 
 impl PersonPage {
@@ -150,6 +199,21 @@ impl PersonPage {
             .await?;
         Ok(found.unwrap_or_default())
     }
+
+    /// What the page's people wrote recently, as `args` asks, in channels
+    /// `scope` sees: one statement for the page (`messages::recent_by`).
+    pub async fn recent_messages(
+        &self,
+        db: &DatabaseConnection,
+        args: &PageArgs,
+        scope: Scope,
+    ) -> async_graphql::Result<Arc<MessagePages<Uuid>>> {
+        let load = || async {
+            let pages = messages::recent_by(db, &self.ids, scope, args).await?;
+            Ok(MessagePages::new(pages))
+        };
+        self.recent.get_with((args.clone(), scope), load).await
+    }
 }
 
 /// What a page needs to know of each of its messages.
@@ -175,18 +239,12 @@ pub struct MessagePage {
     follows: Batch<(Uuid, Uuid), bool>,
     channels: Batch<(Uuid, Scope), Channel>,
     parents: Batch<Uuid, Message>,
-    /// The replies of the page's threads, per paging arguments (two
-    /// aliases of `replies` may ask differently).
-    replies: Mutex<HashMap<PageArgs, Arc<OnceCell<Arc<Replies>>>>>,
+    /// The replies of the page's threads, per paging arguments.
+    replies: PerArgs<PageArgs, Arc<Replies>>,
 }
 
-/// The replies of a page's threads, and the page they make together.
-pub struct Replies {
-    /// By thread.
-    pub pages: HashMap<(Uuid, PageArgs), Page<Message>>,
-    /// Every reply of every thread: their own relations load together.
-    pub page: Arc<MessagePage>,
-}
+/// The replies of a page's threads, by (thread, arguments).
+pub type Replies = MessagePages<(Uuid, PageArgs)>;
 
 impl MessagePage {
     /// The page of `messages`.
@@ -323,13 +381,6 @@ impl MessagePage {
         loaders: &Batchers,
         args: &PageArgs,
     ) -> async_graphql::Result<Arc<Replies>> {
-        let cell = {
-            let mut cells = self
-                .replies
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            cells.entry(args.clone()).or_default().clone()
-        };
         let load = || async {
             let roots = self
                 .rows
@@ -337,12 +388,9 @@ impl MessagePage {
                 .filter(|r| r.parent_id.is_none())
                 .map(|r| (r.id, args.clone()));
             let pages = load_now(&loaders.replies, roots).await?;
-            let page =
-                MessagePage::new(pages.values().flat_map(|p| p.items.iter().map(|(_, m)| m)));
-            Ok::<_, async_graphql::Error>(Arc::new(Replies { pages, page }))
+            Ok(MessagePages::new(pages))
         };
-        let found = cell.get_or_try_init(|| Box::pin(load())).await?;
-        Ok(found.clone())
+        self.replies.get_with(args.clone(), load).await
     }
 }
 

@@ -36,6 +36,17 @@ export function navigate(to, options = {}) {
 }
 
 /**
+ * Where a message is read: its channel scrolled to it, or for a reply its
+ * thread open beside the channel.
+ * @param {{ id: string, channel: { slug: string }, parent?: { id: string } | null }} m
+ */
+export function messageHref(m) {
+  return m.parent
+    ? `/c/${m.channel.slug}/t/${m.parent.id}?m=${m.id}`
+    : `/c/${m.channel.slug}?m=${m.id}`;
+}
+
+/**
  * Matches `path` against a pattern such as `/c/:slug/t/:id`.
  * @param {string} pattern
  * @param {string} path

@@ -35,6 +35,17 @@ export const PERSON = `query PersonPage($handle: String!) {
   }
 }`;
 
+/** What a person wrote lately, in the channels the viewer may see (the
+ * server leaves out the others); `after` pages further back. */
+export const PERSON_ACTIVITY = `query PersonActivity($handle: String!, $after: String) {
+  user(handle: $handle) {
+    recentMessages(first: 10, after: $after) {
+      nodes { id bodyHtml createdAt channel { slug name } parent { id } }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+}`;
+
 /** Comms and admins: a person's published posts, by handle. */
 export const PERSON_POSTS = `query PersonPosts($handle: String!) {
   posts(author: $handle, status: PUBLISHED, first: 20) {

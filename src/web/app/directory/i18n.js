@@ -5,6 +5,11 @@ import { register } from "../i18n/index.js";
 register({
   en: {
     "directory.about": "About",
+    "directory.activity": "Recent activity",
+    "directory.moreActivity": "Show older",
+    "directory.noActivity": "Nothing written in the channels you can see yet.",
+    "directory.postedIn": "In # {channel}",
+    "directory.replyIn": "Reply in # {channel}",
     "directory.archived": "archived",
     "directory.back": "Back to the directory",
     "directory.channelMembers": "{count} members",
@@ -47,6 +52,11 @@ register({
   },
   sv: {
     "directory.about": "Om",
+    "directory.activity": "Senaste aktivitet",
+    "directory.moreActivity": "Visa äldre",
+    "directory.noActivity": "Inget skrivet i kanalerna som du kan se ännu.",
+    "directory.postedIn": "I # {channel}",
+    "directory.replyIn": "Svar i # {channel}",
     "directory.archived": "arkiverad",
     "directory.back": "Tillbaka till katalogen",
     "directory.channelMembers": "{count} medlemmar",

@@ -1,5 +1,6 @@
 // A person's page: their departments, title and bio, how to reach them,
-// and the guest posts of theirs on the public blog. Comms and admins ask
+// what they wrote lately in the channels the viewer may see, and the guest
+// posts of theirs on the public blog. Comms and admins ask
 // `posts(author:)`; everyone else reads the public blog of each of their
 // departments, which has no author filter, so posts are matched here by
 // name and title (the public author carries no handle).
@@ -8,10 +9,12 @@ import { html } from "../html.js";
 import { useEffect, useState } from "../vendor/hooks.js";
 import { gql } from "../api/client.js";
 import { me, isComms } from "../state/me.js";
-import { t, formatDay } from "../i18n/index.js";
+import { t, formatDay, formatDateTime } from "../i18n/index.js";
+import { messageHref } from "../router.js";
 import { ErrorText } from "../ui/errors.js";
 import { Avatar } from "../ui/avatar.js";
-import { PERSON, PERSON_POSTS, PUBLIC_POSTS } from "./documents.js";
+import { Body } from "../ui/body.js";
+import { PERSON, PERSON_ACTIVITY, PERSON_POSTS, PUBLIC_POSTS } from "./documents.js";
 
 /** @param {{ handle: string }} props  the person's handle, from the route */
 export function PersonPage({ handle }) {
@@ -59,6 +62,7 @@ export function PersonPage({ handle }) {
         </section>
         <${Posts} person=${person} />
       </div>
+      <${Activity} handle=${person.handle} />
     </section>`;
 }
 
@@ -97,5 +101,46 @@ function Posts({ person }) {
                 ${p.excerpt ? html`<p>${p.excerpt}</p>` : null}
               </li>`)}
           </ul>`}
+    </section>`;
+}
+
+/** What they wrote lately, newest first, each leading to the message in
+ * its channel (or thread); ten at a time.
+ * @param {{ handle: string }} props */
+function Activity({ handle }) {
+  const [items, setItems] = useState(/** @type {any[] | null} */ (null));
+  const [next, setNext] = useState(/** @type {string | null} */ (null));
+  const [error, setError] = useState(/** @type {any} */ (null));
+  /** @param {string | null} after */
+  const load = (after) => gql(PERSON_ACTIVITY, { handle, after })
+    .then((d) => {
+      const page = d.user.recentMessages;
+      setItems((shown) => [...(after && shown ? shown : []), ...page.nodes]);
+      setNext(page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null);
+    })
+    .catch(setError);
+  useEffect(() => {
+    setItems(null);
+    setError(null);
+    load(null);
+  }, [handle]);
+  return html`
+    <section class="card activity" aria-labelledby="person-activity">
+      <h2 id="person-activity">${t("directory.activity")}</h2>
+      <${ErrorText} error=${error} />
+      ${!items ? (error ? null : html`<p class="muted">${t("app.loading")}</p>`)
+        : !items.length ? html`<p class="muted">${t("directory.noActivity")}</p>`
+        : html`
+          <ul class="plain">
+            ${items.map((m) => html`
+              <li key=${m.id}>
+                <div class="muted">
+                  <a href=${messageHref(m)}>${t(m.parent ? "directory.replyIn" : "directory.postedIn", { channel: m.channel.name })}</a>
+                  · <time datetime=${m.createdAt}>${formatDateTime(m.createdAt)}</time>
+                </div>
+                <${Body} bodyHtml=${m.bodyHtml} />
+              </li>`)}
+          </ul>`}
+      ${next ? html`<button type="button" onClick=${() => load(next)}>${t("directory.moreActivity")}</button>` : null}
     </section>`;
 }

@@ -8,6 +8,7 @@ import { gql } from "../api/client.js";
 import { unreadNotifications, arrived } from "../state/notifications.js";
 import { t, formatDateTime } from "../i18n/index.js";
 import { ErrorText } from "../ui/errors.js";
+import { messageHref } from "../router.js";
 
 export const NOTIFICATIONS = `query Notifications($unreadOnly: Boolean!, $first: Int!) {
   notifications(unreadOnly: $unreadOnly, first: $first) {
@@ -29,12 +30,7 @@ const MARK = `mutation MarkNotificationsRead($input: MarkNotificationsReadInput!
 /** Where a notification leads.
  * @param {any} n */
 export function target(n) {
-  if (n.aboutMessage) {
-    const m = n.aboutMessage;
-    return m.parent
-      ? `/c/${m.channel.slug}/t/${m.parent.id}?m=${m.id}`
-      : `/c/${m.channel.slug}?m=${m.id}`;
-  }
+  if (n.aboutMessage) return messageHref(n.aboutMessage);
   if (n.post) return `/posts/${n.post.id}`;
   if (n.aboutCheckin) return "/round";
   return "/notifications";
