@@ -11,6 +11,7 @@ use crate::app::{App, shutdown_signal};
 use crate::auth::Role;
 use crate::config::Config;
 use crate::domain::people::{self, NewPerson};
+use crate::domain::search;
 use crate::{db, graphql, seed, telemetry};
 
 #[derive(Parser, Debug)]
@@ -85,6 +86,9 @@ pub enum Command {
     /// The analytics rollups.
     #[command(subcommand)]
     Analytics(AnalyticsCommand),
+    /// The search index.
+    #[command(subcommand)]
+    Search(SearchCommand),
     /// Copy the SQLite database to a new file while the server runs (a
     /// consistent snapshot; PostgreSQL: use pg_dump, see docs/OPERATIONS.md).
     Backup {
@@ -106,6 +110,14 @@ pub enum AnalyticsCommand {
         #[arg(long)]
         restart_history: bool,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SearchCommand {
+    /// Rebuild the search index from the messages, posts, check-ins, people
+    /// and channels, in one transaction (after rows were loaded or restored
+    /// bypassing synaps; `serve` does it by itself when the index is empty).
+    Reindex,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]
@@ -182,6 +194,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Seed { .. } => {
             let app = App::build(config, true).await?;
             seed::demo(&app.state).await?;
+            reindex(&app.state.db).await?;
             println!(
                 "Seeded the demo company. Everyone's password: {}",
                 seed::DEMO_PASSWORD
@@ -202,6 +215,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 started.elapsed().as_secs_f64()
             );
             Ok(())
+        }
+        Command::Search(SearchCommand::Reindex) => {
+            let conn = db::connect(&config.database_url(), 2).await?;
+            reindex(&conn).await
         }
         Command::Backup { output } => {
             let started = std::time::Instant::now();
@@ -259,6 +276,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
+/// Rebuilds the search index, saying how long it took.
+async fn reindex(conn: &sea_orm::DatabaseConnection) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    let written = search::index::reindex(conn)
+        .await
+        .map_err(|e| anyhow::anyhow!("the search reindex failed: {e:?}"))?;
+    println!(
+        "Indexed {written} things for search in {:.1} s.",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
 async fn seed_bench(config: Config, sizes: seed::bench::Sizes) -> anyhow::Result<()> {
     if config.is_production() {
         bail!(
@@ -268,6 +298,7 @@ async fn seed_bench(config: Config, sizes: seed::bench::Sizes) -> anyhow::Result
     let app = App::build(config, true).await?;
     let report = seed::bench::seed(&app.state, sizes).await?;
     println!("{report}");
+    reindex(&app.state.db).await?;
     println!(
         "Bench people sign in as bench-0001@{} … with the password {}",
         seed::bench::EMAIL_DOMAIN,
@@ -284,9 +315,18 @@ async fn serve(config: Config, demo: bool, migrate: bool) -> anyhow::Result<()> 
     }
     let bind = config.bind;
     let app = App::build(config, migrate).await?;
-    if demo && seed::is_empty(&app.state.db).await? {
+    let seeded = demo && seed::is_empty(&app.state.db).await?;
+    if seeded {
         seed::demo(&app.state).await?;
         tracing::info!("seeded the demo company");
+    }
+    // Seeded rows, a database from before search, or one restored without
+    // its index.
+    let unindexed = search::index::needs_reindex(&app.state.db)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot read the search index: {e:?}"))?;
+    if seeded || unindexed {
+        reindex(&app.state.db).await?;
     }
     let shutdown = shutdown_signal();
     let listener = tokio::net::TcpListener::bind(bind)

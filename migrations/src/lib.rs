@@ -23,6 +23,7 @@ mod m20261206_000014_create_digest_claims;
 mod m20261207_000015_queue_messages_for_analytics;
 mod m20261207_000016_create_channel_reads;
 mod m20261207_000017_add_user_language;
+mod m20261208_000018_create_search_documents;
 
 pub struct Migrator;
 
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000015_queue_messages_for_analytics::Migration),
             Box::new(m20261207_000016_create_channel_reads::Migration),
             Box::new(m20261207_000017_add_user_language::Migration),
+            Box::new(m20261208_000018_create_search_documents::Migration),
         ]
     }
 }

@@ -12,4 +12,5 @@ pub mod people;
 pub mod posts;
 pub mod rate_limit;
 pub mod round;
+pub mod search;
 pub mod types;

@@ -28,6 +28,7 @@ pub mod notifications;
 pub mod post_revisions;
 pub mod refresh_tokens;
 pub mod review_events;
+pub mod search_documents;
 pub mod sessions;
 pub mod thread_follows;
 pub mod users;

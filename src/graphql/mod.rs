@@ -23,6 +23,7 @@ pub mod post_mutations;
 pub mod posts;
 pub mod round;
 pub mod round_time;
+pub mod search;
 pub mod subscription;
 
 use async_graphql::{MergedObject, Request, Response, SDLExportOptions, Schema, SchemaBuilder};
@@ -45,6 +46,7 @@ pub struct Query(
     round_time::RoundTimeQuery,
     round::RoundQuery,
     analytics::AnalyticsQuery,
+    search::SearchQuery,
 );
 
 /// What you can change. Each mutation takes one `input` and returns a

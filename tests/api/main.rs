@@ -33,6 +33,7 @@ mod reminders;
 mod retention;
 mod round;
 mod round_time;
+mod search;
 mod shapes;
 mod socket;
 mod subscriptions;

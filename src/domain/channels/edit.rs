@@ -15,8 +15,8 @@ use super::access::{self, Change};
 use super::{Channel, DEPARTMENTS_MAX, NAME_MAX, TOPIC_MAX, Visibility, membership};
 use crate::auth::{Action, Actor, Viewer};
 use crate::db;
-use crate::domain::analytics;
 use crate::domain::types::{Slug, bounded_text};
+use crate::domain::{analytics, search};
 use crate::entities::{channel_departments, channels, departments};
 use crate::error::{Error, Result, is_unique_violation};
 
@@ -105,6 +105,7 @@ pub async fn create(
     .await?;
     analytics::record::links_changed(&txn, &[created.id]).await?;
     membership::enter(&txn, created.id, actor.user_id).await?;
+    search::index::refresh(&txn, search::Kind::Channel, &[created.id]).await?;
     txn.commit().await?;
     tracing::info!(channel.id = %created.id, "channel created");
     Ok(created.into())
@@ -153,6 +154,7 @@ pub async fn update(
         Some(slug) => slug_clash(e, slug),
         None => e.into(),
     })?;
+    search::index::refresh(&txn, search::Kind::Channel, &[updated.id]).await?;
     txn.commit().await?;
     Ok(updated.into())
 }

@@ -24,6 +24,7 @@ use super::{BODY_MAX_BYTES, Message, follow, mentions, message_access};
 use crate::auth::{Action, Viewer};
 use crate::domain::channels::access::who_may_see;
 use crate::domain::notifications::{self, Kind, Subject};
+use crate::domain::search;
 use crate::entities::{channel_mutes, channels, message_mentions, messages, users};
 use crate::error::{Error, Result};
 use crate::events::{self, Event, Topic};
@@ -161,6 +162,7 @@ pub async fn edit(
         &format!("{author} mentioned you in #{}.", access.channel().slug),
     )
     .await?;
+    search::index::put_all(&txn, &[search::index::message(&message)]).await?;
     events::record(&txn, changed_event(&message, "edited")).await?;
     events::commit(txn).await?;
     Ok(message.into())
@@ -187,6 +189,7 @@ pub async fn delete(db: &DatabaseConnection, viewer: &Viewer, id: Uuid) -> Resul
     active.body = Set(String::new());
     active.deleted_at = Set(Some(Utc::now()));
     let message = active.update(&txn).await?;
+    search::index::remove_all(&txn, [(search::Kind::Message, message.id)]).await?;
     events::record(&txn, changed_event(&message, "deleted")).await?;
     events::commit(txn).await?;
     Ok(message.into())

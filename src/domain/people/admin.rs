@@ -15,6 +15,7 @@ use crate::auth::Role;
 use crate::auth::sessions;
 use crate::auth::{Action, AuthService, Viewer};
 use crate::domain::round::week;
+use crate::domain::search;
 use crate::domain::types::{Email, Handle, NewPassword, Slug, bounded_text, display_name};
 use crate::entities::{department_members, departments, users};
 use crate::error::{Error, Result, is_unique_violation};
@@ -145,6 +146,7 @@ pub async fn create_unchecked(
         .await?;
     }
     crate::domain::analytics::record::memberships_changed(&txn, &[user.id]).await?;
+    search::index::refresh(&txn, search::Kind::Person, &[user.id]).await?;
     txn.commit().await?;
     Ok(user.into())
 }
@@ -317,6 +319,7 @@ pub(super) async fn update_person(
             e.into()
         }
     })?;
+    search::index::refresh(&txn, search::Kind::Person, &[updated.id]).await?;
     txn.commit().await?;
     Ok(updated.into())
 }

@@ -14,8 +14,8 @@ use super::{BODY_MAX_BYTES, EXCERPT_MAX, Post, Status, TITLE_MAX, live};
 use crate::auth::{Action, Actor, Viewer};
 use crate::config::Limits;
 use crate::db;
-use crate::domain::rate_limit;
 use crate::domain::types::{Slug, bounded_text};
+use crate::domain::{rate_limit, search};
 use crate::entities::{department_members, departments, guest_posts, review_events};
 use crate::error::{Error, Result, is_unique_violation};
 use crate::events;
@@ -105,6 +105,7 @@ pub async fn create_draft(
     .insert(&txn)
     .await
     .map_err(|e| slug_clash(e, &slug))?;
+    search::index::refresh(&txn, search::Kind::Post, &[post.id]).await?;
     txn.commit().await?;
     tracing::info!(post.id = %post.id, "post drafted");
     Ok(post.into())
@@ -253,6 +254,7 @@ pub async fn update_draft(
         let event = live::status_changed(post.id, post.author_id, status, Status::Draft);
         events::record(&txn, event).await?;
     }
+    search::index::refresh(&txn, search::Kind::Post, &[post.id]).await?;
     events::commit(txn).await?;
     Ok(updated.into())
 }

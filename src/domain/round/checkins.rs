@@ -57,6 +57,7 @@ use crate::domain::channels::{Visibility, membership};
 use crate::domain::messages::BODY_MAX_BYTES;
 use crate::domain::messages::post::{NewMessage, write_in};
 use crate::domain::pagination::{Cursor, Page, PageArgs};
+use crate::domain::search;
 use crate::domain::types::bounded_text;
 use crate::entities::{
     channel_departments, channel_members, channels, checkin_challenges, checkins,
@@ -315,6 +316,7 @@ pub async fn submit(
             }
         }
     }
+    search::index::refresh(&txn, search::Kind::Checkin, &[checkin.id]).await?;
     record_changed(&txn, &checkin, &own_departments, "submitted").await?;
     events::commit(txn).await?;
     Ok(checkin)

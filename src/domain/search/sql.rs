@@ -1,0 +1,417 @@
+//! The search as one SQL statement: the terms matched by the database's
+//! full-text index, then each document joined to its row under the
+//! viewer's rules and the filters, then ranked.
+
+use chrono::{Days, NaiveDate, NaiveTime};
+use sea_orm::DbBackend;
+use sea_orm::sea_query::{
+    Alias, Condition, Expr, ExprTrait, IntoCondition, Order, Query, SelectStatement,
+};
+
+use super::analyze::{self, Token};
+use super::query::{PREFIX_MIN_CHARS, Parsed};
+use super::{CANDIDATES_MAX, Kind, Request};
+use crate::auth::{Action, Actor, policy};
+use crate::domain::channels::Scope;
+use crate::domain::posts::workflow::Status;
+use crate::entities::{
+    channel_departments, channels, checkins, department_members, departments, guest_posts,
+    messages, search_documents, users,
+};
+
+/// The filters of the arguments and of the query together.
+pub struct Filters {
+    channel: Option<String>,
+    department: Option<String>,
+    author: Option<String>,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+}
+
+impl Filters {
+    /// `None` when an argument and the query ask for different values of
+    /// the same filter (nothing can be in two channels).
+    pub fn of(request: &Request, parsed: &Parsed) -> Option<Filters> {
+        fn both<T: PartialEq + Clone>(a: &Option<T>, b: &Option<T>) -> Option<Option<T>> {
+            match (a, b) {
+                (Some(a), Some(b)) if a != b => None,
+                _ => Some(a.clone().or_else(|| b.clone())),
+            }
+        }
+        let lower = |v: &Option<String>| {
+            v.as_ref()
+                .map(|s| s.trim_start_matches(['#', '@']).to_lowercase())
+        };
+        // `after:D` is the days after D; `before:D` the days before it.
+        let after = parsed.after.and_then(|d| d.checked_add_days(Days::new(1)));
+        let from = [request.from, after].into_iter().flatten().max();
+        let to = [request.to, parsed.before].into_iter().flatten().min();
+        Some(Filters {
+            channel: both(&lower(&request.channel), &parsed.channel)?,
+            department: lower(&request.department),
+            author: both(&lower(&request.author), &parsed.author)?,
+            from,
+            to,
+        })
+    }
+}
+
+/// A match over the index's terms.
+enum Match {
+    Term { term: String, prefix: bool },
+    Any(Vec<Match>),
+    All(Vec<Match>),
+}
+
+impl Match {
+    /// A word of the query: its folded form (as a prefix, unless `exact`
+    /// or too short), or its English or Swedish stem.
+    fn word(word: &str, exact: bool) -> Match {
+        let folded = analyze::fold(word);
+        if exact {
+            return Match::Term {
+                term: folded,
+                prefix: false,
+            };
+        }
+        let mut any = vec![Match::Term {
+            prefix: folded.chars().count() >= PREFIX_MIN_CHARS,
+            term: folded.clone(),
+        }];
+        for form in analyze::forms(word).into_iter().skip(1) {
+            if form != folded {
+                any.push(Match::Term {
+                    term: form,
+                    prefix: false,
+                });
+            }
+        }
+        Match::Any(any)
+    }
+
+    /// A token of the query: a compound matches whole (as a prefix) or by
+    /// all its parts.
+    fn token(token: &Token, exact: bool) -> Match {
+        let parts: Vec<Match> = token.parts.iter().map(|p| Match::word(p, exact)).collect();
+        match token.whole() {
+            None => Match::All(parts),
+            Some(whole) => Match::Any(vec![
+                Match::Term {
+                    term: whole,
+                    prefix: !exact,
+                },
+                Match::All(parts),
+            ]),
+        }
+    }
+
+    /// PostgreSQL `tsquery` text. Terms are letters and digits; quoted all
+    /// the same.
+    fn tsquery(&self) -> String {
+        match self {
+            Match::Term { term, prefix } => {
+                let quoted = term.replace('\\', "\\\\").replace('\'', "''");
+                format!("'{quoted}'{}", if *prefix { ":*" } else { "" })
+            }
+            Match::Any(all) => join(all.iter().map(Match::tsquery), " | "),
+            Match::All(all) => join(all.iter().map(Match::tsquery), " & "),
+        }
+    }
+
+    /// SQLite FTS5 query text.
+    fn fts5(&self) -> String {
+        match self {
+            Match::Term { term, prefix } => {
+                format!(
+                    "\"{}\"{}",
+                    term.replace('"', "\"\""),
+                    if *prefix { "*" } else { "" }
+                )
+            }
+            Match::Any(all) => join(all.iter().map(Match::fts5), " OR "),
+            Match::All(all) => join(all.iter().map(Match::fts5), " AND "),
+        }
+    }
+}
+
+fn join(parts: impl Iterator<Item = String>, with: &str) -> String {
+    format!("({})", parts.collect::<Vec<_>>().join(with))
+}
+
+/// What the query looks for, and what rules a document out.
+fn matches(parsed: &Parsed) -> (Match, Option<Match>) {
+    let mut all: Vec<Match> = parsed
+        .words
+        .iter()
+        .map(|t| Match::token(t, false))
+        .collect();
+    for phrase in &parsed.phrases {
+        all.extend(phrase.iter().map(|t| Match::token(t, true)));
+    }
+    let excluded: Vec<Match> = parsed
+        .excluded
+        .iter()
+        .map(|t| Match::token(t, true))
+        .collect();
+    let excluded = (!excluded.is_empty()).then_some(Match::Any(excluded));
+    (Match::All(all), excluded)
+}
+
+fn col(column: search_documents::Column) -> Expr {
+    Expr::col((search_documents::Entity, column))
+}
+
+/// The statement: the documents matching, of the kinds asked, that the
+/// viewer may see and the filters keep; the newest [`CANDIDATES_MAX`] of
+/// them ranked, best first; `request.first + 1` from `request.offset`.
+pub fn select(
+    backend: DbBackend,
+    parsed: &Parsed,
+    kinds: &[Kind],
+    filters: &Filters,
+    actor: &Actor,
+    scope: Scope,
+    request: &Request,
+) -> SelectStatement {
+    use search_documents::Column as D;
+    let (wanted, excluded) = matches(parsed);
+    let mut candidates = Query::select();
+    candidates
+        .column((search_documents::Entity, D::Kind))
+        .column((search_documents::Entity, D::ObjectId))
+        .column((search_documents::Entity, D::Title))
+        .column((search_documents::Entity, D::Body))
+        .from(search_documents::Entity);
+    match backend {
+        DbBackend::Postgres => {
+            let query = match &excluded {
+                Some(excluded) => format!("{} & !{}", wanted.tsquery(), excluded.tsquery()),
+                None => wanted.tsquery(),
+            };
+            candidates
+                .expr_as(
+                    Expr::cust_with_values(
+                        "CAST(ts_rank(search_documents.terms, CAST($1 AS tsquery)) AS double precision)",
+                        [query.clone()],
+                    ),
+                    Alias::new("score"),
+                )
+                .and_where(Expr::cust_with_values(
+                    "search_documents.terms @@ CAST($1 AS tsquery)",
+                    [query],
+                ));
+        }
+        _ => {
+            let query = match &excluded {
+                Some(excluded) => format!("{} NOT {}", wanted.fts5(), excluded.fts5()),
+                None => wanted.fts5(),
+            };
+            // bm25 is lower for better matches; titles count ten times.
+            let terms = Query::select()
+                .expr_as(Expr::cust("rowid"), Alias::new("document_id"))
+                .expr_as(
+                    Expr::cust("-bm25(search_terms, 10.0, 1.0)"),
+                    Alias::new("score"),
+                )
+                .from(Alias::new("search_terms"))
+                .and_where(Expr::cust_with_values("search_terms MATCH ?", [query]))
+                .to_owned();
+            candidates
+                .column((Alias::new("terms"), Alias::new("score")))
+                .join_subquery(
+                    sea_orm::JoinType::InnerJoin,
+                    terms,
+                    Alias::new("terms"),
+                    Expr::col((Alias::new("terms"), Alias::new("document_id")))
+                        .equals((search_documents::Entity, D::Id)),
+                );
+        }
+    }
+    for phrase in &parsed.phrases {
+        let words: Vec<String> = phrase
+            .iter()
+            .flat_map(|t| t.parts.iter().map(|p| analyze::fold(p)))
+            .collect();
+        // Folded words are letters and digits: nothing LIKE would read.
+        let pattern = format!("% {} %", words.join(" "));
+        candidates.and_where(col(D::Plain).like(pattern));
+    }
+    let midnight = |day: NaiveDate| day.and_time(NaiveTime::MIN).and_utc();
+    if let Some(from) = filters.from {
+        candidates.and_where(col(D::CreatedAt).gte(midnight(from)));
+    }
+    if let Some(to) = filters.to {
+        candidates.and_where(col(D::CreatedAt).lt(midnight(to)));
+    }
+    let seen = kinds.iter().fold(Condition::any(), |any, kind| {
+        any.add(visible(*kind, filters, actor, scope))
+    });
+    candidates
+        .cond_where(seen)
+        .order_by((search_documents::Entity, D::Id), Order::Desc)
+        .limit(CANDIDATES_MAX as u64);
+    Query::select()
+        .columns([
+            Alias::new("kind"),
+            Alias::new("object_id"),
+            Alias::new("title"),
+            Alias::new("body"),
+            Alias::new("score"),
+        ])
+        .from_subquery(candidates, Alias::new("candidates"))
+        .order_by(Alias::new("score"), Order::Desc)
+        .order_by(Alias::new("object_id"), Order::Desc)
+        .limit(request.first as u64 + 1)
+        .offset(request.offset as u64)
+        .to_owned()
+}
+
+/// The documents of `kind` the viewer may see and the filters keep: each
+/// joined to its row (`EXISTS`), under the rule every other read uses.
+fn visible(kind: Kind, filters: &Filters, actor: &Actor, scope: Scope) -> Condition {
+    let document = (search_documents::Entity, search_documents::Column::ObjectId);
+    let of_kind = col(search_documents::Column::Kind).eq(kind.as_str());
+    let mut row = Query::select();
+    row.expr(Expr::val(1));
+    match kind {
+        Kind::Message => {
+            use messages::Column as M;
+            row.from(messages::Entity)
+                .inner_join(
+                    channels::Entity,
+                    Expr::col((channels::Entity, channels::Column::Id))
+                        .equals((messages::Entity, M::ChannelId)),
+                )
+                .and_where(Expr::col((messages::Entity, M::Id)).equals(document))
+                .and_where(Expr::col((messages::Entity, M::DeletedAt)).is_null())
+                .cond_where(scope.condition());
+            in_channel(&mut row, filters);
+            if let Some(handle) = &filters.author {
+                row.and_where(
+                    Expr::col((messages::Entity, M::AuthorId)).in_subquery(person(handle)),
+                );
+            }
+        }
+        Kind::Channel => {
+            row.from(channels::Entity)
+                .and_where(Expr::col((channels::Entity, channels::Column::Id)).equals(document))
+                .cond_where(scope.condition());
+            in_channel(&mut row, filters);
+            if let Some(handle) = &filters.author {
+                row.and_where(
+                    Expr::col((channels::Entity, channels::Column::CreatedBy))
+                        .in_subquery(person(handle)),
+                );
+            }
+        }
+        Kind::Person => {
+            use users::Column as U;
+            row.from(users::Entity)
+                .and_where(Expr::col((users::Entity, U::Id)).equals(document))
+                .and_where(Expr::col((users::Entity, U::DeactivatedAt)).is_null());
+            only_without_channel(&mut row, filters);
+            if let Some(handle) = &filters.author {
+                row.and_where(Expr::col((users::Entity, U::Handle)).eq(handle.as_str()));
+            }
+            if let Some(slug) = &filters.department {
+                row.and_where(Expr::col((users::Entity, U::Id)).in_subquery(members_of(slug)));
+            }
+        }
+        Kind::Post => {
+            use guest_posts::Column as P;
+            // A post is seen by its author, by everyone once published, and
+            // by reviewers once submitted: never someone else's draft.
+            let mut sees = Condition::any()
+                .add(Expr::col((guest_posts::Entity, P::AuthorId)).eq(actor.user_id))
+                .add(Expr::col((guest_posts::Entity, P::Status)).eq(Status::Published.as_str()));
+            if policy::allows(actor.role, Action::ReviewPosts) {
+                sees = sees.add(Expr::col((guest_posts::Entity, P::SubmittedAt)).is_not_null());
+            }
+            row.from(guest_posts::Entity)
+                .and_where(Expr::col((guest_posts::Entity, P::Id)).equals(document))
+                .cond_where(sees);
+            only_without_channel(&mut row, filters);
+            if let Some(handle) = &filters.author {
+                row.and_where(
+                    Expr::col((guest_posts::Entity, P::AuthorId)).in_subquery(person(handle)),
+                );
+            }
+            if let Some(slug) = &filters.department {
+                row.and_where(
+                    Expr::col((guest_posts::Entity, P::DepartmentId)).in_subquery(department(slug)),
+                );
+            }
+        }
+        Kind::Checkin => {
+            use checkins::Column as C;
+            // Check-ins are read by everyone signed in (their mood is not
+            // indexed).
+            row.from(checkins::Entity)
+                .and_where(Expr::col((checkins::Entity, C::Id)).equals(document));
+            only_without_channel(&mut row, filters);
+            if let Some(handle) = &filters.author {
+                row.and_where(Expr::col((checkins::Entity, C::UserId)).in_subquery(person(handle)));
+            }
+            if let Some(slug) = &filters.department {
+                row.and_where(
+                    Expr::col((checkins::Entity, C::UserId)).in_subquery(members_of(slug)),
+                );
+            }
+        }
+    }
+    Condition::all()
+        .add(of_kind)
+        .add(Expr::exists(row.to_owned()))
+        .into_condition()
+}
+
+/// The channel filter on a row joined to `channels`, and the department
+/// filter as the channel's linked departments.
+fn in_channel(row: &mut SelectStatement, filters: &Filters) {
+    if let Some(slug) = &filters.channel {
+        row.and_where(Expr::col((channels::Entity, channels::Column::Slug)).eq(slug.as_str()));
+    }
+    if let Some(slug) = &filters.department {
+        let linked = Query::select()
+            .column(channel_departments::Column::ChannelId)
+            .from(channel_departments::Entity)
+            .and_where(
+                Expr::col(channel_departments::Column::DepartmentId).in_subquery(department(slug)),
+            )
+            .to_owned();
+        row.and_where(Expr::col((channels::Entity, channels::Column::Id)).in_subquery(linked));
+    }
+}
+
+/// Things outside channels are not in any channel.
+fn only_without_channel(row: &mut SelectStatement, filters: &Filters) {
+    if filters.channel.is_some() {
+        row.and_where(Expr::val(1).eq(0));
+    }
+}
+
+fn person(handle: &str) -> SelectStatement {
+    Query::select()
+        .column(users::Column::Id)
+        .from(users::Entity)
+        .and_where(Expr::col((users::Entity, users::Column::Handle)).eq(handle))
+        .to_owned()
+}
+
+fn department(slug: &str) -> SelectStatement {
+    Query::select()
+        .column(departments::Column::Id)
+        .from(departments::Entity)
+        .and_where(Expr::col((departments::Entity, departments::Column::Slug)).eq(slug))
+        .to_owned()
+}
+
+fn members_of(slug: &str) -> SelectStatement {
+    Query::select()
+        .column(department_members::Column::UserId)
+        .from(department_members::Entity)
+        .and_where(
+            Expr::col(department_members::Column::DepartmentId).in_subquery(department(slug)),
+        )
+        .to_owned()
+}
