@@ -140,7 +140,7 @@ const CROSS_ORIGIN_OPENER_POLICY: HeaderName =
 
 /// The paths the client routes itself (`src/web/app/router.js`); each
 /// answers the page, so a reload or a shared link opens the same screen.
-const CLIENT_ROUTES: [&str; 12] = [
+const CLIENT_ROUTES: [&str; 13] = [
     "/",
     "/signin",
     "/c/{*rest}",
@@ -153,6 +153,7 @@ const CLIENT_ROUTES: [&str; 12] = [
     "/review",
     "/analytics/{*rest}",
     "/directory",
+    "/search",
 ];
 
 pub fn routes() -> Router<App> {

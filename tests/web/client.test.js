@@ -325,6 +325,7 @@ const SCREENS = [
   ['anna', '/people/jonas'],
   ['jonas', '/analytics'],
   ['clara', '/review'],
+  ['anna', '/search?q=onboarding'],
 ];
 
 for (const { name: backend, skip } of backends) {

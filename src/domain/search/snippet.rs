@@ -82,12 +82,12 @@ pub fn build(terms: &QueryTerms, title: &str, body: &str) -> Snippet {
             }
         }
     }
-    // A name or title that matched says most; else the text around the
-    // match.
-    let (text, tokens) = if field == Field::Title {
-        (title, in_title)
-    } else {
+    // The text around a match says more than the name or title, which a
+    // client shows anyway; the title when only it matched.
+    let (text, tokens) = if in_body.iter().any(|(_, hit)| *hit) || field == Field::Body {
         (body, in_body)
+    } else {
+        (title, in_title)
     };
     Snippet {
         html: html(text, &tokens),

@@ -21,6 +21,7 @@ import { Conversation } from "./channels/conversation.js";
 import { NotificationsPage } from "./home/notifications.js";
 import { SCREENS as MORE_SCREENS } from "./screens.js";
 import { loadMyChannels, nextUnread } from "./state/channels.js";
+import { focusSearch } from "./search/box.js";
 
 /** @type {[string, (props: any) => any][]} */
 const SCREENS = [
@@ -50,6 +51,10 @@ function onKey(event) {
   if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === "k") {
     event.preventDefault();
     switcherOpen.value = !switcherOpen.value;
+  } else if (((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === "f") || (event.key === "/" && !typing)) {
+    // Inside the client, find means synaps's search, not the page's.
+    event.preventDefault();
+    focusSearch();
   } else if (event.altKey && event.shiftKey && (event.key === "ArrowDown" || event.key === "ArrowUp")) {
     event.preventDefault();
     const next = nextUnread(event.key === "ArrowDown" ? 1 : -1);

@@ -11,6 +11,7 @@
 //   /departments/:slug    a department, its synapses and channels
 //   /people/:handle       a person
 //   /notifications        the notifications panel as a page
+//   /search?q=…           search (&kind=, &channel=, &from=, &to=)
 //   /round, /posts, /review, /analytics   the weekly round, guest posts,
 //                         the comms team's review queue, the synapses
 

@@ -5,6 +5,7 @@ import { Directory, DepartmentPage, PersonPage } from "./directory/index.js";
 import { Round, CheckinPage } from "./round/index.js";
 import { Posts, PostPage, Review } from "./posts/index.js";
 import { Analytics } from "./analytics/index.js";
+import { Search } from "./search/index.js";
 
 /** @type {[string, (props: any) => any][]} */
 export const SCREENS = [
@@ -18,4 +19,5 @@ export const SCREENS = [
   ["/posts/:id", PostPage],
   ["/review", Review],
   ["/analytics", Analytics],
+  ["/search", Search],
 ];

@@ -83,6 +83,7 @@ export default {
   "shortcuts.help": "Show these shortcuts",
   "shortcuts.newline": "New line in a message",
   "shortcuts.send": "Send a message",
+  "shortcuts.search": "Search",
   "shortcuts.switcher": "Switch channel",
   "shortcuts.title": "Keyboard shortcuts",
   "shortcuts.unread": "Next / previous unread channel",

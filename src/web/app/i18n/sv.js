@@ -82,6 +82,7 @@ export default {
   "shortcuts.help": "Visa kortkommandona",
   "shortcuts.newline": "Ny rad i ett meddelande",
   "shortcuts.send": "Skicka ett meddelande",
+  "shortcuts.search": "Sök",
   "shortcuts.switcher": "Byt kanal",
   "shortcuts.title": "Kortkommandon",
   "shortcuts.unread": "Nästa / föregående olästa kanal",

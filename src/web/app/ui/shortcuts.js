@@ -9,6 +9,7 @@ export const shortcutsOpen = signal(false);
 
 const SHORTCUTS = [
   ["Ctrl/⌘ K", "shortcuts.switcher"],
+  ["Ctrl/⌘ F, /", "shortcuts.search"],
   ["Alt ⇧ ↓ / ↑", "shortcuts.unread"],
   ["Esc", "shortcuts.escape"],
   ["Enter", "shortcuts.send"],

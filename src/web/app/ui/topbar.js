@@ -1,5 +1,5 @@
 // The top bar: the menu button (on a phone), the name, the channel
-// switcher, notifications with their unread count, language and sign-out.
+// switcher, the search box, notifications with their unread count, language and sign-out.
 
 import { html } from "../html.js";
 import { useEffect } from "../vendor/hooks.js";
@@ -11,6 +11,7 @@ import { switcherOpen } from "./switcher.js";
 import { language, chooseLanguage, t } from "../i18n/index.js";
 import { navigate } from "../router.js";
 import { Avatar } from "./avatar.js";
+import { SearchBox } from "../search/box.js";
 
 const SAVE_LANGUAGE = `mutation SaveLanguage($input: UpdateProfileInput!) {
   updateProfile(input: $input) { user { id language } }
@@ -65,6 +66,7 @@ export function TopBar({ menuOpen }) {
       <button type="button" class="switcher-button" onClick=${() => { switcherOpen.value = true; }}>
         ${t("switcher.open")} <kbd>Ctrl K</kbd>
       </button>
+      <${SearchBox} />
       <span class="spacer"></span>
       <a href="/notifications" class="bell" aria-label=${t("notifications.label", { count })}>
         <svg aria-hidden="true" viewBox="0 0 24 24" width="22" height="22" class="icon"><path fill="currentColor" d="M12 22a2.5 2.5 0 0 0 2.45-2h-4.9A2.5 2.5 0 0 0 12 22Zm7-6V11a7 7 0 0 0-5.5-6.84V3.5a1.5 1.5 0 0 0-3 0v.66A7 7 0 0 0 5 11v5l-2 2v1h18v-1l-2-2Z"/></svg>${count ? html`<span class="badge" aria-hidden="true" data-notifications>${count}</span>` : null}
