@@ -194,7 +194,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Seed { .. } => {
             let app = App::build(config, true).await?;
             seed::demo(&app.state).await?;
-            reindex(&app.state.db).await?;
+            println!("{}", reindex(&app.state.db).await?);
             println!(
                 "Seeded the demo company. Everyone's password: {}",
                 seed::DEMO_PASSWORD
@@ -218,7 +218,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Search(SearchCommand::Reindex) => {
             let conn = db::connect(&config.database_url(), 2).await?;
-            reindex(&conn).await
+            println!("{}", reindex(&conn).await?);
+            Ok(())
         }
         Command::Backup { output } => {
             let started = std::time::Instant::now();
@@ -276,17 +277,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-/// Rebuilds the search index, saying how long it took.
-async fn reindex(conn: &sea_orm::DatabaseConnection) -> anyhow::Result<()> {
+/// Rebuilds the search index; says how many things it indexed, and how
+/// fast.
+async fn reindex(conn: &sea_orm::DatabaseConnection) -> anyhow::Result<String> {
     let started = std::time::Instant::now();
     let written = search::index::reindex(conn)
         .await
         .map_err(|e| anyhow::anyhow!("the search reindex failed: {e:?}"))?;
-    println!(
+    Ok(format!(
         "Indexed {written} things for search in {:.1} s.",
         started.elapsed().as_secs_f64()
-    );
-    Ok(())
+    ))
 }
 
 async fn seed_bench(config: Config, sizes: seed::bench::Sizes) -> anyhow::Result<()> {
@@ -298,7 +299,7 @@ async fn seed_bench(config: Config, sizes: seed::bench::Sizes) -> anyhow::Result
     let app = App::build(config, true).await?;
     let report = seed::bench::seed(&app.state, sizes).await?;
     println!("{report}");
-    reindex(&app.state.db).await?;
+    println!("{}", reindex(&app.state.db).await?);
     println!(
         "Bench people sign in as bench-0001@{} … with the password {}",
         seed::bench::EMAIL_DOMAIN,
@@ -326,7 +327,9 @@ async fn serve(config: Config, demo: bool, migrate: bool) -> anyhow::Result<()> 
         .await
         .map_err(|e| anyhow::anyhow!("cannot read the search index: {e:?}"))?;
     if seeded || unindexed {
-        reindex(&app.state.db).await?;
+        // A log line: the first line on standard output says where to go.
+        let done = reindex(&app.state.db).await?;
+        tracing::info!("{done}");
     }
     let shutdown = shutdown_signal();
     let listener = tokio::net::TcpListener::bind(bind)

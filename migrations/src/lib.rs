@@ -24,6 +24,7 @@ mod m20261207_000015_queue_messages_for_analytics;
 mod m20261207_000016_create_channel_reads;
 mod m20261207_000017_add_user_language;
 mod m20261208_000018_create_search_documents;
+mod m20261208_000019_create_audit_log;
 
 pub struct Migrator;
 
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000016_create_channel_reads::Migration),
             Box::new(m20261207_000017_add_user_language::Migration),
             Box::new(m20261208_000018_create_search_documents::Migration),
+            Box::new(m20261208_000019_create_audit_log::Migration),
         ]
     }
 }

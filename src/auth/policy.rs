@@ -79,6 +79,8 @@ pub enum Action {
     ReadAnalytics,
     /// Read every department's analytics unsuppressed, and `bridges`.
     ReadAllAnalytics,
+    /// Read the audit log.
+    ReadAuditLog,
 }
 
 /// Whether a signed-in person with `role` may perform `action`.
@@ -91,7 +93,9 @@ pub fn allows(role: Role, action: Action) -> bool {
         }
         ReviewPosts | ReadAllAnalytics => matches!(role, Comms | Admin),
         ReadAnalytics | PostDigests => matches!(role, Manager | Comms | Admin),
-        ManageUsers | ManageDepartments | ModerateChannels | ManageHolidays => role == Admin,
+        ManageUsers | ManageDepartments | ModerateChannels | ManageHolidays | ReadAuditLog => {
+            role == Admin
+        }
     }
 }
 

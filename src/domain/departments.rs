@@ -18,6 +18,7 @@ use super::types::{Slug, bounded_text, display_name};
 use crate::auth::{Action, Viewer};
 use crate::db;
 use crate::domain::analytics;
+use crate::domain::audit::{self, Subject};
 use crate::entities::{department_members, departments, users};
 use crate::error::{Error, Result, is_unique_violation};
 
@@ -117,7 +118,7 @@ pub async fn create(
     viewer: &Viewer,
     input: NewDepartment,
 ) -> Result<Department> {
-    viewer.require(Action::ManageDepartments)?;
+    let actor = viewer.require(Action::ManageDepartments)?;
     let slug = Slug::parse("slug", &input.slug)?;
     let name = display_name("name", &input.name)?;
     let description = bounded_text(
@@ -139,6 +140,16 @@ pub async fn create(
     .insert(&txn)
     .await
     .map_err(|e| slug_clash(e, &slug))?;
+    let after = described(&created);
+    audit::record(
+        &txn,
+        Some(actor.user_id),
+        audit::Action::DepartmentCreated,
+        Subject::Department(created.id),
+        None,
+        Some(after),
+    )
+    .await?;
     txn.commit().await?;
     tracing::info!(department.id = %created.id, "department created");
     Ok(created.into())
@@ -157,7 +168,7 @@ pub async fn update(
     viewer: &Viewer,
     input: DepartmentChanges,
 ) -> Result<Department> {
-    viewer.require(Action::ManageDepartments)?;
+    let actor = viewer.require(Action::ManageDepartments)?;
     let slug = input
         .slug
         .as_deref()
@@ -178,6 +189,7 @@ pub async fn update(
         .one(&txn)
         .await?
         .ok_or(Error::NotFound("Department"))?;
+    let before = described(&existing);
     let mut active = existing.into_active_model();
     if let Some(slug) = &slug {
         active.slug = Set(slug.as_str().to_owned());
@@ -193,8 +205,27 @@ pub async fn update(
         Some(slug) => slug_clash(e, slug),
         None => e.into(),
     })?;
+    let after = described(&updated);
+    audit::record(
+        &txn,
+        Some(actor.user_id),
+        audit::Action::DepartmentUpdated,
+        Subject::Department(updated.id),
+        Some(before),
+        Some(after),
+    )
+    .await?;
     txn.commit().await?;
     Ok(updated.into())
+}
+
+/// What the audit log keeps of a department.
+fn described(department: &departments::Model) -> serde_json::Value {
+    serde_json::json!({
+        "slug": department.slug,
+        "name": department.name,
+        "description": department.description,
+    })
 }
 
 fn slug_clash(err: sea_orm::DbErr, slug: &Slug) -> Error {
@@ -216,7 +247,7 @@ pub async fn add_member(
     department_id: Uuid,
     user_id: Uuid,
 ) -> Result<()> {
-    viewer.require(Action::ManageDepartments)?;
+    let actor = viewer.require(Action::ManageDepartments)?;
     let txn = db::begin_write(db).await?;
     ensure_exists(&txn, department_id, user_id).await?;
     let existing = department_members::Entity::find_by_id((department_id, user_id))
@@ -231,6 +262,16 @@ pub async fn add_member(
         .insert(&txn)
         .await?;
         analytics::record::memberships_changed(&txn, &[user_id]).await?;
+        let after = serde_json::json!({ "userId": user_id });
+        audit::record(
+            &txn,
+            Some(actor.user_id),
+            audit::Action::DepartmentMemberAdded,
+            Subject::Department(department_id),
+            None,
+            Some(after),
+        )
+        .await?;
     }
     txn.commit().await?;
     Ok(())
@@ -244,13 +285,25 @@ pub async fn remove_member(
     department_id: Uuid,
     user_id: Uuid,
 ) -> Result<()> {
-    viewer.require(Action::ManageDepartments)?;
+    let actor = viewer.require(Action::ManageDepartments)?;
     let txn = db::begin_write(db).await?;
     ensure_exists(&txn, department_id, user_id).await?;
-    department_members::Entity::delete_by_id((department_id, user_id))
+    let removed = department_members::Entity::delete_by_id((department_id, user_id))
         .exec(&txn)
         .await?;
     analytics::record::memberships_changed(&txn, &[user_id]).await?;
+    if removed.rows_affected > 0 {
+        let before = serde_json::json!({ "userId": user_id });
+        audit::record(
+            &txn,
+            Some(actor.user_id),
+            audit::Action::DepartmentMemberRemoved,
+            Subject::Department(department_id),
+            Some(before),
+            None,
+        )
+        .await?;
+    }
     txn.commit().await?;
     Ok(())
 }

@@ -3,6 +3,7 @@
 //! input into [`types`], and writes in one transaction.
 
 pub mod analytics;
+pub mod audit;
 pub mod channels;
 pub mod departments;
 pub mod messages;

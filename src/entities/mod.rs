@@ -2,6 +2,7 @@
 //! types are built from domain values, not from these models.
 
 pub mod analytics_pending;
+pub mod audit_log;
 pub mod away_periods;
 pub mod channel_departments;
 pub mod channel_members;

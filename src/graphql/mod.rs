@@ -4,6 +4,7 @@
 #![warn(missing_docs)]
 
 pub mod analytics;
+pub mod audit;
 pub mod channel_mutations;
 pub mod channels;
 pub mod context;
@@ -47,6 +48,7 @@ pub struct Query(
     round::RoundQuery,
     analytics::AnalyticsQuery,
     search::SearchQuery,
+    audit::AuditQuery,
 );
 
 /// What you can change. Each mutation takes one `input` and returns a
@@ -143,6 +145,12 @@ fn describe_connections(
         )
         .override_output_type_description::<people::UserConnection>(
             "A page of people, with `totalCount`.",
+        )
+        .override_output_type_description::<search::SearchConnection>(
+            "A page of search hits, best first.",
+        )
+        .override_output_type_description::<audit::AuditEntryConnection>(
+            "A page of the audit log, newest first.",
         )
 }
 

@@ -259,7 +259,14 @@ async fn execute(
     let operation_name = instruments::operation_label(admitted.operation_name());
     let request = admitted.into_request(viewer, client_address, Loaders::new(&app.state.db));
     let started = std::time::Instant::now();
-    let mut response = app.schema.execute(request, introspective).await;
+    // Audit entries written by this operation carry the request's id.
+    let request_id = headers
+        .get(super::REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let mut response =
+        crate::domain::audit::in_request(request_id, app.schema.execute(request, introspective))
+            .await;
 
     // Refused by the schema before it ran (validation, depth, complexity):
     // errors only, as for our own refusals; `data: null` would claim it ran.

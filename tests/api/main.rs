@@ -8,6 +8,7 @@ mod helpers;
 
 mod activity;
 mod analytics;
+mod audit;
 mod auth;
 mod backup;
 mod bad_input;

@@ -15,10 +15,12 @@ use super::access::{self, Change};
 use super::{Channel, DEPARTMENTS_MAX, NAME_MAX, TOPIC_MAX, Visibility, membership};
 use crate::auth::{Action, Actor, Viewer};
 use crate::db;
+use crate::domain::audit::{self, Subject};
 use crate::domain::types::{Slug, bounded_text};
 use crate::domain::{analytics, search};
 use crate::entities::{channel_departments, channels, departments};
 use crate::error::{Error, Result, is_unique_violation};
+use serde_json::json;
 
 pub struct NewChannel {
     pub name: String,
@@ -106,6 +108,17 @@ pub async fn create(
     analytics::record::links_changed(&txn, &[created.id]).await?;
     membership::enter(&txn, created.id, actor.user_id).await?;
     search::index::refresh(&txn, search::Kind::Channel, &[created.id]).await?;
+    let mut after = described(&created);
+    after["departmentIds"] = json!(department_ids);
+    audit::record(
+        &txn,
+        Some(actor.user_id),
+        audit::Action::ChannelCreated,
+        Subject::Channel(created.id),
+        None,
+        Some(after),
+    )
+    .await?;
     txn.commit().await?;
     tracing::info!(channel.id = %created.id, "channel created");
     Ok(created.into())
@@ -136,6 +149,7 @@ pub async fn update(
     let topic = input.topic.as_deref().map(topic).transpose()?;
     let txn = db::begin_write(db).await?;
     let existing = authorize(&txn, actor, input.id, "id", Change::Edit).await?;
+    let before = described(&existing);
     let mut active = existing.into_active_model();
     if let Some(name) = name {
         active.name = Set(name);
@@ -155,6 +169,16 @@ pub async fn update(
         None => e.into(),
     })?;
     search::index::refresh(&txn, search::Kind::Channel, &[updated.id]).await?;
+    let after = described(&updated);
+    audit::record(
+        &txn,
+        Some(actor.user_id),
+        audit::Action::ChannelUpdated,
+        Subject::Channel(updated.id),
+        Some(before),
+        Some(after),
+    )
+    .await?;
     txn.commit().await?;
     Ok(updated.into())
 }
@@ -182,6 +206,16 @@ pub async fn link_department(
         .insert(&txn)
         .await?;
         analytics::record::links_changed(&txn, &[channel_id]).await?;
+        let after = json!({ "departmentId": department_id });
+        audit::record(
+            &txn,
+            Some(actor.user_id),
+            audit::Action::ChannelLinked,
+            Subject::Channel(channel_id),
+            None,
+            Some(after),
+        )
+        .await?;
     }
     let channel = touch(&txn, channel).await?;
     txn.commit().await?;
@@ -220,6 +254,16 @@ pub async fn unlink_department(
         .exec(&txn)
         .await?;
     analytics::record::links_changed(&txn, &[channel_id]).await?;
+    let before = json!({ "departmentId": department_id });
+    audit::record(
+        &txn,
+        Some(actor.user_id),
+        audit::Action::ChannelUnlinked,
+        Subject::Channel(channel_id),
+        Some(before),
+        None,
+    )
+    .await?;
     let channel = touch(&txn, channel).await?;
     txn.commit().await?;
     Ok(channel)
@@ -240,6 +284,16 @@ pub async fn archive(
     active.archived_at = Set(Some(now));
     active.updated_at = Set(now);
     let archived = active.update(&txn).await?;
+    let after = json!({ "archivedAt": archived.archived_at });
+    audit::record(
+        &txn,
+        Some(actor.user_id),
+        audit::Action::ChannelArchived,
+        Subject::Channel(channel_id),
+        Some(json!({ "archivedAt": null })),
+        Some(after),
+    )
+    .await?;
     txn.commit().await?;
     tracing::info!(channel.id = %channel_id, "channel archived");
     Ok(archived.into())
@@ -259,6 +313,16 @@ pub(super) async fn authorize(
     access.require_manage(change)?;
     access.require_open(field)?;
     Ok(access.into_row())
+}
+
+/// What the audit log keeps of a channel.
+fn described(channel: &channels::Model) -> serde_json::Value {
+    json!({
+        "slug": channel.slug,
+        "name": channel.name,
+        "topic": channel.topic,
+        "visibility": channel.visibility,
+    })
 }
 
 /// A slug made from a channel's name (`Q4 Launch!` → `q4-launch`), or

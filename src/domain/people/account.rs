@@ -99,7 +99,7 @@ pub async fn update_profile(
     changes: ProfileChanges,
 ) -> Result<Person> {
     let actor = viewer.require(Action::ManageOwnAccount)?;
-    update_person(db, actor.user_id, None, changes).await
+    update_person(db, actor.user_id, None, changes, None).await
 }
 
 /// Changes the viewer's password. Every session is revoked (other devices are

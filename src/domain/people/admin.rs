@@ -14,12 +14,14 @@ use super::account::ProfileChanges;
 use crate::auth::Role;
 use crate::auth::sessions;
 use crate::auth::{Action, AuthService, Viewer};
+use crate::domain::audit::{self, Subject};
 use crate::domain::round::week;
 use crate::domain::search;
 use crate::domain::types::{Email, Handle, NewPassword, Slug, bounded_text, display_name};
 use crate::entities::{department_members, departments, users};
 use crate::error::{Error, Result, is_unique_violation};
 use crate::{db, events};
+use serde_json::json;
 
 /// A person as an administrator creates them.
 pub struct NewPerson {
@@ -39,8 +41,8 @@ pub async fn create(
     viewer: &Viewer,
     input: NewPerson,
 ) -> Result<Person> {
-    viewer.require(Action::ManageUsers)?;
-    let person = create_unchecked(db, auth, input).await?;
+    let actor = viewer.require(Action::ManageUsers)?;
+    let person = create_as(db, auth, Some(actor.user_id), input).await?;
     tracing::info!(user.id = %person.id, role = %person.role, "user created");
     Ok(person)
 }
@@ -50,6 +52,17 @@ pub async fn create(
 pub async fn create_unchecked(
     db: &DatabaseConnection,
     auth: &AuthService,
+    input: NewPerson,
+) -> Result<Person> {
+    create_as(db, auth, None, input).await
+}
+
+/// Creates a person; `actor` (none for the command line) goes in the
+/// audit log.
+async fn create_as(
+    db: &DatabaseConnection,
+    auth: &AuthService,
+    actor: Option<Uuid>,
     input: NewPerson,
 ) -> Result<Person> {
     let email = Email::parse("email", &input.email)?;
@@ -147,8 +160,30 @@ pub async fn create_unchecked(
     }
     crate::domain::analytics::record::memberships_changed(&txn, &[user.id]).await?;
     search::index::refresh(&txn, search::Kind::Person, &[user.id]).await?;
+    let mut after = profile(&user);
+    after["departments"] = json!(slugs.iter().map(|s| s.as_str()).collect::<Vec<_>>());
+    audit::record(
+        &txn,
+        actor,
+        audit::Action::UserCreated,
+        Subject::User(user.id),
+        None,
+        Some(after),
+    )
+    .await?;
     txn.commit().await?;
     Ok(user.into())
+}
+
+/// What the audit log keeps of a person's profile.
+fn profile(user: &users::Model) -> serde_json::Value {
+    json!({
+        "handle": user.handle,
+        "email": user.email,
+        "displayName": user.display_name,
+        "title": user.title,
+        "role": user.role,
+    })
 }
 
 /// The languages the web client speaks.
@@ -219,15 +254,25 @@ pub async fn update(
     viewer: &Viewer,
     changes: PersonChanges,
 ) -> Result<Person> {
-    viewer.require(Action::ManageUsers)?;
-    update_person(db, changes.id, changes.email, changes.profile).await
+    let actor = viewer.require(Action::ManageUsers)?;
+    update_person(
+        db,
+        changes.id,
+        changes.email,
+        changes.profile,
+        Some(actor.user_id),
+    )
+    .await
 }
 
+/// Changes a person; by an administrator (`audited_by`), recorded in the
+/// audit log.
 pub(super) async fn update_person(
     db: &DatabaseConnection,
     id: Uuid,
     email: Option<String>,
     changes: ProfileChanges,
+    audited_by: Option<Uuid>,
 ) -> Result<Person> {
     let email = email
         .as_deref()
@@ -269,6 +314,7 @@ pub(super) async fn update_person(
         .one(&txn)
         .await?
         .ok_or(Error::NotFound("User"))?;
+    let before = profile(&user);
     let mut active = user.into_active_model();
     if let Some(email) = &email {
         let clash = users::Entity::find()
@@ -320,6 +366,18 @@ pub(super) async fn update_person(
         }
     })?;
     search::index::refresh(&txn, search::Kind::Person, &[updated.id]).await?;
+    if audited_by.is_some() {
+        let after = profile(&updated);
+        audit::record(
+            &txn,
+            audited_by,
+            audit::Action::UserUpdated,
+            Subject::User(id),
+            Some(before),
+            Some(after),
+        )
+        .await?;
+    }
     txn.commit().await?;
     Ok(updated.into())
 }
@@ -343,12 +401,23 @@ pub async fn set_role(
         .one(&txn)
         .await?
         .ok_or(Error::NotFound("User"))?;
+    let before = json!({ "role": user.role });
     let mut active = user.into_active_model();
     active.role = Set(role.as_str().to_owned());
     active.updated_at = Set(Utc::now());
     let updated = active.update(&txn).await?;
     // Their sessions carry the role: look it up afresh.
     sessions::forget_user(&txn, id).await?;
+    let after = json!({ "role": role.as_str() });
+    audit::record(
+        &txn,
+        Some(actor.user_id),
+        audit::Action::UserRoleChanged,
+        Subject::User(id),
+        Some(before),
+        Some(after),
+    )
+    .await?;
     events::commit(txn).await?;
     tracing::info!(user.id = %id, role = %role, "role changed");
     Ok(updated.into())
@@ -380,6 +449,16 @@ pub async fn deactivate(db: &DatabaseConnection, viewer: &Viewer, id: Uuid) -> R
     active.updated_at = Set(Utc::now());
     let updated = active.update(&txn).await?;
     sessions::revoke_all(&txn, id).await?;
+    let after = json!({ "deactivatedAt": updated.deactivated_at });
+    audit::record(
+        &txn,
+        Some(actor.user_id),
+        audit::Action::UserDeactivated,
+        Subject::User(id),
+        Some(json!({ "deactivatedAt": null })),
+        Some(after),
+    )
+    .await?;
     events::commit(txn).await?;
     tracing::info!(user.id = %id, "user deactivated");
     Ok(updated.into())

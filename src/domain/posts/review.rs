@@ -22,11 +22,13 @@ use super::{COMMENT_MAX, Post, Status, Transition, can_see};
 use crate::auth::Role;
 use crate::auth::{Action, Viewer};
 use crate::db;
+use crate::domain::audit;
 use crate::domain::notifications::{self, Kind, Subject};
 use crate::domain::types::bounded_text;
 use crate::entities::{guest_posts, post_revisions, review_events, users};
 use crate::error::{Error, Result};
 use crate::events;
+use serde_json::json;
 
 pub struct TransitionInput {
     pub post_id: Uuid,
@@ -156,6 +158,19 @@ pub async fn apply(
     )
     .await?;
     notify(&txn, &post, transition, actor.user_id, comment.as_deref()).await?;
+    if let Some(action) = audited(transition) {
+        let before = json!({ "status": from.as_str() });
+        let after = json!({ "status": to.as_str(), "comment": comment, "publishAt": publish_at });
+        audit::record(
+            &txn,
+            Some(actor.user_id),
+            action,
+            audit::Subject::Post(post.id),
+            Some(before),
+            Some(after),
+        )
+        .await?;
+    }
     let updated = guest_posts::Entity::find_by_id(post.id)
         .one(&txn)
         .await?
@@ -235,6 +250,16 @@ pub async fn publish_due(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<
             &message,
         )
         .await?;
+        // Published by the scheduler: no actor.
+        audit::record(
+            &txn,
+            None,
+            audit::Action::PostPublished,
+            audit::Subject::Post(post.id),
+            Some(json!({ "status": Status::Scheduled.as_str() })),
+            Some(json!({ "status": Status::Published.as_str() })),
+        )
+        .await?;
         let event = live::status_changed(
             post.id,
             post.author_id,
@@ -247,6 +272,21 @@ pub async fn publish_due(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<
         published.push(post.id);
     }
     Ok(published)
+}
+
+/// The audit log's name for a reviewer's transition (an author's own
+/// submitting and withdrawing are not editorial actions).
+fn audited(transition: Transition) -> Option<audit::Action> {
+    Some(match transition {
+        Transition::Submit | Transition::Withdraw => return None,
+        Transition::RequestChanges => audit::Action::PostChangesRequested,
+        Transition::Approve => audit::Action::PostApproved,
+        Transition::Reject => audit::Action::PostRejected,
+        Transition::Schedule => audit::Action::PostScheduled,
+        Transition::Unschedule => audit::Action::PostUnscheduled,
+        Transition::Publish => audit::Action::PostPublished,
+        Transition::Unpublish => audit::Action::PostUnpublished,
+    })
 }
 
 async fn store_revision(

@@ -304,12 +304,29 @@ async fn read(
     })
 }
 
+/// The advisory lock key of a rebuild (a fixed number no other lock of
+/// synaps uses: "synapsrx" in ASCII).
+const REINDEX_LOCK: i64 = 0x7379_6e61_7073_7278;
+
 /// Rebuilds the whole index, in one transaction: what `synaps search
 /// reindex` runs, and `serve` when the index is empty but content is not.
 /// Returns how many documents it wrote.
 pub async fn reindex(db: &DatabaseConnection) -> Result<usize> {
     let txn = db.begin().await?;
-    if db.get_database_backend() != DbBackend::Postgres {
+    if db.get_database_backend() == DbBackend::Postgres {
+        // Replicas starting together on an empty index take turns (the
+        // second rebuilds again, harmlessly) instead of clashing on the
+        // unique index.
+        txn.execute(
+            &Query::select()
+                .expr(Expr::cust_with_values(
+                    "pg_advisory_xact_lock($1)",
+                    [REINDEX_LOCK],
+                ))
+                .to_owned(),
+        )
+        .await?;
+    } else {
         txn.execute_unprepared("DELETE FROM search_terms").await?;
     }
     search_documents::Entity::delete_many().exec(&txn).await?;
