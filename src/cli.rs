@@ -149,6 +149,22 @@ pub enum UserCommand {
         #[arg(long, required = true)]
         password_stdin: bool,
     },
+    /// Print everything synaps holds about a person as JSON (their right of
+    /// access; docs/OPERATIONS.md, "A person's data").
+    Export {
+        #[arg(long)]
+        email: String,
+    },
+    /// Erase a person's data: messages become tombstones, check-ins and
+    /// guest posts are emptied (published ones unpublished), the account is
+    /// anonymised and locked. Cannot be undone.
+    Erase {
+        #[arg(long)]
+        email: String,
+        /// Confirm: erasing cannot be undone.
+        #[arg(long, required = true)]
+        yes: bool,
+    },
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]
@@ -274,7 +290,36 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::User(UserCommand::Export { email }) => {
+            let app = App::build(config, true).await?;
+            let id = person_by_email(&app.state.db, &email).await?;
+            let data = people::privacy::export(&app.state.db, None, id)
+                .await
+                .map_err(|e| anyhow::anyhow!(async_graphql::Error::from(e).message))?;
+            println!("{}", serde_json::to_string_pretty(&data)?);
+            Ok(())
+        }
+        Command::User(UserCommand::Erase { email, yes: _ }) => {
+            let app = App::build(config, true).await?;
+            let id = person_by_email(&app.state.db, &email).await?;
+            let erased = people::privacy::erase(&app.state.db, None, id)
+                .await
+                .map_err(|e| anyhow::anyhow!(async_graphql::Error::from(e).message))?;
+            println!("Erased {email}: the account is now @{}.", erased.handle);
+            Ok(())
+        }
     }
+}
+
+/// The id of the person with `email`, or an error that says so.
+async fn person_by_email(
+    db: &sea_orm::DatabaseConnection,
+    email: &str,
+) -> anyhow::Result<uuid::Uuid> {
+    people::privacy::id_by_email(db, email)
+        .await
+        .map_err(|e| anyhow::anyhow!(async_graphql::Error::from(e).message))?
+        .ok_or_else(|| anyhow::anyhow!("nobody has the email {email}"))
 }
 
 /// Rebuilds the search index; says how many things it indexed, and how

@@ -25,6 +25,7 @@ mod m20261207_000016_create_channel_reads;
 mod m20261207_000017_add_user_language;
 mod m20261208_000018_create_search_documents;
 mod m20261208_000019_create_audit_log;
+mod m20261208_000020_add_message_erased_at;
 
 pub struct Migrator;
 
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000017_add_user_language::Migration),
             Box::new(m20261208_000018_create_search_documents::Migration),
             Box::new(m20261208_000019_create_audit_log::Migration),
+            Box::new(m20261208_000020_add_message_erased_at::Migration),
         ]
     }
 }

@@ -113,6 +113,11 @@ impl Message {
     async fn deleted_at(&self) -> Option<DateTime<Utc>> {
         self.0.deleted_at
     }
+    /// When it was removed at its author's request, with the rest of their
+    /// data (a tombstone like a deleted message; `deletedAt` is set too).
+    async fn erased_at(&self) -> Option<DateTime<Utc>> {
+        self.0.erased_at
+    }
     /// The thread's first message, for a reply.
     async fn parent(&self, ctx: &Context<'_>) -> Result<Option<Message>> {
         let Some(parent_id) = self.0.parent_id else {

@@ -475,6 +475,38 @@ pub struct DeactivateUserPayload {
     pub user: User,
 }
 
+/// The input of `exportUserData`.
+#[derive(InputObject)]
+pub struct ExportUserDataInput {
+    /// The person.
+    pub id: ID,
+}
+
+/// The result of `exportUserData`.
+#[derive(SimpleObject)]
+pub struct ExportUserDataPayload {
+    /// Everything synaps holds about the person, as one JSON document
+    /// (profile, memberships, messages, reactions, check-ins, posts and
+    /// their revisions, notifications, sessions; no secrets).
+    pub data: String,
+}
+
+/// The input of `eraseUser`.
+#[derive(InputObject)]
+pub struct EraseUserInput {
+    /// The person; not yourself.
+    pub id: ID,
+    /// The person's handle, typed again to confirm.
+    pub confirm_handle: String,
+}
+
+/// The result of `eraseUser`.
+#[derive(SimpleObject)]
+pub struct EraseUserPayload {
+    /// The anonymised account.
+    pub user: User,
+}
+
 /// Signing in and out, one's own account, and the administrators' people
 /// mutations.
 #[derive(Default)]
@@ -633,6 +665,37 @@ impl PeopleMutation {
         let person = people::deactivate(ctx.db(), ctx.viewer(), id).await?;
         Ok(DeactivateUserPayload {
             user: User::one(person),
+        })
+    }
+    /// Everything synaps holds about someone, as JSON (admins; recorded in
+    /// the audit log): a person's right of access.
+    async fn export_user_data(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The person whose data to export.")] input: ExportUserDataInput,
+    ) -> Result<ExportUserDataPayload> {
+        let id = decode_as("id", Kind::User, &input.id)?;
+        let data = people::privacy::export_for(ctx.db(), ctx.viewer(), id).await?;
+        Ok(ExportUserDataPayload {
+            data: data.to_string(),
+        })
+    }
+    /// Erases someone's personal data (admins, confirming with their
+    /// handle): their messages become tombstones "removed at the person's
+    /// request", their check-ins and posts are emptied (published ones
+    /// unpublished), the account is anonymised and locked. Cannot be
+    /// undone; the audit log keeps that it happened.
+    async fn erase_user(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The person to erase, and their handle to confirm.")]
+        input: EraseUserInput,
+    ) -> Result<EraseUserPayload> {
+        let id = decode_as("id", Kind::User, &input.id)?;
+        let erased =
+            people::privacy::erase_for(ctx.db(), ctx.viewer(), id, &input.confirm_handle).await?;
+        Ok(EraseUserPayload {
+            user: User::one(erased.into()),
         })
     }
 }

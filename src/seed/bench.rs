@@ -661,6 +661,7 @@ impl Generator {
             created_at: DateTime::from_timestamp_millis(millis).unwrap_or_default(),
             edited_at: None,
             deleted_at: None,
+            erased_at: None,
         }
     }
 

@@ -582,6 +582,7 @@ async fn chatter(
                 created_at: Set(chrono::DateTime::from_timestamp_millis(at).unwrap_or_default()),
                 edited_at: Set(None),
                 deleted_at: Set(None),
+                erased_at: Set(None),
             });
         }
     }

@@ -29,6 +29,7 @@ mod notifications;
 mod permissions;
 mod posting_together;
 mod posts;
+mod privacy;
 mod reads;
 mod reminders;
 mod retention;

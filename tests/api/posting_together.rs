@@ -391,6 +391,7 @@ async fn a_batch_waits_for_the_authors_lock_and_counts_what_it_guarded(app: Test
         created_at: sea_orm::Set(now),
         edited_at: sea_orm::Set(None),
         deleted_at: sea_orm::Set(None),
+        erased_at: sea_orm::Set(None),
     };
     messages::Entity::insert(row)
         .exec_without_returning(&other)

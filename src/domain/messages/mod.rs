@@ -52,6 +52,8 @@ pub struct Message {
     pub created_at: DateTime<Utc>,
     pub edited_at: Option<DateTime<Utc>>,
     pub deleted_at: Option<DateTime<Utc>>,
+    /// Removed at its author's request, with the rest of their data.
+    pub erased_at: Option<DateTime<Utc>>,
 }
 
 impl From<messages::Model> for Message {
@@ -66,6 +68,7 @@ impl From<messages::Model> for Message {
             created_at: m.created_at,
             edited_at: m.edited_at,
             deleted_at: m.deleted_at,
+            erased_at: m.erased_at,
         }
     }
 }

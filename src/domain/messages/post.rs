@@ -275,6 +275,7 @@ async fn decide(
                     created_at: Utc::now(),
                     edited_at: None,
                     deleted_at: None,
+                    erased_at: None,
                 },
                 channel: access.into_row(),
             })

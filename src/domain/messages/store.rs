@@ -132,6 +132,7 @@ fn row(m: &messages::Model) -> messages::ActiveModel {
         created_at: Set(m.created_at),
         edited_at: Set(None),
         deleted_at: Set(None),
+        erased_at: Set(None),
     }
 }
 

@@ -5,6 +5,7 @@
 mod account;
 mod admin;
 mod directory;
+pub mod privacy;
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;

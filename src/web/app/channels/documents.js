@@ -2,7 +2,7 @@
 // the server's logs and metrics can tell them apart.
 
 export const MESSAGE = `fragment Msg on Message {
-  id body bodyHtml createdAt editedAt deletedAt
+  id body bodyHtml createdAt editedAt deletedAt erasedAt
   author { id handle displayName }
   parent { id }
   replyCount viewerFollows

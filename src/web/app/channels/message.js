@@ -46,7 +46,7 @@ export function Message({ message, onChange, threadHref = null, highlighted = fa
 
   if (message.deletedAt) {
     return html`<article class="message deleted" id=${`m-${message.id}`} data-message=${message.id}>
-      <p class="muted">${t("message.deleted")}</p></article>`;
+      <p class="muted">${t(message.erasedAt ? "message.erased" : "message.deleted")}</p></article>`;
   }
   return html`
     <article class=${`message ${highlighted ? "highlight" : ""}`} id=${`m-${message.id}`} data-message=${message.id}

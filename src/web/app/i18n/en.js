@@ -54,6 +54,7 @@ export default {
   "message.confirmDelete": "Delete this message? It is replaced by a note that it was deleted.",
   "message.delete": "Delete",
   "message.deleted": "This message was deleted.",
+  "message.erased": "Removed at the person's request.",
   "message.edit": "Edit",
   "message.edited": "(edited)",
   "message.react": "Add a reaction",

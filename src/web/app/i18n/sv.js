@@ -53,6 +53,7 @@ export default {
   "message.confirmDelete": "Radera meddelandet? Det ersätts av en notis om att det raderats.",
   "message.delete": "Radera",
   "message.deleted": "Meddelandet har raderats.",
+  "message.erased": "Borttaget på personens begäran.",
   "message.edit": "Redigera",
   "message.edited": "(redigerat)",
   "message.react": "Lägg till en reaktion",

@@ -104,7 +104,7 @@ function ChallengeThread({ threadId, onReplied }) {
           ${thread.replies.nodes.map((/** @type {any} */ r) => html`
             <li key=${r.id}>
               <p class="who"><strong>${r.author.displayName}</strong> <time class="muted" datetime=${r.createdAt}>${formatDateTime(r.createdAt)}</time></p>
-              ${r.deletedAt ? html`<p class="muted">${t("message.deleted")}</p>` : html`<${Body} bodyHtml=${r.bodyHtml} />`}
+              ${r.deletedAt ? html`<p class="muted">${t(r.erasedAt ? "message.erased" : "message.deleted")}</p>` : html`<${Body} bodyHtml=${r.bodyHtml} />`}
             </li>`)}
         </ol>` : html`<p class="muted">${t("round.noReplies")}</p>`}
       ${canJoin && !channel.archivedAt && me.value ? html`

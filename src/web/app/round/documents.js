@@ -102,7 +102,7 @@ export const CHALLENGE_THREAD = `query ChallengeThread($id: ID!) {
   node(id: $id) {
     ... on Message {
       id replyCount channel { id slug name visibility viewerIsMember archivedAt }
-      replies(first: 100) { nodes { id bodyHtml createdAt deletedAt author { id handle displayName } } }
+      replies(first: 100) { nodes { id bodyHtml createdAt deletedAt erasedAt author { id handle displayName } } }
     }
   }
 }`;

@@ -1,0 +1,408 @@
+//! A person's data (docs/OPERATIONS.md, "A person's data"): everything
+//! synaps holds about them, as JSON ([`export`]), and erasing it
+//! ([`erase`]) while keeping the conversations they took part in readable.
+//!
+//! Erasing, in one transaction:
+//! - their messages become tombstones (`deleted_at`, and `erased_at`: removed
+//!   at the person's request), their reactions, mentions, follows, mutes,
+//!   read markers, notifications, sessions and away periods go;
+//! - their check-ins and challenges are emptied (the week stays counted in
+//!   the round's history) and their check-in comments become tombstones;
+//! - their guest posts are emptied and their revisions deleted; a
+//!   published one is unpublished (APPROVED, off the blog);
+//! - the account is anonymised ("Former colleague", `erased-…` handle and
+//!   address, no password, deactivated) and leaves every channel and
+//!   department;
+//! - the search index forgets it all, and the audit log records that the
+//!   erasure happened and blanks what its entries about them said.
+//!
+//! Aggregates (analytics rollups, rate-limit counters) keep their counts:
+//! they hold no one's words.
+
+use chrono::Utc;
+use sea_orm::sea_query::{Expr, Func};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    IntoActiveModel, QueryFilter, QuerySelect, Set, TransactionTrait,
+};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::auth::sessions;
+use crate::auth::{Action, Viewer};
+use crate::db;
+use crate::domain::audit::{self, Subject};
+use crate::domain::posts::Status;
+use crate::domain::search;
+use crate::entities::{
+    away_periods, channel_members, channel_mutes, channel_reads, checkin_challenges,
+    checkin_comments, checkin_reactions, checkin_reminders, checkins, department_members,
+    guest_posts, message_mentions, message_reactions, messages, notifications, post_revisions,
+    refresh_tokens, review_events, thread_follows, users,
+};
+use crate::error::{Error, Result};
+use crate::events;
+
+/// The id of the person with `email` (any case), if anyone has it.
+pub async fn id_by_email(db: &DatabaseConnection, email: &str) -> Result<Option<Uuid>> {
+    Ok(users::Entity::find()
+        .select_only()
+        .column(users::Column::Id)
+        .filter(users::Column::Email.eq(email.trim().to_lowercase()))
+        .into_tuple()
+        .one(db)
+        .await?)
+}
+
+/// The person with `id`, or NOT_FOUND.
+async fn person(conn: &impl ConnectionTrait, id: Uuid) -> Result<users::Model> {
+    users::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or(Error::NotFound("User"))
+}
+
+/// Everything synaps holds about person `id`, as one JSON document
+/// (secrets left out: no password hash, no token hashes). `actor` is
+/// recorded in the audit log (none from the command line).
+pub async fn export(db: &DatabaseConnection, actor: Option<Uuid>, id: Uuid) -> Result<Value> {
+    let txn = db.begin().await?;
+    let user = person(&txn, id).await?;
+    let mine = |rows: Vec<Value>| Value::Array(rows);
+    let profile = json!({
+        "id": user.id,
+        "email": user.email,
+        "handle": user.handle,
+        "displayName": user.display_name,
+        "title": user.title,
+        "bio": user.bio,
+        "role": user.role,
+        "timeZone": user.time_zone,
+        "language": user.language,
+        "checkinReminders": user.checkin_reminders,
+        "createdAt": user.created_at,
+        "updatedAt": user.updated_at,
+        "deactivatedAt": user.deactivated_at,
+    });
+    let session_ids: Vec<Uuid> = crate::entities::sessions::Entity::find()
+        .select_only()
+        .column(crate::entities::sessions::Column::Id)
+        .filter(crate::entities::sessions::Column::UserId.eq(id))
+        .into_tuple()
+        .all(&txn)
+        .await?;
+    let tokens = refresh_tokens::Entity::find()
+        .select_only()
+        .columns([
+            refresh_tokens::Column::SessionId,
+            refresh_tokens::Column::CreatedAt,
+            refresh_tokens::Column::ExpiresAt,
+            refresh_tokens::Column::UsedAt,
+        ])
+        .filter(refresh_tokens::Column::SessionId.is_in(session_ids))
+        .into_json()
+        .all(&txn)
+        .await?;
+    let checkin_ids: Vec<Uuid> = checkins::Entity::find()
+        .select_only()
+        .column(checkins::Column::Id)
+        .filter(checkins::Column::UserId.eq(id))
+        .into_tuple()
+        .all(&txn)
+        .await?;
+    let post_ids: Vec<Uuid> = guest_posts::Entity::find()
+        .select_only()
+        .column(guest_posts::Column::Id)
+        .filter(guest_posts::Column::AuthorId.eq(id))
+        .into_tuple()
+        .all(&txn)
+        .await?;
+    let document = json!({
+        "exportedAt": Utc::now(),
+        "profile": profile,
+        "departments": mine(department_members::Entity::find().filter(department_members::Column::UserId.eq(id)).into_json().all(&txn).await?),
+        "channels": mine(channel_members::Entity::find().filter(channel_members::Column::UserId.eq(id)).into_json().all(&txn).await?),
+        "channelMutes": mine(channel_mutes::Entity::find().filter(channel_mutes::Column::UserId.eq(id)).into_json().all(&txn).await?),
+        "channelReads": mine(channel_reads::Entity::find().filter(channel_reads::Column::UserId.eq(id)).into_json().all(&txn).await?),
+        "messages": mine(messages::Entity::find().filter(messages::Column::AuthorId.eq(id)).into_json().all(&txn).await?),
+        "reactions": mine(message_reactions::Entity::find().filter(message_reactions::Column::UserId.eq(id)).into_json().all(&txn).await?),
+        "mentions": mine(message_mentions::Entity::find().filter(message_mentions::Column::UserId.eq(id)).into_json().all(&txn).await?),
+        "threadFollows": mine(thread_follows::Entity::find().filter(thread_follows::Column::UserId.eq(id)).into_json().all(&txn).await?),
+        "checkins": mine(checkins::Entity::find().filter(checkins::Column::UserId.eq(id)).into_json().all(&txn).await?),
+        "challenges": mine(checkin_challenges::Entity::find().filter(checkin_challenges::Column::CheckinId.is_in(checkin_ids)).into_json().all(&txn).await?),
+        "checkinComments": mine(checkin_comments::Entity::find().filter(checkin_comments::Column::AuthorId.eq(id)).into_json().all(&txn).await?),
+        "checkinReactions": mine(checkin_reactions::Entity::find().filter(checkin_reactions::Column::UserId.eq(id)).into_json().all(&txn).await?),
+        "checkinReminders": mine(checkin_reminders::Entity::find().filter(checkin_reminders::Column::UserId.eq(id)).into_json().all(&txn).await?),
+        "awayPeriods": mine(away_periods::Entity::find().filter(away_periods::Column::UserId.eq(id)).into_json().all(&txn).await?),
+        "posts": mine(guest_posts::Entity::find().filter(guest_posts::Column::AuthorId.eq(id)).into_json().all(&txn).await?),
+        "postRevisions": mine(post_revisions::Entity::find().filter(post_revisions::Column::PostId.is_in(post_ids)).into_json().all(&txn).await?),
+        "reviewActions": mine(review_events::Entity::find().filter(review_events::Column::ActorId.eq(id)).into_json().all(&txn).await?),
+        "notifications": mine(notifications::Entity::find().filter(notifications::Column::RecipientId.eq(id)).into_json().all(&txn).await?),
+        "sessions": mine(crate::entities::sessions::Entity::find().filter(crate::entities::sessions::Column::UserId.eq(id)).into_json().all(&txn).await?),
+        "refreshTokens": mine(tokens),
+    });
+    audit::record(
+        &txn,
+        actor,
+        audit::Action::UserExported,
+        Subject::User(id),
+        None,
+        None,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(document)
+}
+
+/// [`export`] for an administrator.
+pub async fn export_for(db: &DatabaseConnection, viewer: &Viewer, id: Uuid) -> Result<Value> {
+    let actor = viewer.require(Action::ManageUsers)?;
+    export(db, Some(actor.user_id), id).await
+}
+
+/// [`erase`] for an administrator, who confirms by typing the person's
+/// handle; never themselves.
+pub async fn erase_for(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    id: Uuid,
+    confirm_handle: &str,
+) -> Result<users::Model> {
+    let actor = viewer.require(Action::ManageUsers)?;
+    if actor.user_id == id {
+        return Err(Error::bad_input(
+            "userId",
+            "you cannot erase yourself; ask another admin",
+        ));
+    }
+    let user = person(db, id).await?;
+    if confirm_handle.trim_start_matches('@') != user.handle {
+        return Err(Error::bad_input(
+            "confirmHandle",
+            format!("type the person's handle, @{}, to confirm", user.handle),
+        ));
+    }
+    erase(db, Some(actor.user_id), id).await
+}
+
+/// Erases person `id`'s data (see the module docs); `actor` is recorded in
+/// the audit log (none from the command line). Erasing again changes
+/// nothing more.
+pub async fn erase(db: &DatabaseConnection, actor: Option<Uuid>, id: Uuid) -> Result<users::Model> {
+    let now = Utc::now();
+    let txn = db::begin_write(db).await?;
+    let user = person(&txn, id).await?;
+
+    // Messages: tombstones that keep their threads.
+    let message_ids: Vec<Uuid> = messages::Entity::find()
+        .select_only()
+        .column(messages::Column::Id)
+        .filter(messages::Column::AuthorId.eq(id))
+        .into_tuple()
+        .all(&txn)
+        .await?;
+    messages::Entity::update_many()
+        .col_expr(messages::Column::Body, Expr::value(""))
+        .col_expr(
+            messages::Column::DeletedAt,
+            Expr::from(Func::coalesce([
+                Expr::col(messages::Column::DeletedAt),
+                Expr::val(now),
+            ])),
+        )
+        .col_expr(messages::Column::ErasedAt, Expr::value(now))
+        .filter(messages::Column::AuthorId.eq(id))
+        .exec(&txn)
+        .await?;
+    for chunk in message_ids.chunks(1000) {
+        message_mentions::Entity::delete_many()
+            .filter(message_mentions::Column::MessageId.is_in(chunk.iter().copied()))
+            .exec(&txn)
+            .await?;
+        search::index::remove_all(&txn, chunk.iter().map(|m| (search::Kind::Message, *m))).await?;
+    }
+    message_mentions::Entity::delete_many()
+        .filter(message_mentions::Column::UserId.eq(id))
+        .exec(&txn)
+        .await?;
+    message_reactions::Entity::delete_many()
+        .filter(message_reactions::Column::UserId.eq(id))
+        .exec(&txn)
+        .await?;
+    thread_follows::Entity::delete_many()
+        .filter(thread_follows::Column::UserId.eq(id))
+        .exec(&txn)
+        .await?;
+    channel_mutes::Entity::delete_many()
+        .filter(channel_mutes::Column::UserId.eq(id))
+        .exec(&txn)
+        .await?;
+    channel_reads::Entity::delete_many()
+        .filter(channel_reads::Column::UserId.eq(id))
+        .exec(&txn)
+        .await?;
+    channel_members::Entity::delete_many()
+        .filter(channel_members::Column::UserId.eq(id))
+        .exec(&txn)
+        .await?;
+    department_members::Entity::delete_many()
+        .filter(department_members::Column::UserId.eq(id))
+        .exec(&txn)
+        .await?;
+    notifications::Entity::delete_many()
+        .filter(notifications::Column::RecipientId.eq(id))
+        .exec(&txn)
+        .await?;
+    away_periods::Entity::delete_many()
+        .filter(away_periods::Column::UserId.eq(id))
+        .exec(&txn)
+        .await?;
+    checkin_reminders::Entity::delete_many()
+        .filter(checkin_reminders::Column::UserId.eq(id))
+        .exec(&txn)
+        .await?;
+    checkin_reactions::Entity::delete_many()
+        .filter(checkin_reactions::Column::UserId.eq(id))
+        .exec(&txn)
+        .await?;
+    // Signed out everywhere at once (every replica's session cache hears
+    // it from the event); the refresh tokens' hashes go.
+    sessions::revoke_all(&txn, id).await?;
+    let session_ids: Vec<Uuid> = crate::entities::sessions::Entity::find()
+        .select_only()
+        .column(crate::entities::sessions::Column::Id)
+        .filter(crate::entities::sessions::Column::UserId.eq(id))
+        .into_tuple()
+        .all(&txn)
+        .await?;
+    refresh_tokens::Entity::delete_many()
+        .filter(refresh_tokens::Column::SessionId.is_in(session_ids))
+        .exec(&txn)
+        .await?;
+
+    // Check-ins: emptied, the weeks kept.
+    let checkin_ids: Vec<Uuid> = checkins::Entity::find()
+        .select_only()
+        .column(checkins::Column::Id)
+        .filter(checkins::Column::UserId.eq(id))
+        .into_tuple()
+        .all(&txn)
+        .await?;
+    checkins::Entity::update_many()
+        .col_expr(checkins::Column::Wins, Expr::value(""))
+        .col_expr(checkins::Column::Mood, Expr::value(Option::<i16>::None))
+        .filter(checkins::Column::UserId.eq(id))
+        .exec(&txn)
+        .await?;
+    checkin_challenges::Entity::update_many()
+        .col_expr(checkin_challenges::Column::Body, Expr::value(""))
+        .filter(checkin_challenges::Column::CheckinId.is_in(checkin_ids.clone()))
+        .exec(&txn)
+        .await?;
+    checkin_comments::Entity::update_many()
+        .col_expr(checkin_comments::Column::Body, Expr::value(""))
+        .col_expr(
+            checkin_comments::Column::DeletedAt,
+            Expr::from(Func::coalesce([
+                Expr::col(checkin_comments::Column::DeletedAt),
+                Expr::val(now),
+            ])),
+        )
+        .filter(checkin_comments::Column::AuthorId.eq(id))
+        .exec(&txn)
+        .await?;
+    search::index::remove_all(
+        &txn,
+        checkin_ids.iter().map(|c| (search::Kind::Checkin, *c)),
+    )
+    .await?;
+
+    // Guest posts: emptied, off the blog, their revisions gone.
+    let post_ids: Vec<Uuid> = guest_posts::Entity::find()
+        .select_only()
+        .column(guest_posts::Column::Id)
+        .filter(guest_posts::Column::AuthorId.eq(id))
+        .into_tuple()
+        .all(&txn)
+        .await?;
+    post_revisions::Entity::delete_many()
+        .filter(post_revisions::Column::PostId.is_in(post_ids.clone()))
+        .exec(&txn)
+        .await?;
+    guest_posts::Entity::update_many()
+        .col_expr(
+            guest_posts::Column::Status,
+            Expr::value(Status::Approved.as_str()),
+        )
+        .col_expr(
+            guest_posts::Column::PublishedAt,
+            Expr::value(Option::<chrono::DateTime<Utc>>::None),
+        )
+        .col_expr(
+            guest_posts::Column::PublishAt,
+            Expr::value(Option::<chrono::DateTime<Utc>>::None),
+        )
+        .filter(guest_posts::Column::AuthorId.eq(id))
+        .filter(
+            guest_posts::Column::Status
+                .is_in([Status::Published.as_str(), Status::Scheduled.as_str()]),
+        )
+        .exec(&txn)
+        .await?;
+    guest_posts::Entity::update_many()
+        .col_expr(guest_posts::Column::Title, Expr::value(ERASED_TITLE))
+        .col_expr(guest_posts::Column::Body, Expr::value(""))
+        .col_expr(guest_posts::Column::Excerpt, Expr::value(""))
+        .col_expr(guest_posts::Column::UpdatedAt, Expr::value(now))
+        .filter(guest_posts::Column::AuthorId.eq(id))
+        .exec(&txn)
+        .await?;
+    // The slug came from the title.
+    for post_id in &post_ids {
+        guest_posts::Entity::update_many()
+            .col_expr(
+                guest_posts::Column::Slug,
+                Expr::value(format!("erased-{}", post_id.simple())),
+            )
+            .filter(guest_posts::Column::Id.eq(*post_id))
+            .exec(&txn)
+            .await?;
+    }
+    search::index::remove_all(&txn, post_ids.iter().map(|p| (search::Kind::Post, *p))).await?;
+
+    // The account, anonymised and locked.
+    let tag = id.simple().to_string();
+    let mut active = user.clone().into_active_model();
+    active.email = Set(format!("erased-{tag}@erased.invalid"));
+    active.handle = Set(format!("erased-{}", &tag[tag.len() - 12..]));
+    active.display_name = Set(ERASED_NAME.to_owned());
+    active.title = Set(String::new());
+    active.bio = Set(String::new());
+    active.password_hash = Set(String::new());
+    active.token_version = Set(user.token_version.saturating_add(1));
+    active.deactivated_at = Set(Some(user.deactivated_at.unwrap_or(now)));
+    active.time_zone = Set(None);
+    active.language = Set(None);
+    active.updated_at = Set(now);
+    let erased = active.update(&txn).await?;
+    search::index::remove_all(&txn, [(search::Kind::Person, id)]).await?;
+
+    audit::forget_subject(&txn, id).await?;
+    audit::record(
+        &txn,
+        actor,
+        audit::Action::UserErased,
+        Subject::User(id),
+        None,
+        None,
+    )
+    .await?;
+    events::commit(txn).await?;
+    tracing::info!(user.id = %id, "user erased");
+    Ok(erased)
+}
+
+/// The name an erased account shows where it took part.
+pub const ERASED_NAME: &str = "Former colleague";
+/// The title an erased person's guest posts keep.
+pub const ERASED_TITLE: &str = "Removed at the author's request";
