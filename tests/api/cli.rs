@@ -287,6 +287,62 @@ fn an_operator_creates_the_first_admin_from_the_command_line() {
 }
 
 #[test]
+fn an_operator_exports_and_erases_a_persons_data_from_the_command_line() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let create = [
+        "user",
+        "create",
+        "--email",
+        "leaving@example.com",
+        "--name",
+        "Lea Ving",
+        "--role",
+        "staff",
+        "--password-stdin",
+    ];
+    let created = synaps_in(dir.path(), &create, "a long enough password\n");
+    assert!(created.status.success(), "{created:?}");
+
+    let export = synaps_in(
+        dir.path(),
+        &["user", "export", "--email", "Leaving@Example.com"],
+        "",
+    );
+    assert!(export.status.success(), "{export:?}");
+    let data: serde_json::Value = serde_json::from_slice(&export.stdout).expect("JSON on stdout");
+    assert_eq!(data["profile"]["displayName"], "Lea Ving");
+
+    let unconfirmed = synaps_in(
+        dir.path(),
+        &["user", "erase", "--email", "leaving@example.com"],
+        "",
+    );
+    assert!(!unconfirmed.status.success());
+    assert!(String::from_utf8_lossy(&unconfirmed.stderr).contains("--yes"));
+    let nobody = synaps_in(
+        dir.path(),
+        &["user", "erase", "--email", "nobody@example.com", "--yes"],
+        "",
+    );
+    assert!(!nobody.status.success());
+    assert!(String::from_utf8_lossy(&nobody.stderr).contains("nobody has the email"));
+
+    let erased = synaps_in(
+        dir.path(),
+        &["user", "erase", "--email", "leaving@example.com", "--yes"],
+        "",
+    );
+    assert!(erased.status.success(), "{erased:?}");
+    assert!(String::from_utf8_lossy(&erased.stdout).contains("@erased-"));
+    let gone = synaps_in(
+        dir.path(),
+        &["user", "export", "--email", "leaving@example.com"],
+        "",
+    );
+    assert!(!gone.status.success(), "the address is gone with the rest");
+}
+
+#[test]
 fn migrate_lists_rolls_back_and_reapplies() {
     let dir = tempfile::tempdir().expect("temp dir");
     let status = |dir: &std::path::Path| {

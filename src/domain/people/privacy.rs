@@ -28,7 +28,7 @@ use sea_orm::{
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::auth::sessions;
+use crate::auth::sessions as signed_in;
 use crate::auth::{Action, Viewer};
 use crate::db;
 use crate::domain::audit::{self, Subject};
@@ -38,7 +38,7 @@ use crate::entities::{
     away_periods, channel_members, channel_mutes, channel_reads, checkin_challenges,
     checkin_comments, checkin_reactions, checkin_reminders, checkins, department_members,
     guest_posts, message_mentions, message_reactions, messages, notifications, post_revisions,
-    refresh_tokens, review_events, thread_follows, users,
+    refresh_tokens, review_events, sessions, thread_follows, users,
 };
 use crate::error::{Error, Result};
 use crate::events;
@@ -68,7 +68,6 @@ async fn person(conn: &impl ConnectionTrait, id: Uuid) -> Result<users::Model> {
 pub async fn export(db: &DatabaseConnection, actor: Option<Uuid>, id: Uuid) -> Result<Value> {
     let txn = db.begin().await?;
     let user = person(&txn, id).await?;
-    let mine = |rows: Vec<Value>| Value::Array(rows);
     let profile = json!({
         "id": user.id,
         "email": user.email,
@@ -84,13 +83,9 @@ pub async fn export(db: &DatabaseConnection, actor: Option<Uuid>, id: Uuid) -> R
         "updatedAt": user.updated_at,
         "deactivatedAt": user.deactivated_at,
     });
-    let session_ids: Vec<Uuid> = crate::entities::sessions::Entity::find()
-        .select_only()
-        .column(crate::entities::sessions::Column::Id)
-        .filter(crate::entities::sessions::Column::UserId.eq(id))
-        .into_tuple()
-        .all(&txn)
-        .await?;
+    let session_ids =
+        ids_of::<sessions::Entity>(&txn, sessions::Column::Id, sessions::Column::UserId, id)
+            .await?;
     let tokens = refresh_tokens::Entity::find()
         .select_only()
         .columns([
@@ -103,43 +98,39 @@ pub async fn export(db: &DatabaseConnection, actor: Option<Uuid>, id: Uuid) -> R
         .into_json()
         .all(&txn)
         .await?;
-    let checkin_ids: Vec<Uuid> = checkins::Entity::find()
-        .select_only()
-        .column(checkins::Column::Id)
-        .filter(checkins::Column::UserId.eq(id))
-        .into_tuple()
-        .all(&txn)
-        .await?;
-    let post_ids: Vec<Uuid> = guest_posts::Entity::find()
-        .select_only()
-        .column(guest_posts::Column::Id)
-        .filter(guest_posts::Column::AuthorId.eq(id))
-        .into_tuple()
-        .all(&txn)
-        .await?;
+    let checkin_ids =
+        ids_of::<checkins::Entity>(&txn, checkins::Column::Id, checkins::Column::UserId, id)
+            .await?;
+    let post_ids = ids_of::<guest_posts::Entity>(
+        &txn,
+        guest_posts::Column::Id,
+        guest_posts::Column::AuthorId,
+        id,
+    )
+    .await?;
     let document = json!({
         "exportedAt": Utc::now(),
         "profile": profile,
-        "departments": mine(department_members::Entity::find().filter(department_members::Column::UserId.eq(id)).into_json().all(&txn).await?),
-        "channels": mine(channel_members::Entity::find().filter(channel_members::Column::UserId.eq(id)).into_json().all(&txn).await?),
-        "channelMutes": mine(channel_mutes::Entity::find().filter(channel_mutes::Column::UserId.eq(id)).into_json().all(&txn).await?),
-        "channelReads": mine(channel_reads::Entity::find().filter(channel_reads::Column::UserId.eq(id)).into_json().all(&txn).await?),
-        "messages": mine(messages::Entity::find().filter(messages::Column::AuthorId.eq(id)).into_json().all(&txn).await?),
-        "reactions": mine(message_reactions::Entity::find().filter(message_reactions::Column::UserId.eq(id)).into_json().all(&txn).await?),
-        "mentions": mine(message_mentions::Entity::find().filter(message_mentions::Column::UserId.eq(id)).into_json().all(&txn).await?),
-        "threadFollows": mine(thread_follows::Entity::find().filter(thread_follows::Column::UserId.eq(id)).into_json().all(&txn).await?),
-        "checkins": mine(checkins::Entity::find().filter(checkins::Column::UserId.eq(id)).into_json().all(&txn).await?),
-        "challenges": mine(checkin_challenges::Entity::find().filter(checkin_challenges::Column::CheckinId.is_in(checkin_ids)).into_json().all(&txn).await?),
-        "checkinComments": mine(checkin_comments::Entity::find().filter(checkin_comments::Column::AuthorId.eq(id)).into_json().all(&txn).await?),
-        "checkinReactions": mine(checkin_reactions::Entity::find().filter(checkin_reactions::Column::UserId.eq(id)).into_json().all(&txn).await?),
-        "checkinReminders": mine(checkin_reminders::Entity::find().filter(checkin_reminders::Column::UserId.eq(id)).into_json().all(&txn).await?),
-        "awayPeriods": mine(away_periods::Entity::find().filter(away_periods::Column::UserId.eq(id)).into_json().all(&txn).await?),
-        "posts": mine(guest_posts::Entity::find().filter(guest_posts::Column::AuthorId.eq(id)).into_json().all(&txn).await?),
-        "postRevisions": mine(post_revisions::Entity::find().filter(post_revisions::Column::PostId.is_in(post_ids)).into_json().all(&txn).await?),
-        "reviewActions": mine(review_events::Entity::find().filter(review_events::Column::ActorId.eq(id)).into_json().all(&txn).await?),
-        "notifications": mine(notifications::Entity::find().filter(notifications::Column::RecipientId.eq(id)).into_json().all(&txn).await?),
-        "sessions": mine(crate::entities::sessions::Entity::find().filter(crate::entities::sessions::Column::UserId.eq(id)).into_json().all(&txn).await?),
-        "refreshTokens": mine(tokens),
+        "departments": rows_of::<department_members::Entity>(&txn, department_members::Column::UserId, [id]).await?,
+        "channels": rows_of::<channel_members::Entity>(&txn, channel_members::Column::UserId, [id]).await?,
+        "channelMutes": rows_of::<channel_mutes::Entity>(&txn, channel_mutes::Column::UserId, [id]).await?,
+        "channelReads": rows_of::<channel_reads::Entity>(&txn, channel_reads::Column::UserId, [id]).await?,
+        "messages": rows_of::<messages::Entity>(&txn, messages::Column::AuthorId, [id]).await?,
+        "reactions": rows_of::<message_reactions::Entity>(&txn, message_reactions::Column::UserId, [id]).await?,
+        "mentions": rows_of::<message_mentions::Entity>(&txn, message_mentions::Column::UserId, [id]).await?,
+        "threadFollows": rows_of::<thread_follows::Entity>(&txn, thread_follows::Column::UserId, [id]).await?,
+        "checkins": rows_of::<checkins::Entity>(&txn, checkins::Column::UserId, [id]).await?,
+        "challenges": rows_of::<checkin_challenges::Entity>(&txn, checkin_challenges::Column::CheckinId, checkin_ids.iter().copied()).await?,
+        "checkinComments": rows_of::<checkin_comments::Entity>(&txn, checkin_comments::Column::AuthorId, [id]).await?,
+        "checkinReactions": rows_of::<checkin_reactions::Entity>(&txn, checkin_reactions::Column::UserId, [id]).await?,
+        "checkinReminders": rows_of::<checkin_reminders::Entity>(&txn, checkin_reminders::Column::UserId, [id]).await?,
+        "awayPeriods": rows_of::<away_periods::Entity>(&txn, away_periods::Column::UserId, [id]).await?,
+        "posts": rows_of::<guest_posts::Entity>(&txn, guest_posts::Column::AuthorId, [id]).await?,
+        "postRevisions": rows_of::<post_revisions::Entity>(&txn, post_revisions::Column::PostId, post_ids.iter().copied()).await?,
+        "reviewActions": rows_of::<review_events::Entity>(&txn, review_events::Column::ActorId, [id]).await?,
+        "notifications": rows_of::<notifications::Entity>(&txn, notifications::Column::RecipientId, [id]).await?,
+        "sessions": rows_of::<sessions::Entity>(&txn, sessions::Column::UserId, [id]).await?,
+        "refreshTokens": tokens,
     });
     audit::record(
         &txn,
@@ -194,13 +185,9 @@ pub async fn erase(db: &DatabaseConnection, actor: Option<Uuid>, id: Uuid) -> Re
     let user = person(&txn, id).await?;
 
     // Messages: tombstones that keep their threads.
-    let message_ids: Vec<Uuid> = messages::Entity::find()
-        .select_only()
-        .column(messages::Column::Id)
-        .filter(messages::Column::AuthorId.eq(id))
-        .into_tuple()
-        .all(&txn)
-        .await?;
+    let message_ids =
+        ids_of::<messages::Entity>(&txn, messages::Column::Id, messages::Column::AuthorId, id)
+            .await?;
     messages::Entity::update_many()
         .col_expr(messages::Column::Body, Expr::value(""))
         .col_expr(
@@ -221,73 +208,32 @@ pub async fn erase(db: &DatabaseConnection, actor: Option<Uuid>, id: Uuid) -> Re
             .await?;
         search::index::remove_all(&txn, chunk.iter().map(|m| (search::Kind::Message, *m))).await?;
     }
-    message_mentions::Entity::delete_many()
-        .filter(message_mentions::Column::UserId.eq(id))
-        .exec(&txn)
-        .await?;
-    message_reactions::Entity::delete_many()
-        .filter(message_reactions::Column::UserId.eq(id))
-        .exec(&txn)
-        .await?;
-    thread_follows::Entity::delete_many()
-        .filter(thread_follows::Column::UserId.eq(id))
-        .exec(&txn)
-        .await?;
-    channel_mutes::Entity::delete_many()
-        .filter(channel_mutes::Column::UserId.eq(id))
-        .exec(&txn)
-        .await?;
-    channel_reads::Entity::delete_many()
-        .filter(channel_reads::Column::UserId.eq(id))
-        .exec(&txn)
-        .await?;
-    channel_members::Entity::delete_many()
-        .filter(channel_members::Column::UserId.eq(id))
-        .exec(&txn)
-        .await?;
-    department_members::Entity::delete_many()
-        .filter(department_members::Column::UserId.eq(id))
-        .exec(&txn)
-        .await?;
-    notifications::Entity::delete_many()
-        .filter(notifications::Column::RecipientId.eq(id))
-        .exec(&txn)
-        .await?;
-    away_periods::Entity::delete_many()
-        .filter(away_periods::Column::UserId.eq(id))
-        .exec(&txn)
-        .await?;
-    checkin_reminders::Entity::delete_many()
-        .filter(checkin_reminders::Column::UserId.eq(id))
-        .exec(&txn)
-        .await?;
-    checkin_reactions::Entity::delete_many()
-        .filter(checkin_reactions::Column::UserId.eq(id))
-        .exec(&txn)
-        .await?;
+    delete_of::<message_mentions::Entity>(&txn, message_mentions::Column::UserId, id).await?;
+    delete_of::<message_reactions::Entity>(&txn, message_reactions::Column::UserId, id).await?;
+    delete_of::<thread_follows::Entity>(&txn, thread_follows::Column::UserId, id).await?;
+    delete_of::<channel_mutes::Entity>(&txn, channel_mutes::Column::UserId, id).await?;
+    delete_of::<channel_reads::Entity>(&txn, channel_reads::Column::UserId, id).await?;
+    delete_of::<channel_members::Entity>(&txn, channel_members::Column::UserId, id).await?;
+    delete_of::<department_members::Entity>(&txn, department_members::Column::UserId, id).await?;
+    delete_of::<notifications::Entity>(&txn, notifications::Column::RecipientId, id).await?;
+    delete_of::<away_periods::Entity>(&txn, away_periods::Column::UserId, id).await?;
+    delete_of::<checkin_reminders::Entity>(&txn, checkin_reminders::Column::UserId, id).await?;
+    delete_of::<checkin_reactions::Entity>(&txn, checkin_reactions::Column::UserId, id).await?;
     // Signed out everywhere at once (every replica's session cache hears
     // it from the event); the refresh tokens' hashes go.
-    sessions::revoke_all(&txn, id).await?;
-    let session_ids: Vec<Uuid> = crate::entities::sessions::Entity::find()
-        .select_only()
-        .column(crate::entities::sessions::Column::Id)
-        .filter(crate::entities::sessions::Column::UserId.eq(id))
-        .into_tuple()
-        .all(&txn)
-        .await?;
+    signed_in::revoke_all(&txn, id).await?;
+    let session_ids =
+        ids_of::<sessions::Entity>(&txn, sessions::Column::Id, sessions::Column::UserId, id)
+            .await?;
     refresh_tokens::Entity::delete_many()
         .filter(refresh_tokens::Column::SessionId.is_in(session_ids))
         .exec(&txn)
         .await?;
 
     // Check-ins: emptied, the weeks kept.
-    let checkin_ids: Vec<Uuid> = checkins::Entity::find()
-        .select_only()
-        .column(checkins::Column::Id)
-        .filter(checkins::Column::UserId.eq(id))
-        .into_tuple()
-        .all(&txn)
-        .await?;
+    let checkin_ids =
+        ids_of::<checkins::Entity>(&txn, checkins::Column::Id, checkins::Column::UserId, id)
+            .await?;
     checkins::Entity::update_many()
         .col_expr(checkins::Column::Wins, Expr::value(""))
         .col_expr(checkins::Column::Mood, Expr::value(Option::<i16>::None))
@@ -318,13 +264,13 @@ pub async fn erase(db: &DatabaseConnection, actor: Option<Uuid>, id: Uuid) -> Re
     .await?;
 
     // Guest posts: emptied, off the blog, their revisions gone.
-    let post_ids: Vec<Uuid> = guest_posts::Entity::find()
-        .select_only()
-        .column(guest_posts::Column::Id)
-        .filter(guest_posts::Column::AuthorId.eq(id))
-        .into_tuple()
-        .all(&txn)
-        .await?;
+    let post_ids = ids_of::<guest_posts::Entity>(
+        &txn,
+        guest_posts::Column::Id,
+        guest_posts::Column::AuthorId,
+        id,
+    )
+    .await?;
     post_revisions::Entity::delete_many()
         .filter(post_revisions::Column::PostId.is_in(post_ids.clone()))
         .exec(&txn)
@@ -400,6 +346,49 @@ pub async fn erase(db: &DatabaseConnection, actor: Option<Uuid>, id: Uuid) -> Re
     events::commit(txn).await?;
     tracing::info!(user.id = %id, "user erased");
     Ok(erased)
+}
+
+/// The rows of `E` whose `column` is one of `ids`, as a JSON array.
+async fn rows_of<E: EntityTrait>(
+    conn: &impl ConnectionTrait,
+    column: E::Column,
+    ids: impl IntoIterator<Item = Uuid>,
+) -> Result<Value> {
+    let rows = E::find()
+        .filter(column.is_in(ids))
+        .into_json()
+        .all(conn)
+        .await?;
+    Ok(Value::Array(rows))
+}
+
+/// The `id` column of the rows of `E` whose `owner` column is `person`.
+async fn ids_of<E: EntityTrait>(
+    conn: &impl ConnectionTrait,
+    id: E::Column,
+    owner: E::Column,
+    person: Uuid,
+) -> Result<Vec<Uuid>> {
+    Ok(E::find()
+        .select_only()
+        .column(id)
+        .filter(owner.eq(person))
+        .into_tuple()
+        .all(conn)
+        .await?)
+}
+
+/// Deletes the rows of `E` whose `column` is `person`.
+async fn delete_of<E: EntityTrait>(
+    conn: &impl ConnectionTrait,
+    column: E::Column,
+    person: Uuid,
+) -> Result<()> {
+    E::delete_many()
+        .filter(column.eq(person))
+        .exec(conn)
+        .await?;
+    Ok(())
 }
 
 /// The name an erased account shows where it took part.
