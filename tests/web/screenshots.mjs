@@ -21,6 +21,8 @@ const SHOTS = [
   ['client-round-desktop.png', 'anna', '/round', { width: 1400, height: 860 }, 'light'],
   ['client-analytics-dark.png', 'jonas', '/analytics', { width: 1400, height: 860 }, 'dark'],
   ['client-review-desktop.png', 'clara', '/review', { width: 1400, height: 860 }, 'light'],
+  ['client-search-desktop.png', 'anna', '/search?q=onboa', { width: 1400, height: 860 }, 'light'],
+  ['client-person-dark.png', 'anna', '/people/jonas', { width: 1400, height: 860 }, 'dark'],
   ['client-conversation-phone.png', 'anna', '/c/onboarding', { width: 390, height: 780 }, 'light'],
   ['client-round-phone-dark.png', 'anna', '/round', { width: 390, height: 780 }, 'dark'],
 ];

@@ -135,8 +135,7 @@ function Activity({ handle }) {
             ${items.map((m) => html`
               <li key=${m.id}>
                 <div class="muted">
-                  <a href=${messageHref(m)}>${t(m.parent ? "directory.replyIn" : "directory.postedIn", { channel: m.channel.name })}</a>
-                  · <time datetime=${m.createdAt}>${formatDateTime(m.createdAt)}</time>
+                  <a href=${messageHref(m)}>${t(m.parent ? "directory.replyIn" : "directory.postedIn", { channel: m.channel.name })}</a> · <time datetime=${m.createdAt}>${formatDateTime(m.createdAt)}</time>
                 </div>
                 <${Body} bodyHtml=${m.bodyHtml} />
               </li>`)}
