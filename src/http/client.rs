@@ -195,8 +195,10 @@ fn build() -> Cow<'static, str> {
 }
 
 /// The page: the build's asset URLs filled in, every stylesheet linked (a
-/// screen may have its own beside `style.css`) and every module preloaded,
-/// so the browser fetches them in parallel instead of one import at a time.
+/// screen may have its own beside `style.css`) and every module `main.js`
+/// imports, directly or not, preloaded, so the browser fetches them in
+/// parallel instead of one import at a time. A screen the client imports
+/// only when opened (`import()`, screens.js) is not part of the first load.
 fn render_page(build: &str) -> String {
     let names = names();
     let styles: String = names
@@ -204,13 +206,75 @@ fn render_page(build: &str) -> String {
         .filter(|name| name.ends_with(".css") && *name != "style.css")
         .map(|name| format!("<link rel=\"stylesheet\" href=\"/assets/{build}/{name}\">\n"))
         .collect();
-    let preloads: String = names
+    let preloads: String = imported_by("main.js")
         .iter()
-        .filter(|name| name.ends_with(".js") && *name != "main.js")
         .map(|name| format!("<link rel=\"modulepreload\" href=\"/assets/{build}/{name}\">\n"))
         .collect();
     PAGE.replace("{{preloads}}", &format!("{styles}{preloads}"))
         .replace("{{build}}", build)
+}
+
+/// The modules `entry` imports statically (`import … from "./x.js"`,
+/// `import "./x.js"`, `export … from "./x.js"`), directly or through
+/// others, by asset name, sorted; not `entry` itself, and not what is only
+/// imported dynamically (`import("./x.js")`).
+fn imported_by(entry: &str) -> Vec<String> {
+    let mut seen = std::collections::BTreeSet::new();
+    let mut todo = vec![entry.to_owned()];
+    while let Some(name) = todo.pop() {
+        let Some(found) = file(&name) else { continue };
+        let text = String::from_utf8_lossy(&found.data).into_owned();
+        let dir = name.rsplit_once('/').map_or("", |(dir, _)| dir);
+        for target in static_imports(&text) {
+            if let Some(resolved) = resolve(dir, target)
+                && resolved != entry
+                && seen.insert(resolved.clone())
+            {
+                todo.push(resolved);
+            }
+        }
+    }
+    seen.into_iter().collect()
+}
+
+/// The relative specifiers of a module's static imports and re-exports.
+fn static_imports(text: &str) -> Vec<&str> {
+    let mut found = Vec::new();
+    for line in text.lines() {
+        let line = line.trim_start();
+        if line.starts_with("//") || line.starts_with('*') || line.starts_with("/*") {
+            continue;
+        }
+        let quoted = if let Some(at) = line.find("from \"") {
+            &line[at + 6..]
+        } else if let Some(rest) = line.strip_prefix("import \"") {
+            rest
+        } else {
+            continue;
+        };
+        if let Some((specifier, _)) = quoted.split_once('"')
+            && specifier.starts_with('.')
+        {
+            found.push(specifier);
+        }
+    }
+    found
+}
+
+/// `specifier` (`./x.js`, `../y/z.js`) from a module in `dir`, as an asset
+/// name; `None` if it leaves the client's folder.
+fn resolve(dir: &str, specifier: &str) -> Option<String> {
+    let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
+    for part in specifier.split('/') {
+        match part {
+            "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            part => parts.push(part),
+        }
+    }
+    Some(parts.join("/"))
 }
 
 static RENDERED: LazyLock<String> = LazyLock::new(|| render_page(&BUILD));
@@ -272,6 +336,36 @@ mod tests {
         assert!(!page.contains("{{"), "every placeholder filled");
         assert!(!page.contains("http:") && !page.contains("https:"));
         assert!(!page.contains("<script>") && !page.contains(" style="));
+    }
+
+    #[test]
+    fn the_page_preloads_what_main_imports_and_not_the_screens_opened_later() {
+        let preloaded = imported_by("main.js");
+        for name in [
+            "app.js",
+            "router.js",
+            "vendor/preact.js",
+            "ui/body.js",
+            "search/box.js",
+        ] {
+            assert!(
+                preloaded.iter().any(|p| p == name),
+                "{name} in {preloaded:?}"
+            );
+        }
+        for name in ["search/index.js", "analytics/heatmap.js"] {
+            assert!(
+                !preloaded.iter().any(|p| p == name),
+                "{name} is imported when opened"
+            );
+        }
+        assert!(
+            preloaded.iter().all(|name| file(name).is_some()),
+            "{preloaded:?}"
+        );
+        assert_eq!(resolve("a/b", "../c/d.js").as_deref(), Some("a/c/d.js"));
+        assert_eq!(resolve("", "./x.js").as_deref(), Some("x.js"));
+        assert_eq!(resolve("", "../x.js"), None);
     }
 
     #[test]
