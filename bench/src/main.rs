@@ -12,7 +12,9 @@
 //! - `fanout`: one channel's `messageAdded` subscription on many sockets:
 //!   server memory per subscription, delivery latency and completeness;
 //! - `analytics`: `synapses` and `departmentActivity` on the rollups against
-//!   the naive GROUP BY over `messages`.
+//!   the naive GROUP BY over `messages`;
+//! - `search`: the query box, search-as-you-type prefixes of common words
+//!   and rare words, measured apart.
 
 mod analytics;
 mod fanout;
@@ -21,6 +23,7 @@ mod graphql;
 mod post;
 mod process;
 mod raw;
+mod search;
 mod stats;
 
 use clap::{Parser, Subcommand};
@@ -44,6 +47,9 @@ enum Command {
     /// `departmentActivity` by week over a year (GraphQL on the rollups,
     /// then the naive GROUP BY over messages).
     Analytics(analytics::Args),
+    /// Search as bench people: prefixes of common words as typed, then
+    /// rare words (posted first), measured apart.
+    Search(search::Args),
 }
 
 /// What every scenario needs to find the server and its bench data (made by
@@ -203,6 +209,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Post(args) => post::run(args).await,
         Command::Fanout(args) => fanout::run(args).await,
         Command::Analytics(args) => analytics::run(args).await,
+        Command::Search(args) => search::run(args).await,
     }
 }
 

@@ -19,7 +19,7 @@ mod snippet;
 mod sql;
 
 use chrono::NaiveDate;
-use sea_orm::{DatabaseConnection, FromQueryResult};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, FromQueryResult, TransactionTrait};
 use uuid::Uuid;
 
 use crate::auth::{Action, Viewer};
@@ -88,8 +88,17 @@ pub struct Request {
 /// Most hits in one page.
 pub const FIRST_MAX: usize = 50;
 /// How far a search pages: the best of the newest this many matches are
-/// ranked (docs/SEARCH.md, "Ranking").
-pub const CANDIDATES_MAX: usize = 1000;
+/// ranked (docs/SEARCH.md, "Ranking"). Each candidate costs a look at its
+/// source row (who may see it) and a `ts_rank`, on every keystroke of a
+/// search-as-you-type; 1,000 took a 2-letter prefix 5–15 ms of PostgreSQL
+/// time on the bench data (docs/PERFORMANCE.md, "Search").
+pub const CANDIDATES_MAX: usize = 200;
+/// PostgreSQL: the `LIMIT` its planner sees on the matches, newest first,
+/// of which the newest [`CANDIDATES_MAX`] are taken (`sql::select`). It
+/// must stay above the planner's guess for a word it has no statistics
+/// for (about 0.1% of the index), or the planner walks the whole index
+/// backwards for a rare word instead of asking the GIN index.
+pub const SCAN_MAX: usize = 1000;
 
 /// One thing found.
 #[derive(Clone, Debug)]
@@ -154,9 +163,27 @@ pub async fn find(db: &DatabaseConnection, viewer: &Viewer, request: &Request) -
         scope,
         request,
     );
-    let rows = Row::find_by_statement(db.get_database_backend().build(&statement))
-        .all(db)
-        .await?;
+    let backend = db.get_database_backend();
+    let rows = if backend == DbBackend::Postgres {
+        // Planned for its values each time: after five runs PostgreSQL
+        // may keep one generic plan for a prepared statement, made without
+        // knowing the words, and no plan suits both a 2-letter prefix (walk
+        // the newest documents) and a rare word (ask the GIN index). On the
+        // bench data a generic plan made rare words take 2.5 s after a
+        // spell of typing (docs/PERFORMANCE.md, "Search").
+        let txn = db.begin().await?;
+        txn.execute_unprepared("SET LOCAL plan_cache_mode = force_custom_plan")
+            .await?;
+        let rows = Row::find_by_statement(backend.build(&statement))
+            .all(&txn)
+            .await?;
+        txn.commit().await?;
+        rows
+    } else {
+        Row::find_by_statement(backend.build(&statement))
+            .all(db)
+            .await?
+    };
     let has_next_page = rows.len() > request.first;
     let terms = snippet::QueryTerms::of(&parsed);
     let hits = rows

@@ -10,7 +10,7 @@ use sea_orm::sea_query::{
 
 use super::analyze::{self, Token};
 use super::query::{PREFIX_MIN_CHARS, Parsed};
-use super::{CANDIDATES_MAX, Kind, Request};
+use super::{CANDIDATES_MAX, Kind, Request, SCAN_MAX};
 use crate::auth::{Action, Actor, policy};
 use crate::domain::channels::Scope;
 use crate::domain::posts::workflow::Status;
@@ -164,6 +164,21 @@ fn col(column: search_documents::Column) -> Expr {
 /// The statement: the documents matching, of the kinds asked, that the
 /// viewer may see and the filters keep; the newest [`CANDIDATES_MAX`] of
 /// them ranked, best first; `request.first + 1` from `request.offset`.
+///
+/// On PostgreSQL (docs/PERFORMANCE.md, "Search"):
+/// - who may see a document is asked per candidate, in a `LATERAL`
+///   subquery fenced by `OFFSET 0`: the planner then probes each
+///   source row by its key, instead of hashing every check-in (or
+///   person) of the database up front for the `EXISTS` in an `OR`;
+/// - the matches are read newest first with a cap of [`SCAN_MAX`], which
+///   the planner costs as it is: a word in few documents is read through
+///   the GIN index and sorted, a common one (a short prefix) by walking
+///   the newest documents backwards. `row_number() <= CANDIDATES_MAX`
+///   above it stops that walk at the newest [`CANDIDATES_MAX`] (PostgreSQL
+///   stops a window at its run condition); a `LIMIT` of that size would
+///   have the planner walk backwards for rare words too, through the
+///   whole index;
+/// - `ts_rank` runs on the candidates only.
 pub fn select(
     backend: DbBackend,
     parsed: &Parsed,
@@ -182,24 +197,73 @@ pub fn select(
         .column((search_documents::Entity, D::Title))
         .column((search_documents::Entity, D::Body))
         .from(search_documents::Entity);
-    match backend {
+    for phrase in &parsed.phrases {
+        let words: Vec<String> = phrase
+            .iter()
+            .flat_map(|t| t.parts.iter().map(|p| analyze::fold(p)))
+            .collect();
+        // Folded words are letters and digits: nothing LIKE would read.
+        let pattern = format!("% {} %", words.join(" "));
+        candidates.and_where(col(D::Plain).like(pattern));
+    }
+    let midnight = |day: NaiveDate| day.and_time(NaiveTime::MIN).and_utc();
+    if let Some(from) = filters.from {
+        candidates.and_where(col(D::CreatedAt).gte(midnight(from)));
+    }
+    if let Some(to) = filters.to {
+        candidates.and_where(col(D::CreatedAt).lt(midnight(to)));
+    }
+    let seen = kinds.iter().fold(Condition::any(), |any, kind| {
+        any.add(visible(*kind, filters, actor, scope))
+    });
+    let ranked = match backend {
         DbBackend::Postgres => {
             let query = match &excluded {
                 Some(excluded) => format!("{} & !{}", wanted.tsquery(), excluded.tsquery()),
                 None => wanted.tsquery(),
             };
+            let mut sees = Query::select();
+            sees.expr(Expr::val(1)).cond_where(seen).offset(0);
             candidates
-                .expr_as(
-                    Expr::cust_with_values(
-                        "CAST(ts_rank(search_documents.terms, CAST($1 AS tsquery)) AS double precision)",
-                        [query.clone()],
-                    ),
-                    Alias::new("score"),
+                .column((search_documents::Entity, D::Id))
+                .expr_as(Expr::cust("search_documents.terms"), Alias::new("terms"))
+                .join_lateral(
+                    sea_orm::JoinType::InnerJoin,
+                    sees.to_owned(),
+                    Alias::new("seen"),
+                    Expr::cust("TRUE"),
                 )
                 .and_where(Expr::cust_with_values(
                     "search_documents.terms @@ CAST($1 AS tsquery)",
-                    [query],
-                ));
+                    [query.clone()],
+                ))
+                .order_by((search_documents::Entity, D::Id), Order::Desc)
+                .limit(SCAN_MAX as u64);
+            let newest = Query::select()
+                .columns([
+                    Alias::new("kind"),
+                    Alias::new("object_id"),
+                    Alias::new("title"),
+                    Alias::new("body"),
+                ])
+                .expr_as(
+                    Expr::cust_with_values(
+                        "CAST(ts_rank(candidates.terms, CAST($1 AS tsquery)) AS double precision)",
+                        [query],
+                    ),
+                    Alias::new("score"),
+                )
+                .expr_as(
+                    Expr::cust("row_number() OVER (ORDER BY candidates.id DESC)"),
+                    Alias::new("place"),
+                )
+                .from_subquery(candidates, Alias::new("candidates"))
+                .to_owned();
+            Query::select()
+                .columns(OUT)
+                .from_subquery(newest, Alias::new("candidates"))
+                .and_where(Expr::cust(format!("candidates.place <= {CANDIDATES_MAX}")))
+                .to_owned()
         }
         _ => {
             let query = match &excluded {
@@ -224,47 +288,27 @@ pub fn select(
                     Alias::new("terms"),
                     Expr::col((Alias::new("terms"), Alias::new("document_id")))
                         .equals((search_documents::Entity, D::Id)),
-                );
+                )
+                .cond_where(seen)
+                .order_by((search_documents::Entity, D::Id), Order::Desc)
+                .limit(CANDIDATES_MAX as u64);
+            Query::select()
+                .columns(OUT)
+                .from_subquery(candidates, Alias::new("candidates"))
+                .to_owned()
         }
-    }
-    for phrase in &parsed.phrases {
-        let words: Vec<String> = phrase
-            .iter()
-            .flat_map(|t| t.parts.iter().map(|p| analyze::fold(p)))
-            .collect();
-        // Folded words are letters and digits: nothing LIKE would read.
-        let pattern = format!("% {} %", words.join(" "));
-        candidates.and_where(col(D::Plain).like(pattern));
-    }
-    let midnight = |day: NaiveDate| day.and_time(NaiveTime::MIN).and_utc();
-    if let Some(from) = filters.from {
-        candidates.and_where(col(D::CreatedAt).gte(midnight(from)));
-    }
-    if let Some(to) = filters.to {
-        candidates.and_where(col(D::CreatedAt).lt(midnight(to)));
-    }
-    let seen = kinds.iter().fold(Condition::any(), |any, kind| {
-        any.add(visible(*kind, filters, actor, scope))
-    });
-    candidates
-        .cond_where(seen)
-        .order_by((search_documents::Entity, D::Id), Order::Desc)
-        .limit(CANDIDATES_MAX as u64);
-    Query::select()
-        .columns([
-            Alias::new("kind"),
-            Alias::new("object_id"),
-            Alias::new("title"),
-            Alias::new("body"),
-            Alias::new("score"),
-        ])
-        .from_subquery(candidates, Alias::new("candidates"))
+    };
+    let mut ranked = ranked;
+    ranked
         .order_by(Alias::new("score"), Order::Desc)
         .order_by(Alias::new("object_id"), Order::Desc)
         .limit(request.first as u64 + 1)
         .offset(request.offset as u64)
         .to_owned()
 }
+
+/// The columns [`select`] returns.
+const OUT: [&str; 5] = ["kind", "object_id", "title", "body", "score"];
 
 /// The documents of `kind` the viewer may see and the filters keep: each
 /// joined to its row (`EXISTS`), under the rule every other read uses.
