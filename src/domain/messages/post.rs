@@ -48,7 +48,6 @@ use crate::db;
 use crate::domain::channels::access::{self, Access};
 use crate::domain::rate_limit::{self, Budgets};
 use crate::domain::round::checkins;
-use crate::domain::search;
 use crate::entities::{channels, messages};
 use crate::error::{Error, Result};
 use crate::events;
@@ -210,11 +209,6 @@ pub async fn write_all_in(
             })
             .collect();
         checkins::mark_answered(txn, &replies).await?;
-        let documents: Vec<_> = written
-            .iter()
-            .map(|a| search::index::message(&a.message))
-            .collect();
-        search::index::add_all(txn, &documents).await?;
         store::store(txn, &written, &budgets).await?;
     }
     Ok(decided

@@ -1,6 +1,7 @@
 //! Writing a batch of admitted posts (`post`): the messages, their places
 //! in the analytics queue (`analytics::record::fold` adds them to the
-//! rollups), the authors' content counts and the `message.added` events,
+//! rollups), their search documents (`search::index`), the authors'
+//! content counts and the `message.added` events,
 //! then the notifications of the few posts that mention someone or reply.
 //!
 //! **On PostgreSQL the batch is one statement** whatever its size:
@@ -24,6 +25,7 @@ use super::post::Admitted;
 use super::write::{notify_new, notifying_handles};
 use crate::db;
 use crate::domain::rate_limit::Budgets;
+use crate::domain::search::index::{self, Document};
 use crate::entities::{analytics_pending, messages};
 use crate::error::Result;
 use crate::events::{self, Event, Topic};
@@ -36,10 +38,12 @@ pub(super) async fn store(
 ) -> Result<()> {
     let ids: Vec<Uuid> = written.iter().map(|a| a.message.id).collect();
     let events: Vec<Event> = written.iter().map(|a| added_event(&a.message)).collect();
+    let documents: Vec<Document> = written.iter().map(|a| index::message(&a.message)).collect();
     if txn.get_database_backend() == DbBackend::Postgres {
-        txn.execute_raw(in_one_statement(written, &ids, budgets, events))
+        txn.execute_raw(in_one_statement(written, &ids, budgets, &documents, events))
             .await?;
     } else {
+        index::add_all(txn, &documents).await?;
         let rows = written.iter().map(|a| row(&a.message));
         let queued = ids.iter().map(|id| analytics_pending::ActiveModel {
             message_id: Set(*id),
@@ -68,12 +72,13 @@ pub(super) async fn store(
     Ok(())
 }
 
-/// PostgreSQL: the messages, their places in the analytics queue, the
-/// authors' counts and the events as one statement.
+/// PostgreSQL: the messages, their places in the analytics queue, their
+/// search documents, the authors' counts and the events as one statement.
 fn in_one_statement(
     written: &[&Admitted],
     ids: &[Uuid],
     budgets: &Budgets,
+    documents: &[Document],
     events: Vec<Event>,
 ) -> sea_orm::Statement {
     let mut values = Vec::new();
@@ -103,6 +108,14 @@ fn in_one_statement(
         &mut values,
         messages.iter().map(|m| m.created_at).collect::<Vec<_>>(),
     );
+    let plains = db::bind(
+        &mut values,
+        documents.iter().map(Document::plain).collect::<Vec<_>>(),
+    );
+    let terms = db::bind(
+        &mut values,
+        documents.iter().map(Document::tsvector).collect::<Vec<_>>(),
+    );
     let counts = budgets.upsert_unnested(&mut values);
     let announced = events::insert_unnested(events, |v| db::bind(&mut values, v));
     let text = format!(
@@ -115,6 +128,11 @@ fn in_one_statement(
               AS m (id, channel_id, author_id, parent_id, body, created_at) \
          RETURNING id), \
          queued AS (INSERT INTO analytics_pending (message_id) SELECT id FROM inserted), \
+         indexed AS (INSERT INTO search_documents (kind, object_id, created_at, title, body, plain, terms) \
+           SELECT 'message', d.id, d.created_at, '', d.body, d.plain, CAST(d.terms AS tsvector) \
+           FROM unnest(CAST({message_ids} AS uuid[]), CAST({times} AS timestamptz[]), \
+                       CAST({bodies} AS text[]), CAST({plains} AS text[]), CAST({terms} AS text[])) \
+                AS d (id, created_at, body, plain, terms)), \
          counted AS ({counts}) \
          {announced}"
     );

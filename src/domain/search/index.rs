@@ -38,7 +38,7 @@ impl Document {
     /// PostgreSQL's text form of the terms: the title's weighted A (ranked
     /// highest), the body's D. A weight needs a position, so each term
     /// gets one (its first place; the ranking reads only the weights).
-    fn tsvector(&self) -> String {
+    pub fn tsvector(&self) -> String {
         let mut text = String::new();
         let mut position = 0usize;
         for (source, weight) in [(&self.title, "A"), (&self.body, "")] {
@@ -50,6 +50,16 @@ impl Document {
             }
         }
         text
+    }
+
+    /// The words of title and body, folded and spaced (where an exact
+    /// phrase is looked for).
+    pub fn plain(&self) -> String {
+        format!(
+            "{}{}",
+            analyze::plain(&self.title),
+            analyze::plain(&self.body).trim_start()
+        )
     }
 
     fn terms(text: &str) -> String {
@@ -114,11 +124,7 @@ async fn put_chunk(conn: &impl ConnectionTrait, documents: &[Document]) -> Resul
     }
     insert.into_table(search_documents::Entity).columns(columns);
     for document in documents {
-        let plain = format!(
-            "{}{}",
-            analyze::plain(&document.title),
-            analyze::plain(&document.body).trim_start()
-        );
+        let plain = document.plain();
         let mut values: Vec<SimpleExpr> = vec![
             document.kind.as_str().into(),
             document.object_id.into(),
