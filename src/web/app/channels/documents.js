@@ -31,10 +31,20 @@ export const NEWER = `query NewerMessages($id: ID!, $before: String!) {
 }
 ${MESSAGE}`;
 
+/** A reply in the thread panel: what a message shows, less what only a
+ * thread's first message has (its replies, following it), so that a
+ * hundred replies stay within the server's complexity limit. */
+const THREAD_REPLY = `fragment Reply on Message {
+  id body bodyHtml createdAt editedAt deletedAt erasedAt
+  author { id handle displayName }
+  reactions { code count viewerHasReacted }
+}`;
+
 export const THREAD = `query Thread($id: ID!) {
-  node(id: $id) { ... on Message { ...Msg replies(first: 100) { nodes { ...Msg } } } }
+  node(id: $id) { ... on Message { ...Msg replies(first: 100) { nodes { ...Reply } } } }
 }
-${MESSAGE}`;
+${MESSAGE}
+${THREAD_REPLY}`;
 
 export const MESSAGE_ADDED = `subscription MessageAdded($channel: ID!, $after: String) {
   messageAdded(channel: $channel, after: $after) { cursor node { ...Msg parent { id replyCount } } }
