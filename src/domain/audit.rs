@@ -88,7 +88,8 @@ actions! {
 }
 
 impl Action {
-    fn from_db(name: &str) -> Option<Action> {
+    /// The action named `name` (`user.created`), if there is one.
+    pub fn named(name: &str) -> Option<Action> {
         Action::ALL.iter().copied().find(|a| a.as_str() == name)
     }
 }
@@ -103,7 +104,8 @@ pub enum Subject {
 }
 
 impl Subject {
-    fn parts(self) -> (&'static str, Uuid) {
+    /// The subject's kind (`user`, `department`, `channel`, `post`) and id.
+    pub fn parts(self) -> (&'static str, Uuid) {
         match self {
             Subject::User(id) => ("user", id),
             Subject::Department(id) => ("department", id),
@@ -155,8 +157,8 @@ pub struct Entry {
     pub id: Uuid,
     pub at: DateTime<Utc>,
     pub actor_id: Option<Uuid>,
-    pub action: Option<Action>,
-    /// The action's name, also for one this version does not know.
+    /// The action's name (`Action::as_str`), also for one this version
+    /// does not know.
     pub action_name: String,
     pub subject: Subject,
     pub before: Option<String>,
@@ -170,7 +172,6 @@ impl From<audit_log::Model> for Entry {
             id: m.id,
             at: m.at,
             actor_id: m.actor_id,
-            action: Action::from_db(&m.action),
             action_name: m.action,
             subject: Subject::from_db(&m.subject_kind, m.subject_id),
             before: m.before,

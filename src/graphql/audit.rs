@@ -47,12 +47,7 @@ impl AuditEntry {
     }
     /// What it was done to: `user`, `department`, `channel` or `post`.
     async fn subject_kind(&self) -> &str {
-        match self.0.subject {
-            Subject::User(_) => "user",
-            Subject::Department(_) => "department",
-            Subject::Channel(_) => "channel",
-            Subject::Post(_) => "post",
-        }
+        self.0.subject.parts().0
     }
     /// The global id of what it was done to (for `node(id:)`).
     async fn subject_id(&self) -> ID {
@@ -111,15 +106,9 @@ impl AuditQuery {
         let page = ctx.page_args(first, after, None, None)?;
         let action = match action {
             None => None,
-            Some(name) => Some(
-                Action::ALL
-                    .iter()
-                    .copied()
-                    .find(|a| a.as_str() == name)
-                    .ok_or_else(|| {
-                        Error::bad_input("action", format!("\"{name}\" is not an audited action"))
-                    })?,
-            ),
+            Some(name) => Some(Action::named(&name).ok_or_else(|| {
+                Error::bad_input("action", format!("\"{name}\" is not an audited action"))
+            })?),
         };
         let filter = audit::Filter {
             actor,

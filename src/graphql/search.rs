@@ -212,14 +212,18 @@ impl Nodes {
         };
         let db = ctx.db();
         let mut nodes = HashMap::new();
-        let found = messages::by_ids(db, &ids(Kind::Message)).await?;
-        let page = MessagePage::new(&found);
-        for message in found {
-            let id = message.id;
-            nodes.insert(
-                (Kind::Message, id),
-                SearchNode::Message(Message(message, Some(page.clone()))),
-            );
+        // Each kind costs a statement only when the page has hits of it.
+        let message_ids = ids(Kind::Message);
+        if !message_ids.is_empty() {
+            let found = messages::by_ids(db, &message_ids).await?;
+            let page = MessagePage::new(&found);
+            for message in found {
+                let id = message.id;
+                nodes.insert(
+                    (Kind::Message, id),
+                    SearchNode::Message(Message(message, Some(page.clone()))),
+                );
+            }
         }
         let post_ids = ids(Kind::Post);
         if !post_ids.is_empty() {

@@ -210,8 +210,9 @@ pub async fn refresh(conn: &impl ConnectionTrait, kind: Kind, ids: &[Uuid]) -> R
         return Ok(());
     }
     let documents = read(conn, kind, Some(ids)).await?;
+    // Every old document goes (also of what is gone), then the new ones.
     remove_all(conn, ids.iter().map(|id| (kind, *id))).await?;
-    put_all(conn, &documents).await
+    add_all(conn, &documents).await
 }
 
 /// The documents of every thing of `kind`, or of `ids` only.
