@@ -343,6 +343,31 @@ fn an_operator_exports_and_erases_a_persons_data_from_the_command_line() {
 }
 
 #[test]
+fn search_reindex_rebuilds_the_index_from_the_rows() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let create = [
+        "user",
+        "create",
+        "--email",
+        "indexed@example.com",
+        "--name",
+        "In Dexed",
+        "--role",
+        "staff",
+        "--password-stdin",
+    ];
+    assert!(
+        synaps_in(dir.path(), &create, "a long enough password\n")
+            .status
+            .success()
+    );
+    let reindexed = synaps_in(dir.path(), &["search", "reindex"], "");
+    assert!(reindexed.status.success(), "{reindexed:?}");
+    let out = String::from_utf8_lossy(&reindexed.stdout);
+    assert!(out.starts_with("Indexed 1 things for search"), "{out}");
+}
+
+#[test]
 fn migrate_lists_rolls_back_and_reapplies() {
     let dir = tempfile::tempdir().expect("temp dir");
     let status = |dir: &std::path::Path| {
