@@ -38,7 +38,7 @@ async fn user_id(app: &TestApp, email: &str) -> Uuid {
 /// Writes an event as the code before typed topics did: its subjects in
 /// `post_id`, `author_id`, `channel_id`.
 async fn insert_old_event(
-    app: &TestApp,
+    conn: &impl ConnectionTrait,
     topic: &str,
     [post, author, channel]: [Option<Uuid>; 3],
     payload: Value,
@@ -65,7 +65,7 @@ async fn insert_old_event(
             chrono::Utc::now().into(),
         ])
         .to_owned();
-    app.db.execute(&insert).await.expect("old event inserted");
+    conn.execute(&insert).await.expect("old event inserted");
 }
 
 /// The data of the next `count` `next` messages on `ws`, by subscription
@@ -158,14 +158,20 @@ async fn events_written_before_topics_were_typed_are_delivered_after_the_migrati
         .position(|name| name == TYPED_TOPICS)
         .expect("the migration is listed");
     let steps = u32::try_from(names.len() - typed).expect("a few migrations");
-    Migrator::down(&app.db, Some(steps))
+    // In one transaction with the old events and the way back up, so the
+    // running relay never reads a half-migrated schema (on SQLite each
+    // migration commits on its own otherwise: an event read between two
+    // of them loaded a message before its columns were back).
+    let txn = sea_orm::TransactionTrait::begin(&app.db)
+        .await
+        .expect("a transaction");
+    Migrator::down(&txn, Some(steps))
         .await
         .expect("rolled back");
     // (Rolling back restored the old columns of events the typed code wrote.)
-    let added = app
-        .db
+    let added = txn
         .query_one_raw(Statement::from_string(
-            app.db.get_database_backend(),
+            txn.get_database_backend(),
             "SELECT channel_id, payload FROM events WHERE topic = 'message.added'",
         ))
         .await
@@ -181,39 +187,40 @@ async fn events_written_before_topics_were_typed_are_delivered_after_the_migrati
         serde_json::from_str(&added.try_get::<String>("", "payload").expect("payload"))
             .expect("JSON");
     assert_eq!(old_payload["messageId"], json!(message.id));
-    insert_old_event(&app, "test.from_a_newer_replica", [None; 3], json!({})).await;
+    insert_old_event(&txn, "test.from_a_newer_replica", [None; 3], json!({})).await;
     insert_old_event(
-        &app,
+        &txn,
         "message.changed",
         [None, Some(staff), Some(channel_row.id)],
         json!({ "messageId": message.id, "parentId": null, "change": "edited" }),
     )
     .await;
     insert_old_event(
-        &app,
+        &txn,
         "post.status_changed",
         [Some(post_row.id), Some(staff), None],
         json!({ "from": "DRAFT", "to": "IN_REVIEW" }),
     )
     .await;
     insert_old_event(
-        &app,
+        &txn,
         "notification.added",
         [None, Some(staff), None],
         json!({ "notifications": [{ "id": notification.id, "recipient": comms }] }),
     )
     .await;
     insert_old_event(
-        &app,
+        &txn,
         "sessions.changed",
         [None; 3],
         json!({ "userId": staff }),
     )
     .await;
-    Migrator::up(&app.db, None).await.expect("migrated up");
+    Migrator::up(&txn, None).await.expect("migrated up");
+    txn.commit().await.expect("committed");
     // A replica of the previous image, not yet replaced, still writes.
     insert_old_event(
-        &app,
+        &app.db,
         "message.changed",
         [None, Some(staff), Some(channel_row.id)],
         json!({ "messageId": message.id, "parentId": null, "change": "deleted" }),
