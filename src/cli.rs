@@ -412,7 +412,7 @@ async fn serve(config: Config, demo: bool, migrate: bool) -> anyhow::Result<()> 
 }
 
 async fn migrate(config: &Config, action: MigrateAction, steps: u32) -> anyhow::Result<()> {
-    let conn = db::connect(&config.database_url(), 2).await?;
+    let conn = db::connect_for_migrations(&config.database_url()).await?;
     match action {
         MigrateAction::Up => {
             db::migrate(&conn).await?;

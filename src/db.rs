@@ -40,7 +40,7 @@ const STATEMENT_CACHE: usize = 512;
 
 /// Opens a pool on `url` with synaps' settings.
 pub async fn connect(url: &str, pool_size: u32) -> anyhow::Result<DatabaseConnection> {
-    connect_with(url, pool_size, Plans::Chosen).await
+    connect_with(url, pool_size, Session::Requests).await
 }
 
 /// Connections of the pool [`connect_keyed`] opens on PostgreSQL: the post
@@ -57,22 +57,32 @@ pub const KEYED_POOL_SIZE: u32 = 6;
 /// relay's `id > $1`): planning was about a quarter of its time on a batch
 /// of posts. Every other statement keeps PostgreSQL's choice.
 pub async fn connect_keyed(url: &str) -> anyhow::Result<DatabaseConnection> {
-    connect_with(url, KEYED_POOL_SIZE, Plans::Generic).await
+    connect_with(url, KEYED_POOL_SIZE, Session::Keyed).await
 }
 
-/// How PostgreSQL plans a pool's prepared statements.
+/// What a request's statement may take (docs/OPERATIONS.md).
+const REQUEST_LIMITS: [(&str, &str); 2] = [
+    ("statement_timeout", "5s"),
+    ("idle_in_transaction_session_timeout", "10s"),
+];
+
+/// What a pool is for, which sets its PostgreSQL session.
 #[derive(Clone, Copy, PartialEq)]
-enum Plans {
-    /// Custom or generic, as PostgreSQL estimates best.
-    Chosen,
-    /// Generic: planned once per connection.
-    Generic,
+enum Session {
+    /// Requests and background jobs: a 5 s statement timeout; custom or
+    /// generic plans, as PostgreSQL estimates best.
+    Requests,
+    /// [`connect_keyed`]: the requests' timeout; generic plans, planned
+    /// once per connection.
+    Keyed,
+    /// [`connect_for_migrations`]: no statement timeout.
+    Migrations,
 }
 
 async fn connect_with(
     url: &str,
     pool_size: u32,
-    plans: Plans,
+    session: Session,
 ) -> anyhow::Result<DatabaseConnection> {
     let mut options = ConnectOptions::new(url.to_owned());
     options
@@ -89,13 +99,13 @@ async fn connect_with(
                 .foreign_keys(true)
         })
         .map_sqlx_postgres_opts(move |opts| {
-            let opts = opts.statement_cache_capacity(STATEMENT_CACHE).options([
-                ("statement_timeout", "5s"),
-                ("idle_in_transaction_session_timeout", "10s"),
-            ]);
-            match plans {
-                Plans::Chosen => opts,
-                Plans::Generic => opts.options([("plan_cache_mode", "force_generic_plan")]),
+            let opts = opts.statement_cache_capacity(STATEMENT_CACHE);
+            match session {
+                Session::Requests => opts.options(REQUEST_LIMITS),
+                Session::Keyed => opts
+                    .options(REQUEST_LIMITS)
+                    .options([("plan_cache_mode", "force_generic_plan")]),
+                Session::Migrations => opts,
             }
         });
     Database::connect(options)
@@ -103,11 +113,20 @@ async fn connect_with(
         .with_context(|| format!("cannot connect to the database at {}", redact(url)))
 }
 
-/// Applies every pending migration.
+/// Applies every pending migration on `db`, a pool of
+/// [`connect_for_migrations`].
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
     Migrator::up(db, None)
         .await
         .context("database migration failed")
+}
+
+/// One connection for migrating, without the requests' 5 s statement
+/// timeout: a migration that fills in a column of a big table (migration
+/// 21 writes every search document's channel and author, 585,000 rows
+/// and about 20 s on the bench data) must not be cut off half way.
+pub async fn connect_for_migrations(url: &str) -> anyhow::Result<DatabaseConnection> {
+    connect_with(url, 1, Session::Migrations).await
 }
 
 /// Whether every migration this binary knows has been applied.

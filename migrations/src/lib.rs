@@ -26,6 +26,7 @@ mod m20261207_000017_add_user_language;
 mod m20261208_000018_create_search_documents;
 mod m20261208_000019_create_audit_log;
 mod m20261208_000020_add_message_erased_at;
+mod m20261209_000021_add_search_document_scope;
 
 pub struct Migrator;
 
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_000018_create_search_documents::Migration),
             Box::new(m20261208_000019_create_audit_log::Migration),
             Box::new(m20261208_000020_add_message_erased_at::Migration),
+            Box::new(m20261209_000021_add_search_document_scope::Migration),
         ]
     }
 }

@@ -18,6 +18,10 @@ pub struct Model {
     pub body: String,
     /// The words folded and spaced, for exact phrases.
     pub plain: String,
+    /// A message's channel, or the channel itself (migration 21).
+    pub channel_id: Option<Uuid>,
+    /// Who wrote or created it, or the person themselves.
+    pub author_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

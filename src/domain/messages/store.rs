@@ -128,11 +128,14 @@ fn in_one_statement(
               AS m (id, channel_id, author_id, parent_id, body, created_at) \
          RETURNING id), \
          queued AS (INSERT INTO analytics_pending (message_id) SELECT id FROM inserted), \
-         indexed AS (INSERT INTO search_documents (kind, object_id, created_at, title, body, plain, terms) \
-           SELECT 'message', d.id, d.created_at, '', d.body, d.plain, CAST(d.terms AS tsvector) \
+         indexed AS (INSERT INTO search_documents \
+             (kind, object_id, created_at, title, body, plain, terms, channel_id, author_id) \
+           SELECT 'message', d.id, d.created_at, '', d.body, d.plain, CAST(d.terms AS tsvector), \
+                  d.channel_id, d.author_id \
            FROM unnest(CAST({message_ids} AS uuid[]), CAST({times} AS timestamptz[]), \
-                       CAST({bodies} AS text[]), CAST({plains} AS text[]), CAST({terms} AS text[])) \
-                AS d (id, created_at, body, plain, terms)), \
+                       CAST({bodies} AS text[]), CAST({plains} AS text[]), CAST({terms} AS text[]), \
+                       CAST({channels} AS uuid[]), CAST({authors} AS uuid[])) \
+                AS d (id, created_at, body, plain, terms, channel_id, author_id)), \
          counted AS ({counts}) \
          {announced}"
     );

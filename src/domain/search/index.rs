@@ -32,6 +32,12 @@ pub struct Document {
     pub created_at: DateTime<Utc>,
     pub title: String,
     pub body: String,
+    /// A message's channel, or the channel itself: whether a viewer may
+    /// see it is then a question about the channel alone.
+    pub channel_id: Option<Uuid>,
+    /// Who wrote or created it (the person themselves for a person): the
+    /// `from:` filter.
+    pub author_id: Option<Uuid>,
 }
 
 impl Document {
@@ -101,6 +107,8 @@ pub fn message(message: &messages::Model) -> Document {
         created_at: message.created_at,
         title: String::new(),
         body: message.body.clone(),
+        channel_id: Some(message.channel_id),
+        author_id: Some(message.author_id),
     }
 }
 
@@ -115,6 +123,8 @@ async fn put_chunk(conn: &impl ConnectionTrait, documents: &[Document]) -> Resul
         C::Title,
         C::Body,
         C::Plain,
+        C::ChannelId,
+        C::AuthorId,
     ]
     .iter()
     .map(|c| Alias::new(sea_orm::IdenStatic::as_str(c)))
@@ -132,6 +142,8 @@ async fn put_chunk(conn: &impl ConnectionTrait, documents: &[Document]) -> Resul
             document.title.clone().into(),
             document.body.clone().into(),
             plain.into(),
+            document.channel_id.into(),
+            document.author_id.into(),
         ];
         if backend == DbBackend::Postgres {
             values.push(Expr::cust_with_values(
@@ -227,6 +239,8 @@ async fn read(
         created_at,
         title,
         body,
+        channel_id: None,
+        author_id: None,
     };
     Ok(match kind {
         Kind::Message => {
@@ -250,8 +264,10 @@ async fn read(
                 .all(conn)
                 .await?
                 .into_iter()
-                .map(|c| {
-                    doc(
+                .map(|c| Document {
+                    channel_id: Some(c.id),
+                    author_id: Some(c.created_by),
+                    ..doc(
                         c.id,
                         c.created_at,
                         c.name,
@@ -271,7 +287,10 @@ async fn read(
                 .into_iter()
                 .map(|u| {
                     let body = format!("@{} {} {}", u.handle, u.title, u.bio);
-                    doc(u.id, u.created_at, u.display_name, body)
+                    Document {
+                        author_id: Some(u.id),
+                        ..doc(u.id, u.created_at, u.display_name, body)
+                    }
                 })
                 .collect()
         }
@@ -284,7 +303,10 @@ async fn read(
                 .all(conn)
                 .await?
                 .into_iter()
-                .map(|p| doc(p.id, p.created_at, p.title, p.body))
+                .map(|p| Document {
+                    author_id: Some(p.author_id),
+                    ..doc(p.id, p.created_at, p.title, p.body)
+                })
                 .collect()
         }
         Kind::Checkin => {
@@ -319,7 +341,10 @@ async fn read(
                         body.push_str("\n\n");
                         body.push_str(&challenge.body);
                     }
-                    doc(c.id, c.created_at, String::new(), body)
+                    Document {
+                        author_id: Some(c.user_id),
+                        ..doc(c.id, c.created_at, String::new(), body)
+                    }
                 })
                 .collect()
         }

@@ -4,9 +4,7 @@
 
 use chrono::{Days, NaiveDate, NaiveTime};
 use sea_orm::DbBackend;
-use sea_orm::sea_query::{
-    Alias, Condition, Expr, ExprTrait, IntoCondition, Order, Query, SelectStatement,
-};
+use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Order, Query, SelectStatement};
 
 use super::analyze::{self, Token};
 use super::query::{PREFIX_MIN_CHARS, Parsed};
@@ -15,8 +13,8 @@ use crate::auth::{Action, Actor, policy};
 use crate::domain::channels::Scope;
 use crate::domain::posts::workflow::Status;
 use crate::entities::{
-    channel_departments, channels, checkins, department_members, departments, guest_posts,
-    messages, search_documents, users,
+    channel_departments, channels, department_members, departments, guest_posts, search_documents,
+    users,
 };
 
 /// The filters of the arguments and of the query together.
@@ -166,10 +164,10 @@ fn col(column: search_documents::Column) -> Expr {
 /// them ranked, best first; `request.first + 1` from `request.offset`.
 ///
 /// On PostgreSQL (docs/PERFORMANCE.md, "Search"):
-/// - who may see a document is asked per candidate, in a `LATERAL`
-///   subquery fenced by `OFFSET 0`: the planner then probes each
-///   source row by its key, instead of hashing every check-in (or
-///   person) of the database up front for the `EXISTS` in an `OR`;
+/// - who may see a document is decided from the document for messages,
+///   channels and check-ins (its `channel_id` among the channels of the
+///   viewer's scope, hashed once): no other table is read per candidate
+///   ([`visible`]);
 /// - the matches are read newest first with a cap of [`SCAN_MAX`], which
 ///   the planner costs as it is: a word in few documents is read through
 ///   the GIN index and sorted, a common one (a short prefix) by walking
@@ -213,26 +211,17 @@ pub fn select(
     if let Some(to) = filters.to {
         candidates.and_where(col(D::CreatedAt).lt(midnight(to)));
     }
-    let seen = kinds.iter().fold(Condition::any(), |any, kind| {
-        any.add(visible(*kind, filters, actor, scope))
-    });
+    let seen = visible(kinds, filters, actor, scope);
     let ranked = match backend {
         DbBackend::Postgres => {
             let query = match &excluded {
                 Some(excluded) => format!("{} & !{}", wanted.tsquery(), excluded.tsquery()),
                 None => wanted.tsquery(),
             };
-            let mut sees = Query::select();
-            sees.expr(Expr::val(1)).cond_where(seen).offset(0);
             candidates
                 .column((search_documents::Entity, D::Id))
                 .expr_as(Expr::cust("search_documents.terms"), Alias::new("terms"))
-                .join_lateral(
-                    sea_orm::JoinType::InnerJoin,
-                    sees.to_owned(),
-                    Alias::new("seen"),
-                    Expr::cust("TRUE"),
-                )
+                .cond_where(seen)
                 .and_where(Expr::cust_with_values(
                     "search_documents.terms @@ CAST($1 AS tsquery)",
                     [query.clone()],
@@ -310,110 +299,77 @@ pub fn select(
 /// The columns [`select`] returns.
 const OUT: [&str; 5] = ["kind", "object_id", "title", "body", "score"];
 
-/// The documents of `kind` the viewer may see and the filters keep: each
-/// joined to its row (`EXISTS`), under the rule every other read uses.
-fn visible(kind: Kind, filters: &Filters, actor: &Actor, scope: Scope) -> Condition {
-    let document = (search_documents::Entity, search_documents::Column::ObjectId);
-    let of_kind = col(search_documents::Column::Kind).eq(kind.as_str());
-    let mut row = Query::select();
-    row.expr(Expr::val(1));
-    match kind {
-        Kind::Message => {
-            use messages::Column as M;
-            row.from(messages::Entity)
-                .inner_join(
-                    channels::Entity,
-                    Expr::col((channels::Entity, channels::Column::Id))
-                        .equals((messages::Entity, M::ChannelId)),
-                )
-                .and_where(Expr::col((messages::Entity, M::Id)).equals(document))
-                .and_where(Expr::col((messages::Entity, M::DeletedAt)).is_null())
-                .cond_where(scope.condition());
-            in_channel(&mut row, filters);
-            if let Some(handle) = &filters.author {
-                row.and_where(
-                    Expr::col((messages::Entity, M::AuthorId)).in_subquery(person(handle)),
-                );
-            }
-        }
-        Kind::Channel => {
-            row.from(channels::Entity)
-                .and_where(Expr::col((channels::Entity, channels::Column::Id)).equals(document))
-                .cond_where(scope.condition());
-            in_channel(&mut row, filters);
-            if let Some(handle) = &filters.author {
-                row.and_where(
-                    Expr::col((channels::Entity, channels::Column::CreatedBy))
-                        .in_subquery(person(handle)),
-                );
-            }
-        }
-        Kind::Person => {
-            use users::Column as U;
-            row.from(users::Entity)
-                .and_where(Expr::col((users::Entity, U::Id)).equals(document))
-                .and_where(Expr::col((users::Entity, U::DeactivatedAt)).is_null());
-            only_without_channel(&mut row, filters);
-            if let Some(handle) = &filters.author {
-                row.and_where(Expr::col((users::Entity, U::Handle)).eq(handle.as_str()));
-            }
-            if let Some(slug) = &filters.department {
-                row.and_where(Expr::col((users::Entity, U::Id)).in_subquery(members_of(slug)));
-            }
-        }
-        Kind::Post => {
-            use guest_posts::Column as P;
-            // A post is seen by its author, by everyone once published, and
-            // by reviewers once submitted: never someone else's draft.
-            let mut sees = Condition::any()
-                .add(Expr::col((guest_posts::Entity, P::AuthorId)).eq(actor.user_id))
-                .add(Expr::col((guest_posts::Entity, P::Status)).eq(Status::Published.as_str()));
-            if policy::allows(actor.role, Action::ReviewPosts) {
-                sees = sees.add(Expr::col((guest_posts::Entity, P::SubmittedAt)).is_not_null());
-            }
-            row.from(guest_posts::Entity)
-                .and_where(Expr::col((guest_posts::Entity, P::Id)).equals(document))
-                .cond_where(sees);
-            only_without_channel(&mut row, filters);
-            if let Some(handle) = &filters.author {
-                row.and_where(
-                    Expr::col((guest_posts::Entity, P::AuthorId)).in_subquery(person(handle)),
-                );
-            }
-            if let Some(slug) = &filters.department {
-                row.and_where(
-                    Expr::col((guest_posts::Entity, P::DepartmentId)).in_subquery(department(slug)),
-                );
-            }
-        }
-        Kind::Checkin => {
-            use checkins::Column as C;
-            // Check-ins are read by everyone signed in (their mood is not
-            // indexed).
-            row.from(checkins::Entity)
-                .and_where(Expr::col((checkins::Entity, C::Id)).equals(document));
-            only_without_channel(&mut row, filters);
-            if let Some(handle) = &filters.author {
-                row.and_where(Expr::col((checkins::Entity, C::UserId)).in_subquery(person(handle)));
-            }
-            if let Some(slug) = &filters.department {
-                row.and_where(
-                    Expr::col((checkins::Entity, C::UserId)).in_subquery(members_of(slug)),
-                );
-            }
-        }
+/// The documents of `kinds` the viewer may see and the filters keep.
+///
+/// Messages and channels are decided by their channel alone, kept on the
+/// document (`channel_id`): one uncorrelated subquery of the channels in
+/// the viewer's scope, which the database hashes once per search (a
+/// message's document is removed when the message is deleted). Check-ins
+/// are seen by everyone signed in; people and posts, which are few, are
+/// checked against their row (a deactivated person, a post's status).
+fn visible(kinds: &[Kind], filters: &Filters, actor: &Actor, scope: Scope) -> Condition {
+    use search_documents::Column as D;
+    let in_channels: Vec<&str> = kinds
+        .iter()
+        .filter(|k| matches!(k, Kind::Message | Kind::Channel))
+        .map(|k| k.as_str())
+        .collect();
+    let mut any = Condition::any();
+    if !in_channels.is_empty() {
+        any = any.add(
+            Condition::all()
+                .add(col(D::Kind).is_in(in_channels))
+                .add(col(D::ChannelId).in_subquery(channels_seen(filters, scope))),
+        );
     }
-    Condition::all()
-        .add(of_kind)
-        .add(Expr::exists(row.to_owned()))
-        .into_condition()
+    for kind in kinds {
+        let mut seen = Condition::all().add(col(D::Kind).eq(kind.as_str()));
+        match kind {
+            Kind::Message | Kind::Channel => continue,
+            Kind::Checkin => {}
+            Kind::Person => {
+                use users::Column as U;
+                let mut row = Query::select();
+                row.expr(Expr::val(1))
+                    .from(users::Entity)
+                    .and_where(Expr::col((users::Entity, U::Id)).equals(document()))
+                    .and_where(Expr::col((users::Entity, U::DeactivatedAt)).is_null());
+                seen = seen.add(Expr::exists(row));
+            }
+            Kind::Post => seen = seen.add(Expr::exists(post_seen(filters, actor))),
+        }
+        // Things outside channels are in no channel.
+        if filters.channel.is_some() {
+            seen = seen.add(Expr::val(1).eq(0));
+        }
+        if let Some(slug) = &filters.department
+            && matches!(kind, Kind::Person | Kind::Checkin)
+        {
+            seen = seen.add(col(D::AuthorId).in_subquery(members_of(slug)));
+        }
+        any = any.add(seen);
+    }
+    match &filters.author {
+        Some(handle) => Condition::all()
+            .add(any)
+            .add(col(D::AuthorId).in_subquery(person(handle))),
+        None => any,
+    }
 }
 
-/// The channel filter on a row joined to `channels`, and the department
-/// filter as the channel's linked departments.
-fn in_channel(row: &mut SelectStatement, filters: &Filters) {
+fn document() -> (search_documents::Entity, search_documents::Column) {
+    (search_documents::Entity, search_documents::Column::ObjectId)
+}
+
+/// The channels in the viewer's scope that the channel and department
+/// filters keep.
+fn channels_seen(filters: &Filters, scope: Scope) -> SelectStatement {
+    let mut seen = Query::select();
+    seen.column((channels::Entity, channels::Column::Id))
+        .from(channels::Entity)
+        .cond_where(scope.condition());
     if let Some(slug) = &filters.channel {
-        row.and_where(Expr::col((channels::Entity, channels::Column::Slug)).eq(slug.as_str()));
+        seen.and_where(Expr::col((channels::Entity, channels::Column::Slug)).eq(slug.as_str()));
     }
     if let Some(slug) = &filters.department {
         let linked = Query::select()
@@ -423,15 +379,32 @@ fn in_channel(row: &mut SelectStatement, filters: &Filters) {
                 Expr::col(channel_departments::Column::DepartmentId).in_subquery(department(slug)),
             )
             .to_owned();
-        row.and_where(Expr::col((channels::Entity, channels::Column::Id)).in_subquery(linked));
+        seen.and_where(Expr::col((channels::Entity, channels::Column::Id)).in_subquery(linked));
     }
+    seen
 }
 
-/// Things outside channels are not in any channel.
-fn only_without_channel(row: &mut SelectStatement, filters: &Filters) {
-    if filters.channel.is_some() {
-        row.and_where(Expr::val(1).eq(0));
+/// A post is seen by its author, by everyone once published, and by
+/// reviewers once submitted: never someone else's draft.
+fn post_seen(filters: &Filters, actor: &Actor) -> SelectStatement {
+    use guest_posts::Column as P;
+    let mut sees = Condition::any()
+        .add(Expr::col((guest_posts::Entity, P::AuthorId)).eq(actor.user_id))
+        .add(Expr::col((guest_posts::Entity, P::Status)).eq(Status::Published.as_str()));
+    if policy::allows(actor.role, Action::ReviewPosts) {
+        sees = sees.add(Expr::col((guest_posts::Entity, P::SubmittedAt)).is_not_null());
     }
+    let mut row = Query::select();
+    row.expr(Expr::val(1))
+        .from(guest_posts::Entity)
+        .and_where(Expr::col((guest_posts::Entity, P::Id)).equals(document()))
+        .cond_where(sees);
+    if let Some(slug) = &filters.department {
+        row.and_where(
+            Expr::col((guest_posts::Entity, P::DepartmentId)).in_subquery(department(slug)),
+        );
+    }
+    row
 }
 
 fn person(handle: &str) -> SelectStatement {
