@@ -60,10 +60,16 @@ pub async fn connect_keyed(url: &str) -> anyhow::Result<DatabaseConnection> {
     connect_with(url, KEYED_POOL_SIZE, Session::Keyed).await
 }
 
-/// What a request's statement may take (docs/OPERATIONS.md).
-const REQUEST_LIMITS: [(&str, &str); 2] = [
+/// The session of the pools that serve requests: what a statement may
+/// take (docs/OPERATIONS.md), and no JIT compilation. PostgreSQL compiles
+/// a plan whose estimated cost passes `jit_above_cost` (100,000), which
+/// a statement with a `LIMIT` over a big table easily does while reading
+/// a few hundred rows: a search as you type took 20 ms of compiling for
+/// 2 ms of work (docs/PERFORMANCE.md, "Search").
+const REQUEST_SETTINGS: [(&str, &str); 3] = [
     ("statement_timeout", "5s"),
     ("idle_in_transaction_session_timeout", "10s"),
+    ("jit", "off"),
 ];
 
 /// What a pool is for, which sets its PostgreSQL session.
@@ -101,9 +107,9 @@ async fn connect_with(
         .map_sqlx_postgres_opts(move |opts| {
             let opts = opts.statement_cache_capacity(STATEMENT_CACHE);
             match session {
-                Session::Requests => opts.options(REQUEST_LIMITS),
+                Session::Requests => opts.options(REQUEST_SETTINGS),
                 Session::Keyed => opts
-                    .options(REQUEST_LIMITS)
+                    .options(REQUEST_SETTINGS)
                     .options([("plan_cache_mode", "force_generic_plan")]),
                 Session::Migrations => opts,
             }
