@@ -15,6 +15,7 @@ use crate::server::Server;
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_killed_replica_s_subscribers_resume_on_another_and_miss_nothing() {
     let _alone = crate::one_at_a_time().await;
+    let test_started = std::time::Instant::now();
     let cluster = Cluster::start().await;
     let url = cluster.create_database("synaps").await;
     create_people(&url, 4).await;
@@ -88,4 +89,5 @@ async fn a_killed_replica_s_subscribers_resume_on_another_and_miss_nothing() {
         "killed: {} messages, {before} delivered before the kill, every subscriber resumed on the survivor",
         stored.len()
     );
+    eprintln!("killed: the test took {:?}", test_started.elapsed());
 }

@@ -20,6 +20,7 @@ const POSTERS: usize = 4;
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn postgres_restarted_under_load_loses_nothing() {
     let _alone = crate::one_at_a_time().await;
+    let test_started = std::time::Instant::now();
     let cluster = Cluster::start().await;
     let url = cluster.create_database("synaps").await;
     create_people(&url, POSTERS).await;
@@ -155,6 +156,7 @@ async fn postgres_restarted_under_load_loses_nothing() {
         stored.len(),
         refused.len()
     );
+    eprintln!("restart: the test took {:?}", test_started.elapsed());
 }
 
 /// Each acknowledged post is stored, under the id it was acknowledged with.

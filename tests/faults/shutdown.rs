@@ -18,6 +18,7 @@ const POSTERS: usize = 4;
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sigterm_answers_what_it_started_and_stores_nothing_unanswered() {
     let _alone = crate::one_at_a_time().await;
+    let test_started = std::time::Instant::now();
     let cluster = Cluster::start().await;
     let url = cluster.create_database("synaps").await;
     create_people(&url, POSTERS).await;
@@ -107,6 +108,7 @@ async fn sigterm_answers_what_it_started_and_stores_nothing_unanswered() {
         "shutdown: {answered} posts answered across a SIGTERM; with a 1 s grace, {cut_off} cut off \
          and not stored, the process gone {stopped_after:?} after SIGTERM"
     );
+    eprintln!("shutdown: the test took {:?}", test_started.elapsed());
 }
 
 /// Posting in progress against a server being shut down.
