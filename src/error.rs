@@ -312,3 +312,34 @@ pub fn is_unavailable(err: &DbErr) -> bool {
         _ => false,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::{ConnAcquireErr, DbErr, RuntimeErr};
+
+    use super::{Error, is_unavailable};
+
+    fn sqlx(err: sea_orm::sqlx::Error) -> DbErr {
+        DbErr::Query(RuntimeErr::SqlxError(std::sync::Arc::new(err)))
+    }
+
+    #[test]
+    fn a_database_out_of_reach_is_unavailable_and_a_bad_statement_is_not() {
+        let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+        for err in [
+            DbErr::ConnectionAcquire(ConnAcquireErr::Timeout),
+            sqlx(sea_orm::sqlx::Error::Io(refused)),
+            sqlx(sea_orm::sqlx::Error::PoolClosed),
+        ] {
+            assert!(is_unavailable(&err), "{err:?}");
+            assert_eq!(Error::from(err).code(), "UNAVAILABLE");
+        }
+        for err in [
+            sqlx(sea_orm::sqlx::Error::RowNotFound),
+            DbErr::Custom("a bug".to_owned()),
+        ] {
+            assert!(!is_unavailable(&err), "{err:?}");
+            assert_eq!(Error::from(err).code(), "INTERNAL");
+        }
+    }
+}
