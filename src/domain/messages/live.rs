@@ -8,11 +8,13 @@
 //! delivered ([`Seam`]). Nothing is lost, nothing is delivered twice.
 //!
 //! The replay follows the events' order, as live delivery does, not the
-//! cursors' `(created_at, id)`: posts made at once commit in another order
-//! than they were made in, so a client that resumed after a cursor in
-//! `created_at` order got the rest out of order, and missed any message
-//! made before its cursor's but committed after it (fault test
-//! `a_killed_replica_s_subscribers_resume_on_another_and_miss_nothing`).
+//! cursors' `(created_at, id)`: posts made at once may commit in another
+//! order than they were made in, and a client that resumed after a cursor
+//! in `created_at` order would get the rest out of order and miss a message
+//! made before its cursor's but committed after it. (The fault test
+//! `a_killed_replica_s_subscribers_resume_on_another_and_miss_nothing`
+//! resumes after a kill; it did not catch the old order, which needs the
+//! inversion to fall at the cursor.)
 
 use std::collections::HashSet;
 
