@@ -113,8 +113,11 @@ impl App {
         })
     }
 
-    /// Serves on `listener` until `shutdown` completes, then closes open
-    /// WebSockets (1001) and drains open requests.
+    /// Serves on `listener` until `shutdown` completes, then stops
+    /// accepting, closes open WebSockets (1001) and lets open requests
+    /// finish for up to `shutdown_grace_secs`; then stops the scheduler (its
+    /// claims are transactions and transaction-scoped locks: nothing stays
+    /// claimed) and the events relay.
     pub async fn serve(
         self,
         listener: TcpListener,
@@ -169,6 +172,7 @@ impl App {
             }
         });
         let sockets = self.state.sockets.clone();
+        let grace = std::time::Duration::from_secs(self.state.config.shutdown_grace_secs);
         let router = http::router(self);
         // Answers and WebSocket frames are small and go out as they are
         // ready; Nagle's algorithm would hold one back until the client
@@ -178,7 +182,8 @@ impl App {
                 tracing::debug!(error = %err, "cannot set TCP_NODELAY on a connection");
             }
         });
-        let served = axum::serve(
+        let (draining, mut drain_started) = watch::channel(false);
+        let serving = axum::serve(
             listener,
             router.into_make_service_with_connect_info::<SocketAddr>(),
         )
@@ -187,10 +192,26 @@ impl App {
             async move {
                 shutdown.await;
                 sockets.send_replace(true);
+                draining.send_replace(true);
             }
-        })
-        .await
-        .context("the server stopped with an error");
+        });
+        // Open requests finish, within the grace period: a client that
+        // holds a request open (or a request stuck on the database) does
+        // not hold the process up beyond it.
+        let served = tokio::select! {
+            served = std::future::IntoFuture::into_future(serving) => {
+                served.context("the server stopped with an error")
+            }
+            () = async {
+                if drain_started.wait_for(|started| *started).await.is_err() {
+                    std::future::pending::<()>().await;
+                }
+                tokio::time::sleep(grace).await;
+            } => {
+                tracing::warn!(grace_secs = grace.as_secs(), "requests still open after the shutdown grace period; stopping anyway");
+                Ok(())
+            }
+        };
         // Give open sockets a moment to send their close frames.
         sockets.send_replace(true);
         let _ = tokio::time::timeout(std::time::Duration::from_secs(5), sockets.closed()).await;

@@ -65,6 +65,10 @@ pub struct Config {
     /// Read notifications older than this many days are deleted; 0 keeps
     /// them. Unread ones are kept.
     pub notifications_retention_days: u64,
+    /// After SIGTERM, how long open requests may take to finish before the
+    /// server stops anyway, in seconds (`SYNAPS_SHUTDOWN_GRACE_SECS`;
+    /// docs/OPERATIONS.md, "Shutting down").
+    pub shutdown_grace_secs: u64,
     pub metrics: MetricsConfig,
 }
 
@@ -264,6 +268,9 @@ impl Default for Config {
             metrics: MetricsConfig::default(),
             events_retention_hours: 24,
             notifications_retention_days: 90,
+            // Longer than the request timeout (10 s): a request in flight
+            // at SIGTERM ends by itself, answered, before the grace does.
+            shutdown_grace_secs: 15,
         }
     }
 }
@@ -420,6 +427,7 @@ impl Config {
         }
         env!("SYNAPS_EVENTS_RETENTION_HOURS" => self.events_retention_hours);
         env!("SYNAPS_NOTIFICATIONS_RETENTION_DAYS" => self.notifications_retention_days);
+        env!("SYNAPS_SHUTDOWN_GRACE_SECS" => self.shutdown_grace_secs);
         Ok(())
     }
 

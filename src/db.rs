@@ -105,7 +105,11 @@ async fn connect_with(
                 .foreign_keys(true)
         })
         .map_sqlx_postgres_opts(move |opts| {
-            let opts = opts.statement_cache_capacity(STATEMENT_CACHE);
+            let opts = opts
+                .statement_cache_capacity(STATEMENT_CACHE)
+                // Which process holds a connection, in `pg_stat_activity`
+                // (docs/OPERATIONS.md, "When the database is down").
+                .application_name(&application_name());
             match session {
                 Session::Requests => opts.options(REQUEST_SETTINGS),
                 Session::Keyed => opts
@@ -117,6 +121,13 @@ async fn connect_with(
     Database::connect(options)
         .await
         .with_context(|| format!("cannot connect to the database at {}", redact(url)))
+}
+
+/// The `application_name` of this process's PostgreSQL connections:
+/// `synaps <pid>`, so that an operator (or a fault test) can tell the
+/// replicas' connections apart.
+pub fn application_name() -> String {
+    format!("synaps {}", std::process::id())
 }
 
 /// Applies every pending migration on `db`, a pool of

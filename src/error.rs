@@ -7,7 +7,10 @@
 //! Policy:
 //! - Database errors are never shown to clients. Call sites that expect a
 //!   unique violation turn it into [`Error::Conflict`] naming the field
-//!   ([`is_unique_violation`]); everything else becomes [`Error::Internal`].
+//!   ([`is_unique_violation`]); a database that cannot be reached (down,
+//!   restarting, its connections terminated) is [`Error::Unavailable`]
+//!   ([`is_unavailable`]), which the client may retry; everything else
+//!   becomes [`Error::Internal`].
 //! - [`Error::Internal`] keeps its cause for the log line (which carries the
 //!   request id through the request's tracing span) and sends only a generic
 //!   message.
@@ -47,6 +50,9 @@ pub enum Error {
     },
     /// Too many attempts; try again after `retry_after_secs`.
     RateLimited { retry_after_secs: u64 },
+    /// The database cannot be reached (down, restarting): try again soon.
+    /// The cause is logged, never sent.
+    Unavailable(Box<dyn std::error::Error + Send + Sync>),
     /// Anything else. The cause is logged, never sent.
     Internal(Box<dyn std::error::Error + Send + Sync>),
 }
@@ -79,6 +85,7 @@ impl Error {
             Self::BadUserInput { .. } => "BAD_USER_INPUT",
             Self::Conflict { .. } => "CONFLICT",
             Self::RateLimited { .. } => "RATE_LIMITED",
+            Self::Unavailable(_) => "UNAVAILABLE",
             Self::Internal(_) => "INTERNAL",
         }
     }
@@ -95,6 +102,9 @@ impl Error {
             Self::RateLimited { retry_after_secs } => {
                 format!("Too many attempts. Try again in {retry_after_secs} seconds.")
             }
+            Self::Unavailable(_) => {
+                "The service is briefly unavailable (its database cannot be reached); please try again in a few seconds.".to_owned()
+            }
             Self::Internal(_) => {
                 "Something went wrong on our side. It has been logged; please try again.".to_owned()
             }
@@ -106,6 +116,7 @@ impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Internal(cause) => write!(f, "INTERNAL: {cause}"),
+            Self::Unavailable(cause) => write!(f, "UNAVAILABLE: {cause}"),
             other => write!(f, "{}: {}", other.code(), other.message()),
         }
     }
@@ -113,15 +124,22 @@ impl fmt::Debug for Error {
 
 impl From<DbErr> for Error {
     fn from(err: DbErr) -> Self {
-        Self::Internal(Box::new(err))
+        if is_unavailable(&err) {
+            Self::Unavailable(Box::new(err))
+        } else {
+            Self::Internal(Box::new(err))
+        }
     }
 }
 
 impl From<Error> for async_graphql::Error {
     fn from(err: Error) -> Self {
-        if let Error::Internal(cause) = &err {
+        match &err {
             // The request id is on the enclosing span (see `http::request_span`).
-            tracing::error!(error = %cause, "internal error");
+            Error::Internal(cause) => tracing::error!(error = %cause, "internal error"),
+            // Expected while the database restarts; one line per request.
+            Error::Unavailable(cause) => tracing::warn!(error = %cause, "database unavailable"),
+            _ => {}
         }
         let message = err.message();
         async_graphql::Error::new(message).extend_with(|_, ext| {
@@ -161,7 +179,8 @@ pub enum Refusal {
     /// The client accepts neither JSON media type.
     NotAcceptable,
     /// The credentials presented do not check out (`UNAUTHENTICATED`), or
-    /// could not be checked (`INTERNAL`): never an anonymous viewer.
+    /// could not be checked (`UNAVAILABLE` while the database is down,
+    /// else `INTERNAL`): never an anonymous viewer.
     Credentials(Error),
 }
 
@@ -205,9 +224,15 @@ impl Refusal {
 
     /// The refusal as a GraphQL error: `{ message, extensions: { code } }`.
     pub fn to_json(&self) -> serde_json::Value {
-        if let Self::Credentials(Error::Internal(cause)) = self {
+        match self {
             // The request id is on the enclosing span (see `http::request_span`).
-            tracing::error!(error = %cause, "cannot check credentials");
+            Self::Credentials(Error::Internal(cause)) => {
+                tracing::error!(error = %cause, "cannot check credentials");
+            }
+            Self::Credentials(Error::Unavailable(cause)) => {
+                tracing::warn!(error = %cause, "cannot check credentials: database unavailable");
+            }
+            _ => {}
         }
         serde_json::json!({ "message": self.message(), "extensions": { "code": self.code() } })
     }
@@ -258,5 +283,63 @@ pub fn is_unique_violation(err: &DbErr) -> bool {
             .as_database_error()
             .is_some_and(|d| d.is_unique_violation()),
         _ => false,
+    }
+}
+
+/// Whether a database error means the database cannot be reached now, as
+/// opposed to a fault in the statement: no connection to be had (refused,
+/// the pool's acquire timeout), the connection lost mid-statement, or the
+/// server shutting down, starting up or terminating the session (SQLSTATE
+/// class 08, and 57P01 to 57P03). What a client should retry in a moment.
+pub fn is_unavailable(err: &DbErr) -> bool {
+    use sea_orm::sqlx::Error as Sqlx;
+    let sqlx = match err {
+        DbErr::ConnectionAcquire(_) => return true,
+        DbErr::Conn(RuntimeErr::SqlxError(e))
+        | DbErr::Exec(RuntimeErr::SqlxError(e))
+        | DbErr::Query(RuntimeErr::SqlxError(e)) => e,
+        _ => return false,
+    };
+    match &**sqlx {
+        Sqlx::Io(_)
+        | Sqlx::Tls(_)
+        | Sqlx::PoolTimedOut
+        | Sqlx::PoolClosed
+        | Sqlx::WorkerCrashed => true,
+        Sqlx::Database(db) => db.code().is_some_and(|code| {
+            code.starts_with("08") || matches!(&*code, "57P01" | "57P02" | "57P03")
+        }),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::{ConnAcquireErr, DbErr, RuntimeErr};
+
+    use super::{Error, is_unavailable};
+
+    fn sqlx(err: sea_orm::sqlx::Error) -> DbErr {
+        DbErr::Query(RuntimeErr::SqlxError(std::sync::Arc::new(err)))
+    }
+
+    #[test]
+    fn a_database_out_of_reach_is_unavailable_and_a_bad_statement_is_not() {
+        let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+        for err in [
+            DbErr::ConnectionAcquire(ConnAcquireErr::Timeout),
+            sqlx(sea_orm::sqlx::Error::Io(refused)),
+            sqlx(sea_orm::sqlx::Error::PoolClosed),
+        ] {
+            assert!(is_unavailable(&err), "{err:?}");
+            assert_eq!(Error::from(err).code(), "UNAVAILABLE");
+        }
+        for err in [
+            sqlx(sea_orm::sqlx::Error::RowNotFound),
+            DbErr::Custom("a bug".to_owned()),
+        ] {
+            assert!(!is_unavailable(&err), "{err:?}");
+            assert_eq!(Error::from(err).code(), "INTERNAL");
+        }
     }
 }

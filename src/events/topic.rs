@@ -103,7 +103,7 @@ pub enum Unreadable {
 
 /// The stored topic names. Never renamed: old rows and other replicas read
 /// them.
-mod name {
+pub(crate) mod name {
     pub const POST_STATUS_CHANGED: &str = "post.status_changed";
     pub const MESSAGE_ADDED: &str = "message.added";
     pub const MESSAGE_CHANGED: &str = "message.changed";

@@ -234,10 +234,14 @@ async fn failure(app: &App, err: Error) -> Response {
             tracing::error!(error = %cause, "blog page failed");
             StatusCode::INTERNAL_SERVER_ERROR
         }
+        Error::Unavailable(cause) => {
+            tracing::warn!(error = %cause, "blog page failed: database unavailable");
+            StatusCode::SERVICE_UNAVAILABLE
+        }
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     };
     // Suggest something to read instead, when the database is answering.
-    let (departments, latest) = if status == StatusCode::INTERNAL_SERVER_ERROR {
+    let (departments, latest) = if status.is_server_error() {
         (Vec::new(), Vec::new())
     } else {
         let db = &app.state.db;

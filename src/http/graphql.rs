@@ -113,6 +113,7 @@ fn refuse(refusal: Refusal, media: Media) -> Response {
         Refusal::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         Refusal::NotAcceptable => StatusCode::NOT_ACCEPTABLE,
         Refusal::Credentials(Error::Internal(_)) => StatusCode::INTERNAL_SERVER_ERROR,
+        Refusal::Credentials(Error::Unavailable(_)) => StatusCode::SERVICE_UNAVAILABLE,
         Refusal::Credentials(_) => StatusCode::UNAUTHORIZED,
     };
     let mut response = errors_only(status, media, refusal.to_json());

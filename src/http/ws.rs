@@ -440,6 +440,13 @@ impl Connection {
                 tracing::error!(error = %cause, "cannot authenticate a WebSocket");
                 return Step::Close((close::INTERNAL, "Internal server error".to_owned()));
             }
+            Err(Refusal::Credentials(Error::Unavailable(cause))) => {
+                tracing::warn!(error = %cause, "cannot authenticate a WebSocket: database unavailable");
+                return Step::Close((
+                    close::TRY_AGAIN_LATER,
+                    "The database is unavailable; connect again in a moment.".to_owned(),
+                ));
+            }
             Err(_) => return Step::Close((close::FORBIDDEN, "Forbidden".to_owned())),
         };
         let state = &self.app.state;
@@ -482,7 +489,7 @@ impl Connection {
                 close::FORBIDDEN,
                 "Your role changed: connect again.".to_owned(),
             )),
-            Err(Refusal::Credentials(Error::Internal(cause))) => {
+            Err(Refusal::Credentials(Error::Internal(cause) | Error::Unavailable(cause))) => {
                 tracing::error!(error = %cause, "cannot check a WebSocket's session again");
                 Step::Continue
             }

@@ -156,6 +156,7 @@ fn unshare(error: Arc<Error>) -> Error {
             Error::RateLimited { retry_after_secs } => Error::RateLimited {
                 retry_after_secs: *retry_after_secs,
             },
+            Error::Unavailable(_) => Error::Unavailable(format!("{shared:?}").into()),
             Error::Internal(_) => Error::internal(format!("{shared:?}")),
         },
     }

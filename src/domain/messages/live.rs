@@ -6,21 +6,32 @@
 //! event hub *before* reading the replay, so a message committed in between
 //! is both replayed and heard live: the live side skips the ids the replay
 //! delivered ([`Seam`]). Nothing is lost, nothing is delivered twice.
+//!
+//! The replay follows the events' order, as live delivery does, not the
+//! cursors' `(created_at, id)`: posts made at once may commit in another
+//! order than they were made in, and a client that resumed after a cursor
+//! in `created_at` order would get the rest out of order and miss a message
+//! made before its cursor's but committed after it. (The fault test
+//! `a_killed_replica_s_subscribers_resume_on_another_and_miss_nothing`
+//! resumes after a kill; it did not catch the old order, which needs the
+//! inversion to fall at the cursor.)
 
 use std::collections::HashSet;
 
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
-use sea_orm::{QuerySelect, prelude::DateTimeUtc};
+use sea_orm::{
+    ColumnTrait, Condition, DatabaseConnection, EntityTrait, JoinType, QueryFilter, QueryOrder,
+    QuerySelect, prelude::DateTimeUtc,
+};
 use uuid::Uuid;
 
 use super::Message;
 use crate::auth::{Action, Viewer};
 use crate::domain::channels::access;
 use crate::domain::pagination::Cursor;
-use crate::entities::messages;
+use crate::entities::{events, messages};
 use crate::error::{Error, Result};
-use crate::events::{Recorded, Topic};
+use crate::events::{Recorded, Topic, topic};
 
 /// The most messages one replay delivers. A client further behind reloads
 /// the channel (`Channel.messages`) instead: replaying more would hold a
@@ -75,11 +86,7 @@ impl ChannelWatch {
 /// first: what a client that last saw `after` missed. `after` must be the
 /// cursor of a message in this channel (from `Channel.messages`,
 /// `Message.replies` or an earlier `messageAdded`).
-pub async fn replay(
-    db: &DatabaseConnection,
-    watch: &ChannelWatch,
-    after: &str,
-) -> Result<Vec<Message>> {
+pub async fn replay(db: &DatabaseConnection, watch: &ChannelWatch, after: &str) -> Result<Replay> {
     let cursor = Cursor::decode("after", after)?;
     let seen = messages::Entity::find_by_id(cursor.id)
         .one(db)
@@ -88,14 +95,48 @@ pub async fn replay(
         .ok_or_else(|| {
             Error::bad_input("after", "is not the cursor of a message in this channel")
         })?;
-    let rows = messages::Entity::find()
-        .filter(messages::Column::ChannelId.eq(watch.channel_id))
-        .filter(after_position(seen.created_at, seen.id))
-        .order_by_asc(messages::Column::CreatedAt)
-        .order_by_asc(messages::Column::Id)
-        .limit(REPLAY_MAX + 1)
-        .all(db)
+    // Where the cursor's message is among the events: its event is written
+    // after the message is made, so the created_at index finds it.
+    let seen_event: Option<i64> = events::Entity::find()
+        .select_only()
+        .column(events::Column::Id)
+        .filter(events::Column::Topic.eq(topic::name::MESSAGE_ADDED))
+        .filter(events::Column::SubjectId.eq(seen.id))
+        .filter(events::Column::CreatedAt.gte(seen.created_at))
+        .into_tuple()
+        .one(db)
         .await?;
+    let after_event = seen_event.unwrap_or(0);
+    let rows = match seen_event {
+        // In the order live delivery follows: the events'.
+        Some(seen_event) => {
+            let by_event = messages::Entity::belongs_to(events::Entity)
+                .from(messages::Column::Id)
+                .to(events::Column::SubjectId)
+                .into();
+            messages::Entity::find()
+                .join(JoinType::InnerJoin, by_event)
+                .filter(events::Column::Topic.eq(topic::name::MESSAGE_ADDED))
+                .filter(events::Column::Id.gt(seen_event))
+                .filter(messages::Column::ChannelId.eq(watch.channel_id))
+                .order_by_asc(events::Column::Id)
+                .limit(REPLAY_MAX + 1)
+                .all(db)
+                .await?
+        }
+        // Its event is pruned (older than the events' retention): in the
+        // cursors' order.
+        None => {
+            messages::Entity::find()
+                .filter(messages::Column::ChannelId.eq(watch.channel_id))
+                .filter(after_position(seen.created_at, seen.id))
+                .order_by_asc(messages::Column::CreatedAt)
+                .order_by_asc(messages::Column::Id)
+                .limit(REPLAY_MAX + 1)
+                .all(db)
+                .await?
+        }
+    };
     if rows.len() as u64 > REPLAY_MAX {
         return Err(Error::bad_input(
             "after",
@@ -104,7 +145,20 @@ pub async fn replay(
             ),
         ));
     }
-    Ok(rows.into_iter().map(Message::from).collect())
+    Ok(Replay {
+        messages: rows.into_iter().map(Message::from).collect(),
+        after_event,
+    })
+}
+
+/// What a subscription with `after` delivers before the live events.
+pub struct Replay {
+    /// The channel's messages after the cursor, in the order of their
+    /// events (the order live delivery follows).
+    pub messages: Vec<Message>,
+    /// The id of the cursor's message's event (0 when it is no longer
+    /// kept): the client had every message whose event came before.
+    pub after_event: i64,
 }
 
 /// `(created_at, id) > (at, id)`, the order of cursors.
@@ -119,24 +173,28 @@ fn after_position(at: DateTimeUtc, id: Uuid) -> Condition {
 }
 
 /// The seam between a replay and the live events that follow it: the ids
-/// the replay delivered, which the live side must not deliver again.
+/// the replay delivered, which the live side must not deliver again, and
+/// the cursor's event, up to which the client had everything (a replica
+/// whose relay is behind the one the client came from hears those again).
 #[derive(Debug, Default)]
 pub struct Seam {
     replayed: HashSet<Uuid>,
+    after_event: i64,
 }
 
 impl Seam {
-    pub fn new(replayed: &[Message]) -> Seam {
+    pub fn new(replay: &Replay) -> Seam {
         Seam {
-            replayed: replayed.iter().map(|m| m.id).collect(),
+            replayed: replay.messages.iter().map(|m| m.id).collect(),
+            after_event: replay.after_event,
         }
     }
 
-    /// Whether a live message is new to the client. A replayed id is heard
-    /// live at most once (each message is added once), so it is forgotten
-    /// then and the set only shrinks.
-    pub fn is_new(&mut self, id: Uuid) -> bool {
-        !self.replayed.remove(&id)
+    /// Whether a live message (of event `event_id`) is new to the client.
+    /// A replayed id is heard live at most once (each message is added
+    /// once), so it is forgotten then and the set only shrinks.
+    pub fn is_new(&mut self, event_id: i64, id: Uuid) -> bool {
+        event_id > self.after_event && !self.replayed.remove(&id)
     }
 }
 
@@ -185,9 +243,11 @@ mod tests {
         let id = Uuid::now_v7();
         let mut seam = Seam {
             replayed: [id].into(),
+            after_event: 10,
         };
-        assert!(!seam.is_new(id));
-        assert!(seam.is_new(id));
-        assert!(seam.is_new(Uuid::now_v7()));
+        assert!(!seam.is_new(11, id));
+        assert!(seam.is_new(12, id));
+        assert!(seam.is_new(13, Uuid::now_v7()));
+        assert!(!seam.is_new(9, Uuid::now_v7()), "before the cursor");
     }
 }

@@ -124,9 +124,19 @@ pub async fn write(
     };
     // The commit may have happened or not: trying again could post twice.
     tracing::error!(error = ?err, posts = posts.len(), "the commit of a batch of posts failed");
+    // The database went away at the commit (a restart): each post is
+    // UNAVAILABLE, as the requests made meanwhile are; it may have been
+    // stored (docs/OPERATIONS.md, "When the database is down").
+    let unavailable = matches!(err, Error::Unavailable(_));
     posts
         .iter()
-        .map(|_| Err(Error::internal("the commit of the post failed")))
+        .map(|_| {
+            Err(if unavailable {
+                Error::Unavailable("the database went away while a post committed".into())
+            } else {
+                Error::internal("the commit of the post failed")
+            })
+        })
         .collect()
 }
 
