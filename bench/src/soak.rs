@@ -909,7 +909,18 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             _ => verdict("RSS growth after warm-up", None, "pass --pid of the server"),
         },
     );
-    for kind in [Kind::Feed, Kind::Post] {
+    // Delivery too: a subscriber falling further behind shows as a rising
+    // p99 of `deliver`. A kind nobody did is not judged.
+    let measured = [
+        (Kind::Feed, split.feed > 0),
+        (Kind::Post, split.post > 0),
+        (Kind::Deliver, split.post > 0 && split.subscribers > 0),
+    ];
+    for kind in measured
+        .iter()
+        .filter(|(_, done)| *done)
+        .map(|(kind, _)| *kind)
+    {
         let (_, first) = tally.measured[0][kind.index()].percentiles();
         let (_, last) = tally.measured[intervals - 1][kind.index()].percentiles();
         let name = format!("{} p99, last interval against the first", kind.name());
