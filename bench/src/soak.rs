@@ -806,19 +806,6 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     for worker in workers {
         worker.await.context("a worker panicked")?;
     }
-    let last_secs = (deadline - (warm_end + interval * u32::try_from(intervals - 1).unwrap_or(0)))
-        .as_secs_f64();
-    {
-        let mut tally = tally.lock().map_err(|_| anyhow::anyhow!("poisoned"))?;
-        print_interval(
-            &format!("interval {intervals} ({last_secs:.0} s, last)"),
-            &mut tally.measured[intervals - 1],
-            last_secs,
-            samples[intervals - 1],
-            samples[intervals],
-        );
-    }
-
     // Every post has an answer now; wait for the subscribers to catch up.
     let acknowledged: HashMap<usize, HashSet<(usize, usize)>> = {
         let ledger = ledger.lock().map_err(|_| anyhow::anyhow!("poisoned"))?;
@@ -848,6 +835,22 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         let got = task.await.context("a subscriber panicked")?;
         completeness.add(&got, &acknowledged);
         foreign += got.foreign;
+    }
+    // The last interval's deliveries include those of the settling wait.
+    let last_secs = (deadline - (warm_end + interval * u32::try_from(intervals - 1).unwrap_or(0)))
+        .as_secs_f64();
+    {
+        let mut tally = tally.lock().map_err(|_| anyhow::anyhow!("poisoned"))?;
+        print_interval(
+            &format!(
+                "interval {intervals} ({last_secs:.0} s, last; with the deliveries that came \
+                 while settling)"
+            ),
+            &mut tally.measured[intervals - 1],
+            last_secs,
+            samples[intervals - 1],
+            samples[intervals],
+        );
     }
     let posted: usize = acknowledged.values().map(HashSet::len).sum();
     let stored = match &db {
