@@ -35,7 +35,7 @@ const POST: &str = "mutation Post($input: PostMessageInput!) {
 }";
 
 /// How long one socket may take to connect, be acknowledged and subscribed.
-const SETUP_TIMEOUT: Duration = Duration::from_secs(20);
+pub(crate) const SETUP_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// Longest the whole subscribing phase may take.
 const ALL_SUBSCRIBED_TIMEOUT: Duration = Duration::from_secs(180);
@@ -43,7 +43,7 @@ const ALL_SUBSCRIBED_TIMEOUT: Duration = Duration::from_secs(180);
 /// How many subscriber failures to show.
 const SHOWN: usize = 5;
 
-type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+pub(crate) type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -119,7 +119,7 @@ struct Shared {
 }
 
 /// Reads the next text message, answering the server's pings on the way.
-async fn next_text(ws: &mut Socket) -> anyhow::Result<Value> {
+pub(crate) async fn next_text(ws: &mut Socket) -> anyhow::Result<Value> {
     loop {
         match ws.next().await {
             Some(Ok(Message::Text(text))) => {
@@ -143,8 +143,8 @@ async fn next_text(ws: &mut Socket) -> anyhow::Result<Value> {
 /// Connects, initialises and subscribes; done once the server answered a
 /// `ping` sent after `subscribe` (it registers a subscription before it
 /// answers a later ping).
-async fn open(sub: &Sub) -> anyhow::Result<Socket> {
-    let mut request = sub.url.as_str().into_client_request()?;
+pub(crate) async fn open(url: &Url, token: &str, channel: &str) -> anyhow::Result<Socket> {
+    let mut request = url.as_str().into_client_request()?;
     request.headers_mut().insert(
         "sec-websocket-protocol",
         HeaderValue::from_static("graphql-transport-ws"),
@@ -154,7 +154,7 @@ async fn open(sub: &Sub) -> anyhow::Result<Socket> {
         .context("connect")?;
     let init = json!({
         "type": "connection_init",
-        "payload": { "authorization": format!("Bearer {}", sub.token) },
+        "payload": { "authorization": format!("Bearer {token}") },
     });
     ws.send(Message::text(init.to_string())).await?;
     let ack = next_text(&mut ws).await?;
@@ -164,7 +164,7 @@ async fn open(sub: &Sub) -> anyhow::Result<Socket> {
     let subscribe = json!({
         "id": "1",
         "type": "subscribe",
-        "payload": { "query": SUBSCRIBE, "variables": { "channel": &*sub.channel } },
+        "payload": { "query": SUBSCRIBE, "variables": { "channel": channel } },
     });
     ws.send(Message::text(subscribe.to_string())).await?;
     ws.send(Message::text(json!({ "type": "ping" }).to_string()))
@@ -179,15 +179,25 @@ async fn open(sub: &Sub) -> anyhow::Result<Socket> {
 /// The sequence number of a `next` message of this run, read straight from
 /// the text: `tag` followed by digits, in a message without errors.
 fn tagged(text: &str, tag: &str) -> Option<usize> {
+    leading_number(after_tag(text, tag)?).map(|(n, _)| n)
+}
+
+/// What follows `tag` in the text of a `next` message without errors.
+pub(crate) fn after_tag<'t>(text: &'t str, tag: &str) -> Option<&'t str> {
     if !text.contains(r#""type":"next""#) || text.contains(r#""errors""#) {
         return None;
     }
     let at = text.find(tag)? + tag.len();
-    let digits = &text[at..];
+    Some(&text[at..])
+}
+
+/// The number `text` starts with, and the rest.
+pub(crate) fn leading_number(text: &str) -> Option<(usize, &str)> {
+    let digits = text;
     let end = digits
         .find(|c: char| !c.is_ascii_digit())
         .unwrap_or(digits.len());
-    digits[..end].parse().ok()
+    Some((digits[..end].parse().ok()?, &digits[end..]))
 }
 
 /// One subscriber: open, report ready, then record this run's messages
@@ -201,7 +211,7 @@ async fn subscriber(
     let mut seen = Seen::default();
     let setup = async {
         let _permit = shared.gate.acquire().await;
-        tokio::time::timeout(SETUP_TIMEOUT, open(&sub)).await
+        tokio::time::timeout(SETUP_TIMEOUT, open(&sub.url, &sub.token, &sub.channel)).await
     };
     // A run that gave up waiting for the stragglers stops them here too.
     let opened = tokio::select! {

@@ -145,17 +145,39 @@ impl Worker for GraphqlReader {
         } else {
             json!({ "slug": channel.slug, "first": self.page })
         };
-        let data: FeedData = self
-            .client
-            .execute_as(Some(&self.token), &self.query, variables)
-            .await?;
-        let messages = data
-            .channel
-            .ok_or_else(|| Failure::other(format!("no channel {} in the answer", channel.slug)))?
-            .messages;
-        let items = messages.nodes.or(messages.edges).unwrap_or_default();
-        Ok(items.len() as u64)
+        read_page(
+            &self.client,
+            &self.token,
+            &self.query,
+            variables,
+            &channel.slug,
+        )
+        .await
     }
+}
+
+/// The full page a client shows when a channel opens, spelled with `edges`
+/// (the `feed` scenario's default), taking `$slug` and `$first`.
+pub(crate) fn full_page_query() -> String {
+    query(Shape::Edges, FULL)
+}
+
+/// Reads one page with `query` (any spelling of [`query`]); the number of
+/// messages on it. `slug` names the channel in the error if it is missing.
+pub(crate) async fn read_page(
+    client: &Client,
+    token: &str,
+    query: &str,
+    variables: serde_json::Value,
+    slug: &str,
+) -> Result<u64, Failure> {
+    let data: FeedData = client.execute_as(Some(token), query, variables).await?;
+    let messages = data
+        .channel
+        .ok_or_else(|| Failure::other(format!("no channel {slug} in the answer")))?
+        .messages;
+    let items = messages.nodes.or(messages.edges).unwrap_or_default();
+    Ok(items.len() as u64)
 }
 
 struct RawReader {

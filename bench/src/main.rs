@@ -14,7 +14,9 @@
 //! - `analytics`: `synapses` and `departmentActivity` on the rollups against
 //!   the naive GROUP BY over `messages`;
 //! - `search`: the query box, search-as-you-type prefixes of common words
-//!   and rare words, measured apart.
+//!   and rare words, measured apart;
+//! - `soak`: minutes of mixed load (feeds, posts, live subscribers): does
+//!   the server's memory, latency and delivery hold up over time.
 
 mod analytics;
 mod fanout;
@@ -24,6 +26,7 @@ mod post;
 mod process;
 mod raw;
 mod search;
+mod soak;
 mod stats;
 
 use clap::{Parser, Subcommand};
@@ -50,6 +53,12 @@ enum Command {
     /// Search as bench people: prefixes of common words as typed, then
     /// rare words (posted first), measured apart.
     Search(search::Args),
+    /// Mixed load for a long time (default 64 workers: 40 feed readers, 16
+    /// posters, 8 subscribers on the channels posted to; 60 s warm-up, then
+    /// 600 s): per minute requests, errors, p50/p99 per kind and the
+    /// server's RSS and CPU; then a verdict on RSS growth, p99 drift, errors
+    /// and complete delivery.
+    Soak(soak::Args),
 }
 
 /// What every scenario needs to find the server and its bench data (made by
@@ -210,6 +219,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Fanout(args) => fanout::run(args).await,
         Command::Analytics(args) => analytics::run(args).await,
         Command::Search(args) => search::run(args).await,
+        Command::Soak(args) => soak::run(args).await,
     }
 }
 

@@ -58,7 +58,7 @@ pub struct Args {
 /// Which user posts next, and when it may: round-robin over the users,
 /// each allowed `limit` posts in any `window`. Round-robin with equal
 /// limits means the user at the front is always the one free soonest.
-struct Budget {
+pub(crate) struct Budget {
     users: Mutex<VecDeque<(usize, VecDeque<Instant>)>>,
     limit: usize,
     window: Duration,
@@ -67,7 +67,7 @@ struct Budget {
 }
 
 impl Budget {
-    fn new(users: usize, limit: usize, window: Duration) -> Budget {
+    pub(crate) fn new(users: usize, limit: usize, window: Duration) -> Budget {
         Budget {
             users: Mutex::new((0..users).map(|u| (u, VecDeque::new())).collect()),
             limit: limit.max(1),
@@ -90,6 +90,27 @@ impl Budget {
         users.push_back((user, sent));
         Some((user, at))
     }
+
+    /// Waits (untimed, at most until `deadline`) for the next user with
+    /// budget left, and books its post; `None` only if there are no users.
+    /// The wait is added to `waited_us`.
+    pub(crate) async fn wait_turn(&self, deadline: Instant) -> Option<usize> {
+        let (user, at) = self.take(Instant::now())?;
+        let now = Instant::now();
+        if at > now {
+            let until = at.min(deadline);
+            tokio::time::sleep_until(until.into()).await;
+            let waited = until.saturating_duration_since(now).as_micros();
+            self.waited_us
+                .fetch_add(u64::try_from(waited).unwrap_or(u64::MAX), Ordering::Relaxed);
+        }
+        Some(user)
+    }
+
+    /// Seconds workers spent waiting for a user with budget left.
+    pub(crate) fn waited_secs(&self) -> f64 {
+        self.waited_us.load(Ordering::Relaxed) as f64 / 1e6
+    }
 }
 
 struct GraphqlPoster {
@@ -106,20 +127,7 @@ struct GraphqlPoster {
 
 impl Worker for GraphqlPoster {
     async fn prepare(&mut self, deadline: Instant) {
-        self.user = None;
-        let Some((user, at)) = self.budget.take(Instant::now()) else {
-            return;
-        };
-        let now = Instant::now();
-        if at > now {
-            let until = at.min(deadline);
-            tokio::time::sleep_until(until.into()).await;
-            let waited = until.saturating_duration_since(now).as_micros();
-            self.budget
-                .waited_us
-                .fetch_add(u64::try_from(waited).unwrap_or(u64::MAX), Ordering::Relaxed);
-        }
-        self.user = Some(user);
+        self.user = self.budget.wait_turn(deadline).await;
     }
 
     async fn step(&mut self) -> Result<u64, Failure> {
@@ -133,15 +141,26 @@ impl Worker for GraphqlPoster {
             "synaps-bench post {} w{} #{}: how is the launch going?",
             self.run, self.worker, self.n
         );
-        self.client
-            .execute(
-                Some(token),
-                POST,
-                json!({ "input": { "channelId": channel, "body": body } }),
-            )
-            .await?;
-        Ok(1)
+        post_message(&self.client, token, channel, &body).await
     }
+}
+
+/// One `postMessage` of `body` to the channel with global id `channel`, as
+/// the user of `token`; `Ok(1)` once the server answered with the message.
+pub(crate) async fn post_message(
+    client: &Client,
+    token: &str,
+    channel: &str,
+    body: &str,
+) -> Result<u64, Failure> {
+    client
+        .execute(
+            Some(token),
+            POST,
+            json!({ "input": { "channelId": channel, "body": body } }),
+        )
+        .await?;
+    Ok(1)
 }
 
 struct RawPoster {
@@ -229,7 +248,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         .collect();
     let mut graphql = stats::drive(workers, load.warmup(), load.duration(), load.pid).await?;
     graphql.print("postMessage via GraphQL");
-    let waited = budget.waited_us.load(Ordering::Relaxed) as f64 / 1e6;
+    let waited = budget.waited_secs();
     if waited > 0.0 {
         let total = concurrency as f64 * (load.warmup + load.duration().as_secs()) as f64;
         println!(

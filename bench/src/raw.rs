@@ -488,6 +488,19 @@ impl Db {
         Ok(())
     }
 
+    /// How many messages have a body starting with `marker` (what a run
+    /// posted, counted in the database rather than from the answers).
+    pub async fn count_marked(&self, marker: &str) -> anyhow::Result<u64> {
+        let pattern = format!("{marker}%");
+        let count: i64 = on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT COUNT(*) FROM messages WHERE body LIKE $1")
+                .bind(pattern)
+                .fetch_one(pool)
+                .await?
+        });
+        Ok(u64::try_from(count).unwrap_or(0))
+    }
+
     /// On PostgreSQL, vacuums `messages` after [`Self::delete_marked`]: its
     /// dead rows would otherwise slow the next run wherever autovacuum is
     /// off or behind (it is off on the machine these figures come from),

@@ -81,7 +81,12 @@ pub struct Recorder {
     messages: Vec<String>,
 }
 
-impl Recorder {
+/// Where [`steps`] puts each step's outcome as it completes.
+pub trait Record {
+    fn record(&mut self, latency: Duration, result: Result<u64, Failure>);
+}
+
+impl Record for Recorder {
     fn record(&mut self, latency: Duration, result: Result<u64, Failure>) {
         match result {
             Ok(items) => {
@@ -99,7 +104,9 @@ impl Recorder {
             }
         }
     }
+}
 
+impl Recorder {
     fn keep(&mut self, message: String) {
         if self.messages.len() < MESSAGES_KEPT && !self.messages.contains(&message) {
             self.messages.push(message);
@@ -232,7 +239,7 @@ pub async fn drive<W: Worker>(
 }
 
 /// Steps `worker` until `deadline`, into `recorder`.
-async fn steps<W: Worker>(worker: &mut W, deadline: Instant, recorder: &mut Recorder) {
+pub async fn steps<W: Worker, R: Record>(worker: &mut W, deadline: Instant, recorder: &mut R) {
     loop {
         if Instant::now() >= deadline {
             break;
