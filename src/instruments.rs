@@ -227,13 +227,8 @@ pub fn sample_pool(pool: &'static str, db: &DatabaseConnection) {
 
 /// A statement's latency (sea-orm's metric callback).
 pub fn db_query(info: &sea_orm::metric::Info<'_>) {
-    db_statement(info.elapsed, info.failed);
-}
-
-/// A statement run on sqlx itself, outside sea-orm (the search).
-pub fn db_statement(elapsed: Duration, failed: bool) {
-    let outcome = if failed { "error" } else { "ok" };
-    metrics::histogram!(DB_QUERY_DURATION, "outcome" => outcome).record(elapsed.as_secs_f64());
+    let outcome = if info.failed { "error" } else { "ok" };
+    metrics::histogram!(DB_QUERY_DURATION, "outcome" => outcome).record(info.elapsed.as_secs_f64());
 }
 
 /// Where the events relay stands after reading: the last id it delivered,

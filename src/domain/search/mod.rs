@@ -18,12 +18,8 @@ pub mod query;
 mod snippet;
 mod sql;
 
-use std::sync::Arc;
-use std::time::Instant;
-
 use chrono::NaiveDate;
-use sea_orm::sea_query::{PostgresQueryBuilder, SelectStatement};
-use sea_orm::{DatabaseConnection, DbBackend, DbErr, FromQueryResult, RuntimeErr};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, FromQueryResult, TransactionTrait};
 use uuid::Uuid;
 
 use crate::auth::{Action, Viewer};
@@ -135,43 +131,6 @@ struct Row {
     score: f64,
 }
 
-/// Runs the search on PostgreSQL as an unnamed prepared statement, which
-/// PostgreSQL plans for its values every time. A named one (what sea-orm
-/// prepares and keeps) may get one generic plan after five runs, made
-/// without knowing the words, and no plan suits both a 2-letter prefix
-/// (walk the newest documents) and a rare word (ask the GIN index): on the
-/// bench data a generic plan made rare words take 2.5 s after a spell of
-/// typing. The unnamed statement is one round trip, where a transaction
-/// with `SET LOCAL plan_cache_mode` was four (docs/PERFORMANCE.md,
-/// "Search").
-async fn postgres_rows(db: &DatabaseConnection, statement: &SelectStatement) -> Result<Vec<Row>> {
-    use sea_orm::sqlx::{self, Row as _};
-    use sea_query_sqlx::SqlxBinder;
-    let (sql, values) = statement.build_sqlx(PostgresQueryBuilder);
-    let started = Instant::now();
-    let found = sqlx::query_with(sqlx::AssertSqlSafe(sql), values)
-        .persistent(false)
-        .fetch_all(db.get_postgres_connection_pool())
-        .await;
-    crate::instruments::db_statement(started.elapsed(), found.is_err());
-    let as_db = |e: sqlx::Error| DbErr::Query(RuntimeErr::SqlxError(Arc::new(e)));
-    let read = |row: sea_orm::sqlx::postgres::PgRow| -> std::result::Result<Row, sqlx::Error> {
-        Ok(Row {
-            kind: row.try_get("kind")?,
-            object_id: row.try_get("object_id")?,
-            title: row.try_get("title")?,
-            body: row.try_get("body")?,
-            score: row.try_get("score")?,
-        })
-    };
-    let rows = found.map_err(as_db)?;
-    Ok(rows
-        .into_iter()
-        .map(read)
-        .collect::<std::result::Result<_, _>>()
-        .map_err(as_db)?)
-}
-
 /// The things the viewer may see that match `request`, best first.
 pub async fn find(db: &DatabaseConnection, viewer: &Viewer, request: &Request) -> Result<Hits> {
     let actor = viewer.require(Action::UseChannels)?;
@@ -206,7 +165,20 @@ pub async fn find(db: &DatabaseConnection, viewer: &Viewer, request: &Request) -
     );
     let backend = db.get_database_backend();
     let rows = if backend == DbBackend::Postgres {
-        postgres_rows(db, &statement).await?
+        // Planned for its values each time: after five runs PostgreSQL
+        // may keep one generic plan for a prepared statement, made without
+        // knowing the words, and no plan suits both a 2-letter prefix (walk
+        // the newest documents) and a rare word (ask the GIN index). On the
+        // bench data a generic plan made rare words take 2.5 s after a
+        // spell of typing (docs/PERFORMANCE.md, "Search").
+        let txn = db.begin().await?;
+        txn.execute_unprepared("SET LOCAL plan_cache_mode = force_custom_plan")
+            .await?;
+        let rows = Row::find_by_statement(backend.build(&statement))
+            .all(&txn)
+            .await?;
+        txn.commit().await?;
+        rows
     } else {
         Row::find_by_statement(backend.build(&statement))
             .all(db)
