@@ -30,6 +30,7 @@
 //!   topic once, and skips (and logs) a row it cannot read, such as a topic
 //!   from a newer replica; subscribers match on the variant.
 
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
@@ -174,12 +175,15 @@ pub fn wake() {
 #[derive(Clone)]
 pub struct Hub {
     sender: broadcast::Sender<Arc<Recorded>>,
+    /// The id of the newest event sent (set before it is sent).
+    delivered: Arc<AtomicI64>,
 }
 
 impl Default for Hub {
     fn default() -> Self {
         Hub {
             sender: broadcast::channel(HUB_CAPACITY).0,
+            delivered: Arc::new(AtomicI64::new(0)),
         }
     }
 }
@@ -188,6 +192,22 @@ impl Hub {
     /// Every event delivered from now on.
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<Recorded>> {
         self.sender.subscribe()
+    }
+
+    /// The id of the newest event this replica's relay has sent. Read
+    /// after [`Hub::subscribe`], every event after it reaches the
+    /// receiver, and a replay up to it (`domain::messages::live`) meets
+    /// the live events without a gap: a replay that read further would
+    /// deliver an event committed after a lower id still in flight, and
+    /// that lower one would come live after it, out of order.
+    pub fn delivered(&self) -> i64 {
+        self.delivered.load(Ordering::Acquire)
+    }
+
+    fn send(&self, event: Recorded) {
+        self.delivered.store(event.id, Ordering::Release);
+        // No receivers is fine: nobody is subscribed on this replica.
+        let _ = self.sender.send(Arc::new(event));
     }
 }
 
@@ -198,6 +218,7 @@ impl Hub {
 /// subscription gets every event committed after it started.
 pub async fn run(db: DatabaseConnection, hub: Hub, last: i64, mut stop: watch::Receiver<bool>) {
     let mut position = Position::after(last);
+    hub.delivered.store(last, Ordering::Release);
     let (notified, mut woken_by_database) = watch::channel(0u64);
     let postgres = db.get_database_backend() == DbBackend::Postgres;
     let helpers = postgres.then(|| {
@@ -397,10 +418,7 @@ async fn catch_up(db: &DatabaseConnection, hub: &Hub, position: &mut Position) -
             }
             position.last = row.id;
             match topic::read(&row) {
-                Ok(event) => {
-                    // No receivers is fine: nobody is subscribed on this replica.
-                    let _ = hub.sender.send(Arc::new(event));
-                }
+                Ok(event) => hub.send(event),
                 Err(Unreadable::Unknown {
                     topic,
                     subject_kind,

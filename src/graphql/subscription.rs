@@ -93,7 +93,10 @@ impl Subscription {
         let watch =
             message_live::watch_channel(ctx.db(), ctx.viewer(), channel_id, Change::Added).await?;
         let replayed = match after {
-            Some(after) => message_live::replay(ctx.db(), &watch, &after).await?,
+            Some(after) => {
+                let delivered = ctx.state().events.delivered();
+                message_live::replay(ctx.db(), &watch, &after, delivered).await?
+            }
             None => message_live::Replay {
                 messages: Vec::new(),
                 after_event: 0,

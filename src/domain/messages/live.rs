@@ -86,7 +86,16 @@ impl ChannelWatch {
 /// first: what a client that last saw `after` missed. `after` must be the
 /// cursor of a message in this channel (from `Channel.messages`,
 /// `Message.replies` or an earlier `messageAdded`).
-pub async fn replay(db: &DatabaseConnection, watch: &ChannelWatch, after: &str) -> Result<Replay> {
+///
+/// `delivered` is the newest event the hub had sent when the subscription
+/// joined it ([`crate::events::Hub::delivered`]): the replay stops there
+/// and the live events take over.
+pub async fn replay(
+    db: &DatabaseConnection,
+    watch: &ChannelWatch,
+    after: &str,
+    delivered: i64,
+) -> Result<Replay> {
     let cursor = Cursor::decode("after", after)?;
     let seen = messages::Entity::find_by_id(cursor.id)
         .one(db)
@@ -118,6 +127,7 @@ pub async fn replay(db: &DatabaseConnection, watch: &ChannelWatch, after: &str) 
                 .join(JoinType::InnerJoin, by_event)
                 .filter(events::Column::Topic.eq(topic::name::MESSAGE_ADDED))
                 .filter(events::Column::Id.gt(seen_event))
+                .filter(events::Column::Id.lte(delivered))
                 .filter(messages::Column::ChannelId.eq(watch.channel_id))
                 .order_by_asc(events::Column::Id)
                 .limit(REPLAY_MAX + 1)
