@@ -452,6 +452,14 @@ async fn a_message_written_in_a_callers_transaction_stands_or_falls_with_it(app:
     for actor in [app.manager(), app.comms()] {
         app.join_channel(actor, &round).await;
     }
+    // Listening before the thread starts, so that its own message, which
+    // the relay may deliver a moment after the post is answered, is heard
+    // here and not taken for the reply's.
+    let mut listener = Ws::open(&app.address, Some(&app.manager().token)).await;
+    listener
+        .subscribe_with("added", ADDED, json!({ "channel": round }))
+        .await;
+    listener.sync().await;
     let root = send(
         &app,
         app.manager(),
@@ -479,11 +487,12 @@ async fn a_message_written_in_a_callers_transaction_stands_or_falls_with_it(app:
         body: body.clone(),
         parent_id: Some(root_id),
     };
-    let mut listener = Ws::open(&app.address, Some(&app.manager().token)).await;
-    listener
-        .subscribe_with("added", ADDED, json!({ "channel": round }))
-        .await;
-    listener.sync().await;
+    let heard = listener.next(std::time::Duration::from_secs(5)).await;
+    assert_eq!(
+        heard["payload"]["data"]["messageAdded"]["node"]["id"],
+        json!(root),
+        "{heard}"
+    );
     let before = app.snapshot().await;
     let events_before = app.count_rows("events").await;
     let counted_before = content_counted(&app, author.user_id).await;

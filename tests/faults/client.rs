@@ -538,6 +538,36 @@ pub async fn stored(db: &DatabaseConnection) -> HashMap<String, String> {
     stored
 }
 
+/// Waits (up to `within`) until each follower has every stored message,
+/// then checks it received each once, in the events' order. `name` says
+/// who follower `n` is in a failure. Returns how often each resumed.
+pub async fn check_followers(
+    followers: Vec<Follower>,
+    stored: &HashMap<String, String>,
+    db: &DatabaseConnection,
+    within: Duration,
+    name: impl Fn(usize) -> String,
+) -> Vec<usize> {
+    let everything: HashSet<String> = stored.values().cloned().collect();
+    let order = delivery_order(db).await;
+    let mut resumes = Vec::new();
+    for (n, follower) in followers.into_iter().enumerate() {
+        let complete = follower.wait_for(&everything, within).await;
+        let (resumed, ended) = (follower.resumes(), follower.ended());
+        let received = follower.stop().await;
+        let who = name(n);
+        assert!(
+            complete,
+            "{who} has {} of {} messages; its subscriptions ended: {ended:?}",
+            received.len(),
+            everything.len()
+        );
+        assert_same(&who, &received, &order);
+        resumes.push(resumed);
+    }
+    resumes
+}
+
 /// Asserts that `received` is `expected` exactly: every message once, in
 /// that order; says what differs.
 #[track_caller]

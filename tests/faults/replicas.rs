@@ -2,14 +2,11 @@
 //! one replica's LISTEN connection is terminated five times: every
 //! subscriber on every replica receives all of them, once, in order.
 
-use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
-use crate::client::{
-    self, Follower, create_people, delivery_order, keep_posting, sign_in_and_open_channel,
-};
+use crate::client::{self, Follower, create_people, keep_posting, sign_in_and_open_channel};
 use crate::cluster::{Cluster, scalar};
 use crate::server::Server;
 
@@ -101,28 +98,13 @@ async fn three_replicas_deliver_everything_while_a_listener_is_cut() {
     crate::restart::check_acknowledged(&outcomes, &stored);
     assert_eq!(stored.len(), MESSAGES);
 
-    let everything: HashSet<String> = stored.values().cloned().collect();
-    let order = delivery_order(&db).await;
-    let mut resumes = 0;
-    for (n, follower) in followers.into_iter().enumerate() {
-        let complete = follower
-            .wait_for(&everything, Duration::from_secs(60))
-            .await;
-        resumes += follower.resumes();
-        let ended = follower.ended();
-        let received = follower.stop().await;
-        assert!(
-            complete,
-            "subscriber {n} (replica {}) has {} of {MESSAGES}; its subscriptions ended: {ended:?}",
-            n % 3,
-            received.len()
-        );
-        client::assert_same(
-            &format!("subscriber {n} (replica {})", n % 3),
-            &received,
-            &order,
-        );
-    }
+    let resumes: usize =
+        client::check_followers(followers, &stored, &db, Duration::from_secs(60), |n| {
+            format!("subscriber {n} (replica {})", n % 3)
+        })
+        .await
+        .iter()
+        .sum();
     for server in &servers {
         server.assert_no_panic();
     }

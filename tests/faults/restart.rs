@@ -3,14 +3,12 @@
 //! works again; nothing acknowledged is lost, nothing is doubled, and the
 //! subscribers get every message once, in order.
 
-use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
 use crate::client::{
-    self, Follower, Outcomes, create_people, delivery_order, keep_posting, readyz,
-    sign_in_and_open_channel,
+    self, Follower, Outcomes, create_people, keep_posting, readyz, sign_in_and_open_channel,
 };
 use crate::cluster::Cluster;
 use crate::server::Server;
@@ -129,26 +127,11 @@ async fn postgres_restarted_under_load_loses_nothing() {
     check_acknowledged(&outcomes, &stored);
 
     // Every subscriber: every message stored, once, in order.
-    let everything: HashSet<String> = stored.values().cloned().collect();
-    let order = delivery_order(&db).await;
-    for (n, follower) in followers.into_iter().enumerate() {
-        let complete = follower
-            .wait_for(&everything, Duration::from_secs(20))
-            .await;
-        let (resumes, ended) = (follower.resumes(), follower.ended());
-        let received = follower.stop().await;
-        assert!(
-            complete,
-            "subscriber {n} has {} of {} messages; its subscriptions ended: {ended:?}",
-            received.len(),
-            everything.len()
-        );
-        client::assert_same(&format!("subscriber {n}"), &received, &order);
-        eprintln!(
-            "subscriber {n}: {} messages, resumed {resumes} times",
-            received.len()
-        );
-    }
+    let resumes = client::check_followers(followers, &stored, &db, Duration::from_secs(20), |n| {
+        format!("subscriber {n}")
+    })
+    .await;
+    eprintln!("subscribers resumed {resumes:?} times");
     server.assert_no_panic();
     eprintln!(
         "restart: {} posts acknowledged, {} refused while down (slowest refusal {slowest:?}); \
