@@ -32,6 +32,14 @@ pub struct Args {
     pub target: Target,
     #[command(flatten)]
     pub load: Load,
+    #[command(flatten)]
+    pub posters: Posters,
+}
+
+/// Who posts: the bench users signed in and rotated through within the
+/// server's rate limit (`post` and `soak`).
+#[derive(clap::Args)]
+pub struct Posters {
     /// Bench users to sign in and rotate through: together they may post
     /// `users × per-user-limit` messages a minute.
     #[arg(long, default_value_t = 400)]
@@ -196,22 +204,26 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let concurrency = load.workers();
     let slugs = target.slugs();
     anyhow::ensure!(!slugs.is_empty(), "no channels to post to");
-    let first_user = args.first_user.max(1);
-    let emails: Vec<String> = (first_user..first_user + args.users.max(1))
+    let first_user = args.posters.first_user.max(1);
+    let emails: Vec<String> = (first_user..first_user + args.posters.users.max(1))
         .map(|i| target.email(i))
         .collect();
     let db = load.database().await?;
     let client = target.client(concurrency)?;
-    let tokens: Arc<[String]> =
-        graphql::login_all(&client, &emails, &target.password, args.login_concurrency)
-            .await?
-            .into();
+    let tokens: Arc<[String]> = graphql::login_all(
+        &client,
+        &emails,
+        &target.password,
+        args.posters.login_concurrency,
+    )
+    .await?
+    .into();
     let first = tokens.first().context("no users")?;
     let channels: Arc<[String]> = client.channel_ids(first, &slugs).await?.into();
     let run_id: Arc<str> = crate::run_id().into();
 
-    let window = Duration::from_secs(args.window_secs.max(1));
-    let cap = tokens.len() as f64 * args.per_user_limit as f64 / window.as_secs_f64();
+    let window = Duration::from_secs(args.posters.window_secs.max(1));
+    let cap = tokens.len() as f64 * args.posters.per_user_limit as f64 / window.as_secs_f64();
     println!(
         "post: to a random one of {} channels; {concurrency} workers; each phase {} s \
          warm-up, then {} s measured; {} users × {} posts per {} s (sustained cap {cap:.0} \
@@ -220,9 +232,9 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         load.warmup,
         load.duration().as_secs(),
         tokens.len(),
-        args.per_user_limit,
+        args.posters.per_user_limit,
         window.as_secs(),
-        args.per_user_limit,
+        args.posters.per_user_limit,
     );
     if let Some(db) = &db {
         let started = Instant::now();
@@ -232,7 +244,11 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             started.elapsed().as_secs_f64()
         );
     }
-    let budget = Arc::new(Budget::new(tokens.len(), args.per_user_limit, window));
+    let budget = Arc::new(Budget::new(
+        tokens.len(),
+        args.posters.per_user_limit,
+        window,
+    ));
     let workers = (0..concurrency)
         .map(|w| GraphqlPoster {
             client: client.clone(),

@@ -82,25 +82,8 @@ pub struct Args {
     /// channels); feeds read from all of them.
     #[arg(long, default_value_t = 8)]
     pub post_channels: usize,
-    /// Bench users to sign in: posters rotate through them within the rate
-    /// limit; readers and subscribers use them too.
-    #[arg(long, default_value_t = 400)]
-    pub users: usize,
-    /// The first bench user to sign in (1-based). Posts of an earlier run
-    /// within the minute still count against the same users' limit.
-    #[arg(long, default_value_t = 1)]
-    pub first_user: usize,
-    /// Logins at a time (each costs the server an argon2 hash).
-    #[arg(long, default_value_t = 8)]
-    pub login_concurrency: usize,
-    /// Posts one user may make in any `--window-secs` (the server's
-    /// SYNAPS_CONTENT_PER_MINUTE, 60 by default).
-    #[arg(long, default_value_t = 60)]
-    pub per_user_limit: usize,
-    /// The rate-limit window the bench keeps to, a little over the
-    /// server's minute.
-    #[arg(long, default_value_t = 62)]
-    pub window_secs: u64,
+    #[command(flatten)]
+    pub posters: crate::post::Posters,
     /// Seconds to wait after the last post for subscribers to receive
     /// everything.
     #[arg(long, default_value_t = 10)]
@@ -654,19 +637,23 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         None => None,
     };
     let client = target.client(split.feed + split.post)?;
-    let first_user = args.first_user.max(1);
-    let emails: Vec<String> = (first_user..first_user + args.users.max(1))
+    let first_user = args.posters.first_user.max(1);
+    let emails: Vec<String> = (first_user..first_user + args.posters.users.max(1))
         .map(|i| target.email(i))
         .collect();
-    let tokens: Arc<[String]> =
-        graphql::login_all(&client, &emails, &target.password, args.login_concurrency)
-            .await?
-            .into();
+    let tokens: Arc<[String]> = graphql::login_all(
+        &client,
+        &emails,
+        &target.password,
+        args.posters.login_concurrency,
+    )
+    .await?
+    .into();
     let first = tokens.first().context("no users")?;
     let channels: Arc<[String]> = client.channel_ids(first, &post_slugs).await?.into();
     let run_id = crate::run_id();
     let tag: Arc<str> = format!("synaps-bench soak {run_id} w").into();
-    let window = Duration::from_secs(args.window_secs.max(1));
+    let window = Duration::from_secs(args.posters.window_secs.max(1));
     println!(
         "soak: {} feed readers (newest {} of {} channels), {} posters and {} subscribers (on \
          the {} channels posted to: {}); {} s warm-up, then {} s measured in intervals of {} s; \
@@ -682,9 +669,9 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         duration.as_secs(),
         interval.as_secs(),
         tokens.len(),
-        args.per_user_limit,
+        args.posters.per_user_limit,
         window.as_secs(),
-        tokens.len() as f64 * args.per_user_limit as f64 / window.as_secs_f64(),
+        tokens.len() as f64 * args.posters.per_user_limit as f64 / window.as_secs_f64(),
     );
 
     // Subscribers first, so that they are listening before the first post.
@@ -732,7 +719,11 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         .collect();
 
     let query: Arc<str> = feed::full_page_query().into();
-    let budget = Arc::new(Budget::new(tokens.len(), args.per_user_limit, window));
+    let budget = Arc::new(Budget::new(
+        tokens.len(),
+        args.posters.per_user_limit,
+        window,
+    ));
     let mut workers = Vec::with_capacity(split.feed + split.post);
     for w in 0..split.feed {
         let mut reader = Reader {
