@@ -125,7 +125,7 @@ impl App {
     ) -> anyhow::Result<()> {
         // Before the first connection is accepted: a subscription then gets
         // every event committed after it started.
-        let last_event = events::latest_id(&self.state.background_db)
+        let start = events::start(&self.state.background_db)
             .await
             .map_err(|err| anyhow::anyhow!("cannot read the events table: {err:?}"))?;
         let (stop_scheduler, scheduler_stopped) = tokio::sync::watch::channel(false);
@@ -139,7 +139,7 @@ impl App {
         let relay = tokio::spawn(events::run(
             self.state.relay_db.clone(),
             self.state.events.clone(),
-            last_event,
+            start,
             events_stopped,
         ));
         // Revocations made by other replicas reach this one's session cache.

@@ -4,18 +4,26 @@
 //! - A writer calls [`record`] inside the transaction that makes the change,
 //!   so an event exists if and only if its change committed, and then
 //!   [`commit`] (commit, then [`wake`] this process).
-//! - The `events` table is the truth: its increasing id is the delivery
-//!   order and each replica's position. Ids are handed out at insert, so on
-//!   PostgreSQL a slower transaction may commit a lower id after a higher
-//!   one was read. The relay therefore delivers only the contiguous run of
-//!   ids after its position: at a gap it waits (looking again every
-//!   [`GAP_POLL`]) for the missing id to commit, and only after
-//!   [`GAP_TIMEOUT`] counts it as rolled back and moves on. Writers take no
-//!   lock, so posts commit concurrently (an earlier advisory lock held to
-//!   commit serialised every post behind the previous one's WAL flush:
-//!   about 260 commits/s here against 4,900 at concurrency 32). An event is
-//!   inserted last in its transaction, just before the commit, so gaps
-//!   close within a commit's time.
+//! - The `events` table is the truth, read in its [`Order`]: each
+//!   replica's relay delivers events in that order from its position.
+//!   Ids are handed out at insert, so on PostgreSQL a slower transaction may
+//!   commit a lower id after a higher one was read; no order of ids is the
+//!   order of commits. Instead each event keeps the id of the transaction
+//!   that wrote it (`txid`, the column's default `pg_current_xact_id()`),
+//!   and the relay reads only events of transactions below its *horizon*:
+//!   the oldest transaction of this database still running when it reads
+//!   (see [`HORIZON`]). Every transaction below it has ended, so nothing can
+//!   commit behind the relay's position any more. A rolled-back transaction
+//!   holds nobody up (it is no longer running), and a long one delays only
+//!   the events of transactions that began after it, until it ends. Writers
+//!   take no lock, so posts commit concurrently (an earlier advisory lock
+//!   held to commit serialised every post behind the previous one's WAL
+//!   flush: about 260 commits/s here against 4,900 at concurrency 32). This
+//!   is how PostgreSQL outboxes and event stores read a log in order
+//!   (before it, the relay waited up to 6 s at each gap in the ids, for a
+//!   transaction that might have rolled back).
+//! - SQLite has one writer at a time: ids are handed out in commit order,
+//!   `txid` is 0 and the order is the id's.
 //! - On PostgreSQL, each replica sends `NOTIFY synaps_events` after its
 //!   commits, one for many (`tell_replicas`; not inside the transaction,
 //!   where it would serialise commits). NOTIFY is only a wake-up
@@ -30,19 +38,18 @@
 //!   topic once, and skips (and logs) a row it cannot read, such as a topic
 //!   from a newer replica; subscribers match on the variant.
 
-use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Arc, LazyLock};
+use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::InsertStatement;
+use sea_orm::sea_query::{Expr, ExprTrait, InsertStatement};
 use sea_orm::sqlx::postgres::PgListener;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Value,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    DbBackend, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    Value,
 };
 use tokio::sync::{broadcast, watch};
-use tokio::time::Instant;
 use uuid::Uuid;
 
 use crate::entities::events;
@@ -57,14 +64,9 @@ pub const CHANNEL: &str = "synaps_events";
 /// How often the relay reads the table even without a wake-up: the bound on
 /// delay should a wake-up ever be lost.
 pub const SAFETY_POLL: Duration = Duration::from_secs(2);
-/// How soon the relay looks again while a gap in the ids waits for its
-/// transaction to commit.
-pub const GAP_POLL: Duration = Duration::from_millis(5);
-/// How long a gap may wait before its id counts as rolled back. Longer than
-/// any statement may run (`statement_timeout` is 5 s); an event committed
-/// after it would reach live subscribers no more (a `messageAdded` client
-/// still gets it by resubscribing with its cursor).
-pub const GAP_TIMEOUT: Duration = Duration::from_secs(6);
+/// How soon the relay looks again while committed events wait behind a
+/// transaction still running (below its horizon).
+pub const HELD_POLL: Duration = Duration::from_millis(5);
 /// The least time between two NOTIFYs of one replica. Each NOTIFY is a
 /// transaction of its own, and every listening replica (this one too) reads
 /// it; under a load of posts there would be one for nearly every commit.
@@ -86,10 +88,42 @@ pub struct Event {
     pub details: serde_json::Value,
 }
 
+/// Where an event is in the delivery order: by the transaction that wrote
+/// it, then by id (the order of a transaction's own events). On SQLite
+/// `txid` is 0 and the id alone orders.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Order {
+    pub txid: i64,
+    pub id: i64,
+}
+
+impl Order {
+    /// `(txid, id) > self` on the events table.
+    pub fn after(self) -> sea_orm::sea_query::SimpleExpr {
+        Self::columns().gt(Self::values(self))
+    }
+
+    /// `(txid, id) <= self` on the events table.
+    pub fn up_to(self) -> sea_orm::sea_query::SimpleExpr {
+        Self::columns().lte(Self::values(self))
+    }
+
+    fn columns() -> Expr {
+        Expr::tuple([
+            Expr::col((events::Entity, events::Column::Txid)),
+            Expr::col((events::Entity, events::Column::Id)),
+        ])
+    }
+
+    fn values(self) -> Expr {
+        Expr::tuple([Expr::val(self.txid), Expr::val(self.id)])
+    }
+}
+
 /// An event as stored and delivered (read by [`topic`]).
 #[derive(Clone, Debug)]
 pub struct Recorded {
-    pub id: i64,
+    pub order: Order,
     pub topic: Topic,
     /// The stored payload: the writer's details, and the ids [`Topic`]
     /// keeps there (already in `topic`).
@@ -175,15 +209,15 @@ pub fn wake() {
 #[derive(Clone)]
 pub struct Hub {
     sender: broadcast::Sender<Arc<Recorded>>,
-    /// The id of the newest event sent (set before it is sent).
-    delivered: Arc<AtomicI64>,
+    /// The order of the newest event sent (set before it is sent).
+    delivered: Arc<Mutex<Order>>,
 }
 
 impl Default for Hub {
     fn default() -> Self {
         Hub {
             sender: broadcast::channel(HUB_CAPACITY).0,
-            delivered: Arc::new(AtomicI64::new(0)),
+            delivered: Arc::default(),
         }
     }
 }
@@ -194,31 +228,35 @@ impl Hub {
         self.sender.subscribe()
     }
 
-    /// The id of the newest event this replica's relay has sent. Read
-    /// after [`Hub::subscribe`], every event after it reaches the
-    /// receiver, and a replay up to it (`domain::messages::live`) meets
-    /// the live events without a gap: a replay that read further would
-    /// deliver an event committed after a lower id still in flight, and
-    /// that lower one would come live after it, out of order.
-    pub fn delivered(&self) -> i64 {
-        self.delivered.load(Ordering::Acquire)
+    /// Where the newest event this replica's relay has sent is. Read after
+    /// [`Hub::subscribe`], every event after it reaches the receiver, and
+    /// a replay up to it (`domain::messages::live`) meets the live events
+    /// without a gap: a replay that read further could deliver an event
+    /// the relay holds back (behind a transaction still running), and the
+    /// held one would then come live after later ones, out of order.
+    pub fn delivered(&self) -> Order {
+        *self.delivered.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn set_delivered(&self, order: Order) {
+        *self.delivered.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = order;
     }
 
     fn send(&self, event: Recorded) {
-        self.delivered.store(event.id, Ordering::Release);
+        self.set_delivered(event.order);
         // No receivers is fine: nobody is subscribed on this replica.
         let _ = self.sender.send(Arc::new(event));
     }
 }
 
-/// The relay: reads the events after `last` from the table whenever
+/// The relay: reads the events after `from` from the table whenever
 /// woken and broadcasts them through `hub`, until `stop` changes.
 ///
-/// Read `last` with [`latest_id`] before accepting connections: then a
+/// Read `from` with [`start`] before accepting connections: then a
 /// subscription gets every event committed after it started.
-pub async fn run(db: DatabaseConnection, hub: Hub, last: i64, mut stop: watch::Receiver<bool>) {
-    let mut position = Position::after(last);
-    hub.delivered.store(last, Ordering::Release);
+pub async fn run(db: DatabaseConnection, hub: Hub, from: Order, mut stop: watch::Receiver<bool>) {
+    let mut position = from;
+    hub.set_delivered(from);
     let (notified, mut woken_by_database) = watch::channel(0u64);
     let postgres = db.get_database_backend() == DbBackend::Postgres;
     let helpers = postgres.then(|| {
@@ -231,7 +269,7 @@ pub async fn run(db: DatabaseConnection, hub: Hub, last: i64, mut stop: watch::R
     let mut woken_locally = WAKE.subscribe();
     let mut poll = tokio::time::interval(SAFETY_POLL);
     poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut pending = false;
+    let mut held = false;
     loop {
         tokio::select! {
             _ = stop.changed() => break,
@@ -239,10 +277,10 @@ pub async fn run(db: DatabaseConnection, hub: Hub, last: i64, mut stop: watch::R
             // Only PostgreSQL has a listener to wake the relay.
             _ = woken_by_database.changed(), if postgres => {}
             _ = poll.tick() => {}
-            _ = tokio::time::sleep(GAP_POLL), if pending => {}
+            _ = tokio::time::sleep(HELD_POLL), if held => {}
         }
         match catch_up(&db, &hub, &mut position).await {
-            Ok(waiting) => pending = waiting,
+            Ok(holding) => held = holding,
             Err(err) => {
                 tracing::error!(error = ?err, position = ?position, "cannot read new events; retrying");
             }
@@ -350,73 +388,74 @@ pub async fn prune<C: sea_orm::ConnectionTrait>(db: &C, cutoff: DateTime<Utc>) -
     Ok(old.exec(db).await?.rows_affected)
 }
 
-/// The id of the newest event (0 for none).
-pub async fn latest_id(db: &DatabaseConnection) -> Result<i64> {
+/// Where a relay starting now begins: past every event committed so far.
+/// On PostgreSQL that is its horizon: events of transactions still running
+/// come after it (one committed meanwhile behind a running one is delivered
+/// too, which a new replica's subscribers, not yet connected, cannot mind).
+pub async fn start(db: &DatabaseConnection) -> Result<Order> {
+    if db.get_database_backend() == DbBackend::Postgres {
+        let statement = sea_orm::Statement::from_string(
+            DbBackend::Postgres,
+            format!("SELECT {HORIZON} AS horizon"),
+        );
+        let horizon: i64 = match db.query_one_raw(statement).await? {
+            Some(row) => row.try_get("", "horizon")?,
+            None => 0,
+        };
+        return Ok(Order {
+            txid: horizon,
+            id: 0,
+        });
+    }
     let latest: Option<Option<i64>> = events::Entity::find()
         .select_only()
         .column_as(events::Column::Id.max(), "id")
         .into_tuple()
         .one(db)
         .await?;
-    Ok(latest.flatten().unwrap_or(0))
+    Ok(Order {
+        txid: 0,
+        id: latest.flatten().unwrap_or(0),
+    })
 }
 
-/// Where a relay is in the events table: every id up to `last` is
-/// delivered (or counted as rolled back); `gap` is when the relay first
-/// found `last + 1` missing while a later id had committed.
-#[derive(Clone, Copy, Debug)]
-struct Position {
-    last: i64,
-    gap: Option<Instant>,
-}
+/// PostgreSQL: the relay's horizon, as an SQL expression. Every transaction
+/// below it has ended, so the events it reads below it are final: the
+/// oldest transaction still running in the statement's snapshot, unless it
+/// is known to belong to another database of the cluster (from
+/// `pg_stat_activity`; those never write these events, and the tests' many
+/// databases, or a long report elsewhere, must not hold the relay); with
+/// none, the snapshot's `xmax`, the next id to be handed out. A transaction
+/// that ended between the snapshot and the read of `pg_stat_activity` is
+/// not found there and holds the relay until its next read, which is safe.
+/// `backend_xid` has 32 bits, the snapshot's ids 64 (with the epoch).
+const HORIZON: &str = "COALESCE(\
+     (SELECT min(running::text::bigint) \
+      FROM pg_snapshot_xip(pg_current_snapshot()) AS running \
+      WHERE running::text::bigint & 4294967295 NOT IN \
+        (SELECT backend_xid::text::bigint FROM pg_stat_activity \
+         WHERE backend_xid IS NOT NULL AND datname <> current_database())), \
+     pg_snapshot_xmax(pg_current_snapshot())::text::bigint)";
 
-impl Position {
-    fn after(last: i64) -> Position {
-        Position { last, gap: None }
-    }
-
-    /// Whether `id`, read in order after this position, is next to deliver:
-    /// it is, if it follows on, or if the gap before it timed out.
-    fn takes(&mut self, id: i64, now: Instant) -> bool {
-        if id == self.last + 1 {
-            self.gap = None;
-            return true;
-        }
-        let since = *self.gap.get_or_insert(now);
-        if now.duration_since(since) >= GAP_TIMEOUT {
-            tracing::warn!(
-                missing.from = self.last + 1,
-                missing.to = id - 1,
-                "event ids never committed; counting them as rolled back"
-            );
-            self.gap = None;
-            return true;
-        }
-        false
-    }
-}
-
-/// Broadcasts the events after `position`, in id order, up to the first gap
-/// still waiting for its transaction, and advances it. Returns whether a gap
-/// waits, so the relay looks again soon.
-async fn catch_up(db: &DatabaseConnection, hub: &Hub, position: &mut Position) -> Result<bool> {
+/// Broadcasts the events after `position` in their order, up to the first
+/// one the horizon holds back, and advances it. Returns whether one is
+/// held, so the relay looks again soon.
+async fn catch_up(db: &DatabaseConnection, hub: &Hub, position: &mut Order) -> Result<bool> {
     loop {
-        let rows = events::Entity::find()
-            .filter(events::Column::Id.gt(position.last))
-            .order_by_asc(events::Column::Id)
-            .limit(BATCH)
-            .all(db)
-            .await?;
+        let (rows, horizon) = read_after(db, *position).await?;
         let full = rows.len() as u64 == BATCH;
-        let now = Instant::now();
-        let newest = rows.last().map_or(position.last, |row| row.id);
-        for row in rows {
-            if !position.takes(row.id, now) {
+        let newest = rows.iter().map(|row| row.id).max().unwrap_or(position.id);
+        let count = rows.len();
+        for (n, row) in rows.into_iter().enumerate() {
+            if row.txid >= horizon {
                 let waiting = (Utc::now() - row.created_at).to_std().ok();
-                crate::instruments::relay(position.last, newest, waiting);
+                crate::instruments::relay(position.id, newest, count - n, waiting);
                 return Ok(true);
             }
-            position.last = row.id;
+            *position = Order {
+                txid: row.txid,
+                id: row.id,
+            };
             match topic::read(&row) {
                 Ok(event) => hub.send(event),
                 Err(Unreadable::Unknown {
@@ -437,10 +476,37 @@ async fn catch_up(db: &DatabaseConnection, hub: &Hub, position: &mut Position) -
             }
         }
         if !full {
-            crate::instruments::relay(position.last, newest, None);
+            crate::instruments::relay(position.id, newest, 0, None);
             return Ok(false);
         }
     }
+}
+
+/// Up to [`BATCH`] events after `position`, in order, and the horizon they
+/// were read under (unbounded on SQLite). On PostgreSQL one statement, so
+/// the horizon and the rows come from one snapshot.
+async fn read_after(db: &DatabaseConnection, position: Order) -> Result<(Vec<events::Model>, i64)> {
+    let after = events::Entity::find()
+        .filter(position.after())
+        .order_by_asc(events::Column::Txid)
+        .order_by_asc(events::Column::Id)
+        .limit(BATCH);
+    if db.get_database_backend() != DbBackend::Postgres {
+        return Ok((after.all(db).await?, i64::MAX));
+    }
+    let mut select = after.into_query();
+    select.expr_as(Expr::cust(HORIZON), "horizon");
+    let statement = db.get_database_backend().build(&select);
+    let rows = db.query_all_raw(statement).await?;
+    let horizon = match rows.first() {
+        Some(row) => row.try_get::<i64>("", "horizon")?,
+        None => i64::MAX,
+    };
+    let events = rows
+        .iter()
+        .map(|row| events::Model::from_query_result(row, ""))
+        .collect::<std::result::Result<_, _>>()?;
+    Ok((events, horizon))
 }
 
 #[cfg(test)]
@@ -448,18 +514,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_position_waits_at_a_gap_until_it_times_out() {
-        let start = Instant::now();
-        let mut position = Position::after(4);
-        assert!(position.takes(5, start));
-        position.last = 5;
-        assert!(!position.takes(7, start), "6 may still commit");
-        assert!(!position.takes(7, start + GAP_TIMEOUT / 2));
-        assert!(position.takes(6, start + GAP_TIMEOUT / 2), "6 came");
-        position.last = 6;
-        assert!(position.takes(7, start + GAP_TIMEOUT / 2));
-        position.last = 7;
-        assert!(!position.takes(9, start + GAP_TIMEOUT));
-        assert!(position.takes(9, start + GAP_TIMEOUT * 2), "8 rolled back");
+    fn events_are_ordered_by_transaction_then_id() {
+        let early_txn_late_id = Order { txid: 7, id: 90 };
+        let late_txn_early_id = Order { txid: 8, id: 12 };
+        assert!(early_txn_late_id < late_txn_early_id);
+        assert!(Order { txid: 8, id: 13 } > late_txn_early_id);
+        assert_eq!(Order::default(), Order { txid: 0, id: 0 });
     }
 }

@@ -105,7 +105,7 @@ fn describe() {
     describe_gauge!(RELAY_NEWEST, "Newest event id the relay has read.");
     describe_gauge!(
         RELAY_LAG_EVENTS,
-        "Newest event id read minus the last delivered."
+        "Events read that wait behind a transaction still running."
     );
     describe_gauge!(
         RELAY_LAG_SECONDS,
@@ -233,11 +233,11 @@ pub fn db_query(info: &sea_orm::metric::Info<'_>) {
 
 /// Where the events relay stands after reading: the last id it delivered,
 /// the newest it read, and how long the oldest undelivered one has waited.
-pub fn relay(delivered: i64, newest: i64, waiting: Option<Duration>) {
+pub fn relay(delivered: i64, newest: i64, held: usize, waiting: Option<Duration>) {
     // Ids fit f64 exactly up to 2^53.
     gauge!(RELAY_POSITION).set(delivered as f64);
     gauge!(RELAY_NEWEST).set(newest.max(delivered) as f64);
-    gauge!(RELAY_LAG_EVENTS).set((newest - delivered).max(0) as f64);
+    gauge!(RELAY_LAG_EVENTS).set(held as f64);
     gauge!(RELAY_LAG_SECONDS).set(waiting.map_or(0.0, |w| w.as_secs_f64()));
 }
 

@@ -27,6 +27,7 @@ mod m20261208_000018_create_search_documents;
 mod m20261208_000019_create_audit_log;
 mod m20261208_000020_add_message_erased_at;
 mod m20261209_000021_add_search_document_scope;
+mod m20261210_000022_add_event_txid;
 
 pub struct Migrator;
 
@@ -54,6 +55,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_000019_create_audit_log::Migration),
             Box::new(m20261208_000020_add_message_erased_at::Migration),
             Box::new(m20261209_000021_add_search_document_scope::Migration),
+            Box::new(m20261210_000022_add_event_txid::Migration),
         ]
     }
 }

@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-/// One change that feeds subscriptions, in commit order (see `crate::events`;
+/// One change that feeds subscriptions, in delivery order `(txid, id)` (see `crate::events`;
 /// `crate::events::topic` maps rows to and from topics). The table still
 /// has the columns of the shape before (`post_id`, `author_id`,
 /// `channel_id`), unused here, until a migration drops them (see migration
@@ -19,6 +19,10 @@ pub struct Model {
     /// A small JSON object: details, and the ids subscriptions filter on.
     pub payload: String,
     pub created_at: DateTimeUtc,
+    /// PostgreSQL: the id of the transaction that wrote it (the column's
+    /// default); 0 on SQLite and for rows older than the column. With `id`,
+    /// the relay's order (`crate::events::Order`).
+    pub txid: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

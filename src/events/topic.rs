@@ -34,7 +34,7 @@ use sea_orm::{NotSet, Set};
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
-use super::{Event, Recorded};
+use super::{Event, Order, Recorded};
 use crate::entities::events;
 
 /// What changed, and what it changed. Declared here only; see the module
@@ -286,6 +286,8 @@ pub(super) fn row(event: Event, created_at: DateTime<Utc>) -> events::ActiveMode
         subject_id: Set(columns.subject_id),
         payload: Set(columns.payload),
         created_at: Set(created_at),
+        // The database's: the writing transaction's id on PostgreSQL.
+        txid: NotSet,
     }
 }
 
@@ -320,7 +322,10 @@ pub(super) fn read(row: &events::Model) -> Result<Recorded, Unreadable> {
     let details: Value = serde_json::from_str(&row.payload).unwrap_or(Value::Null);
     let topic = Topic::read(&row.topic, &row.subject_kind, row.subject_id, &details)?;
     Ok(Recorded {
-        id: row.id,
+        order: Order {
+            txid: row.txid,
+            id: row.id,
+        },
         topic,
         details,
         created_at: row.created_at,
@@ -410,6 +415,7 @@ mod tests {
     fn stored(event: Event) -> events::Model {
         let mut active = row(event, Utc::now());
         active.id = Set(42);
+        active.txid = Set(7);
         active.try_into_model().expect("every column is set")
     }
 
@@ -426,6 +432,7 @@ mod tests {
             subject_id,
             payload: payload.to_string(),
             created_at: Utc::now(),
+            txid: 0,
         }
     }
 
@@ -442,7 +449,7 @@ mod tests {
             });
             let read = read(&row).expect("readable");
             assert_eq!(read.topic, topic);
-            assert_eq!(read.id, 42);
+            assert_eq!(read.order.id, 42);
             assert_eq!(read.details["from"], "DRAFT", "{topic:?}");
             assert_eq!(read.details["to"], "IN_REVIEW", "{topic:?}");
         }

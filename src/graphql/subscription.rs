@@ -99,7 +99,7 @@ impl Subscription {
             }
             None => message_live::Replay {
                 messages: Vec::new(),
-                after_event: 0,
+                after_event: Default::default(),
             },
         };
         let seam = Seam::new(&replayed);
@@ -349,7 +349,7 @@ fn live_messages(
                 let mut ids = Vec::new();
                 while let Some(event) = next.take() {
                     if let Some(id) = follow.watch.message_in(&event)
-                        && follow.seam.is_new(event.id, id)
+                        && follow.seam.is_new(event.order, id)
                     {
                         ids.push(id);
                     }

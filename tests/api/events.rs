@@ -217,6 +217,17 @@ async fn events_written_before_topics_were_typed_are_delivered_after_the_migrati
     )
     .await;
     Migrator::up(&txn, None).await.expect("migrated up");
+    // Rolling down dropped the events' transaction ids, and up again gave
+    // every row 0, which the running relay is past. (In a real upgrade the
+    // column exists before any relay reads by it.) These rows were written
+    // while it ran: on PostgreSQL they get this transaction's id.
+    if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        txn.execute_unprepared(&format!(
+            "UPDATE events SET txid = pg_current_xact_id()::text::bigint WHERE id > {before}"
+        ))
+        .await
+        .expect("transaction ids set");
+    }
     txn.commit().await.expect("committed");
     // A replica of the previous image, not yet replaced, still writes.
     insert_old_event(

@@ -355,6 +355,7 @@ async fn events_older_than_a_day_are_pruned(app: TestApp) {
         subject_id: Set(None),
         payload: Set("{}".to_owned()),
         created_at: Set(chrono::Utc::now() - chrono::Duration::hours(hours)),
+        txid: NotSet,
     };
     let old = aged(25, "test.old")
         .insert(&app.db)

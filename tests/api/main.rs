@@ -30,6 +30,7 @@ mod permissions;
 mod posting_together;
 mod posts;
 mod privacy;
+mod relay;
 mod reads;
 mod reminders;
 mod retention;

@@ -65,6 +65,7 @@ async fn event_aged(app: &TestApp, hours: i64) -> i64 {
         subject_id: Set(None),
         payload: Set("{}".to_owned()),
         created_at: Set(chrono::Utc::now() - chrono::Duration::hours(hours)),
+        txid: NotSet,
     }
     .insert(&app.db)
     .await

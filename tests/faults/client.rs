@@ -504,7 +504,7 @@ pub async fn delivery_order(db: &DatabaseConnection) -> Vec<String> {
         .query_all_raw(Statement::from_string(
             db.get_database_backend(),
             "SELECT subject_id::text AS message FROM events WHERE topic = 'message.added' \
-             ORDER BY events.id",
+             ORDER BY events.txid, events.id",
         ))
         .await
         .expect("events");

@@ -31,7 +31,7 @@ use crate::domain::channels::access;
 use crate::domain::pagination::Cursor;
 use crate::entities::{events, messages};
 use crate::error::{Error, Result};
-use crate::events::{Recorded, Topic, topic};
+use crate::events::{Order, Recorded, Topic, topic};
 
 /// The most messages one replay delivers. A client further behind reloads
 /// the channel (`Channel.messages`) instead: replaying more would hold a
@@ -87,14 +87,14 @@ impl ChannelWatch {
 /// cursor of a message in this channel (from `Channel.messages`,
 /// `Message.replies` or an earlier `messageAdded`).
 ///
-/// `delivered` is the newest event the hub had sent when the subscription
-/// joined it ([`crate::events::Hub::delivered`]): the replay stops there
-/// and the live events take over.
+/// `delivered` is where the newest event the hub had sent when the
+/// subscription joined it is ([`crate::events::Hub::delivered`]): the
+/// replay stops there and the live events take over.
 pub async fn replay(
     db: &DatabaseConnection,
     watch: &ChannelWatch,
     after: &str,
-    delivered: i64,
+    delivered: Order,
 ) -> Result<Replay> {
     let cursor = Cursor::decode("after", after)?;
     let seen = messages::Entity::find_by_id(cursor.id)
@@ -106,8 +106,9 @@ pub async fn replay(
         })?;
     // Where the cursor's message is among the events: its event is written
     // after the message is made, so the created_at index finds it.
-    let seen_event: Option<i64> = events::Entity::find()
+    let seen_event: Option<(i64, i64)> = events::Entity::find()
         .select_only()
+        .column(events::Column::Txid)
         .column(events::Column::Id)
         .filter(events::Column::Topic.eq(topic::name::MESSAGE_ADDED))
         .filter(events::Column::SubjectId.eq(seen.id))
@@ -115,7 +116,8 @@ pub async fn replay(
         .into_tuple()
         .one(db)
         .await?;
-    let after_event = seen_event.unwrap_or(0);
+    let seen_event = seen_event.map(|(txid, id)| Order { txid, id });
+    let after_event = seen_event.unwrap_or_default();
     let rows = match seen_event {
         // In the order live delivery follows: the events'.
         Some(seen_event) => {
@@ -126,9 +128,10 @@ pub async fn replay(
             messages::Entity::find()
                 .join(JoinType::InnerJoin, by_event)
                 .filter(events::Column::Topic.eq(topic::name::MESSAGE_ADDED))
-                .filter(events::Column::Id.gt(seen_event))
-                .filter(events::Column::Id.lte(delivered))
+                .filter(seen_event.after())
+                .filter(delivered.up_to())
                 .filter(messages::Column::ChannelId.eq(watch.channel_id))
+                .order_by_asc(events::Column::Txid)
                 .order_by_asc(events::Column::Id)
                 .limit(REPLAY_MAX + 1)
                 .all(db)
@@ -166,9 +169,9 @@ pub struct Replay {
     /// The channel's messages after the cursor, in the order of their
     /// events (the order live delivery follows).
     pub messages: Vec<Message>,
-    /// The id of the cursor's message's event (0 when it is no longer
-    /// kept): the client had every message whose event came before.
-    pub after_event: i64,
+    /// Where the cursor's message's event is (the start when it is no
+    /// longer kept): the client had every message whose event came before.
+    pub after_event: Order,
 }
 
 /// `(created_at, id) > (at, id)`, the order of cursors.
@@ -189,7 +192,7 @@ fn after_position(at: DateTimeUtc, id: Uuid) -> Condition {
 #[derive(Debug, Default)]
 pub struct Seam {
     replayed: HashSet<Uuid>,
-    after_event: i64,
+    after_event: Order,
 }
 
 impl Seam {
@@ -200,11 +203,11 @@ impl Seam {
         }
     }
 
-    /// Whether a live message (of event `event_id`) is new to the client.
-    /// A replayed id is heard live at most once (each message is added
-    /// once), so it is forgotten then and the set only shrinks.
-    pub fn is_new(&mut self, event_id: i64, id: Uuid) -> bool {
-        event_id > self.after_event && !self.replayed.remove(&id)
+    /// Whether a live message (of the event at `event`) is new to the
+    /// client. A replayed id is heard live at most once (each message is
+    /// added once), so it is forgotten then and the set only shrinks.
+    pub fn is_new(&mut self, event: Order, id: Uuid) -> bool {
+        event > self.after_event && !self.replayed.remove(&id)
     }
 }
 
@@ -219,7 +222,7 @@ mod tests {
             Change::Changed => Topic::MessageChanged { channel, message },
         };
         Recorded {
-            id: 1,
+            order: Order { txid: 0, id: 1 },
             topic,
             details: json!({}),
             created_at: chrono::Utc::now(),
@@ -251,13 +254,15 @@ mod tests {
     #[test]
     fn the_seam_skips_each_replayed_id_once() {
         let id = Uuid::now_v7();
+        let at = |txid, id| Order { txid, id };
         let mut seam = Seam {
             replayed: [id].into(),
-            after_event: 10,
+            after_event: at(5, 10),
         };
-        assert!(!seam.is_new(11, id));
-        assert!(seam.is_new(12, id));
-        assert!(seam.is_new(13, Uuid::now_v7()));
-        assert!(!seam.is_new(9, Uuid::now_v7()), "before the cursor");
+        assert!(!seam.is_new(at(5, 11), id));
+        assert!(seam.is_new(at(5, 12), id));
+        assert!(seam.is_new(at(6, 3), Uuid::now_v7()), "a later transaction");
+        assert!(!seam.is_new(at(5, 9), Uuid::now_v7()), "before the cursor");
+        assert!(!seam.is_new(at(4, 30), Uuid::now_v7()), "an earlier transaction");
     }
 }
