@@ -235,11 +235,17 @@ impl Hub {
     /// the relay holds back (behind a transaction still running), and the
     /// held one would then come live after later ones, out of order.
     pub fn delivered(&self) -> Order {
-        *self.delivered.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        *self
+            .delivered
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn set_delivered(&self, order: Order) {
-        *self.delivered.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = order;
+        *self
+            .delivered
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = order;
     }
 
     fn send(&self, event: Recorded) {

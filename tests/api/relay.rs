@@ -9,9 +9,7 @@
 use std::collections::{BTreeMap, HashSet};
 use std::time::{Duration, Instant};
 
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, Database, EntityTrait, QueryFilter, TransactionTrait,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, Database, EntityTrait, QueryFilter, TransactionTrait};
 use serde_json::{Value, json};
 use synaps::entities::{channels, messages};
 use synaps::events::{Event, Topic};
@@ -21,7 +19,8 @@ use crate::db_test;
 use crate::helpers::ws::{Replica, Ws};
 use crate::helpers::{Actor, Backend, TestApp};
 
-const ADDED: &str = "subscription($channel: ID!) { messageAdded(channel: $channel) { node { body } } }";
+const ADDED: &str =
+    "subscription($channel: ID!) { messageAdded(channel: $channel) { node { body } } }";
 const SECOND: Duration = Duration::from_secs(1);
 
 /// A public channel of marketing and sales with the staff member (its
@@ -105,15 +104,19 @@ db_test!(a_rolled_back_event_holds_up_no_one);
 /// database of the cluster holds nothing.
 async fn a_running_transaction_holds_later_events_until_it_ends(app: TestApp) {
     let (channel, channel_id) = channel(&app).await;
+    let mut ws = follow(&app.address, app.staff(), &channel).await;
+    // (Heard before going on: an event is delivered a moment after its
+    // post is acknowledged, so one posted before the subscription could
+    // still arrive after it.)
     app.post_message(app.staff(), &channel, "posted before", None)
         .await;
+    assert_eq!(next_body(&mut ws, SECOND).await, "posted before");
     let before = messages::Entity::find()
         .filter(messages::Column::Body.eq("posted before"))
         .one(&app.db)
         .await
         .expect("read messages")
         .expect("the message");
-    let mut ws = follow(&app.address, app.staff(), &channel).await;
 
     // A transaction in another database of the cluster, with an id: it
     // does not hold this database's relay.
@@ -140,7 +143,8 @@ async fn a_running_transaction_holds_later_events_until_it_ends(app: TestApp) {
         .await;
     ws.expect_quiet().await;
 
-    // It commits: its event first, then the one it held.
+    // It commits: its event (about the message heard first, so heard again)
+    // first, then the one it held.
     running.commit().await.expect("committed");
     synaps::events::wake();
     assert_eq!(next_body(&mut ws, SECOND).await, "posted before");

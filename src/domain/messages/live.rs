@@ -263,6 +263,9 @@ mod tests {
         assert!(seam.is_new(at(5, 12), id));
         assert!(seam.is_new(at(6, 3), Uuid::now_v7()), "a later transaction");
         assert!(!seam.is_new(at(5, 9), Uuid::now_v7()), "before the cursor");
-        assert!(!seam.is_new(at(4, 30), Uuid::now_v7()), "an earlier transaction");
+        assert!(
+            !seam.is_new(at(4, 30), Uuid::now_v7()),
+            "an earlier transaction"
+        );
     }
 }
