@@ -49,21 +49,23 @@ impl App {
             db::migrate(&db::connect_for_migrations(&url).await?).await?;
         }
         // SQLite has one writer and nothing to plan: one pool.
-        let keyed = match db.get_database_backend() {
-            DbBackend::Postgres => db::connect_keyed(&url).await?,
-            _ => db.clone(),
+        let (keyed, search) = match db.get_database_backend() {
+            DbBackend::Postgres => (
+                db::connect_keyed(&url).await?,
+                db::connect_search(&url, search_pool_size(config.db_pool_size)).await?,
+            ),
+            _ => (db.clone(), db.clone()),
         };
-        App::with_database(config, db, keyed, statements)
+        App::with_database(config, Pools { db, keyed, search }, statements)
     }
 
-    /// Builds on connections the caller already made: `db` for requests and
-    /// `keyed` for the post writers and the events relay.
+    /// Builds on connections the caller already made.
     fn with_database(
         config: Config,
-        db: DatabaseConnection,
-        keyed: DatabaseConnection,
+        pools: Pools,
         statements: Option<Arc<AtomicU64>>,
     ) -> anyhow::Result<App> {
+        let Pools { db, keyed, search } = pools;
         let secret = jwt::resolve_secret(&config)?;
         let auth = AuthService {
             keys: JwtKeys::from_config(&config, &secret)?,
@@ -73,8 +75,8 @@ impl App {
         };
         // Every statement's latency, background jobs' too.
         crate::instruments::handle();
-        let (mut db, mut keyed) = (db, keyed);
-        for pool in [&mut db, &mut keyed] {
+        let (mut db, mut keyed, mut search_db) = (db, keyed, search);
+        for pool in [&mut db, &mut keyed, &mut search_db] {
             pool.set_metric_callback(crate::instruments::db_query);
         }
         // Cloned before any counter is installed, so they never count.
@@ -82,8 +84,8 @@ impl App {
         let relay_db = keyed.clone();
         let (mut db, mut writers_db) = (db, keyed);
         if let Some(statements) = statements {
-            // Posts are requests' statements too.
-            for pool in [&mut db, &mut writers_db] {
+            // Posts and searches are requests' statements too.
+            for pool in [&mut db, &mut writers_db, &mut search_db] {
                 let counter = statements.clone();
                 pool.set_metric_callback(move |info| {
                     crate::instruments::db_query(info);
@@ -98,6 +100,7 @@ impl App {
             db,
             background_db,
             relay_db,
+            search_db,
             config: Arc::new(config),
             auth: Arc::new(auth),
             events: events::Hub::default(),
@@ -265,6 +268,21 @@ pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
 /// The scheduler's jobs as configured (`Config::validate` has checked the
 /// round's settings; a configuration built in code that was not checked
 /// switches reminders off, with a log line, rather than fail).
+/// The connections an app is built on: `db` for requests and background
+/// jobs, `keyed` for the post writers and the events relay, `search` for
+/// the search (on SQLite all one pool).
+struct Pools {
+    db: DatabaseConnection,
+    keyed: DatabaseConnection,
+    search: DatabaseConnection,
+}
+
+/// Half the requests' pool, at least 2: a search holds its connection for
+/// one statement.
+fn search_pool_size(pool_size: u32) -> u32 {
+    (pool_size / 2).max(2)
+}
+
 fn scheduler_jobs(config: &Config) -> crate::scheduler::Jobs {
     let reminders = match (config.round.reminder_at(), config.round.default_zone()) {
         (Ok(Some(at)), Ok(default_zone)) => {

@@ -60,6 +60,19 @@ pub async fn connect_keyed(url: &str) -> anyhow::Result<DatabaseConnection> {
     connect_with(url, KEYED_POOL_SIZE, Session::Keyed).await
 }
 
+/// A PostgreSQL pool for the search (`domain::search::find`), whose
+/// connections plan every statement for its values. After five runs
+/// PostgreSQL may keep one generic plan for a prepared statement, made
+/// without knowing the words, and no plan suits both a 2-letter prefix
+/// (walk the newest documents) and a rare word (ask the GIN index): on the
+/// bench data a generic plan made rare words take 2.5 s after a spell of
+/// typing. Set on the session, the search is one round trip; set in its
+/// own transaction (`SET LOCAL`, before) it was four (docs/PERFORMANCE.md,
+/// "Search, step 3").
+pub async fn connect_search(url: &str, pool_size: u32) -> anyhow::Result<DatabaseConnection> {
+    connect_with(url, pool_size, Session::Search).await
+}
+
 /// The session of the pools that serve requests: what a statement may
 /// take (docs/OPERATIONS.md), and no JIT compilation. PostgreSQL compiles
 /// a plan whose estimated cost passes `jit_above_cost` (100,000), which
@@ -81,6 +94,8 @@ enum Session {
     /// [`connect_keyed`]: the requests' timeout; generic plans, planned
     /// once per connection.
     Keyed,
+    /// [`connect_search`]: the requests' timeout; custom plans only.
+    Search,
     /// [`connect_for_migrations`]: no statement timeout.
     Migrations,
 }
@@ -115,6 +130,9 @@ async fn connect_with(
                 Session::Keyed => opts
                     .options(REQUEST_SETTINGS)
                     .options([("plan_cache_mode", "force_generic_plan")]),
+                Session::Search => opts
+                    .options(REQUEST_SETTINGS)
+                    .options([("plan_cache_mode", "force_custom_plan")]),
                 Session::Migrations => opts,
             }
         });

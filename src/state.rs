@@ -38,6 +38,9 @@ pub struct AppState {
     /// plans (`db::connect_keyed`), whose "events after id N" it reads
     /// hundreds of times a second.
     pub relay_db: DatabaseConnection,
+    /// The search's pool: on PostgreSQL one that plans every statement for
+    /// its values (`db::connect_search`); on SQLite the same as `db`.
+    pub search_db: DatabaseConnection,
     /// Where posts wait to be written together (`messages::queue`).
     pub posts: PostQueue,
     /// Analytics answers of the last `SYNAPS_ANALYTICS_CACHE_SECONDS`,

@@ -171,7 +171,7 @@ impl SearchQuery {
             first,
             offset,
         };
-        let found = search::find(ctx.db(), ctx.viewer(), &request).await?;
+        let found = search::find(&ctx.state().search_db, ctx.viewer(), &request).await?;
         let mut nodes = Nodes::load(ctx, &found.hits).await?;
         let mut connection = Connection::new(offset > 0, found.has_next_page);
         for (position, hit) in found.hits.into_iter().enumerate() {

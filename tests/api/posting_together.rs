@@ -339,13 +339,17 @@ async fn plan_cache_mode(db: &sea_orm::DatabaseConnection) -> String {
 }
 
 // The post writers' pool plans each statement once per connection; the
-// requests' pool leaves the choice to PostgreSQL, whose plans for skewed
-// lookups depend on the values.
+// search's plans each for its words; the requests' pool leaves the choice
+// to PostgreSQL, whose plans for skewed lookups depend on the values.
 async fn only_the_writers_pool_forces_generic_plans(app: TestApp) {
     let keyed = synaps::db::connect_keyed(app.database_url())
         .await
         .expect("the writers' pool connects");
     assert_eq!(plan_cache_mode(&keyed).await, "force_generic_plan");
+    let search = synaps::db::connect_search(app.database_url(), 2)
+        .await
+        .expect("the search's pool connects");
+    assert_eq!(plan_cache_mode(&search).await, "force_custom_plan");
     assert_eq!(plan_cache_mode(&app.db).await, "auto");
 }
 

@@ -19,7 +19,7 @@ mod snippet;
 mod sql;
 
 use chrono::NaiveDate;
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, FromQueryResult, TransactionTrait};
+use sea_orm::{DatabaseConnection, FromQueryResult};
 use uuid::Uuid;
 
 use crate::auth::{Action, Viewer};
@@ -131,7 +131,8 @@ struct Row {
     score: f64,
 }
 
-/// The things the viewer may see that match `request`, best first.
+/// The things the viewer may see that match `request`, best first. On
+/// PostgreSQL `db` must be the search's pool (`AppState::search_db`).
 pub async fn find(db: &DatabaseConnection, viewer: &Viewer, request: &Request) -> Result<Hits> {
     let actor = viewer.require(Action::UseChannels)?;
     if request.first == 0 || request.first > FIRST_MAX {
@@ -164,26 +165,11 @@ pub async fn find(db: &DatabaseConnection, viewer: &Viewer, request: &Request) -
         request,
     );
     let backend = db.get_database_backend();
-    let rows = if backend == DbBackend::Postgres {
-        // Planned for its values each time: after five runs PostgreSQL
-        // may keep one generic plan for a prepared statement, made without
-        // knowing the words, and no plan suits both a 2-letter prefix (walk
-        // the newest documents) and a rare word (ask the GIN index). On the
-        // bench data a generic plan made rare words take 2.5 s after a
-        // spell of typing (docs/PERFORMANCE.md, "Search").
-        let txn = db.begin().await?;
-        txn.execute_unprepared("SET LOCAL plan_cache_mode = force_custom_plan")
-            .await?;
-        let rows = Row::find_by_statement(backend.build(&statement))
-            .all(&txn)
-            .await?;
-        txn.commit().await?;
-        rows
-    } else {
-        Row::find_by_statement(backend.build(&statement))
-            .all(db)
-            .await?
-    };
+    // On PostgreSQL `db` plans every statement for its values
+    // (`db::connect_search`).
+    let rows = Row::find_by_statement(backend.build(&statement))
+        .all(db)
+        .await?;
     let has_next_page = rows.len() > request.first;
     let terms = snippet::QueryTerms::of(&parsed);
     let hits = rows
