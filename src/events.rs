@@ -74,8 +74,10 @@ pub const HELD_POLL: Duration = Duration::from_millis(5);
 pub const NOTIFY_SPACING: Duration = Duration::from_millis(5);
 /// Events read per query while catching up.
 const BATCH: u64 = 500;
-/// Events buffered in process per subscriber before it counts as lagging.
-const HUB_CAPACITY: usize = 1024;
+/// Events buffered in process per subscriber before it counts as lagging:
+/// about 6 s of the soak's load (docs/PERFORMANCE.md, "Soak"), a few MiB
+/// at most (the slots, and the events they hold until overwritten).
+const HUB_CAPACITY: usize = 4096;
 
 /// A change to report, as the writer describes it.
 #[derive(Clone, Debug)]

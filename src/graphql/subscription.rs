@@ -299,22 +299,76 @@ struct ChannelFollow {
     seam: Seam,
     scope: Scope,
     loaders: Arc<Batchers>,
+    /// Messages taken from the hub for this subscription, not yet loaded,
+    /// in the order of their events.
+    pending: VecDeque<Uuid>,
     /// Messages loaded and not yet sent, in the order of their events.
     ready: VecDeque<crate::domain::messages::Message>,
 }
 
-/// The most live events a message subscription takes from the hub at once
-/// (their messages load in one statement).
+/// The most messages a subscription loads at once (in one statement).
 const LIVE_BATCH: usize = 256;
+/// The most messages a subscription may have taken from the hub and not
+/// yet sent: one whose client reads slower than its channel is written to
+/// is ended there, as when it falls behind the hub.
+const PENDING_MAX: usize = 10_000;
+
+impl ChannelFollow {
+    /// Takes what waits in the hub without waiting: this subscription's
+    /// messages go to `pending`, the rest is dropped. Done before every
+    /// message sent, so the hub's buffer only has to cover the time one
+    /// message takes to resolve and send, not a whole batch's.
+    fn drain(&mut self) -> std::result::Result<bool, async_graphql::Error> {
+        loop {
+            match self.events.try_recv() {
+                Ok(event) => self.take(&event)?,
+                Err(TryRecvError::Lagged(missed)) => return Err(lagged(missed)),
+                Err(TryRecvError::Empty) => return Ok(true),
+                // What was taken is sent, then `recv` ends it.
+                Err(TryRecvError::Closed) => return Ok(false),
+            }
+        }
+    }
+
+    fn take(&mut self, event: &Recorded) -> std::result::Result<(), async_graphql::Error> {
+        if let Some(id) = self.watch.message_in(event)
+            && self.seam.is_new(event.order, id)
+        {
+            if self.pending.len() >= PENDING_MAX {
+                return Err(lagged(self.pending.len() as u64));
+            }
+            self.pending.push_back(id);
+        }
+        Ok(())
+    }
+
+    /// Loads the next [`LIVE_BATCH`] pending messages into `ready`.
+    async fn load(&mut self) -> std::result::Result<(), async_graphql::Error> {
+        let key = (self.watch.channel_id, self.scope);
+        if self.loaders.channel.load_one(key).await?.is_none() {
+            return Err(Error::NotFound("Channel").into());
+        }
+        let ids: Vec<Uuid> = self
+            .pending
+            .drain(..self.pending.len().min(LIVE_BATCH))
+            .collect();
+        let mut found = self.loaders.message.load_many(ids.iter().copied()).await?;
+        self.ready
+            .extend(ids.iter().filter_map(|id| found.remove(id)));
+        Ok(())
+    }
+}
 
 /// The messages `watch` selects from `events`, skipping those the seam says
 /// the client has (replayed, or before its cursor). Ends with NOT_FOUND once
 /// the viewer may no longer see the channel (removed from a private one).
 ///
-/// The events waiting in the hub are taken together and their messages
-/// loaded in one statement: loaded one by one, a subscriber fell a thousand
-/// events behind a burst of posts and was cut off (fault test
-/// `three_replicas_deliver_everything_while_a_listener_is_cut`).
+/// The hub is drained before every message sent and the messages waiting
+/// are loaded together, up to [`LIVE_BATCH`] in one statement: loaded one by
+/// one, a subscriber fell a thousand events behind a burst of posts and was
+/// cut off (fault test `three_replicas_deliver_everything_while_a_listener_is_cut`),
+/// and draining only between batches, subscribers under the soak's load
+/// (docs/PERFORMANCE.md, "Soak") fell behind while a batch was sent.
 /// A message that cannot be loaded (the database is down) ends the
 /// subscription with the error, rather than skip it: the client subscribes
 /// again with its last cursor and the replay gives it what it missed
@@ -331,55 +385,43 @@ fn live_messages(
         seam,
         scope: Scope::of(ctx.viewer())?,
         loaders: ctx.data_unchecked::<Loaders>().shared(),
+        pending: VecDeque::new(),
         ready: VecDeque::new(),
     };
     Ok(futures_util::stream::unfold(
         Some(follow),
         |state| async move {
             let mut follow = state?;
+            let mut open = match follow.drain() {
+                Ok(open) => open,
+                Err(err) => return Some((Err(err), None)),
+            };
             loop {
                 if let Some(found) = follow.ready.pop_front() {
                     return Some((Ok(Message::one(found)), Some(follow)));
                 }
-                let mut next = match follow.events.recv().await {
-                    Ok(event) => Some(event),
-                    Err(RecvError::Lagged(missed)) => return Some((Err(lagged(missed)), None)),
-                    Err(RecvError::Closed) => return None,
-                };
-                let mut ids = Vec::new();
-                while let Some(event) = next.take() {
-                    if let Some(id) = follow.watch.message_in(&event)
-                        && follow.seam.is_new(event.order, id)
-                    {
-                        ids.push(id);
+                if !follow.pending.is_empty() {
+                    if let Err(err) = follow.load().await {
+                        return Some((Err(err), None));
                     }
-                    if ids.len() >= LIVE_BATCH {
-                        break;
-                    }
-                    next = match follow.events.try_recv() {
-                        Ok(event) => Some(event),
-                        Err(TryRecvError::Lagged(missed)) => {
-                            return Some((Err(lagged(missed)), None));
-                        }
-                        // Closed: what was taken is sent, then `recv` ends it.
-                        Err(TryRecvError::Empty | TryRecvError::Closed) => None,
-                    };
-                }
-                if ids.is_empty() {
                     continue;
                 }
-                let key = (follow.watch.channel_id, follow.scope);
-                match follow.loaders.channel.load_one(key).await {
-                    Ok(Some(_)) => {}
-                    Ok(None) => return Some((Err(Error::NotFound("Channel").into()), None)),
-                    Err(err) => return Some((Err(err), None)),
+                if !open {
+                    return None;
                 }
-                match follow.loaders.message.load_many(ids.iter().copied()).await {
-                    Ok(mut found) => follow
-                        .ready
-                        .extend(ids.iter().filter_map(|id| found.remove(id))),
-                    Err(err) => return Some((Err(err), None)),
+                match follow.events.recv().await {
+                    Ok(event) => {
+                        if let Err(err) = follow.take(&event) {
+                            return Some((Err(err), None));
+                        }
+                    }
+                    Err(RecvError::Lagged(missed)) => return Some((Err(lagged(missed)), None)),
+                    Err(RecvError::Closed) => return None,
                 }
+                open = match follow.drain() {
+                    Ok(open) => open,
+                    Err(err) => return Some((Err(err), None)),
+                };
             }
         },
     ))
