@@ -23,7 +23,7 @@ use uuid::Uuid;
 
 use super::channels::Channel;
 use super::context::ContextExt;
-use super::loaders::{Batchers, Loaders};
+use super::loaders::{Batchers, Loaders, MessagePage};
 use super::messages::Message;
 use super::node::{Kind, decode_as};
 use super::notifications::Notification;
@@ -302,8 +302,10 @@ struct ChannelFollow {
     /// Messages taken from the hub for this subscription, not yet loaded,
     /// in the order of their events.
     pending: VecDeque<Uuid>,
-    /// Messages loaded and not yet sent, in the order of their events.
-    ready: VecDeque<crate::domain::messages::Message>,
+    /// Messages loaded and not yet sent, in the order of their events,
+    /// each batch a page: what their fields ask for (authors, reactions…)
+    /// loads for the whole batch at once.
+    ready: VecDeque<Message>,
 }
 
 /// The most messages a subscription loads at once (in one statement).
@@ -353,8 +355,10 @@ impl ChannelFollow {
             .drain(..self.pending.len().min(LIVE_BATCH))
             .collect();
         let mut found = self.loaders.message.load_many(ids.iter().copied()).await?;
+        let batch: Vec<_> = ids.iter().filter_map(|id| found.remove(id)).collect();
+        let page = MessagePage::new(&batch);
         self.ready
-            .extend(ids.iter().filter_map(|id| found.remove(id)));
+            .extend(batch.into_iter().map(Message::in_page(&page)));
         Ok(())
     }
 }
@@ -398,7 +402,7 @@ fn live_messages(
             };
             loop {
                 if let Some(found) = follow.ready.pop_front() {
-                    return Some((Ok(Message::one(found)), Some(follow)));
+                    return Some((Ok(found), Some(follow)));
                 }
                 if !follow.pending.is_empty() {
                     if let Err(err) = follow.load().await {
