@@ -46,7 +46,7 @@ impl App {
         let url = config.database_url();
         let db = db::connect(&url, config.db_pool_size).await?;
         if migrate {
-            db::migrate(&db::connect_for_migrations(&url).await?).await?;
+            db::migrate(&db::connect_for_maintenance(&url).await?).await?;
         }
         // SQLite has one writer and nothing to plan: one pool.
         let (keyed, search) = match db.get_database_backend() {

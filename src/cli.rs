@@ -210,7 +210,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Seed { .. } => {
             let app = App::build(config, true).await?;
             seed::demo(&app.state).await?;
-            println!("{}", reindex(&app.state.db).await?);
+            println!("{}", reindex(&app.state.config.database_url()).await?);
             println!(
                 "Seeded the demo company. Everyone's password: {}",
                 seed::DEMO_PASSWORD
@@ -233,8 +233,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Search(SearchCommand::Reindex) => {
-            let conn = db::connect(&config.database_url(), 2).await?;
-            println!("{}", reindex(&conn).await?);
+            println!("{}", reindex(&config.database_url()).await?);
             Ok(())
         }
         Command::Backup { output } => {
@@ -322,11 +321,13 @@ async fn person_by_email(
         .ok_or_else(|| anyhow::anyhow!("nobody has the email {email}"))
 }
 
-/// Rebuilds the search index; says how many things it indexed, and how
-/// fast.
-async fn reindex(conn: &sea_orm::DatabaseConnection) -> anyhow::Result<String> {
+/// Rebuilds the search index on a connection of its own without the
+/// requests' statement timeout (`db::connect_for_maintenance`); says how
+/// many things it indexed, and how fast.
+async fn reindex(url: &str) -> anyhow::Result<String> {
+    let conn = db::connect_for_maintenance(url).await?;
     let started = std::time::Instant::now();
-    let written = search::index::reindex(conn)
+    let written = search::index::reindex(&conn)
         .await
         .map_err(|e| anyhow::anyhow!("the search reindex failed: {e:?}"))?;
     Ok(format!(
@@ -344,7 +345,7 @@ async fn seed_bench(config: Config, sizes: seed::bench::Sizes) -> anyhow::Result
     let app = App::build(config, true).await?;
     let report = seed::bench::seed(&app.state, sizes).await?;
     println!("{report}");
-    println!("{}", reindex(&app.state.db).await?);
+    println!("{}", reindex(&app.state.config.database_url()).await?);
     println!(
         "Bench people sign in as bench-0001@{} … with the password {}",
         seed::bench::EMAIL_DOMAIN,
@@ -373,7 +374,7 @@ async fn serve(config: Config, demo: bool, migrate: bool) -> anyhow::Result<()> 
         .map_err(|e| anyhow::anyhow!("cannot read the search index: {e:?}"))?;
     if seeded || unindexed {
         // A log line: the first line on standard output says where to go.
-        let done = reindex(&app.state.db).await?;
+        let done = reindex(&app.state.config.database_url()).await?;
         tracing::info!("{done}");
     }
     let shutdown = shutdown_signal();
@@ -412,7 +413,7 @@ async fn serve(config: Config, demo: bool, migrate: bool) -> anyhow::Result<()> 
 }
 
 async fn migrate(config: &Config, action: MigrateAction, steps: u32) -> anyhow::Result<()> {
-    let conn = db::connect_for_migrations(&config.database_url()).await?;
+    let conn = db::connect_for_maintenance(&config.database_url()).await?;
     match action {
         MigrateAction::Up => {
             db::migrate(&conn).await?;

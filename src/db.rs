@@ -96,8 +96,8 @@ enum Session {
     Keyed,
     /// [`connect_search`]: the requests' timeout; custom plans only.
     Search,
-    /// [`connect_for_migrations`]: no statement timeout.
-    Migrations,
+    /// [`connect_for_maintenance`]: no statement timeout.
+    Maintenance,
 }
 
 async fn connect_with(
@@ -133,7 +133,7 @@ async fn connect_with(
                 Session::Search => opts
                     .options(REQUEST_SETTINGS)
                     .options([("plan_cache_mode", "force_custom_plan")]),
-                Session::Migrations => opts,
+                Session::Maintenance => opts,
             }
         });
     Database::connect(options)
@@ -149,19 +149,20 @@ pub fn application_name() -> String {
 }
 
 /// Applies every pending migration on `db`, a pool of
-/// [`connect_for_migrations`].
+/// [`connect_for_maintenance`].
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
     Migrator::up(db, None)
         .await
         .context("database migration failed")
 }
 
-/// One connection for migrating, without the requests' 5 s statement
-/// timeout: a migration that fills in a column of a big table (migration
-/// 21 writes every search document's channel and author, 585,000 rows
-/// and about 20 s on the bench data) must not be cut off half way.
-pub async fn connect_for_migrations(url: &str) -> anyhow::Result<DatabaseConnection> {
-    connect_with(url, 1, Session::Migrations).await
+/// One connection for maintenance (migrations, the search reindex),
+/// without the requests' 5 s statement timeout: a migration that fills in
+/// a column of a big table (migration 21 writes every search document's
+/// channel and author, 585,000 rows and about 20 s on the bench data), or
+/// a reindex batch on a busy database, must not be cut off half way.
+pub async fn connect_for_maintenance(url: &str) -> anyhow::Result<DatabaseConnection> {
+    connect_with(url, 1, Session::Maintenance).await
 }
 
 /// Whether every migration this binary knows has been applied.
