@@ -265,6 +265,35 @@ pub struct Edge {
     pub body: String,
 }
 
+/// Waits for every poster and asserts that none of their posts was
+/// refused (for the faults that must refuse none).
+pub async fn none_refused(posters: Vec<tokio::task::JoinHandle<Outcomes>>) -> Vec<Outcomes> {
+    let mut outcomes = Vec::new();
+    for poster in posters {
+        outcomes.push(poster.await.expect("poster"));
+    }
+    for outcome in &outcomes {
+        assert!(
+            outcome.refused.is_empty(),
+            "posts refused: {:?}",
+            &outcome.refused[..1]
+        );
+    }
+    outcomes
+}
+
+/// A [`Follower`] for each of `people`, each subscribed on `addresses[0]`
+/// and moving on along `addresses`.
+pub async fn follow_as(addresses: &[String], people: &[Person], channel: &str) -> Vec<Follower> {
+    let mut followers = Vec::new();
+    for person in people {
+        followers.push(
+            Follower::start(addresses.to_vec(), person.token.clone(), channel.to_owned()).await,
+        );
+    }
+    followers
+}
+
 /// A subscriber to the channel's new messages, following it in a task.
 pub struct Follower {
     received: Arc<Mutex<Vec<Edge>>>,

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
-use crate::client::{self, Follower, create_people, keep_posting, sign_in_and_open_channel};
+use crate::client::{self, create_people, keep_posting, sign_in_and_open_channel};
 use crate::cluster::Cluster;
 use crate::server::Server;
 
@@ -22,11 +22,7 @@ async fn a_killed_replica_s_subscribers_resume_on_another_and_miss_nothing() {
     let (people, channel) = sign_in_and_open_channel(&survivor.address, &db, 4).await;
     // Subscribed on the doomed replica; the survivor is where they go next.
     let addresses = vec![doomed.address.clone(), survivor.address.clone()];
-    let mut followers = Vec::new();
-    for person in &people[..2] {
-        followers
-            .push(Follower::start(addresses.clone(), person.token.clone(), channel.clone()).await);
-    }
+    let followers = client::follow_as(&addresses, &people[..2], &channel).await;
 
     let (stop, stopped) = watch::channel(false);
     let posters: Vec<_> = people
@@ -49,17 +45,7 @@ async fn a_killed_replica_s_subscribers_resume_on_another_and_miss_nothing() {
     doomed.kill();
     tokio::time::sleep(Duration::from_secs(2)).await;
     let _ = stop.send(true);
-    let mut outcomes = Vec::new();
-    for poster in posters {
-        outcomes.push(poster.await.expect("poster"));
-    }
-    for outcome in &outcomes {
-        assert!(
-            outcome.refused.is_empty(),
-            "posts refused: {:?}",
-            &outcome.refused[..1]
-        );
-    }
+    let outcomes = client::none_refused(posters).await;
     let stored = client::stored(&db).await;
     crate::restart::check_acknowledged(&outcomes, &stored);
     assert!(before > 0, "nothing was delivered before the kill");

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
 use crate::client::{
-    self, Follower, Outcomes, create_people, keep_posting, readyz, sign_in_and_open_channel,
+    self, Outcomes, create_people, keep_posting, readyz, sign_in_and_open_channel,
 };
 use crate::cluster::Cluster;
 use crate::server::Server;
@@ -27,11 +27,7 @@ async fn postgres_restarted_under_load_loses_nothing() {
     let (people, channel) = sign_in_and_open_channel(&server.address, &db, POSTERS).await;
     db.close().await.ok();
     let addresses = vec![server.address.clone()];
-    let mut followers = Vec::new();
-    for person in &people[..2] {
-        followers
-            .push(Follower::start(addresses.clone(), person.token.clone(), channel.clone()).await);
-    }
+    let followers = client::follow_as(&addresses, &people[..2], &channel).await;
 
     let (stop, stopped) = watch::channel(false);
     let posters: Vec<_> = people
