@@ -77,7 +77,7 @@ const BATCH: u64 = 500;
 /// Events buffered in process per subscriber before it counts as lagging:
 /// about 6 s of the soak's load (docs/PERFORMANCE.md, "Soak"), a few MiB
 /// at most (the slots, and the events they hold until overwritten).
-const HUB_CAPACITY: usize = 4096;
+pub const HUB_CAPACITY: usize = 4096;
 
 /// A change to report, as the writer describes it.
 #[derive(Clone, Debug)]
@@ -404,7 +404,7 @@ pub async fn start(db: &DatabaseConnection) -> Result<Order> {
     if db.get_database_backend() == DbBackend::Postgres {
         let statement = sea_orm::Statement::from_string(
             DbBackend::Postgres,
-            format!("SELECT {HORIZON} AS horizon"),
+            format!("SELECT {} AS horizon", *HORIZON),
         );
         let horizon: i64 = match db.query_one_raw(statement).await? {
             Some(row) => row.try_get("", "horizon")?,
@@ -429,21 +429,64 @@ pub async fn start(db: &DatabaseConnection) -> Result<Order> {
 
 /// PostgreSQL: the relay's horizon, as an SQL expression. Every transaction
 /// below it has ended, so the events it reads below it are final: the
-/// oldest transaction still running in the statement's snapshot, unless it
-/// is known to belong to another database of the cluster (from
-/// `pg_stat_activity`; those never write these events, and the tests' many
-/// databases, or a long report elsewhere, must not hold the relay); with
-/// none, the snapshot's `xmax`, the next id to be handed out. A transaction
-/// that ended between the snapshot and the read of `pg_stat_activity` is
-/// not found there and holds the relay until its next read, which is safe.
-/// `backend_xid` has 32 bits, the snapshot's ids 64 (with the epoch).
-const HORIZON: &str = "COALESCE(\
-     (SELECT min(running::text::bigint) \
-      FROM pg_snapshot_xip(pg_current_snapshot()) AS running \
-      WHERE running::text::bigint & 4294967295 NOT IN \
-        (SELECT backend_xid::text::bigint FROM pg_stat_activity \
-         WHERE backend_xid IS NOT NULL AND datname <> current_database())), \
-     pg_snapshot_xmax(pg_current_snapshot())::text::bigint)";
+/// oldest transaction still running in the statement's snapshot that may
+/// yet record events, and with none, the snapshot's `xmax` (the next id to
+/// be handed out). Left out, as they never record these events:
+/// - transactions `pg_stat_activity` shows in another database of the
+///   cluster (the tests' many databases, or a long report elsewhere, must
+///   not hold the relay);
+/// - transactions marked by [`writes_no_events`] (an analytics fold, a
+///   retention pass, a search rebuild: seconds long under load, and they
+///   held every live message of every replica that long), found in
+///   `pg_locks` as the holders of its lock, each paired with its id by its
+///   virtual transaction (unique to one transaction, so the pairing holds
+///   however the lock table changes meanwhile).
+///
+/// A transaction that ended between the snapshot and these reads is not
+/// found there and holds the relay until its next read, which is safe.
+/// The views' ids have 32 bits, the snapshot's 64 (with the epoch).
+static HORIZON: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "COALESCE(\
+         (SELECT min(running::text::bigint) \
+          FROM pg_snapshot_xip(pg_current_snapshot()) AS running \
+          WHERE running::text::bigint & 4294967295 NOT IN \
+            (SELECT backend_xid::text::bigint FROM pg_stat_activity \
+             WHERE backend_xid IS NOT NULL AND datname <> current_database() \
+             UNION ALL \
+             SELECT own.transactionid::text::bigint \
+             FROM pg_locks AS own JOIN pg_locks AS mark \
+               ON mark.virtualtransaction = own.virtualtransaction \
+             WHERE own.locktype = 'transactionid' AND own.mode = 'ExclusiveLock' \
+               AND own.granted AND mark.locktype = 'advisory' AND mark.granted \
+               AND mark.classid = {high} AND mark.objid = {low} AND mark.objsubid = 1)), \
+         pg_snapshot_xmax(pg_current_snapshot())::text::bigint)",
+        high = NO_EVENTS_LOCK >> 32,
+        low = NO_EVENTS_LOCK & 0xffff_ffff,
+    )
+});
+
+/// The advisory lock that marks a transaction as one that records no
+/// events (a fixed number no other lock of synaps uses: "synapsne" in
+/// ASCII).
+const NO_EVENTS_LOCK: i64 = 0x7379_6e61_7073_6e65;
+
+/// Marks the caller's transaction as one that records no events, so that
+/// the relays' horizon passes it by while it runs (see [`HORIZON`]): for
+/// long writers of derived data. It must then record none: an event it
+/// recorded could be passed by and never delivered. A shared advisory
+/// lock, held until the transaction ends; nothing on SQLite.
+pub async fn writes_no_events(txn: &DatabaseTransaction) -> Result<()> {
+    if txn.get_database_backend() == DbBackend::Postgres {
+        txn.execute_raw(sea_orm::Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT pg_advisory_xact_lock_shared($1)",
+            [NO_EVENTS_LOCK.into()],
+        ))
+        .await?;
+    }
+    Ok(())
+}
 
 /// Broadcasts the events after `position` in their order, up to the first
 /// one the horizon holds back, and advances it. Returns whether one is
@@ -503,7 +546,7 @@ async fn read_after(db: &DatabaseConnection, position: Order) -> Result<(Vec<eve
         return Ok((after.all(db).await?, i64::MAX));
     }
     let mut select = after.into_query();
-    select.expr_as(Expr::cust(HORIZON), "horizon");
+    select.expr_as(Expr::cust(HORIZON.as_str()), "horizon");
     let statement = db.get_database_backend().build(&select);
     let rows = db.query_all_raw(statement).await?;
     let horizon = match rows.first() {

@@ -5,7 +5,7 @@
 //!   milliseconds after they commit (at most [`crate::events::SAFETY_POLL`]
 //!   late, or [`crate::events::GAP_TIMEOUT`] at a gap), and a subscription
 //!   with an `after` cursor replays from the messages table
-//!   (`domain::messages::live`, up to 1,000 messages), never from events.
+//!   (`domain::messages::live`, up to 10,000 messages), never from events.
 //!   So an event older than the retention (at least an hour) is needed by
 //!   no one: a relay that far behind was cut off from the database, and its
 //!   clients resubscribe with their cursors.
@@ -100,6 +100,7 @@ pub async fn enforce(
             return Ok(None);
         }
     }
+    crate::events::writes_no_events(&txn).await?;
     let hours = i64::try_from(policy.events_hours.max(1)).unwrap_or(i64::MAX / 3600);
     let events = crate::events::prune(&txn, now - chrono::Duration::hours(hours)).await?;
     let notifications = match policy.read_notifications_days {

@@ -32,7 +32,7 @@ use super::round::Checkin;
 use crate::auth::Viewer;
 use crate::domain::channels::Scope;
 use crate::domain::channels::reads::{self, ReadChange};
-use crate::domain::messages::live::{self as message_live, Change, ChannelWatch, Seam};
+use crate::domain::messages::live::{self as message_live, BEHIND_MAX, Change, ChannelWatch, Seam};
 use crate::domain::notifications;
 use crate::domain::pagination::Cursor;
 use crate::domain::posts::live::{self, Watch};
@@ -83,7 +83,7 @@ impl Subscription {
         ctx: &Context<'_>,
         #[graphql(desc = "The channel's global id.")] channel: ID,
         #[graphql(
-            desc = "The `cursor` of the last message you saw, from `Channel.messages` or this subscription; at most 1,000 messages behind."
+            desc = "The `cursor` of the last message you saw, from `Channel.messages` or this subscription; at most 10,000 messages behind."
         )]
         after: Option<String>,
     ) -> Result<impl Stream<Item = Result<MessageEdge>> + use<>> {
@@ -98,20 +98,14 @@ impl Subscription {
                 message_live::replay(ctx.db(), &watch, &after, delivered).await?
             }
             None => message_live::Replay {
-                messages: Vec::new(),
+                ids: Vec::new(),
                 after_event: Default::default(),
             },
         };
         let seam = Seam::new(&replayed);
-        let replay = futures_util::stream::iter(
-            replayed
-                .messages
-                .into_iter()
-                .map(|m| Ok(MessageEdge::new(m.cursor(), Message::one(m)))),
-        );
-        let live = live_messages(ctx, events, watch, seam)?
-            .map(|found| found.map(|m| MessageEdge::new(m.0.cursor(), m)));
-        Ok(replay.chain(live))
+        // The replayed messages go first, loaded and sent as live ones are.
+        let live = live_messages(ctx, events, watch, seam, replayed.ids.into())?;
+        Ok(live.map(|found| found.map(|m| MessageEdge::new(m.0.cursor(), m))))
     }
 
     /// Messages of a channel you may see as they change: edited, deleted
@@ -126,7 +120,7 @@ impl Subscription {
         let watch =
             message_live::watch_channel(ctx.db(), ctx.viewer(), channel_id, Change::Changed)
                 .await?;
-        live_messages(ctx, events, watch, Seam::default())
+        live_messages(ctx, events, watch, Seam::default(), VecDeque::new())
     }
 
     /// Check-ins of a department's members as they are submitted or
@@ -299,8 +293,8 @@ struct ChannelFollow {
     seam: Seam,
     scope: Scope,
     loaders: Arc<Batchers>,
-    /// Messages taken from the hub for this subscription, not yet loaded,
-    /// in the order of their events.
+    /// Messages to send, not yet loaded, in the order of their events: the
+    /// replay's, then those taken from the hub for this subscription.
     pending: VecDeque<Uuid>,
     /// Messages loaded and not yet sent, in the order of their events,
     /// each batch a page: what their fields ask for (authors, reactions…)
@@ -310,10 +304,6 @@ struct ChannelFollow {
 
 /// The most messages a subscription loads at once (in one statement).
 const LIVE_BATCH: usize = 256;
-/// The most messages a subscription may have taken from the hub and not
-/// yet sent: one whose client reads slower than its channel is written to
-/// is ended there, as when it falls behind the hub.
-const PENDING_MAX: usize = 10_000;
 
 impl ChannelFollow {
     /// Takes what waits in the hub without waiting: this subscription's
@@ -336,7 +326,9 @@ impl ChannelFollow {
         if let Some(id) = self.watch.message_in(event)
             && self.seam.is_new(event.order, id)
         {
-            if self.pending.len() >= PENDING_MAX {
+            // One whose client reads slower than its channel is written to
+            // is ended there, as when it falls behind the hub.
+            if self.pending.len() >= BEHIND_MAX {
                 return Err(lagged(self.pending.len() as u64));
             }
             self.pending.push_back(id);
@@ -363,8 +355,9 @@ impl ChannelFollow {
     }
 }
 
-/// The messages `watch` selects from `events`, skipping those the seam says
-/// the client has (replayed, or before its cursor). Ends with NOT_FOUND once
+/// The `replayed` messages, then those `watch` selects from `events`,
+/// skipping those the seam says the client has (replayed, or before its
+/// cursor). Ends with NOT_FOUND once
 /// the viewer may no longer see the channel (removed from a private one).
 ///
 /// The hub is drained before every message sent and the messages waiting
@@ -382,6 +375,7 @@ fn live_messages(
     events: broadcast::Receiver<Arc<Recorded>>,
     watch: ChannelWatch,
     seam: Seam,
+    replayed: VecDeque<Uuid>,
 ) -> Result<impl Stream<Item = Result<Message>> + use<>> {
     let follow = ChannelFollow {
         events,
@@ -389,7 +383,7 @@ fn live_messages(
         seam,
         scope: Scope::of(ctx.viewer())?,
         loaders: ctx.data_unchecked::<Loaders>().shared(),
-        pending: VecDeque::new(),
+        pending: replayed,
         ready: VecDeque::new(),
     };
     Ok(futures_util::stream::unfold(

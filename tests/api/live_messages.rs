@@ -8,6 +8,8 @@ use std::time::{Duration, Instant};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
+use synaps::config::Limits;
+use synaps::domain::messages::post::{self, NewMessage, Pending};
 
 use crate::db_test;
 use crate::helpers::ws::{Replica, Ws};
@@ -127,6 +129,63 @@ async fn a_dropped_subscriber_resumes_from_its_last_cursor_and_misses_nothing(ap
     caught_up.expect_quiet().await;
 }
 db_test!(a_dropped_subscriber_resumes_from_its_last_cursor_and_misses_nothing);
+
+/// More missed messages than the hub holds: a subscriber cut off for
+/// falling that far behind must be able to resume.
+const FAR_BEHIND: usize = 5_000;
+
+async fn a_subscriber_far_behind_resumes_with_everything_it_missed(app: TestApp) {
+    let channel = launch_channel(&app).await;
+    let mut ws = follow(&app.address, app.staff(), &channel, None).await;
+    app.post_message(app.manager(), &channel, "seen", None)
+        .await;
+    let last_cursor = edge(&ws.next(SECOND).await)["cursor"]
+        .as_str()
+        .expect("cursor")
+        .to_owned();
+    drop(ws);
+
+    // Written through the domain layer, a hundred at a time: through the
+    // API this many would take minutes.
+    let manager = app.viewer(app.manager()).await;
+    let channel_id = app.channel_uuid("launch").await;
+    let limits = Limits {
+        content_per_minute: u32::MAX,
+        ..app.config.limits.clone()
+    };
+    let missed: Vec<String> = (1..=FAR_BEHIND).map(|n| format!("missed {n}")).collect();
+    for bodies in missed.chunks(100) {
+        let batch = bodies
+            .iter()
+            .map(|body| {
+                let new = NewMessage {
+                    channel_id,
+                    body: body.clone(),
+                    parent_id: None,
+                };
+                Pending::new(&manager, new).expect("a valid post")
+            })
+            .collect();
+        let outcomes = post::write(&app.db, &limits, batch).await;
+        assert!(outcomes.iter().all(Result::is_ok), "{outcomes:?}");
+    }
+
+    let mut ws = follow(&app.address, app.staff(), &channel, Some(&last_cursor)).await;
+    let mut replayed = Vec::with_capacity(FAR_BEHIND);
+    for n in 0..FAR_BEHIND {
+        let Some(Ok(got)) = ws.try_next(SECOND).await else {
+            panic!("message {n} of the replay did not arrive within a second");
+        };
+        replayed.push(edge(&got)["node"]["body"].as_str().unwrap().to_owned());
+    }
+    assert!(replayed == missed, "every missed message once, in order");
+    // Then live, at once: the analytics fold of all those posts, which
+    // takes seconds on a new database, holds no live message up.
+    app.post_message(app.manager(), &channel, "live again", None)
+        .await;
+    assert_eq!(edge(&ws.next(SECOND).await)["node"]["body"], "live again");
+}
+db_test!(a_subscriber_far_behind_resumes_with_everything_it_missed);
 
 async fn edits_reactions_and_deletions_arrive_as_the_message_is_now(app: TestApp) {
     let channel = launch_channel(&app).await;

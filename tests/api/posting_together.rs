@@ -14,7 +14,6 @@ use synaps::auth::Role;
 use synaps::auth::{Actor as Signed, Viewer};
 use synaps::config::Limits;
 use synaps::domain::messages::post::{self, NewMessage, Pending};
-use synaps::entities::{channels, users};
 use synaps::error::Error;
 use synaps::graphql::node::{Kind, global_id};
 use uuid::Uuid;
@@ -150,31 +149,6 @@ db_test!(
     with = five_a_minute
 );
 
-/// The signed-in person behind a test actor, as the domain layer sees them.
-async fn viewer(app: &TestApp, actor: &Actor) -> Viewer {
-    let user = users::Entity::find()
-        .filter(users::Column::Email.eq(actor.email.as_str()))
-        .one(&app.db)
-        .await
-        .unwrap()
-        .expect("the actor exists");
-    Viewer::User(Signed {
-        user_id: user.id,
-        role: Role::from_db(&user.role),
-        session_id: Uuid::now_v7(),
-    })
-}
-
-async fn channel_id(app: &TestApp, slug: &str) -> Uuid {
-    channels::Entity::find()
-        .filter(channels::Column::Slug.eq(slug))
-        .one(&app.db)
-        .await
-        .unwrap()
-        .expect("the channel exists")
-        .id
-}
-
 fn pending(viewer: &Viewer, channel_id: Uuid, body: &str, parent_id: Option<Uuid>) -> Pending {
     let new = NewMessage {
         channel_id,
@@ -187,15 +161,15 @@ fn pending(viewer: &Viewer, channel_id: Uuid, body: &str, parent_id: Option<Uuid
 async fn a_batch_costs_the_statements_of_one_post_and_keeps_the_order_of_replies(app: TestApp) {
     app.create_channel(app.staff(), "busy", "PUBLIC", &["sales"])
         .await;
-    let busy = global_id(Kind::Channel, channel_id(&app, "busy").await).to_string();
+    let busy = global_id(Kind::Channel, app.channel_uuid("busy").await).to_string();
     for actor in [app.manager(), app.comms()] {
         app.join_channel(actor, &busy).await;
     }
-    let busy = channel_id(&app, "busy").await;
+    let busy = app.channel_uuid("busy").await;
     let (staff, manager, comms) = (
-        viewer(&app, app.staff()).await,
-        viewer(&app, app.manager()).await,
-        viewer(&app, app.comms()).await,
+        app.viewer(app.staff()).await,
+        app.viewer(app.manager()).await,
+        app.viewer(app.comms()).await,
     );
     // The domain layer on a connection of its own that counts statements.
     let mut db = app.db.clone();
@@ -371,8 +345,8 @@ async fn a_batch_waits_for_the_authors_lock_and_counts_what_it_guarded(app: Test
     use synaps::entities::messages;
     app.create_channel(app.staff(), "guarded", "PUBLIC", &["sales"])
         .await;
-    let guarded = channel_id(&app, "guarded").await;
-    let staff = viewer(&app, app.staff()).await;
+    let guarded = app.channel_uuid("guarded").await;
+    let staff = app.viewer(app.staff()).await;
     let author = staff.actor().expect("signed in").user_id;
     let limits = Limits {
         content_per_minute: 1,
@@ -483,9 +457,9 @@ async fn a_message_written_in_a_callers_transaction_stands_or_falls_with_it(app:
         .unwrap()
         .expect("the thread exists")
         .id;
-    let author = viewer(&app, app.staff()).await.actor().unwrap().clone();
+    let author = app.viewer(app.staff()).await.actor().unwrap().clone();
     let body = format!("@{} and I can.", app.comms().handle);
-    let channel = channel_id(&app, "round").await;
+    let channel = app.channel_uuid("round").await;
     let reply = || NewMessage {
         channel_id: channel,
         body: body.clone(),

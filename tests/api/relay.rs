@@ -133,6 +133,20 @@ async fn a_running_transaction_holds_later_events_until_it_ends(app: TestApp) {
         .await;
     assert_eq!(next_body(&mut ws, SECOND).await, "despite elsewhere");
 
+    // One of this database with an id, marked as one that records no
+    // events (as an analytics fold is): it holds nothing either.
+    let fold = app.db.begin().await.expect("a transaction");
+    synaps::events::writes_no_events(&fold)
+        .await
+        .expect("marked");
+    fold.execute_unprepared("SELECT pg_current_xact_id()")
+        .await
+        .expect("an id");
+    app.post_message(app.manager(), &channel, "despite a fold", None)
+        .await;
+    assert_eq!(next_body(&mut ws, SECOND).await, "despite a fold");
+    fold.rollback().await.expect("rolled back");
+
     // A transaction of this database writes an event and stays open: the
     // next post commits, but its event waits.
     let running = app.db.begin().await.expect("a transaction");

@@ -50,6 +50,8 @@ pub async fn fold(db: &DatabaseConnection) -> Result<u64> {
     while analytics_pending::Entity::find().one(db).await?.is_some() {
         let txn = db::begin_write(db).await?;
         lock_folds(&txn).await?;
+        // A fold under load takes seconds; live messages must not wait.
+        crate::events::writes_no_events(&txn).await?;
         let taken = take_pending(&txn).await?;
         record_messages(&txn, &taken).await?;
         txn.commit().await?;
@@ -203,6 +205,7 @@ async fn begin_bulk(db: &DatabaseConnection) -> Result<sea_orm::DatabaseTransact
             .await?;
     }
     lock_folds(&txn).await?;
+    crate::events::writes_no_events(&txn).await?;
     Ok(txn)
 }
 

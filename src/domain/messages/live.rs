@@ -25,7 +25,6 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::Message;
 use crate::auth::{Action, Viewer};
 use crate::domain::channels::access;
 use crate::domain::pagination::Cursor;
@@ -33,10 +32,13 @@ use crate::entities::{events, messages};
 use crate::error::{Error, Result};
 use crate::events::{Order, Recorded, Topic, topic};
 
-/// The most messages one replay delivers. A client further behind reloads
-/// the channel (`Channel.messages`) instead: replaying more would hold a
-/// socket's queue and the database for too long.
-pub const REPLAY_MAX: u64 = 1000;
+/// The most messages a subscription may be behind: replayed when it
+/// resumes, or taken from the hub and not yet sent. A client further behind
+/// reloads the channel (`Channel.messages`) instead. The server cuts off a
+/// subscriber that falls [`crate::events::HUB_CAPACITY`] events behind the
+/// hub, so this must be well above it, or a subscriber cut off under a
+/// burst could never resume (a cap of 1,000 did that).
+pub const BEHIND_MAX: usize = 10_000;
 
 /// Which kind of message event a subscription follows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -118,7 +120,9 @@ pub async fn replay(
         .await?;
     let seen_event = seen_event.map(|(txid, id)| Order { txid, id });
     let after_event = seen_event.unwrap_or_default();
-    let rows = match seen_event {
+    // Only the ids: the subscription loads them as it sends them, a batch
+    // at a time, as it does live messages.
+    let ids: Vec<Uuid> = match seen_event {
         // In the order live delivery follows: the events'.
         Some(seen_event) => {
             let by_event = messages::Entity::belongs_to(events::Entity)
@@ -126,6 +130,8 @@ pub async fn replay(
                 .to(events::Column::SubjectId)
                 .into();
             messages::Entity::find()
+                .select_only()
+                .column(messages::Column::Id)
                 .join(JoinType::InnerJoin, by_event)
                 .filter(events::Column::Topic.eq(topic::name::MESSAGE_ADDED))
                 .filter(seen_event.after())
@@ -133,7 +139,8 @@ pub async fn replay(
                 .filter(messages::Column::ChannelId.eq(watch.channel_id))
                 .order_by_asc(events::Column::Txid)
                 .order_by_asc(events::Column::Id)
-                .limit(REPLAY_MAX + 1)
+                .limit(BEHIND_MAX as u64 + 1)
+                .into_tuple()
                 .all(db)
                 .await?
         }
@@ -141,34 +148,34 @@ pub async fn replay(
         // cursors' order.
         None => {
             messages::Entity::find()
+                .select_only()
+                .column(messages::Column::Id)
                 .filter(messages::Column::ChannelId.eq(watch.channel_id))
                 .filter(after_position(seen.created_at, seen.id))
                 .order_by_asc(messages::Column::CreatedAt)
                 .order_by_asc(messages::Column::Id)
-                .limit(REPLAY_MAX + 1)
+                .limit(BEHIND_MAX as u64 + 1)
+                .into_tuple()
                 .all(db)
                 .await?
         }
     };
-    if rows.len() as u64 > REPLAY_MAX {
+    if ids.len() > BEHIND_MAX {
         return Err(Error::bad_input(
             "after",
             format!(
-                "is more than {REPLAY_MAX} messages behind; reload the channel (Channel.messages) and subscribe from its newest cursor"
+                "is more than {BEHIND_MAX} messages behind; reload the channel (Channel.messages) and subscribe from its newest cursor"
             ),
         ));
     }
-    Ok(Replay {
-        messages: rows.into_iter().map(Message::from).collect(),
-        after_event,
-    })
+    Ok(Replay { ids, after_event })
 }
 
 /// What a subscription with `after` delivers before the live events.
 pub struct Replay {
     /// The channel's messages after the cursor, in the order of their
     /// events (the order live delivery follows).
-    pub messages: Vec<Message>,
+    pub ids: Vec<Uuid>,
     /// Where the cursor's message's event is (the start when it is no
     /// longer kept): the client had every message whose event came before.
     pub after_event: Order,
@@ -198,7 +205,7 @@ pub struct Seam {
 impl Seam {
     pub fn new(replay: &Replay) -> Seam {
         Seam {
-            replayed: replay.messages.iter().map(|m| m.id).collect(),
+            replayed: replay.ids.iter().copied().collect(),
             after_event: replay.after_event,
         }
     }

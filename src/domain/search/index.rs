@@ -376,6 +376,9 @@ pub async fn reindex(db: &DatabaseConnection) -> Result<usize> {
     } else {
         txn.execute_unprepared("DELETE FROM search_terms").await?;
     }
+    // A rebuild takes a minute on a large database; live messages must
+    // not wait for it.
+    crate::events::writes_no_events(&txn).await?;
     search_documents::Entity::delete_many().exec(&txn).await?;
     let mut documents = Vec::new();
     for kind in Kind::ALL {

@@ -10,6 +10,7 @@
 pub mod channels;
 mod database;
 mod directory;
+mod domain;
 mod gql;
 pub mod posts;
 pub mod ws;
