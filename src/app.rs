@@ -220,7 +220,18 @@ impl App {
         let _ = tokio::time::timeout(std::time::Duration::from_secs(5), sockets.closed()).await;
         let _ = stop_scheduler.send(true);
         let _ = stop_events.send(true);
-        let _ = scheduler.await;
+        // A job under way finishes within a moment or is dropped: its
+        // transaction rolls back and the job waits for the next tick of
+        // any replica (a fold of thousands of posts can take longer than a
+        // shutdown should).
+        let mut scheduler = scheduler;
+        if tokio::time::timeout(SCHEDULER_STOP, &mut scheduler)
+            .await
+            .is_err()
+        {
+            tracing::warn!("a scheduled job was still running at shutdown; it is rolled back");
+            scheduler.abort();
+        }
         let _ = relay.await;
         forgetting.abort();
         upkeep.abort();
@@ -230,6 +241,9 @@ impl App {
         served
     }
 }
+
+/// How long a shutdown waits for a scheduled job under way.
+const SCHEDULER_STOP: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// Completes on ctrl-c (SIGINT) or SIGTERM. The handlers are installed when
 /// this is called, not when first polled, so a signal that arrives while the
