@@ -587,9 +587,11 @@ pub async fn check_followers(
         let who = name(n);
         assert!(
             complete,
-            "{who} has {} of {} messages; its subscriptions ended: {ended:?}",
+            "{who} has {} of {} messages; its subscriptions ended {} times, last: {:?}",
             received.len(),
-            everything.len()
+            everything.len(),
+            ended.len(),
+            &ended[ended.len().saturating_sub(3)..]
         );
         assert_same(&who, &received, &order);
         resumes.push(resumed);
