@@ -107,7 +107,7 @@ impl App {
             sockets: Arc::new(watch::channel(false).0),
         };
         let schema = graphql::build_schema(state.clone());
-        let live_loaders = Arc::new(Batchers::new(&state.db));
+        let live_loaders = Arc::new(Batchers::shared(&state.db));
         Ok(App {
             state,
             schema,

@@ -76,7 +76,7 @@ impl Department {
                 let keys = || page.ids.clone();
                 let found = page
                     .member_counts
-                    .get(&loaders.member_count, keys, &self.0.id);
+                    .get(loaders, |l| &l.member_count, keys, &self.0.id);
                 found.await?
             }
             None => loaders.member_count.load_one(self.0.id).await?,
@@ -173,7 +173,7 @@ impl Department {
             Some(page) => {
                 let keys = || page.ids.iter().map(|id| (*id, scope)).collect();
                 page.links
-                    .get(&loaders.linked_departments, keys, &key)
+                    .get(loaders, |l| &l.linked_departments, keys, &key)
                     .await?
             }
             None => loaders.linked_departments.load_one(key).await?,

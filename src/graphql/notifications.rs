@@ -149,7 +149,7 @@ impl Notification {
             Some(page) => {
                 let keys = || page.checkin_ids.clone();
                 let id = &self.0.subject_id;
-                page.checkins.get(&loaders.checkin, keys, id).await?
+                page.checkins.get(loaders, |l| &l.checkin, keys, id).await?
             }
             None => loaders.checkin.load_one(self.0.subject_id).await?,
         };

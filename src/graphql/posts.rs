@@ -68,7 +68,10 @@ impl PostPage {
     async fn department(&self, ctx: &Context<'_>, id: Uuid) -> Result<departments::Department> {
         let loaders = ctx.data_unchecked::<Loaders>();
         let keys = || self.department_ids.clone();
-        let found = self.departments.get(&loaders.department, keys, &id).await?;
+        let found = self
+            .departments
+            .get(loaders, |l| &l.department, keys, &id)
+            .await?;
         Ok(found.ok_or(crate::error::Error::NotFound("Department"))?)
     }
 }
@@ -179,7 +182,9 @@ impl GuestPost {
         let found = match &self.1 {
             Some(page) => {
                 let keys = || page.checkin_ids.clone();
-                page.checkins.get(&loaders.checkin, keys, &checkin).await?
+                page.checkins
+                    .get(loaders, |l| &l.checkin, keys, &checkin)
+                    .await?
             }
             None => loaders.checkin.load_one(checkin).await?,
         };

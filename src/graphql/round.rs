@@ -100,7 +100,7 @@ impl Checkin {
                 let keys = || page.ids.clone();
                 let found = page
                     .challenges
-                    .get(&loaders.challenges_of, keys, &self.0.id);
+                    .get(loaders, |l| &l.challenges_of, keys, &self.0.id);
                 found.await?
             }
             None => loaders.challenges_of.load_one(self.0.id).await?,
@@ -130,7 +130,7 @@ impl Checkin {
             Some(page) => {
                 let keys = || page.ids.iter().map(|id| (*id, actor.user_id)).collect();
                 page.reactions
-                    .get(&loaders.checkin_reactions, keys, &key)
+                    .get(loaders, |l| &l.checkin_reactions, keys, &key)
                     .await?
             }
             None => loaders.checkin_reactions.load_one(key).await?,

@@ -3,6 +3,7 @@
 //! `notificationAdded`, private channels, bad input, and delivery across two
 //! `synaps serve` processes on one PostgreSQL.
 
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use base64::Engine;
@@ -89,6 +90,41 @@ async fn a_member_sees_a_message_posted_by_another_user_live(app: TestApp) {
     ws.expect_quiet().await;
 }
 db_test!(a_member_sees_a_message_posted_by_another_user_live);
+
+/// The statements the server runs for a post heard by `sockets`
+/// subscribers (spread over the four actors), from the post to the last
+/// delivery.
+async fn statements_for_a_post_heard_by(app: &TestApp, channel: &str, sockets: usize) -> u64 {
+    let actors = [app.staff(), app.manager(), app.comms(), app.admin()];
+    let mut followers = Vec::new();
+    for n in 0..sockets {
+        followers.push(follow(&app.address, actors[n % actors.len()], channel, None).await);
+    }
+    let before = app.statements.load(Ordering::SeqCst);
+    app.post_message(app.manager(), channel, &format!("heard by {sockets}"), None)
+        .await;
+    for ws in &mut followers {
+        assert_eq!(
+            edge(&ws.next(SECOND).await)["node"]["author"]["handle"],
+            "magnus"
+        );
+    }
+    app.statements.load(Ordering::SeqCst) - before
+}
+
+async fn a_message_heard_by_many_subscribers_is_loaded_for_all_of_them_at_once(app: TestApp) {
+    let channel = launch_channel(&app).await;
+    let alone = statements_for_a_post_heard_by(&app, &channel, 1).await;
+    let many = statements_for_a_post_heard_by(&app, &channel, 24).await;
+    // Each subscription loading its own message and author would cost two
+    // statements more for each further subscriber; batched across them, a
+    // few. (The post itself costs the same both times.)
+    assert!(
+        many < alone + 23,
+        "one subscriber: {alone} statements; 24: {many}"
+    );
+}
+db_test!(a_message_heard_by_many_subscribers_is_loaded_for_all_of_them_at_once);
 
 async fn a_dropped_subscriber_resumes_from_its_last_cursor_and_misses_nothing(app: TestApp) {
     let channel = launch_channel(&app).await;

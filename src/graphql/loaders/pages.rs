@@ -28,7 +28,7 @@ use sea_orm::DatabaseConnection;
 use tokio::sync::OnceCell;
 use uuid::Uuid;
 
-use super::{Batchers, MembershipKey, load_now};
+use super::{Batchers, MembershipKey};
 use crate::domain::channels::reads::ReadState;
 use crate::domain::channels::{Channel, Scope};
 use crate::domain::departments::Department;
@@ -76,18 +76,21 @@ where
         Ok(found.get(key).cloned())
     }
 
-    /// As [`Batch::get_with`], through `loader` (without its delay:
-    /// `load_now`) for `keys`, every key of the page.
+    /// As [`Batch::get_with`], through the loader `pick` takes of
+    /// `loaders` ([`Batchers::load`]) for `keys`, every key of the page.
     pub async fn get<L>(
         &self,
-        loader: &DataLoader<L>,
+        loaders: &Batchers,
+        pick: fn(&Batchers) -> &DataLoader<L>,
         keys: impl FnOnce() -> Vec<K>,
         key: &K,
     ) -> async_graphql::Result<Option<V>>
     where
         L: Loader<K, Value = V, Error = async_graphql::Error>,
+        V: Send + Sync + 'static,
     {
-        self.get_with(|| load_now(loader, keys()), key).await
+        self.get_with(|| loaders.load(pick(loaders), keys()), key)
+            .await
     }
 }
 
@@ -164,7 +167,7 @@ impl PersonPage {
     pub async fn person(&self, loaders: &Batchers, id: Uuid) -> async_graphql::Result<Person> {
         let found = self
             .people
-            .get(&loaders.person, || self.ids.clone(), &id)
+            .get(loaders, |l| &l.person, || self.ids.clone(), &id)
             .await?;
         Ok(found.ok_or(crate::error::Error::NotFound("User"))?)
     }
@@ -195,7 +198,12 @@ impl PersonPage {
     ) -> async_graphql::Result<Vec<Department>> {
         let found = self
             .departments
-            .get(&loaders.departments_of_user, || self.ids.clone(), &id)
+            .get(
+                loaders,
+                |l| &l.departments_of_user,
+                || self.ids.clone(),
+                &id,
+            )
             .await?;
         Ok(found.unwrap_or_default())
     }
@@ -277,12 +285,13 @@ impl MessagePage {
         scope: Scope,
         ids: &[Uuid],
     ) -> async_graphql::Result<(HashMap<Uuid, Message>, Arc<MessagePage>)> {
-        let mut found = load_now(&loaders.message, ids.iter().copied()).await?;
-        let channels = load_now(
-            &loaders.channel,
-            found.values().map(|m| (m.channel_id, scope)),
-        )
-        .await?;
+        let mut found = loaders.load(&loaders.message, ids.iter().copied()).await?;
+        let channels = loaders
+            .load(
+                &loaders.channel,
+                found.values().map(|m| (m.channel_id, scope)),
+            )
+            .await?;
         found.retain(|_, m| channels.contains_key(&(m.channel_id, scope)));
         let mut page = MessagePage::of(found.values());
         page.channels = Batch::loaded(channels);
@@ -297,7 +306,7 @@ impl MessagePage {
     pub async fn reply_count(&self, loaders: &Batchers, id: Uuid) -> async_graphql::Result<u64> {
         let found = self
             .reply_counts
-            .get(&loaders.reply_count, || self.ids(), &id)
+            .get(loaders, |l| &l.reply_count, || self.ids(), &id)
             .await?;
         Ok(found.unwrap_or(0))
     }
@@ -312,7 +321,7 @@ impl MessagePage {
         let keys = || self.rows.iter().map(|r| (r.id, viewer)).collect();
         let found = self
             .reactions
-            .get(&loaders.reactions, keys, &(id, viewer))
+            .get(loaders, |l| &l.reactions, keys, &(id, viewer))
             .await?;
         Ok(found.unwrap_or_default())
     }
@@ -325,7 +334,7 @@ impl MessagePage {
     ) -> async_graphql::Result<Vec<Person>> {
         let found = self
             .mentions
-            .get(&loaders.mentions, || self.ids(), &id)
+            .get(loaders, |l| &l.mentions, || self.ids(), &id)
             .await?;
         Ok(found.unwrap_or_default())
     }
@@ -345,7 +354,7 @@ impl MessagePage {
         };
         let found = self
             .follows
-            .get(&loaders.thread_follow, keys, &(root, viewer))
+            .get(loaders, |l| &l.thread_follow, keys, &(root, viewer))
             .await?;
         Ok(found.unwrap_or(false))
     }
@@ -360,7 +369,7 @@ impl MessagePage {
     ) -> async_graphql::Result<Option<Channel>> {
         let keys = || self.rows.iter().map(|r| (r.channel_id, scope)).collect();
         self.channels
-            .get(&loaders.channel, keys, &(id, scope))
+            .get(loaders, |l| &l.channel, keys, &(id, scope))
             .await
     }
 
@@ -371,7 +380,7 @@ impl MessagePage {
         id: Uuid,
     ) -> async_graphql::Result<Option<Message>> {
         let keys = || self.rows.iter().filter_map(|r| r.parent_id).collect();
-        self.parents.get(&loaders.message, keys, &id).await
+        self.parents.get(loaders, |l| &l.message, keys, &id).await
     }
 
     /// The replies, as `args` asks for them, of every thread of the page,
@@ -387,7 +396,7 @@ impl MessagePage {
                 .iter()
                 .filter(|r| r.parent_id.is_none())
                 .map(|r| (r.id, args.clone()));
-            let pages = load_now(&loaders.replies, roots).await?;
+            let pages = loaders.load(&loaders.replies, roots).await?;
             Ok(MessagePages::new(pages))
         };
         self.replies.get_with(args.clone(), load).await
@@ -429,7 +438,7 @@ impl ChannelPage {
         let keys = || self.ids.clone();
         let found = self
             .departments
-            .get(&loaders.departments_of_channel, keys, &id)
+            .get(loaders, |l| &l.departments_of_channel, keys, &id)
             .await?;
         Ok(found.unwrap_or_default())
     }
@@ -439,7 +448,7 @@ impl ChannelPage {
         let keys = || self.ids.clone();
         let found = self
             .member_counts
-            .get(&loaders.channel_member_count, keys, &id)
+            .get(loaders, |l| &l.channel_member_count, keys, &id)
             .await?;
         Ok(found.unwrap_or(0))
     }
@@ -458,7 +467,7 @@ impl ChannelPage {
         let keys = || self.ids.iter().map(|id| key(*id)).collect();
         let found = self
             .memberships
-            .get(&loaders.channel_membership, keys, &key(id))
+            .get(loaders, |l| &l.channel_membership, keys, &key(id))
             .await?;
         Ok(found.unwrap_or(false))
     }
@@ -473,7 +482,7 @@ impl ChannelPage {
         let keys = || self.ids.iter().map(|id| (*id, user)).collect();
         let found = self
             .mutes
-            .get(&loaders.channel_mute, keys, &(id, user))
+            .get(loaders, |l| &l.channel_mute, keys, &(id, user))
             .await?;
         Ok(found.unwrap_or(false))
     }
@@ -489,7 +498,7 @@ impl ChannelPage {
     ) -> async_graphql::Result<Option<ReadState>> {
         let keys = || self.ids.iter().map(|id| (*id, user)).collect();
         self.reads
-            .get(&loaders.channel_reads, keys, &(id, user))
+            .get(loaders, |l| &l.channel_reads, keys, &(id, user))
             .await
     }
 }
