@@ -39,8 +39,15 @@ async fn run(conn: &impl ConnectionTrait, statements: Vec<Statement>) -> Result<
 }
 
 /// Messages one fold transaction takes at most; a fold loops until none
-/// wait.
-const FOLD_CHUNK: u64 = 5_000;
+/// wait. Smaller on SQLite, where a transaction that writes holds off every
+/// other writer (posts, and a `synaps seed` or reindex beside the server)
+/// for as long as it runs, and they give up after the 5 s busy timeout.
+fn fold_chunk(backend: DbBackend) -> u64 {
+    match backend {
+        DbBackend::Sqlite => 500,
+        _ => 5_000,
+    }
+}
 
 /// Adds the messages waiting in `analytics_pending` to the rollups, and
 /// takes them out in the same transaction: each message is counted once.
@@ -56,7 +63,7 @@ pub async fn fold(db: &DatabaseConnection) -> Result<u64> {
         record_messages(&txn, &taken).await?;
         txn.commit().await?;
         folded += taken.len() as u64;
-        if (taken.len() as u64) < FOLD_CHUNK {
+        if (taken.len() as u64) < fold_chunk(db.get_database_backend()) {
             break;
         }
     }
@@ -78,12 +85,12 @@ async fn lock_folds(txn: &DatabaseTransaction) -> Result<()> {
     Ok(())
 }
 
-/// Takes up to [`FOLD_CHUNK`] waiting messages out of the queue.
+/// Takes up to [`fold_chunk`] waiting messages out of the queue.
 async fn take_pending(txn: &DatabaseTransaction) -> Result<Vec<Uuid>> {
     let ids: Vec<Uuid> = analytics_pending::Entity::find()
         .select_only()
         .column(analytics_pending::Column::MessageId)
-        .limit(FOLD_CHUNK)
+        .limit(fold_chunk(txn.get_database_backend()))
         .into_tuple()
         .all(txn)
         .await?;
