@@ -1,6 +1,7 @@
 //! Connecting to the database, migrating it, and starting write transactions.
 //!
-//! SQLite gets WAL, a 5 s busy timeout, `synchronous = NORMAL` and foreign
+//! SQLite gets WAL, a 5 s busy timeout (60 s for maintenance: migrations and
+//! the search reindex), `synchronous = NORMAL` and foreign
 //! keys; its write transactions begin `IMMEDIATE` so that a read-then-write
 //! never fails with "database is locked" (docs/SECURITY.md). PostgreSQL gets a
 //! statement timeout and an idle-in-transaction timeout. Both pools have a
@@ -113,9 +114,15 @@ async fn connect_with(
         .connect_timeout(Duration::from_secs(5))
         // sea-orm logs every statement at INFO by default; keep them at debug.
         .sqlx_logging(false)
-        .map_sqlx_sqlite_opts(|opts| {
+        .map_sqlx_sqlite_opts(move |opts| {
             opts.journal_mode(SqliteJournalMode::Wal)
-                .busy_timeout(Duration::from_secs(5))
+                .busy_timeout(match session {
+                    // A migration or a reindex beside a running server
+                    // waits its turn behind the server's writes (a fold of
+                    // a seed's posts takes seconds on a busy machine).
+                    Session::Maintenance => MAINTENANCE_BUSY_TIMEOUT,
+                    _ => Duration::from_secs(5),
+                })
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
         })
@@ -140,6 +147,9 @@ async fn connect_with(
         .await
         .with_context(|| format!("cannot connect to the database at {}", redact(url)))
 }
+
+/// How long a maintenance connection waits for SQLite's write lock.
+const MAINTENANCE_BUSY_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The `application_name` of this process's PostgreSQL connections:
 /// `synaps <pid>`, so that an operator (or a fault test) can tell the

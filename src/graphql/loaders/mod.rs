@@ -182,13 +182,14 @@ impl Batchers {
         }
     }
 
-    /// `keys`, a page's, through `loader` (one of these): at once for a
-    /// request's own loaders (a page knows every key, so waiting for more
-    /// would only add latency: [`load_now`]), and through the loader's
-    /// batching for the shared ones, so that the same page of a message
-    /// that a thousand subscriptions each load becomes one statement per
-    /// relation, not a thousand (fanout, 1,000 subscribers: delivery p50
-    /// 342 ms when each loaded its own).
+    /// `keys`, a page's (duplicates allowed), through `loader` (one of
+    /// these). For a request's own loaders at once: a page knows every key,
+    /// so the DataLoader's batching would only hold the load for its delay
+    /// (1 ms, up to a tokio tick more) waiting for keys that will not come.
+    /// For the shared ones through that batching, so that the same page of
+    /// a message that a thousand subscriptions each load becomes one
+    /// statement per relation, not a thousand (fanout, 1,000 subscribers:
+    /// delivery p50 342 ms when each loaded its own).
     pub async fn load<K, T>(
         &self,
         loader: &DataLoader<T>,
@@ -199,10 +200,17 @@ impl Batchers {
         T: Loader<K, Error = async_graphql::Error>,
     {
         if self.shared {
-            loader.load_many(keys).await
-        } else {
-            load_now(loader, keys).await
+            return loader.load_many(keys).await;
         }
+        let mut seen = std::collections::HashSet::new();
+        let keys: Vec<K> = keys
+            .into_iter()
+            .filter(|k| seen.insert(k.clone()))
+            .collect();
+        if keys.is_empty() {
+            return Ok(HashMap::new());
+        }
+        loader.loader().load(&keys).await
     }
 }
 
@@ -241,29 +249,6 @@ where
         }
     }
     Ok(found)
-}
-
-/// Loads `keys` (duplicates allowed) through `loader` at once, for a whole
-/// page (`pages::Batch`): all the keys are known, so there is nothing to
-/// gain from the DataLoader's batching, which holds a load for its delay
-/// (1 ms, up to a tokio tick more) waiting for keys that will not come.
-pub async fn load_now<K, T>(
-    loader: &DataLoader<T>,
-    keys: impl IntoIterator<Item = K>,
-) -> async_graphql::Result<HashMap<K, T::Value>>
-where
-    K: Send + Sync + Clone + Eq + std::hash::Hash + 'static,
-    T: Loader<K, Error = async_graphql::Error>,
-{
-    let mut seen = std::collections::HashSet::new();
-    let keys: Vec<K> = keys
-        .into_iter()
-        .filter(|k| seen.insert(k.clone()))
-        .collect();
-    if keys.is_empty() {
-        return Ok(HashMap::new());
-    }
-    loader.loader().load(&keys).await
 }
 
 impl Loaders {
