@@ -438,9 +438,9 @@ pub async fn start(db: &DatabaseConnection) -> Result<Order> {
 /// - transactions marked by [`writes_no_events`] (an analytics fold, a
 ///   retention pass, a search rebuild: seconds long under load, and they
 ///   held every live message of every replica that long), found in
-///   `pg_locks` as the holders of its lock, each paired with its id by its
-///   virtual transaction (unique to one transaction, so the pairing holds
-///   however the lock table changes meanwhile).
+///   `pg_locks` (read once: each read takes every lock partition) as the
+///   holders of its lock, each paired with its id by its virtual
+///   transaction (unique to one transaction).
 ///
 /// A transaction that ended between the snapshot and these reads is not
 /// found there and holds the relay until its next read, which is safe.
@@ -454,12 +454,12 @@ static HORIZON: LazyLock<String> = LazyLock::new(|| {
             (SELECT backend_xid::text::bigint FROM pg_stat_activity \
              WHERE backend_xid IS NOT NULL AND datname <> current_database() \
              UNION ALL \
-             SELECT own.transactionid::text::bigint \
-             FROM pg_locks AS own JOIN pg_locks AS mark \
-               ON mark.virtualtransaction = own.virtualtransaction \
-             WHERE own.locktype = 'transactionid' AND own.mode = 'ExclusiveLock' \
-               AND own.granted AND mark.locktype = 'advisory' AND mark.granted \
-               AND mark.classid = {high} AND mark.objid = {low} AND mark.objsubid = 1)), \
+             SELECT unnest(array_agg(transactionid::text::bigint) \
+                      FILTER (WHERE locktype = 'transactionid' AND mode = 'ExclusiveLock')) \
+             FROM pg_locks WHERE granted \
+             GROUP BY virtualtransaction \
+             HAVING bool_or(locktype = 'advisory' AND classid = {high} \
+                            AND objid = {low} AND objsubid = 1))), \
          pg_snapshot_xmax(pg_current_snapshot())::text::bigint)",
         high = NO_EVENTS_LOCK >> 32,
         low = NO_EVENTS_LOCK & 0xffff_ffff,

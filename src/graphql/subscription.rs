@@ -357,8 +357,8 @@ impl ChannelFollow {
 
 /// The `replayed` messages, then those `watch` selects from `events`,
 /// skipping those the seam says the client has (replayed, or before its
-/// cursor). Ends with NOT_FOUND once
-/// the viewer may no longer see the channel (removed from a private one).
+/// cursor). Ends with NOT_FOUND once the viewer may no longer see the
+/// channel (removed from a private one).
 ///
 /// The hub is drained before every message sent and the messages waiting
 /// are loaded together, up to [`LIVE_BATCH`] in one statement: loaded one by

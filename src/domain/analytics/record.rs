@@ -54,16 +54,17 @@ fn fold_chunk(backend: DbBackend) -> u64 {
 /// Returns how many it added. Cheap when none wait (one read).
 pub async fn fold(db: &DatabaseConnection) -> Result<u64> {
     let mut folded = 0;
+    let chunk = fold_chunk(db.get_database_backend());
     while analytics_pending::Entity::find().one(db).await?.is_some() {
         let txn = db::begin_write(db).await?;
         lock_folds(&txn).await?;
         // A fold under load takes seconds; live messages must not wait.
         crate::events::writes_no_events(&txn).await?;
-        let taken = take_pending(&txn).await?;
+        let taken = take_pending(&txn, chunk).await?;
         record_messages(&txn, &taken).await?;
         txn.commit().await?;
         folded += taken.len() as u64;
-        if (taken.len() as u64) < fold_chunk(db.get_database_backend()) {
+        if (taken.len() as u64) < chunk {
             break;
         }
     }
@@ -85,12 +86,12 @@ async fn lock_folds(txn: &DatabaseTransaction) -> Result<()> {
     Ok(())
 }
 
-/// Takes up to [`fold_chunk`] waiting messages out of the queue.
-async fn take_pending(txn: &DatabaseTransaction) -> Result<Vec<Uuid>> {
+/// Takes up to `chunk` ([`fold_chunk`]) waiting messages out of the queue.
+async fn take_pending(txn: &DatabaseTransaction, chunk: u64) -> Result<Vec<Uuid>> {
     let ids: Vec<Uuid> = analytics_pending::Entity::find()
         .select_only()
         .column(analytics_pending::Column::MessageId)
-        .limit(fold_chunk(txn.get_database_backend()))
+        .limit(chunk)
         .into_tuple()
         .all(txn)
         .await?;
