@@ -10,14 +10,25 @@ const USER_HZ: f64 = 100.0;
 
 /// The resident memory of `pid` in KiB (VmRSS).
 pub fn rss_kib(pid: u32) -> anyhow::Result<u64> {
+    status_kib(pid, "VmRSS")
+}
+
+/// The most resident memory `pid` has had since it started, in KiB
+/// (VmHWM): the peak under a load, on a freshly started server.
+pub fn peak_rss_kib(pid: u32) -> anyhow::Result<u64> {
+    status_kib(pid, "VmHWM")
+}
+
+/// A `KiB` field of /proc/PID/status.
+fn status_kib(pid: u32, field: &str) -> anyhow::Result<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
         .with_context(|| format!("cannot read /proc/{pid}/status (--pid)"))?;
     status
         .lines()
-        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
         .and_then(|rest| rest.split_whitespace().next())
         .and_then(|kib| kib.parse().ok())
-        .context("no VmRSS in /proc/PID/status")
+        .with_context(|| format!("no {field} in /proc/PID/status"))
 }
 
 /// CPU seconds (user + system, all threads) `pid` has used so far.
@@ -100,6 +111,7 @@ mod tests {
     fn our_own_process_can_be_measured() -> anyhow::Result<()> {
         let pid = std::process::id();
         assert!(rss_kib(pid)? > 0);
+        assert!(peak_rss_kib(pid)? >= rss_kib(pid)?);
         assert!(cpu_secs(pid)? >= 0.0);
         Ok(())
     }

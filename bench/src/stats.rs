@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 
-use crate::process::{CpuMeter, CpuUse};
+use crate::process::{CpuMeter, CpuUse, peak_rss_kib};
 
 /// Longest one step may take before it counts as an error: the run stays
 /// bounded even if the server or the database stops answering.
@@ -130,6 +130,9 @@ pub struct Run {
     pub elapsed: Duration,
     /// The server's CPU over the run, when its pid was given.
     pub server_cpu: Option<CpuUse>,
+    /// The server's peak resident memory since it started (VmHWM), in KiB,
+    /// read at the end of the run, when its pid was given.
+    pub server_peak_kib: Option<u64>,
 }
 
 impl Run {
@@ -144,6 +147,7 @@ impl Run {
             }),
             (a, b) => a.or(b),
         };
+        self.server_peak_kib = self.server_peak_kib.max(later.server_peak_kib);
     }
 
     pub fn ok(&self) -> u64 {
@@ -193,6 +197,12 @@ impl Run {
         if let Some(cpu) = &self.server_cpu {
             println!("  server CPU   {}", cpu.describe(ok, "successful request"));
         }
+        if let Some(kib) = self.server_peak_kib {
+            println!(
+                "  server peak  {:.1} MiB resident (VmHWM: the most since it started)",
+                kib as f64 / 1024.0
+            );
+        }
     }
 }
 
@@ -231,10 +241,12 @@ pub async fn drive<W: Worker>(
     }
     let elapsed = start.elapsed();
     let server_cpu = cpu.stop()?;
+    let server_peak_kib = server_pid.map(peak_rss_kib).transpose()?;
     Ok(Run {
         recorder,
         elapsed,
         server_cpu,
+        server_peak_kib,
     })
 }
 

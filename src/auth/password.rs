@@ -6,7 +6,10 @@
 //! from a small pool of buffers, one per permit, reused across hashes: letting
 //! argon2 allocate its own left the blocks in glibc's per-thread arenas, and
 //! idle RSS grew to ~250 MB after twenty hashes (measured with `serve
-//! --demo`). With the pool it stays at permits × 19 MiB at most.
+//! --demo`). With the pool it stays at permits × 19 MiB at most, and once no
+//! hash is running the pool is emptied, so a server that signed someone in
+//! does not keep 19–38 MiB resident for the next login (docs/PERFORMANCE.md,
+//! "Memory under feed load").
 
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -21,6 +24,8 @@ use crate::error::{Error, Result};
 pub struct PasswordHasher {
     params: Params,
     permits: Arc<Semaphore>,
+    /// How many permits there are.
+    permit_count: usize,
     buffers: Arc<Mutex<Vec<Vec<Block>>>>,
     /// A hash of a random password, verified when the account does not exist
     /// so that "no such account" takes as long as "wrong password".
@@ -40,6 +45,7 @@ impl PasswordHasher {
         Ok(PasswordHasher {
             params,
             permits: Arc::new(Semaphore::new(permits)),
+            permit_count: permits,
             buffers: Arc::new(Mutex::new(Vec::new())),
             dummy_hash: Arc::new(OnceCell::new()),
         })
@@ -77,18 +83,29 @@ impl PasswordHasher {
         &self,
         work: impl FnOnce(&mut Vec<Block>) -> T + Send + 'static,
     ) -> Result<T> {
-        let _permit = self.permits.acquire().await.map_err(Error::internal)?;
+        let permit = self
+            .permits
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(Error::internal)?;
         let buffers = self.buffers.clone();
+        let (permits, permit_count) = (self.permits.clone(), self.permit_count);
         tokio::task::spawn_blocking(move || {
             // Each permit holder takes one buffer, so the pool never holds
             // more buffers than there are permits.
             let take = || buffers.lock().unwrap_or_else(PoisonError::into_inner).pop();
             let mut memory = take().unwrap_or_default();
             let result = work(&mut memory);
-            buffers
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .push(memory);
+            let mut pool = buffers.lock().unwrap_or_else(PoisonError::into_inner);
+            // Every other permit free: no hash runs or waits (a hash waits
+            // only when none is free), so nothing is kept for one.
+            if permits.available_permits() + 1 == permit_count {
+                pool.clear();
+            } else {
+                pool.push(memory);
+            }
+            drop(permit);
             result
         })
         .await
@@ -234,5 +251,7 @@ mod tests {
             pooled <= hasher.permits.available_permits(),
             "{pooled} buffers"
         );
+        // Nothing hashes now: the last hash to finish emptied the pool.
+        assert_eq!(pooled, 0, "buffers kept while idle");
     }
 }

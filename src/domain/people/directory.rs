@@ -1,20 +1,25 @@
 //! The directory: finding people, one by one or as a page.
 
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
-    QueryFilter, QuerySelect, RelationTrait,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult,
+    JoinType, PaginatorTrait, PartialModelTrait, QueryFilter, QueryOrder, QuerySelect,
+    RelationTrait,
 };
 use uuid::Uuid;
 
 use crate::auth::{Action, Viewer};
 use crate::db;
+use crate::domain::departments::Department;
 use crate::domain::pagination::{Cursor, Page, PageArgs};
 use crate::domain::types::{Handle, Slug, bounded_text};
 use crate::entities::{department_members, departments, users};
 use crate::error::{Error, Result};
 
-use super::Person;
+use super::{Person, PersonRow};
 
 /// The signed-in person.
 pub async fn me(db: &DatabaseConnection, viewer: &Viewer) -> Result<Person> {
@@ -47,11 +52,76 @@ pub async fn by_ids(db: &DatabaseConnection, ids: &[Uuid]) -> Result<Vec<Person>
             users::Column::Id,
             ids.to_vec(),
         ))
+        .into_partial_model::<PersonRow>()
         .all(db)
         .await?
         .into_iter()
         .map(Person::from)
         .collect())
+}
+
+/// Many people by id with their departments (by name), in one statement:
+/// a page whose authors are shown with their departments. As
+/// [`by_ids`], no policy check.
+pub async fn with_departments(
+    db: &DatabaseConnection,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, (Person, Vec<Department>)>> {
+    /// A person and one of their departments (none: no row of theirs
+    /// joined, a person in no department).
+    #[derive(FromQueryResult)]
+    struct Row {
+        #[sea_orm(nested)]
+        person: PersonRow,
+        department_id: Option<Uuid>,
+        department_slug: Option<String>,
+        department_name: Option<String>,
+        department_description: Option<String>,
+        department_created_at: Option<DateTime<Utc>>,
+    }
+    let select = users::Entity::find().select_only();
+    let rows = <PersonRow as PartialModelTrait>::select_cols(select)
+        .column_as(departments::Column::Id, "department_id")
+        .column_as(departments::Column::Slug, "department_slug")
+        .column_as(departments::Column::Name, "department_name")
+        .column_as(departments::Column::Description, "department_description")
+        .column_as(departments::Column::CreatedAt, "department_created_at")
+        .join(JoinType::LeftJoin, users::Relation::Memberships.def())
+        .join(
+            JoinType::LeftJoin,
+            department_members::Relation::Department.def(),
+        )
+        .filter(db::is_any(
+            db.get_database_backend(),
+            (users::Entity, users::Column::Id),
+            ids.to_vec(),
+        ))
+        .order_by_asc(departments::Column::Name)
+        .into_model::<Row>()
+        .all(db)
+        .await?;
+    let mut found: HashMap<Uuid, (Person, Vec<Department>)> = HashMap::with_capacity(ids.len());
+    for row in rows {
+        let (_, departments) = found
+            .entry(row.person.id)
+            .or_insert_with(|| (Person::from(row.person), Vec::new()));
+        if let (Some(id), Some(slug), Some(name), Some(description), Some(created_at)) = (
+            row.department_id,
+            row.department_slug,
+            row.department_name,
+            row.department_description,
+            row.department_created_at,
+        ) {
+            departments.push(Department {
+                id,
+                slug,
+                name,
+                description,
+                created_at,
+            });
+        }
+    }
+    Ok(found)
 }
 
 async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<Person> {

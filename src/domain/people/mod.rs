@@ -8,6 +8,7 @@ mod directory;
 pub mod privacy;
 
 use chrono::{DateTime, Utc};
+use sea_orm::DerivePartialModel;
 use uuid::Uuid;
 
 use crate::auth::Role;
@@ -16,7 +17,7 @@ use crate::entities::users;
 
 pub use account::{ProfileChanges, change_password, login, logout, update_profile};
 pub use admin::{NewPerson, PersonChanges, create, create_unchecked, deactivate, set_role, update};
-pub use directory::{PeopleFilter, by_handle, by_id, by_ids, count, list, me};
+pub use directory::{PeopleFilter, by_handle, by_id, by_ids, count, list, me, with_departments};
 
 /// A person as the rest of synaps sees them (never the password hash).
 #[derive(Clone, Debug)]
@@ -40,6 +41,44 @@ pub struct Person {
 
 impl From<users::Model> for Person {
     fn from(m: users::Model) -> Self {
+        Person {
+            id: m.id,
+            role: Role::from_db(&m.role),
+            email: m.email,
+            handle: m.handle,
+            display_name: m.display_name,
+            title: m.title,
+            bio: m.bio,
+            deactivated_at: m.deactivated_at,
+            created_at: m.created_at,
+            time_zone: m.time_zone,
+            checkin_reminders: m.checkin_reminders,
+            language: m.language,
+        }
+    }
+}
+
+/// The columns a [`Person`] is made of: a page of people reads these and
+/// not the whole row (the password hash, the token version).
+#[derive(DerivePartialModel)]
+#[sea_orm(entity = "users::Entity", from_query_result)]
+pub(crate) struct PersonRow {
+    id: Uuid,
+    email: String,
+    handle: String,
+    display_name: String,
+    title: String,
+    bio: String,
+    role: String,
+    deactivated_at: Option<DateTime<Utc>>,
+    created_at: DateTime<Utc>,
+    time_zone: Option<String>,
+    checkin_reminders: bool,
+    language: Option<String>,
+}
+
+impl From<PersonRow> for Person {
+    fn from(m: PersonRow) -> Self {
         Person {
             id: m.id,
             role: Role::from_db(&m.role),

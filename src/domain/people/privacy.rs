@@ -23,7 +23,7 @@ use chrono::Utc;
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    IntoActiveModel, QueryFilter, QuerySelect, Set, TransactionTrait,
+    IntoActiveModel, QueryFilter, QuerySelect, Set,
 };
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -66,7 +66,11 @@ async fn person(conn: &impl ConnectionTrait, id: Uuid) -> Result<users::Model> {
 /// (secrets left out: no password hash, no token hashes). `actor` is
 /// recorded in the audit log (none from the command line).
 pub async fn export(db: &DatabaseConnection, actor: Option<Uuid>, id: Uuid) -> Result<Value> {
-    let txn = db.begin().await?;
+    // A write transaction from the start: it reads, then writes the audit
+    // entry, and on SQLite a reading transaction cannot become a writing one
+    // once another connection has written ("database is locked" at once,
+    // without waiting; seen beside the scheduler's analytics fold).
+    let txn = db::begin_write(db).await?;
     let user = person(&txn, id).await?;
     let profile = json!({
         "id": user.id,

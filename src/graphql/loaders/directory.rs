@@ -77,6 +77,19 @@ impl Loader<Uuid> for PersonById {
     }
 }
 
+/// People by id with their departments, in one statement: a page's authors
+/// when the query asks for their departments too.
+pub struct PersonWithDepartments(pub(super) DatabaseConnection);
+
+impl Loader<Uuid> for PersonWithDepartments {
+    type Value = (Person, Vec<Department>);
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[Uuid]) -> LoadResult<Uuid, Self::Value> {
+        Ok(people::with_departments(&self.0, keys).await?)
+    }
+}
+
 /// Departments by id (a post's department).
 pub struct DepartmentById(pub(super) DatabaseConnection);
 

@@ -33,6 +33,7 @@ pub use channels::{
 };
 pub use directory::{
     DepartmentById, DepartmentsOfUser, MemberCount, Members, MembersKey, PersonById,
+    PersonWithDepartments,
 };
 pub use messages::{
     ChannelById, ChannelMute, Mentions, MessageById, Reactions, Replies, ReplyCount, ThreadFollow,
@@ -92,6 +93,8 @@ pub struct Batchers {
     pub members: DataLoader<Members>,
     /// People by id.
     pub person: DataLoader<PersonById>,
+    /// People by id with their departments.
+    pub person_with_departments: DataLoader<PersonWithDepartments>,
     /// Departments by id.
     pub department: DataLoader<DepartmentById>,
     /// The departments a channel links.
@@ -148,6 +151,10 @@ impl Batchers {
             member_count: DataLoader::new(MemberCount(db.clone()), tokio::spawn),
             members: DataLoader::new(Members(db.clone()), tokio::spawn),
             person: DataLoader::new(PersonById(db.clone()), tokio::spawn),
+            person_with_departments: DataLoader::new(
+                PersonWithDepartments(db.clone()),
+                tokio::spawn,
+            ),
             department: DataLoader::new(DepartmentById(db.clone()), tokio::spawn),
             departments_of_channel: DataLoader::new(DepartmentsOfChannel(db.clone()), tokio::spawn),
             channel_member_count: DataLoader::new(ChannelMemberCount(db.clone()), tokio::spawn),

@@ -61,6 +61,12 @@ where
         Batch(OnceCell::new_with(Some(values)))
     }
 
+    /// Gives the batch its values, loaded with something else, unless it
+    /// has them already (the same rows, loaded by another field first).
+    fn fill(&self, values: HashMap<K, V>) {
+        let _ = self.0.set(values);
+    }
+
     /// The value for `key`, once `load` (the first caller's; the others
     /// wait for it) has loaded the whole page. A failed load is tried again
     /// by the next caller. The load is boxed: async-graphql resolves each
@@ -148,6 +154,9 @@ pub struct PersonPage {
     ids: Vec<Uuid>,
     people: Batch<Uuid, Person>,
     departments: Batch<Uuid, Vec<Department>>,
+    /// Whether `people` and `departments` were loaded together, in one
+    /// statement.
+    together: OnceCell<()>,
     recent: PerArgs<(PageArgs, Scope), Arc<MessagePages<Uuid>>>,
 }
 
@@ -173,21 +182,30 @@ impl PersonPage {
     }
 
     /// Person `id`, and with `departments` the page's departments in the
-    /// same round trip, so that `author { departments }` waits for one
-    /// round of statements, not two in a row. Boxed: two loads side by side
-    /// would make every field future of the object that asks large.
+    /// same statement, so that `author { departments }` costs one statement
+    /// for the page, not two. Boxed, as the other loads of a page.
     pub async fn person_and_departments(
         &self,
         loaders: &Batchers,
         id: Uuid,
         departments: bool,
     ) -> async_graphql::Result<Person> {
-        if !departments || self.departments.started() {
-            return Box::pin(self.person(loaders, id)).await;
+        if departments && !self.departments.started() {
+            let load = || async {
+                let found = loaders
+                    .load(&loaders.person_with_departments, self.ids.iter().copied())
+                    .await?;
+                let (people, departments) = found
+                    .into_iter()
+                    .map(|(id, (person, departments))| ((id, person), (id, departments)))
+                    .unzip();
+                self.people.fill(people);
+                self.departments.fill(departments);
+                Ok::<_, async_graphql::Error>(())
+            };
+            self.together.get_or_try_init(|| Box::pin(load())).await?;
         }
-        let both =
-            futures_util::future::try_join(self.person(loaders, id), self.departments(loaders, id));
-        Ok(Box::pin(both).await?.0)
+        Box::pin(self.person(loaders, id)).await
     }
 
     /// The departments of person `id`, one of the page's.
