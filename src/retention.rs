@@ -23,7 +23,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Statement, TransactionTrait,
+    QueryOrder, QuerySelect, Statement,
 };
 use uuid::Uuid;
 
@@ -82,7 +82,10 @@ pub async fn enforce(
     policy: Policy,
     now: DateTime<Utc>,
 ) -> Result<Option<Pruned>> {
-    let txn = db.begin().await?;
+    // It reads, then deletes: a write transaction from its BEGIN, so that
+    // on SQLite it waits for the write lock rather than failing on it
+    // (`db::begin_write`).
+    let txn = crate::db::begin_write(db).await?;
     if txn.get_database_backend() == DbBackend::Postgres {
         let row = txn
             .query_one_raw(Statement::from_sql_and_values(

@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Query, SimpleExpr};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter,
-    QuerySelect, TransactionTrait,
+    QuerySelect,
 };
 use uuid::Uuid;
 
@@ -359,7 +359,12 @@ const REINDEX_LOCK: i64 = 0x7379_6e61_7073_7278;
 /// reindex` runs, and `serve` when the index is empty but content is not.
 /// Returns how many documents it wrote.
 pub async fn reindex(db: &DatabaseConnection) -> Result<usize> {
-    let txn = db.begin().await?;
+    // A write transaction from its BEGIN: on SQLite a statement that
+    // starts reading and then writes cannot take the write lock once
+    // another connection has written since ("database is locked" at once,
+    // whatever the busy timeout), which `seed --demo` met beside a server
+    // folding its analytics.
+    let txn = crate::db::begin_write(db).await?;
     if db.get_database_backend() == DbBackend::Postgres {
         // Replicas starting together on an empty index take turns (the
         // second rebuilds again, harmlessly) instead of clashing on the
