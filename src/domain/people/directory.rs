@@ -14,12 +14,12 @@ use uuid::Uuid;
 use crate::auth::{Action, Viewer};
 use crate::db;
 use crate::domain::departments::Department;
-use crate::domain::pagination::{Cursor, Page, PageArgs};
+use crate::domain::pagination::{Page, PageArgs};
 use crate::domain::types::{Handle, Slug, bounded_text};
 use crate::entities::{department_members, departments, users};
 use crate::error::{Error, Result};
 
-use super::{Person, PersonRow};
+use super::Person;
 
 /// The signed-in person.
 pub async fn me(db: &DatabaseConnection, viewer: &Viewer) -> Result<Person> {
@@ -37,9 +37,9 @@ pub async fn by_handle(db: &DatabaseConnection, viewer: &Viewer, handle: &str) -
     let handle = Handle::parse("handle", handle)?;
     users::Entity::find()
         .filter(users::Column::Handle.eq(handle.as_str()))
+        .into_partial_model::<Person>()
         .one(db)
         .await?
-        .map(Person::from)
         .ok_or(Error::NotFound("User"))
 }
 
@@ -52,12 +52,9 @@ pub async fn by_ids(db: &DatabaseConnection, ids: &[Uuid]) -> Result<Vec<Person>
             users::Column::Id,
             ids.to_vec(),
         ))
-        .into_partial_model::<PersonRow>()
+        .into_partial_model::<Person>()
         .all(db)
-        .await?
-        .into_iter()
-        .map(Person::from)
-        .collect())
+        .await?)
 }
 
 /// Many people by id with their departments (by name), in one statement:
@@ -72,7 +69,7 @@ pub async fn with_departments(
     #[derive(FromQueryResult)]
     struct Row {
         #[sea_orm(nested)]
-        person: PersonRow,
+        person: Person,
         department_id: Option<Uuid>,
         department_slug: Option<String>,
         department_name: Option<String>,
@@ -80,7 +77,7 @@ pub async fn with_departments(
         department_created_at: Option<DateTime<Utc>>,
     }
     let select = users::Entity::find().select_only();
-    let rows = <PersonRow as PartialModelTrait>::select_cols(select)
+    let rows = <Person as PartialModelTrait>::select_cols(select)
         .column_as(departments::Column::Id, "department_id")
         .column_as(departments::Column::Slug, "department_slug")
         .column_as(departments::Column::Name, "department_name")
@@ -104,7 +101,7 @@ pub async fn with_departments(
     for row in rows {
         let (_, departments) = found
             .entry(row.person.id)
-            .or_insert_with(|| (Person::from(row.person), Vec::new()));
+            .or_insert_with(|| (row.person, Vec::new()));
         if let (Some(id), Some(slug), Some(name), Some(description), Some(created_at)) = (
             row.department_id,
             row.department_slug,
@@ -126,9 +123,9 @@ pub async fn with_departments(
 
 async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<Person> {
     users::Entity::find_by_id(id)
+        .into_partial_model::<Person>()
         .one(db)
         .await?
-        .map(Person::from)
         .ok_or(Error::NotFound("User"))
 }
 
@@ -152,11 +149,10 @@ pub async fn list(
     let select = filtered(filter)?;
     let rows = page
         .apply(select, users::Column::DisplayName, users::Column::Id)
+        .into_partial_model::<Person>()
         .all(db)
         .await?;
-    Ok(page
-        .finish(rows, |u| Cursor::new(u.display_name.clone(), u.id))
-        .map(Person::from))
+    Ok(page.finish(rows, Person::cursor))
 }
 
 pub async fn count(db: &DatabaseConnection, viewer: &Viewer, filter: &PeopleFilter) -> Result<u64> {

@@ -8,7 +8,7 @@ mod directory;
 pub mod privacy;
 
 use chrono::{DateTime, Utc};
-use sea_orm::DerivePartialModel;
+use sea_orm::{ColIdx, DerivePartialModel, QueryResult, TryGetError, TryGetable};
 use uuid::Uuid;
 
 use crate::auth::Role;
@@ -20,7 +20,10 @@ pub use admin::{NewPerson, PersonChanges, create, create_unchecked, deactivate, 
 pub use directory::{PeopleFilter, by_handle, by_id, by_ids, count, list, me, with_departments};
 
 /// A person as the rest of synaps sees them (never the password hash).
-#[derive(Clone, Debug)]
+/// Read as a partial model of `users`: a page of people reads these
+/// columns and not the whole row (the password hash, the token version).
+#[derive(Clone, Debug, DerivePartialModel)]
+#[sea_orm(entity = "users::Entity", from_query_result)]
 pub struct Person {
     pub id: Uuid,
     pub email: String,
@@ -39,6 +42,7 @@ pub struct Person {
     pub language: Option<String>,
 }
 
+/// A whole row, as an insert or update returns it.
 impl From<users::Model> for Person {
     fn from(m: users::Model) -> Self {
         Person {
@@ -58,41 +62,10 @@ impl From<users::Model> for Person {
     }
 }
 
-/// The columns a [`Person`] is made of: a page of people reads these and
-/// not the whole row (the password hash, the token version).
-#[derive(DerivePartialModel)]
-#[sea_orm(entity = "users::Entity", from_query_result)]
-pub(crate) struct PersonRow {
-    id: Uuid,
-    email: String,
-    handle: String,
-    display_name: String,
-    title: String,
-    bio: String,
-    role: String,
-    deactivated_at: Option<DateTime<Utc>>,
-    created_at: DateTime<Utc>,
-    time_zone: Option<String>,
-    checkin_reminders: bool,
-    language: Option<String>,
-}
-
-impl From<PersonRow> for Person {
-    fn from(m: PersonRow) -> Self {
-        Person {
-            id: m.id,
-            role: Role::from_db(&m.role),
-            email: m.email,
-            handle: m.handle,
-            display_name: m.display_name,
-            title: m.title,
-            bio: m.bio,
-            deactivated_at: m.deactivated_at,
-            created_at: m.created_at,
-            time_zone: m.time_zone,
-            checkin_reminders: m.checkin_reminders,
-            language: m.language,
-        }
+/// A role is stored as its name (`users.role`).
+impl TryGetable for Role {
+    fn try_get_by<I: ColIdx>(res: &QueryResult, index: I) -> Result<Self, TryGetError> {
+        String::try_get_by(res, index).map(|name| Role::from_db(&name))
     }
 }
 
