@@ -71,11 +71,23 @@ export async function startServer({ backend = 'sqlite', env = {}, args = ['--dem
   child.stdout.on('data', (chunk) => (output += chunk));
   child.stderr.on('data', (chunk) => (output += chunk));
   const exited = new Promise((resolve) => child.once('exit', resolve));
+  // A server that dies or hangs under a test leaves only timeouts in the
+  // test's report; its own output says why, so print it then.
+  let stopping = false;
+  exited.then(() => {
+    if (!stopping) {
+      report(`synaps exited during the test (code ${child.exitCode}, signal ${child.signalCode})`, output);
+    }
+  });
 
   const stop = async () => {
+    stopping = true;
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      const timer = setTimeout(() => {
+        report('synaps did not stop within 10 s of SIGTERM; killing it', output);
+        child.kill('SIGKILL');
+      }, 10_000);
       await exited;
       clearTimeout(timer);
     }
@@ -121,6 +133,10 @@ async function ready(url) {
     await sleep(100);
   }
   throw new Error(`${url}/readyz did not answer 200 within 30 s`);
+}
+
+function report(what, output) {
+  process.stderr.write(`${what}\n--- server output ---\n${output}\n--- end of server output ---\n`);
 }
 
 function sleep(ms) {
