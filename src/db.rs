@@ -32,6 +32,8 @@ use uuid::Uuid;
 
 use crate::error::Result;
 
+pub mod columns;
+
 /// Prepared statements each PostgreSQL connection keeps (sqlx's default is
 /// 100). A batch of 1 to 64 posts inserts its rows with one multi-row INSERT
 /// per table, a statement text per batch size: with the rest of the API's

@@ -24,8 +24,8 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Asterisk, Expr, ExprTrait, Query};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter,
-    QuerySelect,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, FromQueryResult,
+    QueryFilter, QueryResult, QuerySelect, Select, SelectModel, Selector,
 };
 use uuid::Uuid;
 
@@ -35,6 +35,7 @@ use super::pagination::{Cursor, Page, PageArgs, page_per_group_by_time};
 use super::people::Person;
 use crate::auth::{Action, Actor, Viewer};
 use crate::db;
+use crate::db::columns::Columns;
 use crate::entities::{channels, message_mentions, message_reactions, messages, users};
 use crate::error::{Error, Result};
 
@@ -77,6 +78,47 @@ impl Message {
     pub fn cursor(&self) -> Cursor {
         Cursor::at_time(self.created_at, self.id)
     }
+
+    /// The columns a message is read from, in the order its
+    /// `FromQueryResult` (below) reads them.
+    const COLUMNS: [messages::Column; 9] = [
+        messages::Column::Id,
+        messages::Column::ChannelId,
+        messages::Column::AuthorId,
+        messages::Column::ParentId,
+        messages::Column::Body,
+        messages::Column::CreatedAt,
+        messages::Column::EditedAt,
+        messages::Column::DeletedAt,
+        messages::Column::ErasedAt,
+    ];
+
+    /// `select` reading a message's columns, decoded by position.
+    fn select(select: Select<messages::Entity>) -> Selector<SelectModel<Message>> {
+        select
+            .select_only()
+            .columns(Message::COLUMNS)
+            .into_model::<Message>()
+    }
+}
+
+/// A message is read by position (`db::columns`: a feed page reads 50 at a
+/// time), from the columns [`Message::select`] selects.
+impl FromQueryResult for Message {
+    fn from_query_result(row: &QueryResult, _prefix: &str) -> std::result::Result<Self, DbErr> {
+        let mut columns = Columns::new(row, 0);
+        Ok(Message::from(messages::Model {
+            id: columns.read()?,
+            channel_id: columns.read()?,
+            author_id: columns.read()?,
+            parent_id: columns.read()?,
+            body: columns.read()?,
+            created_at: columns.read()?,
+            edited_at: columns.read()?,
+            deleted_at: columns.read()?,
+            erased_at: columns.read()?,
+        }))
+    }
 }
 
 /// The message row and the actor's standing with its channel; NOT_FOUND
@@ -112,18 +154,15 @@ pub async fn in_channel(
     let select = messages::Entity::find()
         .filter(messages::Column::ChannelId.eq(channel.id))
         .filter(messages::Column::ParentId.is_null());
-    let rows = page
-        .apply_by_time(
-            select,
-            messages::Column::CreatedAt,
-            messages::Column::Id,
-            true,
-        )?
-        .all(db)
-        .await?;
-    Ok(page
-        .finish(rows, |m| Cursor::at_time(m.created_at, m.id))
-        .map(Message::from))
+    let rows = Message::select(page.apply_by_time(
+        select,
+        messages::Column::CreatedAt,
+        messages::Column::Id,
+        true,
+    )?)
+    .all(db)
+    .await?;
+    Ok(page.finish(rows, Message::cursor))
 }
 
 /// One page of replies, oldest first, for each of `root_ids` (threads the
@@ -202,17 +241,13 @@ pub async fn recent_by(
 /// Many messages by id, for loaders (a reply's parent: same channel as a
 /// message the viewer already holds).
 pub async fn by_ids(db: &DatabaseConnection, ids: &[Uuid]) -> Result<Vec<Message>> {
-    Ok(messages::Entity::find()
-        .filter(db::is_any(
-            db.get_database_backend(),
-            messages::Column::Id,
-            ids.to_vec(),
-        ))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(Message::from)
-        .collect())
+    Ok(Message::select(messages::Entity::find().filter(db::is_any(
+        db.get_database_backend(),
+        messages::Column::Id,
+        ids.to_vec(),
+    )))
+    .all(db)
+    .await?)
 }
 
 /// How many replies each of `ids` has: one GROUP BY. On PostgreSQL the ids

@@ -1,18 +1,18 @@
 //! The directory: finding people, one by one or as a page.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
-use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult,
-    JoinType, PaginatorTrait, PartialModelTrait, QueryFilter, QueryOrder, QuerySelect,
-    RelationTrait,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, JoinType,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, RelationTrait,
 };
 use uuid::Uuid;
 
 use crate::auth::{Action, Viewer};
 use crate::db;
+use crate::db::columns::{self, Columns};
 use crate::domain::departments::Department;
 use crate::domain::pagination::{Page, PageArgs};
 use crate::domain::types::{Handle, Slug, bounded_text};
@@ -35,9 +35,7 @@ pub async fn by_id(db: &DatabaseConnection, viewer: &Viewer, id: Uuid) -> Result
 pub async fn by_handle(db: &DatabaseConnection, viewer: &Viewer, handle: &str) -> Result<Person> {
     viewer.require(Action::ReadDirectory)?;
     let handle = Handle::parse("handle", handle)?;
-    users::Entity::find()
-        .filter(users::Column::Handle.eq(handle.as_str()))
-        .into_partial_model::<Person>()
+    Person::select(users::Entity::find().filter(users::Column::Handle.eq(handle.as_str())))
         .one(db)
         .await?
         .ok_or(Error::NotFound("User"))
@@ -46,15 +44,13 @@ pub async fn by_handle(db: &DatabaseConnection, viewer: &Viewer, handle: &str) -
 /// Many people by id, for loaders. No policy check: callers already hold
 /// something that referenced these people.
 pub async fn by_ids(db: &DatabaseConnection, ids: &[Uuid]) -> Result<Vec<Person>> {
-    Ok(users::Entity::find()
-        .filter(db::is_any(
-            db.get_database_backend(),
-            users::Column::Id,
-            ids.to_vec(),
-        ))
-        .into_partial_model::<Person>()
-        .all(db)
-        .await?)
+    Ok(Person::select(users::Entity::find().filter(db::is_any(
+        db.get_database_backend(),
+        users::Column::Id,
+        ids.to_vec(),
+    )))
+    .all(db)
+    .await?)
 }
 
 /// Many people by id with their departments (by name), in one statement:
@@ -64,25 +60,19 @@ pub async fn with_departments(
     db: &DatabaseConnection,
     ids: &[Uuid],
 ) -> Result<HashMap<Uuid, (Person, Vec<Department>)>> {
-    /// A person and one of their departments (none: no row of theirs
-    /// joined, a person in no department).
-    #[derive(FromQueryResult)]
-    struct Row {
-        #[sea_orm(nested)]
-        person: Person,
-        department_id: Option<Uuid>,
-        department_slug: Option<String>,
-        department_name: Option<String>,
-        department_description: Option<String>,
-        department_created_at: Option<DateTime<Utc>>,
-    }
-    let select = users::Entity::find().select_only();
-    let rows = <Person as PartialModelTrait>::select_cols(select)
-        .column_as(departments::Column::Id, "department_id")
-        .column_as(departments::Column::Slug, "department_slug")
-        .column_as(departments::Column::Name, "department_name")
-        .column_as(departments::Column::Description, "department_description")
-        .column_as(departments::Column::CreatedAt, "department_created_at")
+    // A row per person and department (one with NULLs for a person in no
+    // department), read by position: the person's columns, then the
+    // department's. A person is decoded once, from their first row.
+    let select = users::Entity::find()
+        .select_only()
+        .columns(Person::COLUMNS)
+        .columns([
+            departments::Column::Id,
+            departments::Column::Slug,
+            departments::Column::Name,
+            departments::Column::Description,
+            departments::Column::CreatedAt,
+        ])
         .join(JoinType::LeftJoin, users::Relation::Memberships.def())
         .join(
             JoinType::LeftJoin,
@@ -93,37 +83,34 @@ pub async fn with_departments(
             (users::Entity, users::Column::Id),
             ids.to_vec(),
         ))
-        .order_by_asc(departments::Column::Name)
-        .into_model::<Row>()
-        .all(db)
-        .await?;
+        .order_by_asc(departments::Column::Name);
+    let rows = db.query_all(select.as_query()).await?;
     let mut found: HashMap<Uuid, (Person, Vec<Department>)> = HashMap::with_capacity(ids.len());
-    for row in rows {
-        let (_, departments) = found
-            .entry(row.person.id)
-            .or_insert_with(|| (row.person, Vec::new()));
-        if let (Some(id), Some(slug), Some(name), Some(description), Some(created_at)) = (
-            row.department_id,
-            row.department_slug,
-            row.department_name,
-            row.department_description,
-            row.department_created_at,
-        ) {
-            departments.push(Department {
-                id,
-                slug,
-                name,
-                description,
-                created_at,
-            });
-        }
+    for row in &rows {
+        let id: Uuid = columns::get(row, 0)?;
+        let (_, departments) = match found.entry(id) {
+            Entry::Occupied(entry) => entry.into_mut(),
+            Entry::Vacant(entry) => {
+                entry.insert((Person::read(&mut Columns::new(row, 0))?, Vec::new()))
+            }
+        };
+        let mut department = Columns::new(row, Person::COLUMNS.len());
+        let Some(id) = department.read::<Option<Uuid>>()? else {
+            continue;
+        };
+        departments.push(Department {
+            id,
+            slug: department.read()?,
+            name: department.read()?,
+            description: department.read()?,
+            created_at: department.read()?,
+        });
     }
     Ok(found)
 }
 
 async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<Person> {
-    users::Entity::find_by_id(id)
-        .into_partial_model::<Person>()
+    Person::select(users::Entity::find_by_id(id))
         .one(db)
         .await?
         .ok_or(Error::NotFound("User"))
@@ -147,9 +134,7 @@ pub async fn list(
 ) -> Result<Page<Person>> {
     viewer.require(Action::ReadDirectory)?;
     let select = filtered(filter)?;
-    let rows = page
-        .apply(select, users::Column::DisplayName, users::Column::Id)
-        .into_partial_model::<Person>()
+    let rows = Person::select(page.apply(select, users::Column::DisplayName, users::Column::Id))
         .all(db)
         .await?;
     Ok(page.finish(rows, Person::cursor))

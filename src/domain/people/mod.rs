@@ -8,10 +8,11 @@ mod directory;
 pub mod privacy;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ColIdx, DerivePartialModel, QueryResult, TryGetError, TryGetable};
+use sea_orm::{DbErr, FromQueryResult, QueryResult, QuerySelect, Select, SelectModel, Selector};
 use uuid::Uuid;
 
 use crate::auth::Role;
+use crate::db::columns::Columns;
 use crate::domain::pagination::Cursor;
 use crate::entities::users;
 
@@ -20,10 +21,9 @@ pub use admin::{NewPerson, PersonChanges, create, create_unchecked, deactivate, 
 pub use directory::{PeopleFilter, by_handle, by_id, by_ids, count, list, me, with_departments};
 
 /// A person as the rest of synaps sees them (never the password hash).
-/// Read as a partial model of `users`: a page of people reads these
-/// columns and not the whole row (the password hash, the token version).
-#[derive(Clone, Debug, DerivePartialModel)]
-#[sea_orm(entity = "users::Entity", from_query_result)]
+/// Read with [`Person::select`]: a page of people reads these columns and
+/// not the whole row (the password hash, the token version).
+#[derive(Clone, Debug)]
 pub struct Person {
     pub id: Uuid,
     pub email: String,
@@ -62,14 +62,59 @@ impl From<users::Model> for Person {
     }
 }
 
-/// A role is stored as its name (`users.role`).
-impl TryGetable for Role {
-    fn try_get_by<I: ColIdx>(res: &QueryResult, index: I) -> Result<Self, TryGetError> {
-        String::try_get_by(res, index).map(|name| Role::from_db(&name))
+/// A person is read by position (`db::columns`: a feed page reads its
+/// authors by the hundred), from the columns [`Person::select`] selects.
+impl FromQueryResult for Person {
+    fn from_query_result(row: &QueryResult, _prefix: &str) -> Result<Self, DbErr> {
+        Person::read(&mut Columns::new(row, 0))
     }
 }
 
 impl Person {
+    /// The columns a person is read from, in the order [`Person::read`]
+    /// reads them.
+    pub(crate) const COLUMNS: [users::Column; 12] = [
+        users::Column::Id,
+        users::Column::Email,
+        users::Column::Handle,
+        users::Column::DisplayName,
+        users::Column::Title,
+        users::Column::Bio,
+        users::Column::Role,
+        users::Column::DeactivatedAt,
+        users::Column::CreatedAt,
+        users::Column::TimeZone,
+        users::Column::CheckinReminders,
+        users::Column::Language,
+    ];
+
+    /// `select` reading a person's columns and nothing else.
+    pub(crate) fn select(select: Select<users::Entity>) -> Selector<SelectModel<Person>> {
+        select
+            .select_only()
+            .columns(Person::COLUMNS)
+            .into_model::<Person>()
+    }
+
+    /// A person from the next columns of a row: [`Person::COLUMNS`], in
+    /// order.
+    pub(crate) fn read(columns: &mut Columns<'_>) -> Result<Person, DbErr> {
+        Ok(Person {
+            id: columns.read()?,
+            email: columns.read()?,
+            handle: columns.read()?,
+            display_name: columns.read()?,
+            title: columns.read()?,
+            bio: columns.read()?,
+            role: Role::from_db(&columns.read::<String>()?),
+            deactivated_at: columns.read()?,
+            created_at: columns.read()?,
+            time_zone: columns.read()?,
+            checkin_reminders: columns.read()?,
+            language: columns.read()?,
+        })
+    }
+
     pub fn cursor(&self) -> Cursor {
         Cursor::new(self.display_name.clone(), self.id)
     }
