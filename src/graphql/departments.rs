@@ -46,7 +46,8 @@ pub struct DepartmentPage {
 
 /// A department of the company: marketing, sales, hr, customer-service,
 /// communications, …. People belong to departments, and channels link them.
-#[Object]
+// Fields resolve one after another, as a `Message`'s do (see there).
+#[Object(serial)]
 impl Department {
     /// The department's global id.
     pub async fn id(&self) -> ID {

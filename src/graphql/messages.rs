@@ -66,7 +66,14 @@ pub fn message_connection(page: Page<messages::Message>) -> MessageConnection {
 
 /// A message in a channel: a thread's first message, or a reply in it.
 /// Seen by whoever may see its channel.
-#[Object]
+//
+// Its fields resolve one after another (`serial`), not as futures run side
+// by side: nearly all are plain reads of the row, and the relations load
+// for the whole page once (`MessagePage`), so running them together bought
+// nothing but a `FuturesUnordered` per message. The messages of a list
+// still resolve side by side, which is what lets a page's relation load
+// once for all of them (docs/PERFORMANCE.md, "serial fields").
+#[Object(serial)]
 impl Message {
     /// The message's global id.
     pub async fn id(&self) -> ID {

@@ -55,7 +55,8 @@ impl User {
 
 /// A person at the company: a member of one or more departments, with a
 /// role that says what they may do. Everyone signed in may see everyone.
-#[Object]
+// Fields resolve one after another, as a `Message`'s do (see there).
+#[Object(serial)]
 impl User {
     /// The person's global id.
     pub async fn id(&self) -> ID {
