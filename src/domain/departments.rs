@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Asterisk, Expr, ExprTrait, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    FromQueryResult, IntoActiveModel, JoinType, QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    FromQueryResult, IntoActiveModel, JoinType, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
     RelationTrait, Set,
 };
 use tracing::instrument;
@@ -17,6 +17,7 @@ use super::people::Person;
 use super::types::{Slug, bounded_text, display_name};
 use crate::auth::{Action, Viewer};
 use crate::db;
+use crate::db::columns::Columns;
 use crate::domain::analytics;
 use crate::domain::audit::{self, Subject};
 use crate::entities::{department_members, departments, users};
@@ -44,6 +45,28 @@ impl From<departments::Model> for Department {
 }
 
 impl Department {
+    /// The columns a department is read from, in the order
+    /// [`Department::read`] reads them.
+    pub(crate) const COLUMNS: [departments::Column; 5] = [
+        departments::Column::Id,
+        departments::Column::Slug,
+        departments::Column::Name,
+        departments::Column::Description,
+        departments::Column::CreatedAt,
+    ];
+
+    /// A department from the next columns of a row: [`Department::COLUMNS`],
+    /// in order (`db::columns`).
+    pub(crate) fn read(columns: &mut Columns<'_>) -> std::result::Result<Department, DbErr> {
+        Ok(Department {
+            id: columns.read()?,
+            slug: columns.read()?,
+            name: columns.read()?,
+            description: columns.read()?,
+            created_at: columns.read()?,
+        })
+    }
+
     pub fn cursor(&self) -> Cursor {
         Cursor::new(self.name.clone(), self.id)
     }
@@ -336,44 +359,26 @@ pub async fn of_users(
     db: &DatabaseConnection,
     user_ids: &[Uuid],
 ) -> Result<HashMap<Uuid, Vec<Department>>> {
-    #[derive(FromQueryResult)]
-    struct Row {
-        user_id: Uuid,
-        id: Uuid,
-        slug: String,
-        name: String,
-        description: String,
-        created_at: DateTime<Utc>,
-    }
-    let rows = departments::Entity::find()
+    // The person's id, then the department's columns, read by position.
+    let select = departments::Entity::find()
         .select_only()
         .column(department_members::Column::UserId)
-        .columns([
-            departments::Column::Id,
-            departments::Column::Slug,
-            departments::Column::Name,
-            departments::Column::Description,
-            departments::Column::CreatedAt,
-        ])
+        .columns(Department::COLUMNS)
         .join(JoinType::InnerJoin, departments::Relation::Members.def())
         .filter(db::is_any(
             db.get_database_backend(),
             department_members::Column::UserId,
             user_ids.to_vec(),
         ))
-        .order_by_asc(departments::Column::Name)
-        .into_model::<Row>()
-        .all(db)
-        .await?;
+        .order_by_asc(departments::Column::Name);
     let mut by_user: HashMap<Uuid, Vec<Department>> = HashMap::new();
-    for row in rows {
-        by_user.entry(row.user_id).or_default().push(Department {
-            id: row.id,
-            slug: row.slug,
-            name: row.name,
-            description: row.description,
-            created_at: row.created_at,
-        });
+    for row in db.query_all(select.as_query()).await? {
+        let mut columns = Columns::new(&row, 0);
+        let user_id: Uuid = columns.read()?;
+        by_user
+            .entry(user_id)
+            .or_default()
+            .push(Department::read(&mut columns)?);
     }
     Ok(by_user)
 }

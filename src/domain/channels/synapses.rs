@@ -10,11 +10,12 @@ use std::collections::HashMap;
 use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, Func, Query, SelectStatement};
 use sea_orm::{
     ConnectionTrait, DatabaseConnection, FromQueryResult, JoinType, Order, QueryFilter, QueryOrder,
-    QuerySelect, RelationTrait,
+    QuerySelect, QueryTrait, RelationTrait,
 };
 use uuid::Uuid;
 
 use super::{Channel, Scope};
+use crate::db::columns::Columns;
 use crate::domain::departments::Department;
 use crate::domain::pagination::{Page, PageArgs, page_per_group};
 use crate::entities::{channel_departments, channels, departments, messages};
@@ -27,46 +28,25 @@ pub async fn departments_of(
     channel_ids: &[Uuid],
 ) -> Result<HashMap<Uuid, Vec<Department>>> {
     use sea_orm::{ColumnTrait, EntityTrait};
-    #[derive(FromQueryResult)]
-    struct Row {
-        channel_id: Uuid,
-        id: Uuid,
-        slug: String,
-        name: String,
-        description: String,
-        created_at: chrono::DateTime<chrono::Utc>,
-    }
-    let rows = departments::Entity::find()
+    // The channel's id, then the department's columns, read by position.
+    let select = departments::Entity::find()
         .select_only()
         .column(channel_departments::Column::ChannelId)
-        .columns([
-            departments::Column::Id,
-            departments::Column::Slug,
-            departments::Column::Name,
-            departments::Column::Description,
-            departments::Column::CreatedAt,
-        ])
+        .columns(Department::COLUMNS)
         .join_rev(
             JoinType::InnerJoin,
             channel_departments::Relation::Department.def(),
         )
         .filter(channel_departments::Column::ChannelId.is_in(channel_ids.iter().copied()))
-        .order_by_asc(departments::Column::Name)
-        .into_model::<Row>()
-        .all(db)
-        .await?;
+        .order_by_asc(departments::Column::Name);
     let mut by_channel: HashMap<Uuid, Vec<Department>> = HashMap::new();
-    for row in rows {
+    for row in db.query_all(select.as_query()).await? {
+        let mut columns = Columns::new(&row, 0);
+        let channel_id: Uuid = columns.read()?;
         by_channel
-            .entry(row.channel_id)
+            .entry(channel_id)
             .or_default()
-            .push(Department {
-                id: row.id,
-                slug: row.slug,
-                name: row.name,
-                description: row.description,
-                created_at: row.created_at,
-            });
+            .push(Department::read(&mut columns)?);
     }
     Ok(by_channel)
 }

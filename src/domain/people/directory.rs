@@ -66,13 +66,7 @@ pub async fn with_departments(
     let select = users::Entity::find()
         .select_only()
         .columns(Person::COLUMNS)
-        .columns([
-            departments::Column::Id,
-            departments::Column::Slug,
-            departments::Column::Name,
-            departments::Column::Description,
-            departments::Column::CreatedAt,
-        ])
+        .columns(Department::COLUMNS)
         .join(JoinType::LeftJoin, users::Relation::Memberships.def())
         .join(
             JoinType::LeftJoin,
@@ -94,17 +88,11 @@ pub async fn with_departments(
                 entry.insert((Person::read(&mut Columns::new(row, 0))?, Vec::new()))
             }
         };
-        let mut department = Columns::new(row, Person::COLUMNS.len());
-        let Some(id) = department.read::<Option<Uuid>>()? else {
-            continue;
-        };
-        departments.push(Department {
-            id,
-            slug: department.read()?,
-            name: department.read()?,
-            description: department.read()?,
-            created_at: department.read()?,
-        });
+        // A person in no department has one row, its department NULL.
+        let department = Person::COLUMNS.len();
+        if columns::get::<Option<Uuid>>(row, department)?.is_some() {
+            departments.push(Department::read(&mut Columns::new(row, department))?);
+        }
     }
     Ok(found)
 }
