@@ -3,7 +3,7 @@
 //!
 //! sea-orm's derived `FromQueryResult` looks every column up by name and,
 //! for every NULL in an optional column, formats an error message that it
-//! then throws away: a page of 50 messages with their authors made ~600
+//! then throws away: a page of 50 messages with their authors made ~350
 //! such strings (`perf`: 10% of the server's samples decoding rows; see
 //! docs/PERFORMANCE.md). Both databases decode the same Rust types through
 //! sqlx, so one generic read by index serves both.
@@ -61,10 +61,5 @@ impl<'r> Columns<'r> {
         let value = get(self.row, self.next);
         self.next += 1;
         value
-    }
-
-    /// The position of the next column.
-    pub fn position(&self) -> usize {
-        self.next
     }
 }
