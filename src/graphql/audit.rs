@@ -1,17 +1,15 @@
 //! `auditLog`: the administrative and editorial actions, newest first
 //! (`domain::audit`), for administrators.
 
-use async_graphql::connection::{Connection, EmptyFields};
 use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::context::ContextExt;
 use super::loaders::Loaders;
 use super::node::{Kind, global_id};
-use super::pagination::connection;
+use super::pagination::{Connection, EmptyFields, connection};
 use super::people::User;
 use crate::domain::audit::{self, Action, Entry, Subject};
-use crate::domain::pagination::Cursor;
 use crate::error::Error;
 
 /// One administrative or editorial action.
@@ -75,7 +73,7 @@ impl AuditEntry {
 }
 
 /// A page of the audit log.
-pub type AuditEntryConnection = Connection<Cursor, AuditEntry, EmptyFields, EmptyFields>;
+pub type AuditEntryConnection = Connection<AuditEntry>;
 
 /// The `auditLog` query.
 #[derive(Default)]

@@ -4,26 +4,22 @@
 
 use std::sync::Arc;
 
-use async_graphql::connection::{
-    Connection, ConnectionNameType, DefaultConnectionName, DefaultEdgeName, EdgeNameType,
-    EmptyFields,
-};
 use async_graphql::{Context, Enum, ID, Object, OutputType, Result};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::context::ContextExt;
-use super::departments::Department;
+use super::departments::{Department, DepartmentPage};
 use super::loaders::{ChannelMembersKey, ChannelPage, Loaders, MembershipKey, SharedChannelsKey};
 use super::messages::{MessageConnection, message_connection};
 use super::node::{Kind, global_id};
-use super::pagination::connection;
+use super::pagination::{Connection, ConnectionNameType, EdgeNameType, EmptyFields, connection};
 use super::people::User;
 use crate::domain::channels::reads::ReadState;
 use crate::domain::channels::synapses::Link;
 use crate::domain::channels::{self, ChannelFilter, Scope, Visibility};
 use crate::domain::messages;
-use crate::domain::pagination::{Cursor, Page};
+use crate::domain::pagination::Page;
 
 /// A place to talk, public or private, linked to one or more departments;
 /// a channel linked to two or more is a synapse between them. With the
@@ -319,10 +315,8 @@ impl EdgeNameType for ChannelMemberEdgeName {
 
 /// A page of a channel's people.
 pub type ChannelMemberConnection = Connection<
-    Cursor,
     User,
     ChannelMemberConnectionFields,
-    EmptyFields,
     ChannelMemberConnectionName,
     ChannelMemberEdgeName,
 >;
@@ -341,14 +335,7 @@ impl ChannelMemberConnectionFields {
 }
 
 /// A page of `channels`.
-pub type ChannelConnection = Connection<
-    Cursor,
-    Channel,
-    ChannelConnectionFields,
-    EmptyFields,
-    DefaultConnectionName,
-    DefaultEdgeName,
->;
+pub type ChannelConnection = Connection<Channel, ChannelConnectionFields>;
 
 /// Extra fields of `channels`: the filter, to count what matches.
 pub struct ChannelConnectionFields(ChannelFilter);
@@ -380,14 +367,8 @@ impl EdgeNameType for DepartmentChannelEdgeName {
 }
 
 /// A page of a department's channels.
-pub type DepartmentChannelConnection = Connection<
-    Cursor,
-    Channel,
-    EmptyFields,
-    EmptyFields,
-    DepartmentChannelConnectionName,
-    DepartmentChannelEdgeName,
->;
+pub type DepartmentChannelConnection =
+    Connection<Channel, EmptyFields, DepartmentChannelConnectionName, DepartmentChannelEdgeName>;
 
 /// A department another one shares channels with: one edge of the synapse
 /// graph, seen from the department it was asked on.
@@ -398,6 +379,9 @@ pub struct LinkedDepartment {
     pub link: Link,
     /// Which channels the viewer may see.
     pub scope: Scope,
+    /// The page of departments it was asked on, if any: the links of the
+    /// whole page then load their relations together (`loaders::pages`).
+    pub page: Option<Arc<DepartmentPage>>,
 }
 
 /// A department another one shares channels with: one edge of the synapse
@@ -407,9 +391,20 @@ pub struct LinkedDepartment {
 impl LinkedDepartment {
     /// The other department.
     async fn department(&self, ctx: &Context<'_>) -> Result<Department> {
-        Ok(Department::one(
-            Loaders::department(ctx, self.link.department_id).await?,
-        ))
+        let id = self.link.department_id;
+        let found = match &self.page {
+            Some(page) => {
+                let loaders = ctx.data_unchecked::<Loaders>();
+                let keys = || page.link_keys().iter().map(|k| k.linked_id).collect();
+                let found = page
+                    .linked
+                    .get(loaders, |l| &l.department, keys, &id)
+                    .await?;
+                found.ok_or(crate::error::Error::NotFound("Department"))?
+            }
+            None => Loaders::department(ctx, id).await?,
+        };
+        Ok(Department::one(found))
     }
     /// How many channels the two share (that the viewer may see).
     async fn channel_count(&self) -> u64 {
@@ -417,24 +412,33 @@ impl LinkedDepartment {
     }
     /// The channels the two share, by name.
     async fn channels(&self, ctx: &Context<'_>) -> Result<Vec<Channel>> {
-        let found = ctx
-            .data_unchecked::<Loaders>()
-            .shared_channels
-            .load_one(self.key())
-            .await?
-            .unwrap_or_default();
-        Ok(Channel::all(found))
+        let loaders = ctx.data_unchecked::<Loaders>();
+        let found = match &self.page {
+            Some(page) => {
+                let keys = || page.link_keys();
+                page.shared_channels
+                    .get(loaders, |l| &l.shared_channels, keys, &self.key())
+                    .await?
+            }
+            None => loaders.shared_channels.load_one(self.key()).await?,
+        };
+        Ok(Channel::all(found.unwrap_or_default()))
     }
     /// How many messages, roots and replies, the channels the two share hold
     /// (deleted ones left out): how much this link is used. Private channels
     /// count only for their members and administrators, as in `channels`.
     async fn message_count(&self, ctx: &Context<'_>) -> Result<u64> {
-        Ok(ctx
-            .data_unchecked::<Loaders>()
-            .link_message_count
-            .load_one(self.key())
-            .await?
-            .unwrap_or(0))
+        let loaders = ctx.data_unchecked::<Loaders>();
+        let found = match &self.page {
+            Some(page) => {
+                let keys = || page.link_keys();
+                page.link_messages
+                    .get(loaders, |l| &l.link_message_count, keys, &self.key())
+                    .await?
+            }
+            None => loaders.link_message_count.load_one(self.key()).await?,
+        };
+        Ok(found.unwrap_or(0))
     }
 }
 

@@ -3,10 +3,6 @@
 
 use std::sync::Arc;
 
-use async_graphql::connection::{
-    Connection, ConnectionNameType, DefaultConnectionName, DefaultEdgeName, EdgeNameType,
-    EmptyFields,
-};
 use async_graphql::{Context, ID, InputObject, Object, OutputType, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -14,14 +10,14 @@ use uuid::Uuid;
 use super::channels::Channel;
 use super::channels::{DepartmentChannelConnection, LinkedDepartment, empty_page};
 use super::context::ContextExt;
-use super::loaders::{Batch, DepartmentChannelsKey, Loaders, MembersKey};
+use super::loaders::{Batch, DepartmentChannelsKey, Loaders, MembersKey, SharedChannelsKey};
 use super::node::{Kind, decode_as, global_id};
-use super::pagination::connection;
+use super::pagination::{Connection, ConnectionNameType, EdgeNameType, EmptyFields, connection};
 use super::people::User;
-use crate::domain::channels::Scope;
 use crate::domain::channels::synapses::Link;
+use crate::domain::channels::{self, Scope};
 use crate::domain::departments::{self, DepartmentChanges, NewDepartment};
-use crate::domain::pagination::{Cursor, Page};
+use crate::domain::pagination::Page;
 use crate::domain::people;
 
 /// A department: marketing, sales, hr, customer-service, communications, ….
@@ -42,6 +38,30 @@ pub struct DepartmentPage {
     ids: Vec<Uuid>,
     member_counts: Batch<Uuid, u64>,
     links: Batch<(Uuid, Scope), Vec<Link>>,
+    /// Of the links above, for the whole page: the other departments, the
+    /// channels each link shares and the messages they hold.
+    pub(crate) linked: Batch<Uuid, departments::Department>,
+    pub(crate) shared_channels: Batch<SharedChannelsKey, Vec<channels::Channel>>,
+    pub(crate) link_messages: Batch<SharedChannelsKey, u64>,
+}
+
+impl DepartmentPage {
+    /// Every link of the page's departments, once they are loaded.
+    pub(crate) fn link_keys(&self) -> Vec<SharedChannelsKey> {
+        let Some(links) = self.links.values() else {
+            return Vec::new();
+        };
+        links
+            .iter()
+            .flat_map(|((from, scope), links)| {
+                links.iter().map(|link| SharedChannelsKey {
+                    department_id: *from,
+                    linked_id: link.department_id,
+                    scope: *scope,
+                })
+            })
+            .collect()
+    }
 }
 
 /// A department of the company: marketing, sales, hr, customer-service,
@@ -186,6 +206,7 @@ impl Department {
                 from: self.0.id,
                 link,
                 scope,
+                page: self.1.clone(),
             })
             .collect())
     }
@@ -210,14 +231,8 @@ impl EdgeNameType for MemberEdgeName {
 }
 
 /// A page of a department's people.
-pub type MemberConnection = Connection<
-    Cursor,
-    User,
-    MemberConnectionFields,
-    EmptyFields,
-    MemberConnectionName,
-    MemberEdgeName,
->;
+pub type MemberConnection =
+    Connection<User, MemberConnectionFields, MemberConnectionName, MemberEdgeName>;
 
 /// Extra fields of a department's member list.
 pub struct MemberConnectionFields {
@@ -238,14 +253,7 @@ impl MemberConnectionFields {
 }
 
 /// A page of departments.
-pub type DepartmentConnection = Connection<
-    Cursor,
-    Department,
-    DepartmentConnectionFields,
-    EmptyFields,
-    DefaultConnectionName,
-    DefaultEdgeName,
->;
+pub type DepartmentConnection = Connection<Department, DepartmentConnectionFields>;
 
 /// Extra fields of the list of departments.
 pub struct DepartmentConnectionFields;

@@ -7,7 +7,6 @@
 
 use std::sync::Arc;
 
-use async_graphql::connection::{Connection, DefaultConnectionName, DefaultEdgeName, EmptyFields};
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -16,11 +15,11 @@ use super::channels::{Channel, empty_page};
 use super::context::ContextExt;
 use super::loaders::{Loaders, MessagePage};
 use super::node::{Kind, global_id};
-use super::pagination::connection;
+use super::pagination::{Connection, EmptyFields, connection};
 use super::people::User;
 use crate::domain::channels::Scope;
 use crate::domain::messages::{self, ReactionGroup};
-use crate::domain::pagination::{Cursor, Page};
+use crate::domain::pagination::Page;
 use crate::domain::posts::render::markdown_to_safe_html;
 use crate::error::Error;
 
@@ -252,8 +251,7 @@ impl From<ReactionGroup> for Reaction {
 }
 
 /// A page of messages: a channel's threads or a thread's replies.
-pub type MessageConnection =
-    Connection<Cursor, Message, EmptyFields, EmptyFields, DefaultConnectionName, DefaultEdgeName>;
+pub type MessageConnection = Connection<Message>;
 
 #[cfg(test)]
 mod tests {

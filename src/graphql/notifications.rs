@@ -2,7 +2,6 @@
 
 use std::sync::Arc;
 
-use async_graphql::connection::{Connection, DefaultConnectionName, DefaultEdgeName, EmptyFields};
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -11,13 +10,12 @@ use super::context::ContextExt;
 use super::loaders::{Batch, Loaders, PersonPage, PointedMessages};
 use super::messages::Message;
 use super::node::{Kind, decode_as, global_id};
-use super::pagination::connection;
+use super::pagination::{Connection, EmptyFields, connection};
 use super::people::User;
 use super::posts::GuestPost;
 use super::round::Checkin;
 use crate::domain::channels::Scope;
 use crate::domain::notifications::{self as domain, Kind as DomainKind};
-use crate::domain::pagination::Cursor;
 use crate::domain::posts;
 use crate::domain::round::checkins;
 
@@ -187,14 +185,7 @@ pub enum NotificationKind {
 }
 
 /// A page of your notifications.
-pub type NotificationConnection = Connection<
-    Cursor,
-    Notification,
-    EmptyFields,
-    EmptyFields,
-    DefaultConnectionName,
-    DefaultEdgeName,
->;
+pub type NotificationConnection = Connection<Notification>;
 
 /// The viewer's notifications: `notifications`, `unreadNotificationCount`.
 #[derive(Default)]

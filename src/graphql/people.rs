@@ -3,7 +3,6 @@
 
 use std::sync::Arc;
 
-use async_graphql::connection::{Connection, DefaultConnectionName, DefaultEdgeName, EmptyFields};
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 
@@ -12,11 +11,11 @@ use super::departments::Department;
 use super::loaders::{Loaders, PersonPage};
 use super::messages::{Message, MessageConnection};
 use super::node::{Kind, decode_as, global_id};
-use super::pagination::connection;
+use super::pagination::{Connection, EmptyFields, connection};
 use crate::auth;
 use crate::auth::sessions::Tokens;
 use crate::domain::channels::Scope;
-use crate::domain::pagination::{Cursor, Page};
+use crate::domain::pagination::Page;
 use crate::domain::people::{self, NewPerson, PeopleFilter, Person, PersonChanges, ProfileChanges};
 
 /// A person at the company; with the page they came in, if any, which
@@ -209,14 +208,7 @@ impl From<Role> for auth::Role {
 }
 
 /// A page of the directory (`users`).
-pub type UserConnection = Connection<
-    Cursor,
-    User,
-    UserConnectionFields,
-    EmptyFields,
-    DefaultConnectionName,
-    DefaultEdgeName,
->;
+pub type UserConnection = Connection<User, UserConnectionFields>;
 
 /// Extra fields of the directory list.
 pub struct UserConnectionFields {

@@ -4,7 +4,6 @@
 
 use std::sync::Arc;
 
-use async_graphql::connection::{Connection, DefaultConnectionName, DefaultEdgeName, EmptyFields};
 use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
@@ -14,12 +13,12 @@ use super::departments::Department;
 use super::loaders::{Batch, Loaders, PersonPage, PointedMessages};
 use super::messages::Message;
 use super::node::{Kind, decode_as, global_id};
-use super::pagination::connection;
+use super::pagination::{Connection, EmptyFields, connection};
 use super::people::User;
 use super::round::Checkin;
 use crate::domain::channels::Scope;
 use crate::domain::departments;
-use crate::domain::pagination::{Cursor, Page};
+use crate::domain::pagination::Page;
 use crate::domain::posts::{self, PostFilter, Status, render};
 use crate::domain::round::checkins;
 
@@ -333,8 +332,7 @@ impl ReviewEvent {
 }
 
 /// A page of guest posts.
-pub type GuestPostConnection =
-    Connection<Cursor, GuestPost, EmptyFields, EmptyFields, DefaultConnectionName, DefaultEdgeName>;
+pub type GuestPostConnection = Connection<GuestPost>;
 
 /// A published post as the public sees it: no email, no review trail.
 pub struct PublicPost(posts::Post, Option<Arc<PostPage>>);
@@ -409,14 +407,7 @@ pub struct PublicDepartment {
 }
 
 /// A page of the public blog.
-pub type PublicPostConnection = Connection<
-    Cursor,
-    PublicPost,
-    EmptyFields,
-    EmptyFields,
-    DefaultConnectionName,
-    DefaultEdgeName,
->;
+pub type PublicPostConnection = Connection<PublicPost>;
 
 /// The guest posts' queries, the public blog's included.
 #[derive(Default)]

@@ -3,7 +3,6 @@
 
 use std::sync::Arc;
 
-use async_graphql::connection::{Connection, DefaultConnectionName, DefaultEdgeName, EmptyFields};
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
@@ -14,11 +13,10 @@ use super::departments::Department;
 use super::loaders::{Batch, CommentsKey, Loaders, PersonPage};
 use super::messages::{Message, Reaction};
 use super::node::{Kind, decode_as, global_id};
-use super::pagination::connection;
+use super::pagination::{Connection, EmptyFields, connection};
 use super::people::User;
 use crate::auth::Action;
 use crate::domain::messages::ReactionGroup;
-use crate::domain::pagination::Cursor;
 use crate::domain::posts::render::markdown_to_safe_html;
 use crate::domain::round::checkins::{self, NewChallenge, NewCheckin, RoundSettings, Status};
 use crate::domain::round::social;
@@ -445,18 +443,10 @@ impl CheckinComment {
 }
 
 /// A page of a check-in's comments.
-pub type CheckinCommentConnection = Connection<
-    Cursor,
-    CheckinComment,
-    EmptyFields,
-    EmptyFields,
-    DefaultConnectionName,
-    DefaultEdgeName,
->;
+pub type CheckinCommentConnection = Connection<CheckinComment>;
 
 /// A page of check-ins.
-pub type CheckinConnection =
-    Connection<Cursor, Checkin, EmptyFields, EmptyFields, DefaultConnectionName, DefaultEdgeName>;
+pub type CheckinConnection = Connection<Checkin>;
 
 /// Reading the round.
 #[derive(Default)]

@@ -4,7 +4,6 @@
 
 use std::collections::HashMap;
 
-use async_graphql::connection::{Connection, EmptyFields};
 use async_graphql::{Context, Enum, Object, Result, SimpleObject, Union};
 use chrono::NaiveDate;
 use uuid::Uuid;
@@ -13,6 +12,7 @@ use super::channels::Channel;
 use super::context::ContextExt;
 use super::loaders::{MessagePage, PersonPage};
 use super::messages::Message;
+use super::pagination::Connection;
 use super::people::User;
 use super::posts::GuestPost;
 use super::round::Checkin;
@@ -105,7 +105,7 @@ pub struct SearchHit {
 }
 
 /// A page of hits, best first.
-pub type SearchConnection = Connection<Cursor, SearchHit, EmptyFields, EmptyFields>;
+pub type SearchConnection = Connection<SearchHit>;
 
 /// The `search` query.
 #[derive(Default)]
@@ -180,7 +180,7 @@ impl SearchQuery {
                 continue;
             };
             let cursor = Cursor::new((offset + position).to_string(), hit.object_id);
-            connection.edges.push(async_graphql::connection::Edge::new(
+            connection.push(
                 cursor,
                 SearchHit {
                     kind: hit.kind.into(),
@@ -193,7 +193,7 @@ impl SearchQuery {
                     },
                     matched_words: hit.matched,
                 },
-            ));
+            );
         }
         Ok(connection)
     }

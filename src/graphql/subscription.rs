@@ -11,7 +11,6 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use async_graphql::connection::{DefaultEdgeName, Edge, EmptyFields};
 use async_graphql::{Context, ID, Result, Subscription as SubscriptionObject};
 use futures_util::{Stream, StreamExt};
 use sea_orm::DatabaseConnection;
@@ -27,6 +26,7 @@ use super::loaders::{Batchers, Loaders, MessagePage};
 use super::messages::Message;
 use super::node::{Kind, decode_as};
 use super::notifications::Notification;
+use super::pagination::Edge;
 use super::posts::GuestPost;
 use super::round::Checkin;
 use crate::auth::Viewer;
@@ -34,7 +34,6 @@ use crate::domain::channels::Scope;
 use crate::domain::channels::reads::{self, ReadChange};
 use crate::domain::messages::live::{self as message_live, BEHIND_MAX, Change, ChannelWatch, Seam};
 use crate::domain::notifications;
-use crate::domain::pagination::Cursor;
 use crate::domain::posts::live::{self, Watch};
 use crate::domain::round::live as round_live;
 use crate::error::Error;
@@ -42,7 +41,7 @@ use crate::events::Recorded;
 
 /// A message and the cursor to resume after it (`messageAdded(after:)`):
 /// the same type as the edges of `Channel.messages`.
-pub type MessageEdge = Edge<Cursor, Message, EmptyFields, DefaultEdgeName>;
+pub type MessageEdge = Edge<Message>;
 
 /// The live updates, served over `GET /graphql/ws`.
 #[derive(Default)]

@@ -805,15 +805,19 @@ async fn a_link_counts_the_messages_its_shared_channels_hold_for_the_viewer(app:
         assert_eq!(of(&graph, "hr"), [link("customer-service", 1, 0)], "{who}");
     }
 
-    // One GROUP BY for the links of the whole page, not a query per link.
+    // One GROUP BY for the links of the whole page, not a query per link,
+    // and one statement for their channels: loaded for the page, so the
+    // count does not depend on the links arriving within a loader's delay.
     let without = LINK_COUNTS.replace(" messageCount", "");
+    let with_channels = LINK_COUNTS.replace(" messageCount", " messageCount channels { slug }");
     let mut statements = Vec::new();
-    for query in [without.as_str(), LINK_COUNTS] {
+    for query in [without.as_str(), LINK_COUNTS, with_channels.as_str()] {
         let before = app.statements.load(std::sync::atomic::Ordering::SeqCst);
         app.gql(Some(staff), query, Value::Null).await.data();
         statements.push(app.statements.load(std::sync::atomic::Ordering::SeqCst) - before);
     }
     assert_eq!(statements[1], statements[0] + 1, "{statements:?}");
+    assert_eq!(statements[2], statements[1] + 1, "{statements:?}");
 }
 db_test!(a_link_counts_the_messages_its_shared_channels_hold_for_the_viewer);
 

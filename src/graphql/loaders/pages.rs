@@ -56,6 +56,11 @@ where
         self.0.initialized()
     }
 
+    /// The values, once the first caller has loaded them.
+    pub fn values(&self) -> Option<&HashMap<K, V>> {
+        self.0.get()
+    }
+
     /// A batch whose values are already known (loaded with something else).
     pub fn loaded(values: HashMap<K, V>) -> Self {
         Batch(OnceCell::new_with(Some(values)))
