@@ -4,9 +4,10 @@
 //! with the same schema (field names, order and descriptions; `schema.graphql`
 //! shows no difference). async-graphql resolves every object's fields as a
 //! set of futures polled together; an edge's two fields, its node and its
-//! cursor, gain nothing from that, and on a page of 50 it cost `edges` about
-//! a tenth more server CPU than `nodes` (docs/PERFORMANCE.md, "Connections
-//! of our own"). Ours resolve their fields one after another (`serial`).
+//! cursor, gain nothing from that, and every row of a page spelled with
+//! `edges` paid for it (docs/PERFORMANCE.md, "Connections of our own").
+//! Ours resolve their fields one after another (`serial`); the items of a
+//! list still resolve side by side.
 
 use std::marker::PhantomData;
 
