@@ -4,13 +4,16 @@
 
 use std::sync::Arc;
 
+use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::{Context, Enum, ID, Object, OutputType, Result};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::context::ContextExt;
 use super::departments::{Department, DepartmentPage};
-use super::loaders::{ChannelMembersKey, ChannelPage, Loaders, MembershipKey, SharedChannelsKey};
+use super::loaders::{
+    Batch, Batchers, ChannelMembersKey, ChannelPage, Loaders, MembershipKey, SharedChannelsKey,
+};
 use super::messages::{MessageConnection, message_connection};
 use super::node::{Kind, global_id};
 use super::pagination::{Connection, ConnectionNameType, EdgeNameType, EmptyFields, connection};
@@ -412,32 +415,18 @@ impl LinkedDepartment {
     }
     /// The channels the two share, by name.
     async fn channels(&self, ctx: &Context<'_>) -> Result<Vec<Channel>> {
-        let loaders = ctx.data_unchecked::<Loaders>();
-        let found = match &self.page {
-            Some(page) => {
-                let keys = || page.link_keys();
-                page.shared_channels
-                    .get(loaders, |l| &l.shared_channels, keys, &self.key())
-                    .await?
-            }
-            None => loaders.shared_channels.load_one(self.key()).await?,
-        };
+        let found = self
+            .load(ctx, |p| &p.shared_channels, |l| &l.shared_channels)
+            .await?;
         Ok(Channel::all(found.unwrap_or_default()))
     }
     /// How many messages, roots and replies, the channels the two share hold
     /// (deleted ones left out): how much this link is used. Private channels
     /// count only for their members and administrators, as in `channels`.
     async fn message_count(&self, ctx: &Context<'_>) -> Result<u64> {
-        let loaders = ctx.data_unchecked::<Loaders>();
-        let found = match &self.page {
-            Some(page) => {
-                let keys = || page.link_keys();
-                page.link_messages
-                    .get(loaders, |l| &l.link_message_count, keys, &self.key())
-                    .await?
-            }
-            None => loaders.link_message_count.load_one(self.key()).await?,
-        };
+        let found = self
+            .load(ctx, |p| &p.link_messages, |l| &l.link_message_count)
+            .await?;
         Ok(found.unwrap_or(0))
     }
 }
@@ -449,6 +438,28 @@ impl LinkedDepartment {
             department_id: self.from,
             linked_id: self.link.department_id,
             scope: self.scope,
+        }
+    }
+
+    /// A relation of this link: for the whole page of departments when it
+    /// came from one (`batch`), else through the DataLoader `loader`.
+    async fn load<L>(
+        &self,
+        ctx: &Context<'_>,
+        batch: fn(&DepartmentPage) -> &Batch<SharedChannelsKey, L::Value>,
+        loader: fn(&Batchers) -> &DataLoader<L>,
+    ) -> Result<Option<L::Value>>
+    where
+        L: Loader<SharedChannelsKey, Error = async_graphql::Error>,
+        L::Value: Clone + Send + Sync + 'static,
+    {
+        let loaders = ctx.data_unchecked::<Loaders>();
+        match &self.page {
+            Some(page) => {
+                let keys = || page.link_keys();
+                batch(page).get(loaders, loader, keys, &self.key()).await
+            }
+            None => loader(loaders).load_one(self.key()).await,
         }
     }
 }
