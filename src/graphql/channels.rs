@@ -395,18 +395,17 @@ impl LinkedDepartment {
     /// The other department.
     async fn department(&self, ctx: &Context<'_>) -> Result<Department> {
         let id = self.link.department_id;
+        let loaders = ctx.data_unchecked::<Loaders>();
         let found = match &self.page {
             Some(page) => {
-                let loaders = ctx.data_unchecked::<Loaders>();
                 let keys = || page.link_keys().iter().map(|k| k.linked_id).collect();
-                let found = page
-                    .linked
+                page.linked
                     .get(loaders, |l| &l.department, keys, &id)
-                    .await?;
-                found.ok_or(crate::error::Error::NotFound("Department"))?
+                    .await?
             }
-            None => Loaders::department(ctx, id).await?,
+            None => loaders.department.load_one(id).await?,
         };
+        let found = found.ok_or(crate::error::Error::NotFound("Department"))?;
         Ok(Department::one(found))
     }
     /// How many channels the two share (that the viewer may see).

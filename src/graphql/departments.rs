@@ -38,10 +38,11 @@ pub struct DepartmentPage {
     ids: Vec<Uuid>,
     member_counts: Batch<Uuid, u64>,
     links: Batch<(Uuid, Scope), Vec<Link>>,
-    /// Of the links above, for the whole page: the other departments, the
-    /// channels each link shares and the messages they hold.
+    /// Of the links above, for the whole page: the other departments,
     pub(crate) linked: Batch<Uuid, departments::Department>,
+    /// the channels each link shares,
     pub(crate) shared_channels: Batch<SharedChannelsKey, Vec<channels::Channel>>,
+    /// and how many messages those channels hold.
     pub(crate) link_messages: Batch<SharedChannelsKey, u64>,
 }
 

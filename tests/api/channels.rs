@@ -803,6 +803,20 @@ async fn a_link_counts_the_messages_its_shared_channels_hold_for_the_viewer(app:
             "{who}"
         );
         assert_eq!(of(&graph, "hr"), [link("customer-service", 1, 0)], "{who}");
+        // One department on its own (no page): the same count, through the
+        // DataLoader rather than the page's batch.
+        let one = app
+            .gql(
+                Some(actor),
+                "{ department(slug: \"marketing\") { linkedDepartments { messageCount } } }",
+                Value::Null,
+            )
+            .await;
+        assert_eq!(
+            one.data()["department"]["linkedDepartments"][0]["messageCount"],
+            json!(messages),
+            "{who}"
+        );
     }
 
     // One GROUP BY for the links of the whole page, not a query per link,
